@@ -1,0 +1,4 @@
+"""CareCircle 养老服务圈."""
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "display_name", "role", "scope_region", "organisation", "is_active")
+    list_filter = ("role", "is_active")
+    search_fields = ("username", "display_name")
+    autocomplete_fields = ("scope_region", "organisation")
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("角色与范围"), {"fields": ("display_name", "role", "scope_region", "organisation")}))

@@ -1,0 +1,34 @@
+"""What each role's workbench shows: counts of what is theirs to look at, all through visible_to."""
+import datetime as dt
+
+from django.utils import timezone
+
+from carecircle.core.isolation import visible_to
+from carecircle.core.roles import has_capability
+
+
+def workbench_for(*, user) -> dict:
+    from carecircle.elders.models import Elder, ElderStatus, HouseholdType
+    from carecircle.providers.models import Certificate, Organisation, StaffMember
+
+    cards = []
+    if has_capability(user, "elders.view"):
+        elders = visible_to(user, Elder).filter(status=ElderStatus.ACTIVE)
+        cards.append({"label": "elders", "count": elders.count(), "url_name": "elders:list"})
+        cards.append({"label": "alone", "count": elders.filter(household_type=HouseholdType.ALONE).count(),
+                      "url_name": "elders:list", "query": "household_type=alone"})
+        today = timezone.localdate()
+        eighty = today.replace(year=today.year - 80)
+        cards.append({"label": "over80", "count": elders.filter(birth_date__lte=eighty).count(),
+                      "url_name": "elders:list", "query": "age_min=80"})
+    if has_capability(user, "providers.view"):
+        cards.append({"label": "organisations", "count": visible_to(user, Organisation).count(),
+                      "url_name": "providers:list"})
+        soon = timezone.localdate() + dt.timedelta(days=60)
+        cards.append({"label": "certificates_expiring",
+                      "count": visible_to(user, Certificate).filter(expires_on__lte=soon).count(),
+                      "url_name": "providers:staff-list", "query": "certificate=expiring"})
+    linked = []
+    if user.role in {"elder", "family"}:
+        linked = list(visible_to(user, Elder).select_related("community"))
+    return {"cards": cards, "linked_elders": linked, "scope_label": user.scope_label}

@@ -1,0 +1,1 @@
+"""Cross-cutting mechanisms every domain app uses: isolation, audit, sensitive data, policy parameters."""

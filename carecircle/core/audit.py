@@ -1,0 +1,65 @@
+"""Recording audit events. Every service write and every reveal of sensitive data calls `record`."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from .middleware import current_request_id, current_request_meta
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (Decimal,)):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict:
+    """The audit-safe values of an instance: sensitive fields appear masked, never in clear."""
+    result = {}
+    for f in instance._meta.concrete_fields:
+        if fields is not None and f.name not in fields:
+            continue
+        if getattr(f, "audit_hidden", False):
+            continue
+        value = getattr(instance, f.attname)
+        if getattr(f, "is_sensitive", False):
+            value = f.mask(value) if value else value
+        result[f.name] = _plain(value)
+    return result
+
+
+def diff(old: dict, new: dict) -> dict:
+    return {k: [old.get(k), new.get(k)] for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)}
+
+
+def record(*, actor, action: str, subject: models.Model | None = None, changes: dict | None = None,
+           reason: str = "", subject_type: str = "", subject_id: str = "", subject_repr: str = ""):
+    from .models import AuditEvent
+
+    if subject is not None:
+        subject_type = subject_type or subject._meta.label_lower
+        subject_id = subject_id or str(subject.pk)
+        subject_repr = subject_repr or str(subject)[:200]
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent.objects.create(
+        actor=actor if authenticated else None,
+        actor_repr=(actor.get_username() if authenticated else "system")[:150],
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        subject_repr=subject_repr,
+        changes=_plain(changes or {}),
+        reason=reason,
+        request_id=current_request_id(),
+        ip_address=current_request_meta().get("ip") or None,
+    )

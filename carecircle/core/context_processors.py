@@ -1,0 +1,31 @@
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from .roles import has_capability
+
+# (label, url name, capability): the navigation a user sees is exactly what they may open.
+NAVIGATION = [
+    (_("工作台"), "accounts:home", None),
+    (_("老人档案"), "elders:list", "elders.view"),
+    (_("服务机构"), "providers:list", "providers.view"),
+    (_("从业人员"), "providers:staff-list", "providers.view"),
+    (_("区域"), "regions:list", "regions.view"),
+    (_("政策参数"), "core:policy-list", "policy.view"),
+    (_("审计日志"), "core:audit-list", "audit.view"),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for label, name, capability in NAVIGATION:
+        if capability is not None and not has_capability(user, capability):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"})
+    return {"nav_items": items}

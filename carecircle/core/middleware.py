@@ -1,0 +1,43 @@
+"""Request ids: every log line and audit event of one request carries the same id."""
+import contextvars
+import logging
+import uuid
+
+_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+_request_meta: contextvars.ContextVar[dict] = contextvars.ContextVar("request_meta", default={})
+
+
+def current_request_id() -> str:
+    return _request_id.get()
+
+
+def current_request_meta() -> dict:
+    return _request_meta.get()
+
+
+class RequestIdMiddleware:
+    header = "HTTP_X_REQUEST_ID"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get(self.header, "")
+        # Accept a caller's id only if it is short and plain, so it cannot pollute logs.
+        request_id = incoming if 0 < len(incoming) <= 64 and incoming.replace("-", "").isalnum() else uuid.uuid4().hex
+        request.request_id = request_id
+        token = _request_id.set(request_id)
+        meta_token = _request_meta.set({"ip": request.META.get("REMOTE_ADDR", "")})
+        try:
+            response = self.get_response(request)
+        finally:
+            _request_id.reset(token)
+            _request_meta.reset(meta_token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class RequestIdLogFilter(logging.Filter):
+    def filter(self, record):
+        record.request_id = current_request_id()
+        return True

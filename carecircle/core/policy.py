@@ -1,0 +1,152 @@
+"""Policy parameters: what each key means and how its values are validated, and the value in force.
+
+Every amount, ratio, threshold, entitlement and deadline lives here as a dated, per-region value with
+its source. Code asks `policy_value("ltci.home.fund_share", region=..., on=date)`; it never writes the
+number itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+SPEC_FILE = Path(__file__).resolve().parent / "data" / "policy_parameters.json"
+
+
+class MissingPolicyParameter(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    key: str
+    kind: str  # money | ratio | integer | number | boolean | text | table | list
+    label_zh: str
+    label_en: str
+    unit: str = ""
+    description: str = ""
+    item_kind: str = ""  # for table/list: the kind of each value
+
+
+KINDS = {"money", "ratio", "integer", "number", "boolean", "text", "table", "list"}
+
+
+@lru_cache(maxsize=1)
+def specs() -> dict[str, ParameterSpec]:
+    data = json.loads(SPEC_FILE.read_text(encoding="utf-8"))
+    result = {}
+    for raw in data["specs"]:
+        spec = ParameterSpec(**raw)
+        if spec.kind not in KINDS:
+            raise ValueError(f"{spec.key}: unknown kind {spec.kind}")
+        result[spec.key] = spec
+    return result
+
+
+def seed_values() -> list[dict]:
+    return json.loads(SPEC_FILE.read_text(encoding="utf-8"))["values"]
+
+
+def _check_scalar(kind: str, value, key: str):
+    if kind == "money":
+        if isinstance(value, float) or isinstance(value, bool):
+            raise ValidationError(_("%(key)s：金额必须写成字符串形式的小数（如 \"40.00\"），不能用浮点数") % {"key": key})
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            raise ValidationError(_("%(key)s：“%(value)s”不是金额") % {"key": key, "value": value})
+        if amount < 0 or amount != amount.quantize(Decimal("0.01")):
+            raise ValidationError(_("%(key)s：金额须为非负数且最多两位小数") % {"key": key})
+        return f"{amount:.2f}"
+    if kind == "ratio":
+        try:
+            ratio = Decimal(str(value))
+        except InvalidOperation:
+            raise ValidationError(_("%(key)s：“%(value)s”不是比例") % {"key": key, "value": value})
+        if not Decimal(0) <= ratio <= Decimal(1):
+            raise ValidationError(_("%(key)s：比例必须在 0 到 1 之间") % {"key": key})
+        return str(ratio)
+    if kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(_("%(key)s：必须是整数") % {"key": key})
+        return value
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValidationError(_("%(key)s：必须是数字") % {"key": key})
+        try:
+            Decimal(str(value))
+        except InvalidOperation:
+            raise ValidationError(_("%(key)s：必须是数字") % {"key": key})
+        return value
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise ValidationError(_("%(key)s：必须是“是”或“否”") % {"key": key})
+        return value
+    if kind == "text":
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError(_("%(key)s：必须是非空文字") % {"key": key})
+        return value
+    raise ValidationError(_("%(key)s：未知的取值类型") % {"key": key})
+
+
+def validate_value(key: str, value):
+    """The normalised value, or a ValidationError naming the key and what is wrong."""
+    spec = specs().get(key)
+    if spec is None:
+        raise ValidationError(_("未知的政策参数：%(key)s") % {"key": key})
+    if spec.kind == "table":
+        if not isinstance(value, dict) or not value:
+            raise ValidationError(_("%(key)s：必须是非空的对照表") % {"key": key})
+        return {str(k): _check_scalar(spec.item_kind, v, f"{key}[{k}]") for k, v in value.items()}
+    if spec.kind == "list":
+        if not isinstance(value, list) or not value:
+            raise ValidationError(_("%(key)s：必须是非空列表") % {"key": key})
+        return [_check_scalar(spec.item_kind, v, f"{key}[{i}]") for i, v in enumerate(value)]
+    return _check_scalar(spec.kind, value, key)
+
+
+def as_python(key: str, value):
+    """Stored JSON → Python: money and ratios become Decimal."""
+    spec = specs()[key]
+    kind = spec.item_kind if spec.kind in {"table", "list"} else spec.kind
+    convert = (lambda v: Decimal(str(v))) if kind in {"money", "ratio"} else (lambda v: v)
+    if spec.kind == "table":
+        return {k: convert(v) for k, v in value.items()}
+    if spec.kind == "list":
+        return [convert(v) for v in value]
+    return convert(value)
+
+
+def parameter_in_force(key: str, *, region, on: dt.date | None = None):
+    """The PolicyParameter row in force for `region` on `on`, searching up the region tree."""
+    from django.utils import timezone
+
+    from .models import PolicyParameter
+
+    on = on or timezone.localdate()
+    paths = [region.path, *reversed(region.ancestor_paths())]
+    rows = list(
+        PolicyParameter.objects.filter(key=key, region__path__in=paths, effective_from__lte=on)
+        .select_related("region")
+        .order_by("-effective_from", "-created_at", "-id")
+    )
+    for path in paths:
+        for row in rows:
+            if row.region.path == path:
+                return row
+    return None
+
+
+def policy_value(key: str, *, region, on: dt.date | None = None):
+    row = parameter_in_force(key, region=region, on=on)
+    if row is None:
+        raise MissingPolicyParameter(
+            _("政策参数 %(key)s 在 %(region)s 没有有效取值") % {"key": key, "region": region.name}
+        )
+    return as_python(key, row.value)

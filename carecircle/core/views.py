@@ -1,0 +1,87 @@
+"""Base page views: every list, detail, form and export narrows its queryset through visible_to."""
+import csv
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from django.views import generic
+
+from .isolation import visible_to
+from .roles import has_capability
+
+
+class CapabilityRequiredMixin(LoginRequiredMixin):
+    capability: str | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if self.capability is None or not has_capability(request.user, self.capability):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ScopedQuerysetMixin(CapabilityRequiredMixin):
+    """Objects outside the user's scope do not exist for them: lists omit them, details answer 404."""
+
+    model = None
+
+    def get_base_queryset(self):
+        return self.model._default_manager.all()
+
+    def get_queryset(self):
+        return visible_to(self.request.user, self.get_base_queryset())
+
+
+class ScopedListView(ScopedQuerysetMixin, generic.ListView):
+    paginate_by = 25
+
+    def get_paginate_by(self, queryset):
+        try:
+            size = int(self.request.GET.get("page_size", self.paginate_by))
+        except ValueError:
+            size = self.paginate_by
+        return max(1, min(size, 200))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        context["querystring"] = params.urlencode()
+        return context
+
+
+class ScopedDetailView(ScopedQuerysetMixin, generic.DetailView):
+    pass
+
+
+class ScopedCsvExportView(ScopedQuerysetMixin, generic.View):
+    """Streams the visible rows as CSV (UTF-8 with BOM so spreadsheet programs read Chinese)."""
+
+    filename = "export.csv"
+    header: list[str] = []
+
+    def rows(self, queryset):
+        raise NotImplementedError
+
+    def filter_queryset(self, queryset):
+        return queryset
+
+    def get(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+
+        def stream():
+            yield "\ufeff"
+            yield writer.writerow(self.header)
+            for row in self.rows(queryset):
+                yield writer.writerow(row)
+
+        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.filename}"'
+        return response

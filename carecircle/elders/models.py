@@ -1,0 +1,143 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from carecircle.core.isolation import Scoping
+from carecircle.core.sensitive import EncryptedTextField, lookup_hash, mask_id_number
+
+from .names import pinyin_forms
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+
+
+class HouseholdType(models.TextChoices):
+    ALONE = "alone", _("独居")
+    ELDERLY_ONLY = "elderly_only", _("纯老家庭")
+    WITH_CHILDREN = "with_children", _("与子女同住")
+    WITH_OTHERS = "with_others", _("与其他亲属同住")
+    INSTITUTION = "institution", _("入住机构")
+
+
+class Registration(models.TextChoices):
+    LOCAL = "local", _("本地户籍")
+    RESIDENT = "resident", _("常住外地户籍")
+
+
+class EconomicCategory(models.TextChoices):
+    EXTREME_POVERTY = "extreme_poverty", _("特困")
+    MIN_LIVING = "min_living", _("低保")
+    NEAR_POVERTY = "near_poverty", _("低保边缘")
+    LOW_INCOME = "low_income", _("低收入")
+    GENERAL = "general", _("一般")
+
+
+class ElderStatus(models.TextChoices):
+    ACTIVE = "active", _("在册")
+    MOVED_OUT = "moved_out", _("迁出")
+    DECEASED = "deceased", _("死亡")
+    MERGED = "merged", _("已合并")
+
+
+class Elder(models.Model):
+    """One older person. One active record per ID number; duplicates are merged, never deleted."""
+
+    name = models.CharField(_("姓名"), max_length=50, db_index=True)
+    name_pinyin = models.CharField(_("姓名拼音"), max_length=200, editable=False, db_index=True)
+    name_initials = models.CharField(_("拼音首字母"), max_length=20, editable=False, db_index=True)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"), db_index=True)
+    id_number = EncryptedTextField(_("身份证号"), masker="id_number")
+    id_number_hash = models.CharField(max_length=64, editable=False, db_index=True)
+    id_number_masked = models.CharField(_("身份证号（脱敏）"), max_length=18, editable=False)
+    phone = EncryptedTextField(_("联系电话"), masker="phone", blank=True)
+    phone_hash = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
+    community = models.ForeignKey("regions.Region", verbose_name=_("所属社区"), on_delete=models.PROTECT,
+                                  related_name="elders")
+    address = models.CharField(_("居住地址"), max_length=255)
+    lat = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    household_type = models.CharField(_("居住类型"), max_length=20, choices=HouseholdType.choices, db_index=True)
+    registration = models.CharField(_("户籍"), max_length=20, choices=Registration.choices, default=Registration.LOCAL)
+    economic_category = models.CharField(_("经济类别"), max_length=20, choices=EconomicCategory.choices,
+                                         default=EconomicCategory.GENERAL, db_index=True)
+    has_disability_certificate = models.BooleanField(_("持有残疾证"), default=False)
+    disability_certificate_number = models.CharField(_("残疾证号"), max_length=30, blank=True)
+    chronic_conditions = models.JSONField(_("慢性病"), default=list, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=ElderStatus.choices, default=ElderStatus.ACTIVE,
+                              db_index=True)
+    status_date = models.DateField(_("状态变更日期"), null=True, blank=True)
+    merged_into = models.ForeignKey("self", verbose_name=_("合并至"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="merged_records")
+    created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    scoping = Scoping(region="community", person="pk", organisation_reach="community")
+
+    class Meta:
+        verbose_name = _("老人")
+        verbose_name_plural = _("老人")
+        ordering = ["community__path", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["id_number_hash"], condition=~Q(status="merged"),
+                                    name="one_record_per_id_number"),
+        ]
+        indexes = [
+            models.Index(fields=["community", "status"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def fill_derived(self):
+        """Search and lookup columns derived from the clear values (also used by bulk loaders)."""
+        self.id_number = (self.id_number or "").strip().upper()
+        self.id_number_hash = lookup_hash(self.id_number)
+        self.id_number_masked = mask_id_number(self.id_number)
+        self.phone_hash = lookup_hash(self.phone) if self.phone else ""
+        self.name_pinyin, self.name_initials = pinyin_forms(self.name)
+
+    def save(self, *args, **kwargs):
+        self.fill_derived()
+        super().save(*args, **kwargs)
+
+
+class EmergencyContact(models.Model):
+    elder = models.ForeignKey(Elder, verbose_name=_("老人"), on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("姓名"), max_length=50)
+    relation = models.CharField(_("关系"), max_length=30)
+    phone = EncryptedTextField(_("电话"), masker="phone")
+    holds_key = models.BooleanField(_("持有钥匙"), default=False)
+    priority = models.PositiveSmallIntegerField(_("联系顺序"), default=1)
+
+    scoping = Scoping(region="elder__community", person="elder", organisation_reach="elder__community")
+
+    class Meta:
+        verbose_name = _("紧急联系人")
+        verbose_name_plural = _("紧急联系人")
+        ordering = ["priority", "id"]
+
+    def __str__(self):
+        return f"{self.name}（{self.relation}）"
+
+
+class ElderAccountLink(models.Model):
+    """Which accounts may act for an elder: the elder themself, or family members."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("账号"), on_delete=models.CASCADE,
+                             related_name="elder_links")
+    elder = models.ForeignKey(Elder, verbose_name=_("老人"), on_delete=models.CASCADE, related_name="account_links")
+    relation = models.CharField(_("关系"), max_length=30)
+
+    scoping = Scoping(region="elder__community", person="elder")
+
+    class Meta:
+        verbose_name = _("账号关联")
+        verbose_name_plural = _("账号关联")
+        constraints = [models.UniqueConstraint(fields=["user", "elder"], name="unique_elder_account_link")]
+
+    def __str__(self):
+        return f"{self.user} → {self.elder}"

@@ -1,0 +1,1 @@
+"""Pure-Python business engines (no Django import): scoring, routing, geometry."""

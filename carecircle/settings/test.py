@@ -1,0 +1,16 @@
+"""The test suite: SQLite by default, PostgreSQL when DATABASE_URL says so."""
+from cryptography.fernet import Fernet
+
+from .base import *  # noqa: F401,F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production"
+CARECIRCLE_FIELD_KEYS = env.list("CARECIRCLE_FIELD_KEYS", default=[Fernet.generate_key().decode()])
+CARECIRCLE_LOOKUP_KEY = "test-lookup-key"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
