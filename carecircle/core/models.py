@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .isolation import Scoping
+
 
 class AppendOnlyError(Exception):
     pass
@@ -22,6 +24,9 @@ class AuditEvent(models.Model):
     reason = models.TextField(_("原因"), blank=True)
     request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+
+    # The audit trail is read district-wide by auditors (audit.view); it has no region of its own.
+    scoping = Scoping(region=None)
 
     class Meta:
         verbose_name = _("审计事件")
@@ -69,6 +74,8 @@ class PolicyParameter(models.Model):
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
+    scoping = Scoping(region="region", ancestors_visible=True)
+
     class Meta:
         verbose_name = _("政策参数")
         verbose_name_plural = _("政策参数")
@@ -86,3 +93,44 @@ class PolicyParameter(models.Model):
         if self.pk is not None:
             raise AppendOnlyError("policy parameter values are never edited; add a new dated value")
         super().save(*args, **kwargs)
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class Job(models.Model):
+    """A long-running background job and its progress, shown to the person who started it."""
+
+    kind = models.CharField(_("任务类型"), max_length=60)
+    status = models.CharField(_("状态"), max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveIntegerField(_("已处理"), default=0)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    message = models.TextField(_("说明"), blank=True)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    region = models.ForeignKey("regions.Region", verbose_name=_("区域"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("providers.Organisation", verbose_name=_("机构"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    scoping = Scoping(region="region", organisation="organisation")
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        return int(self.progress * 100 / self.total) if self.total else (100 if self.status == JobStatus.DONE else 0)

@@ -1,0 +1,304 @@
+"""Compiled problem and timing of a plan, for the search.
+
+The search works on integer task ids (one task per service of a visit) and lists of task ids
+per caregiver; this module turns such a plan into start times and a penalised cost. Start
+times are the earliest possible ones: waiting is only inserted where a window, a partner
+service or the lunch break demands it.
+
+Synchronised pairs are timed by a monotone fixed point: each round times every route with the
+current lower bounds, then raises the bound of whichever partner is too early (the second one
+if the gap is too short, the first one if it is too long). Bounds only grow, so either the
+rounds settle (the least feasible timing) or starts keep growing because two routes wait for
+each other in opposite orders, which is reported as a deadlock.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .model import INFINITY, Objective, Problem, Route, Solution, Stop, Unscheduled
+
+NEG = -INFINITY
+# Per unit of violated hard constraint; large enough that the search never prefers a
+# violation to any amount of travel.
+HARD_WEIGHT = 1e6
+# Per priority point of a visit left out: dearer than any travel, cheaper than violations.
+UNSCHEDULED_WEIGHT = 1e8
+# Per new vehicle in the VRPTW objective (vehicles first, then distance).
+VEHICLE_WEIGHT = 1e5
+# Preferring a caregiver matters less than a few minutes of travel (costed in seconds).
+NOT_PREFERRED_WEIGHT = 300.0
+DEADLOCK_PENALTY = 1e12
+
+
+@dataclass
+class RouteTiming:
+    distance: float
+    travel_time: float
+    tardiness: float
+    max_tardiness: float
+    hard: float  # amount of hard-constraint violation (0 = feasible)
+    sync: float  # partner gap violation against fixed partner times (screening only)
+    not_preferred: int
+    starts: list
+    departure: float
+    arrival: float
+    break_start: float | None
+
+
+EMPTY_TIMING = RouteTiming(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, [], 0.0, 0.0, None)
+
+
+class Compiled:
+    """Problem flattened into lists indexed by task and caregiver number."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        m = problem.matrix
+        self.soft = problem.soft_time_windows
+        self.objective = problem.objective
+        self.visits = problem.visits
+        self.caregivers = problem.caregivers
+        self.n_caregivers = len(problem.caregivers)
+        self.dist = m.distances
+        self.travel = [m.durations(c) for c in problem.caregivers]
+        self.c_start = [m.index[c.start.key] for c in problem.caregivers]
+        self.c_end = [m.index[c.end.key] for c in problem.caregivers]
+        self.c_shift = [(c.shift.start, c.shift.end) for c in problem.caregivers]
+        self.c_max_work = [c.max_working_time for c in problem.caregivers]
+        self.c_capacity = [c.capacity for c in problem.caregivers]
+        self.c_lunch = [
+            (c.lunch_break.earliest, c.lunch_break.latest, c.lunch_break.duration) if c.lunch_break else None
+            for c in problem.caregivers
+        ]
+        self.task_visit: list[int] = []
+        self.task_service: list[int] = []
+        self.visit_tasks: list[tuple[int, ...]] = []
+        for vi, visit in enumerate(problem.visits):
+            ids = []
+            for s in range(len(visit.services)):
+                ids.append(len(self.task_visit))
+                self.task_visit.append(vi)
+                self.task_service.append(s)
+            self.visit_tasks.append(tuple(ids))
+        n = len(self.task_visit)
+        self.n_tasks = n
+        self.loc = [m.index[problem.visits[self.task_visit[t]].location.key] for t in range(n)]
+        self.windows = [[(w.start, w.end) for w in problem.visits[self.task_visit[t]].windows()] for t in range(n)]
+        self.due = [self.windows[t][-1][1] for t in range(n)]
+        self.demand = [problem.visits[self.task_visit[t]].demand if self.task_service[t] == 0 else 0.0 for t in range(n)]
+        self.partner = [-1] * n
+        self.is_second = [False] * n
+        self.min_gap = [0.0] * n
+        self.max_gap = [0.0] * n
+        for vi, tasks in enumerate(self.visit_tasks):
+            if len(tasks) == 2:
+                a, b = tasks
+                self.partner[a], self.partner[b] = b, a
+                self.is_second[b] = True
+                for t in tasks:
+                    self.min_gap[t] = problem.visits[vi].min_gap
+                    self.max_gap[t] = problem.visits[vi].max_gap
+        # duration[t][c], allowed[t][c]
+        self.duration = []
+        self.allowed = []
+        self.preferred_penalty = []
+        for t in range(n):
+            visit = problem.visits[self.task_visit[t]]
+            service = visit.services[self.task_service[t]]
+            self.duration.append([service.duration_for(c.id) for c in problem.caregivers])
+            self.allowed.append(
+                [c.can_do(service) and c.id not in visit.excluded_caregivers for c in problem.caregivers]
+            )
+            self.preferred_penalty.append(
+                [1 if visit.preferred_caregivers and c.id not in visit.preferred_caregivers else 0 for c in problem.caregivers]
+            )
+        self.priority = [v.priority for v in problem.visits]
+
+    # ------------------------------------------------------------------ one route
+
+    def time_route(self, c: int, route: list[int], lower: dict | None = None, partner_start: dict | None = None) -> RouteTiming:
+        """Time one caregiver's route.
+
+        `lower[t]` raises a task's earliest start (from the fixed point); `partner_start`
+        instead holds partners' start times fixed, for screening insertions route by route.
+        """
+        if not route:
+            return EMPTY_TIMING
+        travel = self.travel[c]
+        dist = self.dist
+        shift_start, shift_end = self.c_shift[c]
+        lunch = self.c_lunch[c]
+        break_start = None
+        place = self.c_start[c]
+        free = shift_start
+        distance = travel_time = tardiness = max_tardiness = hard = sync = 0.0
+        not_preferred = 0
+        load = 0.0
+        starts = []
+        first_leg = True
+        departure = shift_start
+        for t in route:
+            loc = self.loc[t]
+            leg = travel[place][loc]
+            distance += dist[place][loc]
+            travel_time += leg
+            if lunch is not None and break_start is None:
+                earliest, latest, length = lunch
+                b = free if free > earliest else earliest
+                if b <= latest and free + leg > earliest:
+                    break_start = b
+                    free = b + length
+            arrive = free + leg
+            start = arrive
+            if lower is not None:
+                bound = lower.get(t)
+                if bound is not None and bound > start:
+                    start = bound
+            elif partner_start is not None:
+                p = self.partner[t]
+                if p >= 0 and p in partner_start:
+                    ps = partner_start[p]
+                    if self.is_second[t]:
+                        if ps + self.min_gap[t] > start:
+                            start = ps + self.min_gap[t]
+                        if start - ps > self.max_gap[t]:
+                            sync += start - ps - self.max_gap[t]
+                    else:
+                        if ps - self.max_gap[t] > start:
+                            start = ps - self.max_gap[t]
+                        if ps - start < self.min_gap[t]:
+                            sync += start + self.min_gap[t] - ps
+            windows = self.windows[t]
+            if self.soft:
+                w0 = windows[0][0]
+                if start < w0:
+                    start = w0
+                late = start - windows[-1][1]
+                if late > 0:
+                    tardiness += late
+                    if late > max_tardiness:
+                        max_tardiness = late
+            else:
+                for ws, we in windows:
+                    if start <= we:
+                        if start < ws:
+                            start = ws
+                        break
+                else:
+                    hard += start - windows[-1][1]
+            if first_leg:
+                # Leave as late as the first visit allows: waiting at home is not working time.
+                departure = start - leg
+                if break_start is not None or departure < shift_start:
+                    departure = shift_start
+                first_leg = False
+            starts.append(start)
+            free = start + self.duration[t][c]
+            load += self.demand[t]
+            not_preferred += self.preferred_penalty[t][c]
+            place = loc
+        leg = travel[place][self.c_end[c]]
+        if lunch is not None and break_start is None:
+            earliest, latest, length = lunch
+            b = free if free > earliest else earliest
+            # Back home before the break window is over: the break is only owed if the
+            # caregiver would still be on duty at its latest start plus its length.
+            if b <= latest and free + leg >= latest + length:
+                break_start = b
+                free = b + length
+            elif departure <= earliest and free + leg >= latest + length:
+                hard += free - latest
+        distance += dist[place][self.c_end[c]]
+        travel_time += leg
+        arrival = free + leg
+        if arrival > shift_end:
+            hard += arrival - shift_end
+        if arrival - departure > self.c_max_work[c]:
+            hard += arrival - departure - self.c_max_work[c]
+        if load > self.c_capacity[c]:
+            hard += load - self.c_capacity[c]
+        return RouteTiming(distance, travel_time, tardiness, max_tardiness, hard, sync, not_preferred, starts, departure, arrival, break_start)
+
+    # ------------------------------------------------------------------ whole plan
+
+    def time_plan(self, routes: list[list[int]]) -> tuple[list[RouteTiming], bool]:
+        """Time every route with synchronisation. Returns (timings, deadlocked)."""
+        lower: dict[int, float] = {}
+        sync_routes = [r for r, route in enumerate(routes) if any(self.partner[t] >= 0 for t in route)]
+        timings = [self.time_route(c, route, lower) for c, route in enumerate(routes)]
+        if not sync_routes:
+            return timings, False
+        position = {}
+        for c in sync_routes:
+            for k, t in enumerate(routes[c]):
+                if self.partner[t] >= 0:
+                    position[t] = (c, k)
+        # Each round raises at least one bound; a feasible fixed point needs at most one
+        # round per synchronised task plus one, so more rounds than that means a deadlock.
+        for _ in range(len(position) + 2):
+            changed = set()
+            for t, (c, k) in position.items():
+                if self.is_second[t]:
+                    continue
+                p = self.partner[t]
+                if p not in position:
+                    continue
+                pc, pk = position[p]
+                sa = timings[c].starts[k]
+                sb = timings[pc].starts[pk]
+                if sb - sa < self.min_gap[t] - 1e-9:
+                    lower[p] = sa + self.min_gap[t]
+                    changed.add(pc)
+                elif sb - sa > self.max_gap[t] + 1e-9:
+                    lower[t] = sb - self.max_gap[t]
+                    changed.add(c)
+            if not changed:
+                return timings, False
+            for c in changed:
+                timings[c] = self.time_route(c, routes[c], lower)
+        return timings, True
+
+    def cost(self, timings: list[RouteTiming], unassigned_priority: int, deadlock: bool = False) -> float:
+        hard = sum(t.hard for t in timings)
+        penalty = hard * HARD_WEIGHT + unassigned_priority * UNSCHEDULED_WEIGHT
+        if deadlock:
+            penalty += DEADLOCK_PENALTY
+        if self.objective == Objective.HHCRSP:
+            distance = sum(t.distance for t in timings)
+            tardiness = sum(t.tardiness for t in timings)
+            worst = max((t.max_tardiness for t in timings), default=0.0)
+            return penalty + (distance + tardiness + worst) / 3
+        if self.objective == Objective.VRPTW:
+            vehicles = sum(1 for t in timings if t.starts)
+            return penalty + vehicles * VEHICLE_WEIGHT + sum(t.distance for t in timings)
+        return penalty + sum(t.travel_time + NOT_PREFERRED_WEIGHT * t.not_preferred for t in timings)
+
+    # ------------------------------------------------------------------ output
+
+    def to_solution(self, routes: list[list[int]], unassigned: dict[int, str], timings=None) -> Solution:
+        if timings is None:
+            timings, _ = self.time_plan(routes)
+        out = []
+        for c, route in enumerate(routes):
+            timing = timings[c]
+            stops = [
+                Stop(self.visits[self.task_visit[t]].id, self.task_service[t], start)
+                for t, start in zip(route, timing.starts)
+            ]
+            out.append(
+                Route(
+                    self.caregivers[c].id,
+                    stops,
+                    departure=timing.departure if route else None,
+                    arrival=timing.arrival if route else None,
+                    break_start=timing.break_start,
+                )
+            )
+        unscheduled = [Unscheduled(self.visits[v].id, reason) for v, reason in sorted(unassigned.items())]
+        return Solution(out, unscheduled)
+
+
+def is_finite(x: float) -> bool:
+    return not math.isinf(x) and not math.isnan(x)

@@ -1,0 +1,323 @@
+"""Adaptive large neighbourhood search for the full home-care model.
+
+Handles everything the domain model allows (several windows, fixed times, two-caregiver
+visits with gaps, qualifications, exclusions, preferences, shifts, hours, lunch breaks,
+capacity, priorities, soft windows for the HHCRSP benchmark).
+
+Every plan the search keeps is feasible: visits are only inserted where the whole plan stays
+feasible, and a visit that fits nowhere stays unscheduled with the reason. Runs are
+reproducible: with `iterations` given and `seconds` left empty, the same seed gives the same
+plan on any machine.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass
+
+from .schedule import Compiled, RouteTiming
+
+SCREEN_CANDIDATES = 3
+
+
+@dataclass
+class State:
+    routes: list[list[int]]
+    unassigned: set[int]  # visit indices
+    timings: list[RouteTiming]
+    cost: float
+
+
+class Search:
+    def __init__(self, compiled: Compiled, seed: int = 0, fixed: dict[int, list[int]] | None = None):
+        self.cp = compiled
+        self.rng = random.Random(seed)
+        # Tasks that must stay where they are (done or started visits, when re-planning):
+        # caregiver -> prefix of its route that the search may not touch.
+        self.fixed_prefix = fixed or {}
+        self.fixed_visits = {self.cp.task_visit[t] for prefix in self.fixed_prefix.values() for t in prefix}
+        self.movable_visits = [v for v in range(len(self.cp.visits)) if v not in self.fixed_visits]
+        self.reasons: dict[int, str] = {}
+        self.neighbours = self._neighbours()
+
+    def _neighbours(self) -> list[list[int]]:
+        cp = self.cp
+        locs = [cp.loc[cp.visit_tasks[v][0]] for v in range(len(cp.visits))]
+        mids = []
+        for v in range(len(cp.visits)):
+            w = cp.windows[cp.visit_tasks[v][0]]
+            lo, hi = w[0][0], w[-1][1]
+            mids.append((lo + hi) / 2 if math.isfinite(lo) and math.isfinite(hi) else 0.0)
+        scale = max((max(row) for row in cp.dist), default=1.0) or 1.0
+        spread = (max(mids) - min(mids)) if mids else 1.0
+        spread = spread or 1.0
+        out = []
+        for v in self.movable_visits:
+            scored = sorted(
+                (cp.dist[locs[v]][locs[u]] / scale + abs(mids[v] - mids[u]) / spread, u)
+                for u in self.movable_visits
+                if u != v
+            )
+            out.append([u for _, u in scored[:40]])
+        self._neighbour_index = {v: k for k, v in enumerate(self.movable_visits)}
+        return out
+
+    # ------------------------------------------------------------------ evaluation
+
+    def plan_cost(self, routes, unassigned) -> tuple[list[RouteTiming], float]:
+        timings, deadlock = self.cp.time_plan(routes)
+        prio = sum(self.cp.priority[v] for v in unassigned)
+        return timings, self.cp.cost(timings, prio, deadlock)
+
+    def _feasible(self, timings, deadlock=False) -> bool:
+        return not deadlock and all(t.hard <= 1e-9 for t in timings)
+
+    # ------------------------------------------------------------------ insertion
+
+    def _positions(self, c: int, route: list[int]) -> range:
+        return range(len(self.fixed_prefix.get(c, ())), len(route) + 1)
+
+    def _route_candidates(self, task: int, routes, timings, partner_start, exclude_caregiver=-1):
+        """Best few (delta, caregiver, position) for one task, judged route by route."""
+        cp = self.cp
+        found = []
+        for c in range(cp.n_caregivers):
+            if c == exclude_caregiver or not cp.allowed[task][c]:
+                continue
+            route = routes[c]
+            base = timings[c]
+            base_cost = self._route_cost(base)
+            for pos in self._positions(c, route):
+                trial = route[:pos] + [task] + route[pos:]
+                timing = cp.time_route(c, trial, partner_start=partner_start)
+                if timing.hard > 1e-9:
+                    continue
+                delta = self._route_cost(timing) - base_cost + timing.sync * 1e3
+                found.append((delta, c, pos))
+        found.sort()
+        return found
+
+    def _route_cost(self, t: RouteTiming) -> float:
+        cp = self.cp
+        if cp.objective == "hhcrsp":
+            # Max tardiness is global; counting it fully per route makes screening prefer
+            # positions that do not create a new worst delay, which is what the plan needs.
+            return (t.distance + t.tardiness + t.max_tardiness) / 3
+        if cp.objective == "vrptw":
+            return t.distance + (1e5 if t.starts else 0.0)
+        return t.travel_time + 300.0 * t.not_preferred
+
+    def _starts(self, routes, timings) -> dict[int, float]:
+        out = {}
+        for c, route in enumerate(routes):
+            for t, s in zip(route, timings[c].starts):
+                if self.cp.partner[t] >= 0:
+                    out[t] = s
+        return out
+
+    def insert_visit(self, v: int, state: State) -> bool:
+        cp = self.cp
+        tasks = cp.visit_tasks[v]
+        routes = state.routes
+        partner_start = self._starts(routes, state.timings)
+        couples_sync = len(tasks) == 2
+        if not couples_sync:
+            t = tasks[0]
+            candidates = self._route_candidates(t, routes, state.timings, partner_start)
+            if not candidates:
+                return False
+            # A route without synchronised tasks is timed exactly on its own; otherwise the
+            # partner routes may move, so the plan is timed as a whole.
+            for delta, c, pos in candidates[: SCREEN_CANDIDATES * 2]:
+                trial_routes = list(routes)
+                trial_routes[c] = routes[c][:pos] + [t] + routes[c][pos:]
+                if not any(cp.partner[x] >= 0 for x in trial_routes[c]):
+                    timings = list(state.timings)
+                    timings[c] = cp.time_route(c, trial_routes[c])
+                    deadlock = False
+                else:
+                    timings, deadlock = cp.time_plan(trial_routes)
+                if self._feasible(timings, deadlock):
+                    state.routes = trial_routes
+                    state.timings = timings
+                    return True
+            return False
+        a, b = tasks
+        first = self._route_candidates(a, routes, state.timings, partner_start)[: SCREEN_CANDIDATES + 1]
+        second = self._route_candidates(b, routes, state.timings, partner_start)[: SCREEN_CANDIDATES + 1]
+        best = None
+        for da, ca, pa in first:
+            for db, cb, pb in second:
+                if ca == cb:
+                    continue
+                trial_routes = list(routes)
+                trial_routes[ca] = routes[ca][:pa] + [a] + routes[ca][pa:]
+                trial_routes[cb] = routes[cb][:pb] + [b] + routes[cb][pb:]
+                timings, deadlock = cp.time_plan(trial_routes)
+                if not self._feasible(timings, deadlock):
+                    continue
+                cost = cp.cost(timings, 0)
+                if best is None or cost < best[0]:
+                    best = (cost, trial_routes, timings)
+        if best is None:
+            return False
+        state.routes, state.timings = best[1], best[2]
+        return True
+
+    def repair(self, state: State, order: list[int]) -> None:
+        for v in order:
+            if self.insert_visit(v, state):
+                state.unassigned.discard(v)
+            else:
+                state.unassigned.add(v)
+
+    def insertion_order(self, visits) -> list[int]:
+        cp = self.cp
+        visits = list(visits)
+        self.rng.shuffle(visits)
+        mode = self.rng.random()
+        if mode < 0.4:
+            # hardest first: two-caregiver and fixed-time visits, then narrow windows
+            def width(v):
+                w = cp.windows[cp.visit_tasks[v][0]]
+                return w[-1][1] - w[0][0]
+            visits.sort(key=lambda v: (-cp.priority[v], -len(cp.visit_tasks[v]), width(v)))
+        elif mode < 0.7:
+            visits.sort(key=lambda v: (-cp.priority[v], cp.windows[cp.visit_tasks[v][0]][0][0]))
+        else:
+            visits.sort(key=lambda v: -cp.priority[v])
+        return visits
+
+    # ------------------------------------------------------------------ removal
+
+    def remove(self, state: State, visits: set[int]) -> None:
+        cp = self.cp
+        tasks = {t for v in visits for t in cp.visit_tasks[v]}
+        changed = []
+        for c, route in enumerate(state.routes):
+            if any(t in tasks for t in route):
+                state.routes[c] = [t for t in route if t not in tasks]
+                changed.append(c)
+        state.timings, _ = cp.time_plan(state.routes)
+        state.unassigned |= visits
+
+    def choose_removal(self, state: State, count: int) -> set[int]:
+        movable = self.movable_visits
+        if not movable:
+            return set()
+        count = min(count, len(movable))
+        kind = self.rng.random()
+        if kind < 0.45:
+            seed = self.rng.choice(movable)
+            picked = {seed}
+            pool = self.neighbours[self._neighbour_index[seed]]
+            k = 0
+            while len(picked) < count and k < len(pool):
+                # skip a few neighbours at random so removals differ between iterations
+                if self.rng.random() < 0.8:
+                    picked.add(pool[k])
+                k += 1
+            while len(picked) < count:
+                picked.add(self.rng.choice(movable))
+            return picked
+        if kind < 0.65:
+            return self._worst(state, count)
+        if kind < 0.75:
+            busy = [c for c, r in enumerate(state.routes) if len(r) > len(self.fixed_prefix.get(c, ()))]
+            if busy:
+                c = self.rng.choice(busy)
+                picked = {self.cp.task_visit[t] for t in state.routes[c][len(self.fixed_prefix.get(c, ())) :]}
+                if len(picked) <= 2 * count:
+                    return picked
+        return set(self.rng.sample(movable, count))
+
+    def _worst(self, state: State, count: int) -> set[int]:
+        cp = self.cp
+        gains = {}
+        for c, route in enumerate(state.routes):
+            timing = state.timings[c]
+            prev = cp.c_start[c]
+            for k, t in enumerate(route):
+                nxt = cp.loc[route[k + 1]] if k + 1 < len(route) else cp.c_end[c]
+                here = cp.loc[t]
+                detour = cp.dist[prev][here] + cp.dist[here][nxt] - cp.dist[prev][nxt]
+                late = max(0.0, timing.starts[k] - cp.due[t]) if cp.soft else 0.0
+                v = cp.task_visit[t]
+                gains[v] = gains.get(v, 0.0) + detour + 2 * late
+                prev = here
+        ranked = sorted((g, v) for v, g in gains.items() if v not in self.fixed_visits)
+        ranked.reverse()
+        picked = set()
+        while len(picked) < count and ranked:
+            # randomised worst removal: bias towards the top of the list
+            k = int(len(ranked) * self.rng.random() ** 4)
+            picked.add(ranked.pop(k)[1])
+        return picked
+
+    # ------------------------------------------------------------------ main loop
+
+    def initial(self, routes: list[list[int]] | None = None) -> State:
+        cp = self.cp
+        routes = [list(r) for r in routes] if routes else [list(self.fixed_prefix.get(c, [])) for c in range(cp.n_caregivers)]
+        present = {cp.task_visit[t] for r in routes for t in r}
+        todo = [v for v in range(len(cp.visits)) if v not in present]
+        timings, _ = cp.time_plan(routes)
+        state = State(routes, set(), timings, 0.0)
+        self.repair(state, self.insertion_order(todo))
+        state.cost = self._cost(state)
+        return state
+
+    def _cost(self, state: State) -> float:
+        prio = sum(self.cp.priority[v] for v in state.unassigned)
+        return self.cp.cost(state.timings, prio)
+
+    def run(self, state: State, iterations: int | None, seconds: float | None) -> State:
+        if iterations is None and seconds is None:
+            raise ValueError("give iterations or seconds: the search must know when to stop")
+        began = time.monotonic()
+        best = _copy(state)
+        current = _copy(state)
+        n = max(1, len(self.movable_visits))
+        max_remove = max(2, min(30, int(0.25 * n) + 2))
+        # Accepting a 1 % worse plan about a third of the time at the start; the scale comes
+        # from the plan's own objective so it works for metres, seconds and benchmark units.
+        start_temperature = 0.01 * max(1e-3, self.cp.cost(state.timings, 0))
+        iteration = 0
+        while True:
+            progress = 0.0
+            if iterations is not None:
+                if iteration >= iterations:
+                    break
+                progress = iteration / iterations
+            if seconds is not None:
+                elapsed = time.monotonic() - began
+                if elapsed >= seconds:
+                    break
+                progress = max(progress, elapsed / seconds)
+            iteration += 1
+            temperature = start_temperature * (1 - progress) + 1e-6
+            trial = _copy(current)
+            count = self.rng.randint(1, max_remove)
+            removed = self.choose_removal(trial, count)
+            if not removed and not trial.unassigned:
+                continue
+            self.remove(trial, removed)
+            self.repair(trial, self.insertion_order(trial.unassigned))
+            trial.cost = self._cost(trial)
+            delta = trial.cost - current.cost
+            if delta <= 0 or self.rng.random() < math.exp(-delta / temperature):
+                current = trial
+                if trial.cost < best.cost - 1e-9:
+                    best = _copy(trial)
+            # Drift guard: after a long walk uphill, continue from the best plan.
+            if iteration % 2000 == 0:
+                current = _copy(best)
+        best.routes = [list(r) for r in best.routes]
+        self.iterations_done = iteration
+        return best
+
+
+def _copy(state: State) -> State:
+    return State([list(r) for r in state.routes], set(state.unassigned), list(state.timings), state.cost)
