@@ -42,8 +42,22 @@ def diff(old: dict, new: dict) -> dict:
     return {k: [old.get(k), new.get(k)] for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)}
 
 
+def _region_of(actor, subject):
+    """The subject's own region when it declares one (`audit_region`), else the actor's."""
+    region = getattr(subject, "audit_region", None) if subject is not None else None
+    if region is not None:
+        return region
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        if actor.scope_region_id:
+            return actor.scope_region
+        if actor.organisation_id:
+            return actor.organisation.region
+    return None
+
+
 def record(*, actor, action: str, subject: models.Model | None = None, changes: dict | None = None,
-           reason: str = "", subject_type: str = "", subject_id: str = "", subject_repr: str = ""):
+           reason: str = "", subject_type: str = "", subject_id: str = "", subject_repr: str = "",
+           region=None):
     from .models import AuditEvent
 
     if subject is not None:
@@ -62,4 +76,5 @@ def record(*, actor, action: str, subject: models.Model | None = None, changes: 
         reason=reason,
         request_id=current_request_id(),
         ip_address=current_request_meta().get("ip") or None,
+        region=region or _region_of(actor, subject),
     )

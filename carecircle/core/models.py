@@ -24,9 +24,11 @@ class AuditEvent(models.Model):
     reason = models.TextField(_("原因"), blank=True)
     request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    # Where the event belongs, so a street's auditor sees that street's trail and no other.
+    region = models.ForeignKey("regions.Region", verbose_name=_("区域"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+", db_constraint=False)
 
-    # The audit trail is read district-wide by auditors (audit.view); it has no region of its own.
-    scoping = Scoping(region=None)
+    scoping = Scoping(region="region")
 
     class Meta:
         verbose_name = _("审计事件")
@@ -84,6 +86,10 @@ class PolicyParameter(models.Model):
 
     def __str__(self):
         return f"{self.key} @ {self.region_id} from {self.effective_from}"
+
+    @property
+    def audit_region(self):
+        return self.region
 
     @property
     def needs_confirmation(self) -> bool:

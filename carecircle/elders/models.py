@@ -92,6 +92,10 @@ class Elder(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def audit_region(self):
+        return self.community
+
     def fill_derived(self):
         """Search and lookup columns derived from the clear values (also used by bulk loaders)."""
         self.id_number = (self.id_number or "").strip().upper()
