@@ -115,6 +115,9 @@ class Compiled:
                 [1 if visit.preferred_caregivers and c.id not in visit.preferred_caregivers else 0 for c in problem.caregivers]
             )
         self.priority = [v.priority for v in problem.visits]
+        # Earliest start per task beyond its windows: "now" when re-planning (nothing can be
+        # done in the past) or the actual start of a visit already under way.
+        self.release = [NEG] * n
 
     # ------------------------------------------------------------------ one route
 
@@ -152,6 +155,8 @@ class Compiled:
                     free = b + length
             arrive = free + leg
             start = arrive
+            if self.release[t] > start:
+                start = self.release[t]
             if lower is not None:
                 bound = lower.get(t)
                 if bound is not None and bound > start:
