@@ -1,0 +1,87 @@
+# CareCircle 养老服务圈 — one command to run the embedded default, one to test.
+#   make run    venv + install + migrate + demo data (first time) + web server and Celery worker
+#   make test   venv with test extras + Debian's chromium + the whole suite on SQLite
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+VAR := var
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k access_matrix"`.
+PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: help run serve setup migrate seed logins test test-setup lint bench
+
+help:
+	@echo "make run     start CareCircle on http://$(HOST):$(PORT) (web server + Celery worker; Ctrl-C stops both)"
+	@echo "make test    run the whole test suite on SQLite (installs test extras and Debian's chromium)"
+	@echo "make lint    Django system checks and the missing-migrations check"
+	@echo "make bench   list the benchmark commands"
+
+# The stamp files record which pyproject.toml a venv was built from: an unchanged file reuses the venv.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+setup: $(VENV)/.installed
+	mkdir -p $(VAR)/celery-broker $(VAR)/celery-processed $(VAR)/celery-results
+
+migrate: setup
+	$(BIN)/carecircle migrate --noinput
+
+# Demo data only into a database that has no elders yet: a second `make run` keeps what you entered.
+seed: migrate
+	@if $(BIN)/carecircle shell -c "from carecircle.elders.models import Elder; raise SystemExit(0 if Elder.objects.exists() else 1)"; then \
+	  echo "database already has elders: demo data not seeded again"; \
+	else \
+	  $(BIN)/carecircle seed_demo --scale small; \
+	fi
+
+logins: setup
+	@$(BIN)/carecircle demo_logins
+
+run: seed logins serve
+
+# The worker runs in the background of this shell; the trap stops it when the web server ends (Ctrl-C).
+serve: setup
+	@$(BIN)/celery -A carecircle worker --pool=solo --loglevel=INFO --logfile=$(VAR)/celery-worker.log & \
+	worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null || true' EXIT INT TERM; \
+	echo "Celery worker started (pid $$worker, log $(VAR)/celery-worker.log)"; \
+	echo "CareCircle: http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)"; \
+	$(BIN)/carecircle runserver $(HOST):$(PORT)
+
+test-setup: $(VENV)/.installed-test
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+test: test-setup
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --ds=carecircle.settings.test $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/carecircle check --fail-level WARNING
+	$(BIN)/carecircle makemigrations --check --dry-run
+
+bench:
+	@echo "Benchmarks (each writes its section of docs/benchmarks-*.md; summary in docs/benchmarks.md):"
+	@for script in benchmarks/*.py; do \
+	  [ -e "$$script" ] || continue; \
+	  usage=$$(sed -n 's/^    \(python .*\)$$/\1/p' "$$script" | head -n 1); \
+	  echo "  $(BIN)/$${usage:-python $$script}"; \
+	done
