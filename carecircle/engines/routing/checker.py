@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import INFINITY, Objective, Problem, Solution, Violation
+from .model import INFINITY, PREFERENCE_WEIGHT, Objective, Problem, Solution, Violation
 
 # Times come from floating point sums of travel times; a plan that is late by a
 # nano-unit is not late.
@@ -218,8 +218,8 @@ def evaluate(problem: Problem, solution: Solution) -> Evaluation:
         objective = distance
         key = (unscheduled, vehicles, distance)
     else:
-        objective = travel_time
-        key = (unscheduled_priority, unscheduled, travel_time, not_preferred)
+        objective = travel_time + PREFERENCE_WEIGHT * not_preferred
+        key = (unscheduled_priority, unscheduled, objective)
     return Evaluation(
         vehicles, distance, travel_time, total_tardiness, max_tardiness, unscheduled,
         unscheduled_priority, not_preferred, objective, key,

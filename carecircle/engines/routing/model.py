@@ -14,6 +14,10 @@ from typing import Mapping, Sequence
 
 INFINITY = math.inf
 
+# Seconds of travel the care objective will spend to send an elder's preferred caregiver:
+# continuity of care is worth half an hour of extra travel, not a whole day's.
+PREFERENCE_WEIGHT = 1800.0
+
 
 @dataclass(frozen=True)
 class Location:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .model import INFINITY, Objective, Problem, Route, Solution, Stop, Unscheduled
+from .model import INFINITY, PREFERENCE_WEIGHT, Objective, Problem, Route, Solution, Stop, Unscheduled
 
 NEG = -INFINITY
 # Per unit of violated hard constraint; large enough that the search never prefers a
@@ -27,8 +27,6 @@ HARD_WEIGHT = 1e6
 UNSCHEDULED_WEIGHT = 1e8
 # Per new vehicle in the VRPTW objective (vehicles first, then distance).
 VEHICLE_WEIGHT = 1e5
-# Preferring a caregiver matters less than a few minutes of travel (costed in seconds).
-NOT_PREFERRED_WEIGHT = 300.0
 DEADLOCK_PENALTY = 1e12
 
 
@@ -278,7 +276,7 @@ class Compiled:
         if self.objective == Objective.VRPTW:
             vehicles = sum(1 for t in timings if t.starts)
             return penalty + vehicles * VEHICLE_WEIGHT + sum(t.distance for t in timings)
-        return penalty + sum(t.travel_time + NOT_PREFERRED_WEIGHT * t.not_preferred for t in timings)
+        return penalty + sum(t.travel_time + PREFERENCE_WEIGHT * t.not_preferred for t in timings)
 
     # ------------------------------------------------------------------ output
 

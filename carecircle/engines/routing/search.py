@@ -17,6 +17,7 @@ import random
 import time
 from dataclasses import dataclass
 
+from .model import PREFERENCE_WEIGHT
 from .schedule import Compiled, RouteTiming
 
 SCREEN_CANDIDATES = 3
@@ -107,7 +108,7 @@ class Search:
             return (t.distance + t.tardiness + t.max_tardiness) / 3
         if cp.objective == "vrptw":
             return t.distance + (1e5 if t.starts else 0.0)
-        return t.travel_time + 300.0 * t.not_preferred
+        return t.travel_time + PREFERENCE_WEIGHT * t.not_preferred
 
     def _starts(self, routes, timings) -> dict[int, float]:
         out = {}
@@ -261,6 +262,17 @@ class Search:
     def initial(self, routes: list[list[int]] | None = None) -> State:
         cp = self.cp
         routes = [list(r) for r in routes] if routes else [list(self.fixed_prefix.get(c, [])) for c in range(cp.n_caregivers)]
+        present_tasks = {t for r in routes for t in r}
+        # A two-caregiver visit that lost one of its services (its caregiver is away) is
+        # planned again as a whole.
+        partial = {
+            v for v in range(len(cp.visits))
+            if v not in self.fixed_visits
+            and any(t in present_tasks for t in cp.visit_tasks[v])
+            and not all(t in present_tasks for t in cp.visit_tasks[v])
+        }
+        if partial:
+            routes = [[t for t in r if cp.task_visit[t] not in partial] for r in routes]
         present = {cp.task_visit[t] for r in routes for t in r}
         todo = [v for v in range(len(cp.visits)) if v not in present]
         timings, _ = cp.time_plan(routes)
