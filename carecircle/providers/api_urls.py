@@ -1,3 +1,10 @@
-from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api import FacilityViewSet, OrganisationViewSet, StaffViewSet
+
+router = SimpleRouter()
+router.register("providers", OrganisationViewSet, basename="api-provider")
+router.register("facilities", FacilityViewSet, basename="api-facility")
+router.register("staff", StaffViewSet, basename="api-staff")
+
+urlpatterns = router.urls

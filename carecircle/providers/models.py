@@ -40,6 +40,10 @@ class Organisation(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def audit_region(self):
+        return self.region
+
 
 class FacilityKind(models.TextChoices):
     INSTITUTION = "institution", _("养老机构")
@@ -78,6 +82,10 @@ class Facility(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def audit_region(self):
+        return self.community
+
 
 class ServiceArea(models.Model):
     """A community an organisation serves; providers see elders only where they serve."""
@@ -97,6 +105,10 @@ class ServiceArea(models.Model):
 
     def __str__(self):
         return f"{self.organisation} → {self.community}"
+
+    @property
+    def audit_region(self):
+        return self.community
 
 
 class ContractStatus(models.TextChoices):
@@ -127,6 +139,10 @@ class Contract(models.Model):
 
     def __str__(self):
         return self.number
+
+    @property
+    def audit_region(self):
+        return self.region
 
 
 class Gender(models.TextChoices):
@@ -170,6 +186,10 @@ class StaffMember(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def audit_region(self):
+        return self.organisation.region
+
 
 class Qualification(models.TextChoices):
     CARE_WORKER_5 = "care_worker_5", _("养老护理员（五级/初级）")
@@ -203,3 +223,7 @@ class Certificate(models.Model):
 
     def __str__(self):
         return f"{self.get_qualification_display()} {self.number}"
+
+    @property
+    def audit_region(self):
+        return self.staff.organisation.region
