@@ -1,3 +1,8 @@
-from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api import ElderViewSet
+
+router = SimpleRouter()
+router.register("elders", ElderViewSet, basename="elder")
+
+urlpatterns = router.urls

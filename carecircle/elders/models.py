@@ -53,6 +53,8 @@ class Elder(models.Model):
     id_number = EncryptedTextField(_("身份证号"), masker="id_number")
     id_number_hash = models.CharField(max_length=64, editable=False, db_index=True)
     id_number_masked = models.CharField(_("身份证号（脱敏）"), max_length=18, editable=False)
+    # Staff often know only the last four characters; an indexed column avoids a '%1234' scan.
+    id_number_last4 = models.CharField(_("身份证号后四位"), max_length=4, editable=False, blank=True, db_index=True)
     phone = EncryptedTextField(_("联系电话"), masker="phone", blank=True)
     phone_hash = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
     community = models.ForeignKey("regions.Region", verbose_name=_("所属社区"), on_delete=models.PROTECT,
@@ -101,6 +103,7 @@ class Elder(models.Model):
         self.id_number = (self.id_number or "").strip().upper()
         self.id_number_hash = lookup_hash(self.id_number)
         self.id_number_masked = mask_id_number(self.id_number)
+        self.id_number_last4 = self.id_number[-4:]
         self.phone_hash = lookup_hash(self.phone) if self.phone else ""
         self.name_pinyin, self.name_initials = pinyin_forms(self.name)
 
@@ -145,3 +148,83 @@ class ElderAccountLink(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.elder}"
+
+
+class ElderMerge(models.Model):
+    """A duplicate record folded into the survivor, with what is needed to undo it."""
+
+    survivor = models.ForeignKey(Elder, verbose_name=_("保留档案"), on_delete=models.PROTECT,
+                                 related_name="merges_received")
+    merged = models.ForeignKey(Elder, verbose_name=_("被合并档案"), on_delete=models.PROTECT,
+                               related_name="merges_as_duplicate")
+    previous_status = models.CharField(_("合并前状态"), max_length=20, choices=ElderStatus.choices)
+    previous_status_date = models.DateField(_("合并前状态日期"), null=True, blank=True)
+    moved_contact_ids = models.JSONField(_("转移的联系人"), default=list, blank=True)
+    moved_account_link_ids = models.JSONField(_("转移的账号关联"), default=list, blank=True)
+    # Links that already existed on the survivor for the same account are dropped, and restored on undo.
+    dropped_account_links = models.JSONField(_("重复而删除的账号关联"), default=list, blank=True)
+    reason = models.TextField(_("合并原因"))
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    merged_at = models.DateTimeField(_("合并时间"), auto_now_add=True)
+    undone_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("撤销人"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+
+    scoping = Scoping(region="survivor__community", person="survivor")
+
+    class Meta:
+        verbose_name = _("档案合并")
+        verbose_name_plural = _("档案合并")
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self):
+        return f"{self.merged_id} → {self.survivor_id}"
+
+    @property
+    def audit_region(self):
+        return self.survivor.community
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("待确认")
+    APPLYING = "applying", _("导入中")
+    APPLIED = "applied", _("已导入")
+    FAILED = "failed", _("未导入")
+    DISCARDED = "discarded", _("已放弃")
+
+
+class ImportMode(models.TextChoices):
+    VALID_ROWS = "valid_rows", _("导入有效行，跳过有问题的行")
+    ALL_OR_NOTHING = "all_or_nothing", _("全部有效才导入，否则一行也不写")
+
+
+class ElderImport(models.Model):
+    """One uploaded file between preview and apply. The rows hold ID numbers, so they are encrypted."""
+
+    filename = models.CharField(_("文件名"), max_length=255)
+    rows = EncryptedTextField(_("数据行"), masker="id_number")
+    preview = models.JSONField(_("预检结果"), default=dict, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)
+    mode = models.CharField(_("导入方式"), max_length=20, choices=ImportMode.choices, blank=True)
+    report = models.JSONField(_("导入报告"), default=dict, blank=True)
+    job = models.ForeignKey("core.Job", verbose_name=_("后台任务"), null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="+")
+    region = models.ForeignKey("regions.Region", verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    scoping = Scoping(region="region")
+
+    class Meta:
+        verbose_name = _("批量导入")
+        verbose_name_plural = _("批量导入")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def audit_region(self):
+        return self.region

@@ -1,0 +1,179 @@
+"""Reads of the elder registry. Every function takes the acting user and starts from visible_to.
+
+Search is designed for a district of 320,000 elders: each kind of query maps to one indexed column with
+an equality or a prefix condition (never a leading-wildcard LIKE), and counts are bounded.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from carecircle.core.isolation import visible_to
+from carecircle.core.sensitive import lookup_hash
+from carecircle.regions.models import Region, RegionKind
+
+from .identity import normalise
+from .models import Elder, ElderMerge, ElderStatus, EmergencyContact
+
+# Lists show "more than N" rather than counting a whole district on every page view.
+COUNT_LIMIT = 10_000
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+_LAST4 = re.compile(r"^\d{3}[\dX]$")
+_DIGITS = re.compile(r"^\+?\d{5,15}$")
+_LETTERS = re.compile(r"^[a-z]+$")
+
+
+@dataclass
+class ElderFilters:
+    region: str = ""  # street or community code
+    age_min: int | None = None
+    age_max: int | None = None
+    household_type: str = ""
+    economic_category: str = ""
+    status: str = ""
+    gender: str = ""
+
+    @classmethod
+    def from_params(cls, params) -> "ElderFilters":
+        def integer(name):
+            try:
+                value = int(str(params.get(name, "")).strip())
+            except ValueError:
+                return None
+            return value if 0 <= value <= 150 else None
+
+        return cls(region=str(params.get("region", "")).strip(), age_min=integer("age_min"),
+                   age_max=integer("age_max"), household_type=str(params.get("household_type", "")).strip(),
+                   economic_category=str(params.get("economic_category", "")).strip(),
+                   status=str(params.get("status", "")).strip(), gender=str(params.get("gender", "")).strip())
+
+
+def _prefix(field: str, prefix: str) -> Q:
+    """A prefix match that can use the column's B-tree index on every supported database.
+
+    PostgreSQL serves LIKE 'x%' from the pattern-ops index Django creates beside each indexed CharField.
+    SQLite's LIKE is case-insensitive and cannot use a BINARY index, so the range bound is added there.
+    """
+    q = Q(**{f"{field}__startswith": prefix})
+    if connection.vendor == "sqlite":
+        q &= Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\U0010ffff"})
+    return q
+
+
+def search_condition(q: str) -> Q | None:
+    """What a search box string means: a full ID, the last four of an ID, a phone, a name or its pinyin."""
+    text = re.sub(r"\s+", "", q or "")
+    if not text:
+        return None
+    upper = normalise(text)
+    if _ID_NUMBER.match(upper):
+        return Q(id_number_hash=lookup_hash(upper))
+    if _LAST4.match(upper):
+        return Q(id_number_last4=upper)
+    digits = re.sub(r"[\-()（）]", "", text)
+    if _DIGITS.match(digits):
+        return Q(phone_hash=lookup_hash(digits))
+    if _CJK.search(text):
+        return _prefix("name", text)
+    lower = text.lower()
+    if _LETTERS.match(lower):
+        # Initials ("zsm") and full pinyin ("zhangsanming", "zhangs") both start with the typed letters.
+        return _prefix("name_initials", lower) | _prefix("name_pinyin", lower)
+    return Q(pk__in=[])
+
+
+def _birth_date_bounds(filters: ElderFilters, today: dt.date) -> Q:
+    """Age a ≤ age ≤ b ⇔ born after (today − (b+1) years) and on or before (today − a years)."""
+    q = Q()
+
+    def years_before(years: int) -> dt.date:
+        try:
+            return today.replace(year=today.year - years)
+        except ValueError:  # 29 February
+            return today.replace(year=today.year - years, day=28)
+
+    if filters.age_min is not None:
+        q &= Q(birth_date__lte=years_before(filters.age_min))
+    if filters.age_max is not None:
+        q &= Q(birth_date__gt=years_before(filters.age_max + 1))
+    return q
+
+
+def _region_condition(code: str) -> Q:
+    region = Region.objects.filter(code=code, kind__in=[RegionKind.DISTRICT, RegionKind.STREET,
+                                                        RegionKind.COMMUNITY]).first()
+    if region is None:
+        return Q(pk__in=[])
+    if region.kind == RegionKind.COMMUNITY:
+        return Q(community_id=region.pk)
+    community_ids = list(Region.objects.filter(path__startswith=region.path, kind=RegionKind.COMMUNITY)
+                         .values_list("pk", flat=True))
+    return Q(community_id__in=community_ids)
+
+
+def elder_search(user, q: str = "", filters: ElderFilters | None = None) -> QuerySet:
+    """The elders `user` may see that match the search text and filters, ordered by name.
+
+    The region filter narrows inside the user's scope; it never widens it (visible_to is applied first).
+    """
+    filters = filters or ElderFilters()
+    qs = visible_to(user, Elder)
+    condition = search_condition(q)
+    if condition is not None:
+        qs = qs.filter(condition)
+    if filters.region:
+        qs = qs.filter(_region_condition(filters.region))
+    if filters.age_min is not None or filters.age_max is not None:
+        qs = qs.filter(_birth_date_bounds(filters, timezone.localdate()))
+    for field in ("household_type", "economic_category", "gender"):
+        value = getattr(filters, field)
+        if value:
+            qs = qs.filter(**{field: value})
+    if filters.status == "all":
+        pass
+    elif filters.status:
+        qs = qs.filter(status=filters.status)
+    else:
+        # Merged duplicates are history, not people; they are reached through the survivor.
+        qs = qs.exclude(status=ElderStatus.MERGED)
+    return qs.select_related("community").order_by("name", "id")
+
+
+def bounded_count(queryset: QuerySet, limit: int = COUNT_LIMIT) -> tuple[int, bool]:
+    """(count, exact): counting stops after `limit` rows so a district-wide list stays fast."""
+    n = queryset.order_by().values("pk")[: limit + 1].count()
+    return (limit, False) if n > limit else (n, True)
+
+
+def elder_detail(user, pk: int) -> Elder:
+    return visible_to(user, Elder).select_related("community", "community__parent", "merged_into").get(pk=pk)
+
+
+def elder_contacts(user, elder: Elder) -> QuerySet:
+    return visible_to(user, EmergencyContact).filter(elder=elder)
+
+
+def elder_merges(user, elder: Elder) -> QuerySet:
+    return (visible_to(user, ElderMerge).filter(Q(survivor=elder) | Q(merged=elder))
+            .select_related("survivor", "merged"))
+
+
+def regions_for_filter(user) -> QuerySet:
+    """Streets and communities inside the user's scope, for the region filter."""
+    qs = Region.objects.filter(kind__in=[RegionKind.STREET, RegionKind.COMMUNITY])
+    if user.is_superuser:
+        return qs.order_by("path")
+    if user.scope_region_id:
+        return qs.filter(path__startswith=user.scope_region.path).order_by("path")
+    return qs.none()
+
+
+def communities_in_scope(user) -> QuerySet:
+    return regions_for_filter(user).filter(kind=RegionKind.COMMUNITY)
