@@ -1,3 +1,8 @@
-from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api import RegionViewSet
+
+router = SimpleRouter()
+router.register("regions", RegionViewSet, basename="api-region")
+
+urlpatterns = router.urls

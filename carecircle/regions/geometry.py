@@ -39,3 +39,40 @@ def bounding_box(boundary: dict | None):
         return None
     lngs, lats = [p[0] for p in points], [p[1] for p in points]
     return min(lats), min(lngs), max(lats), max(lngs)
+
+
+def _position_problem(position) -> str | None:
+    if not isinstance(position, (list, tuple)) or len(position) < 2:
+        return "position"
+    lng, lat = position[0], position[1]
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in (lng, lat)):
+        return "number"
+    if not (-180 <= lng <= 180 and -90 <= lat <= 90):
+        return "range"
+    return None
+
+
+def polygon_problem(boundary) -> str | None:
+    """None when `boundary` is a usable GeoJSON Polygon/MultiPolygon in WGS84, else a short reason code:
+    type, structure, ring (fewer than 4 positions), closed (first ≠ last), position, number, range."""
+    if not isinstance(boundary, dict) or boundary.get("type") not in {"Polygon", "MultiPolygon"}:
+        return "type"
+    coordinates = boundary.get("coordinates")
+    if not isinstance(coordinates, list) or not coordinates:
+        return "structure"
+    polygons = [coordinates] if boundary["type"] == "Polygon" else coordinates
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            return "structure"
+        for ring in polygon:
+            if not isinstance(ring, list):
+                return "structure"
+            if len(ring) < 4:
+                return "ring"
+            for position in ring:
+                problem = _position_problem(position)
+                if problem:
+                    return problem
+            if list(ring[0][:2]) != list(ring[-1][:2]):
+                return "closed"
+    return None

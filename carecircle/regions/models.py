@@ -1,4 +1,6 @@
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.isolation import Scoping
@@ -63,5 +65,14 @@ class Region(models.Model):
         return "".join(r.name for r in [*self.ancestors().exclude(kind=RegionKind.CITY), self])
 
     def save(self, *args, **kwargs):
+        """Keeps the materialised paths true: when this region moves (new parent or code), every
+        descendant's path is rewritten in the same transaction, in one UPDATE."""
+        old_path = Region.objects.filter(pk=self.pk).values_list("path", flat=True).first() if self.pk else None
         self.path = self.build_path()
-        super().save(*args, **kwargs)
+        if old_path and self.path != old_path and self.path.startswith(old_path):
+            raise ValueError(f"{self.code}: a region cannot be moved below itself")
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if old_path and self.path != old_path:
+                Region.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                    path=Concat(Value(self.path), Substr("path", len(old_path) + 1)))
