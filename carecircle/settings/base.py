@@ -210,6 +210,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL == "filesystem://"
     else {}
 )
+# Celery's file-system result backend and broker refuse to start unless their folders already exist.
+if CELERY_RESULT_BACKEND.startswith("file://"):
+    Path(CELERY_RESULT_BACKEND.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+for _folder in {v for k, v in CELERY_BROKER_TRANSPORT_OPTIONS.items() if k.endswith("_folder") or "folder_" in k}:
+    Path(_folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
