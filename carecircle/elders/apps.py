@@ -6,3 +6,6 @@ class EldersConfig(AppConfig):
     name = "carecircle.elders"
     label = "elders"
     verbose_name = _("老人档案")
+
+    def ready(self):
+        from . import tasks  # noqa: F401  (registers the background job handlers)

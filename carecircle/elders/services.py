@@ -612,8 +612,10 @@ def elder_import_start(*, actor, elder_import, mode: str):
     """Queues the apply job; the person chooses to import the valid rows or only a fully valid file."""
     from carecircle.core.jobs import job_start
 
+    from carecircle.core.tasks import run_job
+
     from .models import ImportMode, ImportStatus
-    from .tasks import apply_elder_import
+    from .tasks import IMPORT_JOB
 
     _require(actor, "elders.import")
     _require_visible(actor, elder_import)
@@ -621,8 +623,8 @@ def elder_import_start(*, actor, elder_import, mode: str):
         raise ValidationError({"mode": [_("请选择导入方式")]})
     if elder_import.status != ImportStatus.PREVIEWED:
         raise ValidationError(_("这个文件已经处理过（%(s)s），请重新上传") % {"s": elder_import.get_status_display()})
-    job = job_start(kind="elders.import", actor=actor, region=elder_import.region,
-                    params={"import": elder_import.pk, "mode": mode}, task=apply_elder_import)
+    job = job_start(kind=IMPORT_JOB, actor=actor, region=elder_import.region,
+                    params={"import": elder_import.pk, "mode": mode}, task=run_job)
     elder_import.status, elder_import.mode, elder_import.job = ImportStatus.APPLYING, mode, job
     elder_import.save(update_fields=["status", "mode", "job"])
     audit.record(actor=actor, action="elders.import_start", subject=elder_import, changes={"mode": mode})
@@ -643,21 +645,23 @@ def elder_import_discard(*, actor, elder_import) -> None:
     audit.record(actor=actor, action="elders.import_discard", subject=elder_import)
 
 
-def elder_import_apply(*, elder_import_id: int, job_id: int) -> dict:
+def elder_import_apply(*, elder_import_id: int, job) -> dict:
     """Run by the background task. Every row is validated again: the registry may have changed since preview.
 
     valid_rows: each good row is created in its own savepoint; the report lists the rows skipped and why.
     all_or_nothing: every row is checked first; one bad row and nothing at all is written.
+    Returns the report, which the job runner stores as the job's result.
     """
     import json
 
-    from carecircle.core.jobs import job_finish, job_progress
-    from carecircle.core.models import Job
+    from carecircle.core.jobs import job_progress
 
     from .models import ElderImport, ImportMode, ImportStatus
 
     elder_import = ElderImport.objects.select_related("created_by").get(pk=elder_import_id)
-    job = Job.objects.get(pk=job_id)
+    if elder_import.status != ImportStatus.APPLYING:
+        # A redelivered message must not import the same rows twice.
+        return elder_import.report
     actor = elder_import.created_by
     rows = json.loads(elder_import.rows or "[]")
     total = len(rows)
@@ -702,6 +706,10 @@ def elder_import_apply(*, elder_import_id: int, job_id: int) -> dict:
     written = bool(created)
     report = {"total": total, "created": len(created), "skipped": skipped, "mode": elder_import.mode,
               "nothing_written": not written}
+    if not written and skipped and elder_import.mode == ImportMode.ALL_OR_NOTHING:
+        report["summary"] = _("有 %(s)d 行有问题，按“全部有效才导入”的选择，一行也没有写入") % {"s": len(skipped)}
+    else:
+        report["summary"] = _("已导入 %(c)d 行，跳过 %(s)d 行") % {"c": len(created), "s": len(skipped)}
     with transaction.atomic():
         elder_import.status = ImportStatus.APPLIED if written or not skipped else ImportStatus.FAILED
         elder_import.report = report
@@ -709,12 +717,4 @@ def elder_import_apply(*, elder_import_id: int, job_id: int) -> dict:
         elder_import.save(update_fields=["status", "report", "rows"])
         audit.record(actor=actor, action="elders.import_apply", subject=elder_import,
                      changes={"created": len(created), "skipped": len(skipped), "mode": elder_import.mode})
-    if written:
-        message = _("已导入 %(c)d 行，跳过 %(s)d 行") % {"c": len(created), "s": len(skipped)}
-    elif skipped:
-        message = _("有 %(s)d 行有问题，按“全部有效才导入”的选择，一行也没有写入") % {"s": len(skipped)} \
-            if elder_import.mode == ImportMode.ALL_OR_NOTHING else _("没有可导入的有效行")
-    else:
-        message = _("没有数据行")
-    job_finish(job, result=report, message=message)
     return report

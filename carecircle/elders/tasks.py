@@ -1,12 +1,12 @@
-"""Background tasks for the registry: thin wrappers that load ids and call a service."""
-from celery import shared_task
+"""Background work for the registry, run by core's single `run_job` task: thin handlers that load ids and
+call a service. Imported by the app's ready() so the web process and every worker know the handlers."""
+from carecircle.core.tasks import register_job_handler
+
+IMPORT_JOB = "elders.import"
 
 
-@shared_task
-def apply_elder_import(job_id: int) -> dict:
-    from carecircle.core.models import Job
-
+@register_job_handler(IMPORT_JOB)
+def apply_elder_import(job) -> dict:
     from .services import elder_import_apply
 
-    job = Job.objects.get(pk=job_id)
-    return elder_import_apply(elder_import_id=job.params["import"], job_id=job.pk)
+    return elder_import_apply(elder_import_id=job.params["import"], job=job)
