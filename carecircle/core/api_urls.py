@@ -1,3 +1,8 @@
-from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api_views import PolicyParameterViewSet
+
+router = SimpleRouter()
+router.register("policy-parameters", PolicyParameterViewSet, basename="api-policy-parameter")
+
+urlpatterns = router.urls

@@ -1,5 +1,14 @@
 from django.urls import path
 
+from . import views_audit, views_jobs, views_policy
+
 app_name = "core"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("policy/", views_policy.PolicyListView.as_view(), name="policy-list"),
+    path("policy/new/", views_policy.PolicyCreateView.as_view(), name="policy-create"),
+    path("policy/<str:key>/", views_policy.PolicyDetailView.as_view(), name="policy-detail"),
+    path("audit/", views_audit.AuditListView.as_view(), name="audit-list"),
+    path("audit/export.csv", views_audit.AuditExportView.as_view(), name="audit-export"),
+    path("jobs/<int:pk>/", views_jobs.JobDetailView.as_view(), name="job-detail"),
+]
