@@ -652,16 +652,27 @@ def elder_import_apply(*, elder_import_id: int, job) -> dict:
     all_or_nothing: every row is checked first; one bad row and nothing at all is written.
     Returns the report, which the job runner stores as the job's result.
     """
-    import json
-
-    from carecircle.core.jobs import job_progress
-
-    from .models import ElderImport, ImportMode, ImportStatus
+    from .models import ElderImport, ImportStatus
 
     elder_import = ElderImport.objects.select_related("created_by").get(pk=elder_import_id)
     if elder_import.status != ImportStatus.APPLYING:
         # A redelivered message must not import the same rows twice.
         return elder_import.report
+    try:
+        return _apply_import_rows(elder_import, job)
+    except Exception:
+        # The job runner records the error on the job; the import must not stay "applying" for ever.
+        ElderImport.objects.filter(pk=elder_import.pk).update(status=ImportStatus.FAILED)
+        raise
+
+
+def _apply_import_rows(elder_import, job) -> dict:
+    import json
+
+    from carecircle.core.jobs import job_progress
+
+    from .models import ImportMode, ImportStatus
+
     actor = elder_import.created_by
     rows = json.loads(elder_import.rows or "[]")
     total = len(rows)
