@@ -100,7 +100,8 @@ def existing_data_counts() -> dict[str, int]:
     return {
         "elders": Elder.objects.count(),
         "organisations": Organisation.objects.count(),
-        "users": User.objects.filter(is_superuser=False).count(),
+        # Accounts retired by a reset are inactive and stay only for the audit trail.
+        "users": User.objects.filter(is_superuser=False, is_active=True).count(),
     }
 
 
@@ -159,34 +160,46 @@ class _Regions:
     plans: dict[str, geography.CommunityPlan]
 
 
-def _upsert_region(code, name, kind, parent, centroid, boundary) -> Region:
-    values = {"name": name, "kind": kind, "parent": parent, "boundary": boundary,
-              "centroid_lat": centroid[0] if centroid else None, "centroid_lng": centroid[1] if centroid else None}
-    region = Region.objects.filter(code=code).first()
-    if region is None:
-        return Region.objects.create(code=code, **values)
-    for attribute, value in values.items():
-        setattr(region, attribute, value)
-    region.save()
-    return region
+class _RegionWriter:
+    """Creates missing regions in bulk, one level at a time, and brings existing ones back to the plan."""
+
+    def __init__(self, codes: list[str]):
+        self.existing = {region.code: region for region in Region.objects.filter(code__in=codes)}
+
+    def level(self, rows) -> dict[str, Region]:
+        """rows: (code, name, kind, parent, centroid, boundary) of one level of the tree."""
+        result, missing = {}, []
+        for code, name, kind, parent, centroid, boundary in rows:
+            values = {"name": name, "kind": kind, "parent": parent, "boundary": boundary,
+                      "centroid_lat": centroid[0] if centroid else None,
+                      "centroid_lng": centroid[1] if centroid else None}
+            region = self.existing.get(code)
+            if region is None:
+                region = Region(code=code, **values)
+                region.path = region.build_path()  # bulk_create bypasses save(), which sets the path
+                missing.append(region)
+            elif any(getattr(region, attribute) != value for attribute, value in values.items()):
+                for attribute, value in values.items():
+                    setattr(region, attribute, value)
+                region.save()
+            result[code] = region
+        Region.objects.bulk_create(missing)
+        return result
 
 
 def _ensure_regions() -> _Regions:
     """The fixed region tree, created or brought back to the demo geography (codes never change)."""
-    city = _upsert_region(*geography.CITY, RegionKind.CITY, None, None, None)
+    plans = {plan.code: plan for plan in geography.all_communities()}
+    writer = _RegionWriter([geography.CITY[0], geography.DISTRICT[0], *(s.code for s in geography.STREETS), *plans])
+    city = writer.level([(*geography.CITY, RegionKind.CITY, None, None, None)])[geography.CITY[0]]
     south, west, north, east = geography.DISTRICT_BOX
-    district = _upsert_region(*geography.DISTRICT, RegionKind.DISTRICT, city,
+    district = writer.level([(*geography.DISTRICT, RegionKind.DISTRICT, city,
                               (Decimal(f"{(south + north) / 2:.6f}"), Decimal(f"{(west + east) / 2:.6f}")),
-                              geography.district_boundary())
-    streets, communities, plans = {}, {}, {}
-    for street_plan in geography.STREETS:
-        street = _upsert_region(street_plan.code, street_plan.name, RegionKind.STREET, district,
-                                geography.street_centroid(street_plan), geography.street_boundary(street_plan))
-        streets[street_plan.code] = street
-        for plan in geography.communities_of(street_plan):
-            communities[plan.code] = _upsert_region(plan.code, plan.name, RegionKind.COMMUNITY, street,
-                                                    plan.centroid, plan.boundary)
-            plans[plan.code] = plan
+                              geography.district_boundary())])[geography.DISTRICT[0]]
+    streets = writer.level([(street.code, street.name, RegionKind.STREET, district, geography.street_centroid(street),
+                             geography.street_boundary(street)) for street in geography.STREETS])
+    communities = writer.level([(plan.code, plan.name, RegionKind.COMMUNITY, streets[plan.street_code], plan.centroid,
+                                 plan.boundary) for plan in plans.values()])
     return _Regions(city=city, district=district, streets=streets, communities=communities, plans=plans)
 
 
