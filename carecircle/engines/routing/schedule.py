@@ -224,43 +224,216 @@ class Compiled:
             hard += load - self.c_capacity[c]
         return RouteTiming(distance, travel_time, tardiness, max_tardiness, hard, sync, not_preferred, starts, departure, arrival, break_start)
 
+    def _start_at(self, t: int, arrive: float, partner_start: dict) -> tuple[float, float, float, float]:
+        """(start, tardiness, hard, sync) of task t reached at `arrive`, partners held fixed."""
+        start = arrive
+        if self.release[t] > start:
+            start = self.release[t]
+        sync = 0.0
+        p = self.partner[t]
+        if p >= 0 and p in partner_start:
+            ps = partner_start[p]
+            if self.is_second[t]:
+                if ps + self.min_gap[t] > start:
+                    start = ps + self.min_gap[t]
+                if start - ps > self.max_gap[t]:
+                    sync = start - ps - self.max_gap[t]
+            else:
+                if ps - self.max_gap[t] > start:
+                    start = ps - self.max_gap[t]
+                if ps - start < self.min_gap[t]:
+                    sync = start + self.min_gap[t] - ps
+        windows = self.windows[t]
+        if self.soft:
+            if start < windows[0][0]:
+                start = windows[0][0]
+            late = start - windows[-1][1]
+            return start, (late if late > 0 else 0.0), 0.0, sync
+        for ws, we in windows:
+            if start <= we:
+                return (ws if start < ws else start), 0.0, 0.0, sync
+        return start, 0.0, start - windows[-1][1], sync
+
+    def insertion_screen(self, c: int, route: list[int], task: int, partner_start: dict, first_position: int = 0):
+        """Route metrics after inserting `task` at each position, partners held fixed.
+
+        Yields (position, distance, travel_time, tardiness, max_tardiness, not_preferred, sync)
+        for every position that keeps the route free of hard violations. Equivalent to timing
+        each trial route with `time_route(..., partner_start=...)`, but reuses the unchanged
+        prefix and stops following a delay once waiting has absorbed it. Routes of caregivers
+        with a lunch break are timed in full (the break moves with the delays).
+        """
+        if self.c_lunch[c] is not None:
+            for pos in range(first_position, len(route) + 1):
+                timing = self.time_route(c, route[:pos] + [task] + route[pos:], partner_start=partner_start)
+                if timing.hard <= 1e-9:
+                    yield (pos, timing.distance, timing.travel_time, timing.tardiness, timing.max_tardiness,
+                           timing.not_preferred, timing.sync)
+            return
+        travel = self.travel[c]
+        dist = self.dist
+        dur = self.duration
+        n = len(route)
+        start_place, end_place = self.c_start[c], self.c_end[c]
+        shift_start, shift_end = self.c_shift[c]
+        max_work = self.c_max_work[c]
+        if self.c_capacity[c] < INFINITY:
+            load = sum(self.demand[t] for t in route) + self.demand[task]
+            if load > self.c_capacity[c] + 1e-9:
+                return
+        # forward pass of the current route
+        starts = [0.0] * n
+        tard = [0.0] * n
+        syncs = [0.0] * n
+        hard_base = 0.0
+        place, free = start_place, shift_start
+        distance = travel_time = 0.0
+        not_preferred = 0
+        for k, t in enumerate(route):
+            loc = self.loc[t]
+            distance += dist[place][loc]
+            travel_time += travel[place][loc]
+            starts[k], tard[k], h, syncs[k] = self._start_at(t, free + travel[place][loc], partner_start)
+            hard_base += h
+            free = starts[k] + dur[t][c]
+            not_preferred += self.preferred_penalty[t][c]
+            place = loc
+        if hard_base > 1e-9:
+            return
+        distance += dist[place][end_place]
+        travel_time += travel[place][end_place]
+        base_arrival = free + travel[place][end_place]
+        suffix_tard = [0.0] * (n + 1)
+        suffix_max = [0.0] * (n + 1)
+        suffix_sync = [0.0] * (n + 1)
+        for k in range(n - 1, -1, -1):
+            suffix_tard[k] = suffix_tard[k + 1] + tard[k]
+            suffix_max[k] = tard[k] if tard[k] > suffix_max[k + 1] else suffix_max[k + 1]
+            suffix_sync[k] = suffix_sync[k + 1] + syncs[k]
+        prefix_tard = 0.0
+        prefix_max = 0.0
+        prefix_sync = 0.0
+        for k in range(first_position):
+            prefix_tard += tard[k]
+            prefix_max = max(prefix_max, tard[k])
+            prefix_sync += syncs[k]
+        loc_t = self.loc[task]
+        dur_t = dur[task][c]
+        not_preferred_new = not_preferred + self.preferred_penalty[task][c]
+        for pos in range(first_position, n + 1):
+            prev = start_place if pos == 0 else self.loc[route[pos - 1]]
+            nxt = end_place if pos == n else self.loc[route[pos]]
+            free = shift_start if pos == 0 else starts[pos - 1] + dur[route[pos - 1]][c]
+            leg = travel[prev][loc_t]
+            start, late, hard, sync = self._start_at(task, free + leg, partner_start)
+            if hard <= 1e-9:
+                new_tard = prefix_tard + late
+                new_max = prefix_max if prefix_max > late else late
+                new_sync = prefix_sync + sync
+                free = start + dur_t
+                place = loc_t
+                arrival = None
+                for k in range(pos, n):
+                    t = route[k]
+                    loc = self.loc[t]
+                    s, late_k, h, sy = self._start_at(t, free + travel[place][loc], partner_start)
+                    if s <= starts[k] + 1e-12:
+                        # delay absorbed: the rest of the route is unchanged
+                        new_tard += suffix_tard[k]
+                        new_sync += suffix_sync[k]
+                        if suffix_max[k] > new_max:
+                            new_max = suffix_max[k]
+                        arrival = base_arrival
+                        break
+                    if h > 1e-9:
+                        hard = h
+                        break
+                    new_tard += late_k
+                    new_sync += sy
+                    if late_k > new_max:
+                        new_max = late_k
+                    free = s + dur[t][c]
+                    place = loc
+                if hard <= 1e-9:
+                    if arrival is None:
+                        arrival = free + travel[place][end_place]
+                    if pos == 0:
+                        departure = start - leg
+                        if departure < shift_start:
+                            departure = shift_start
+                    else:
+                        departure = starts[0] - travel[start_place][self.loc[route[0]]]
+                        if departure < shift_start:
+                            departure = shift_start
+                    if arrival <= shift_end + 1e-9 and arrival - departure <= max_work + 1e-9:
+                        added = dist[prev][loc_t] + dist[loc_t][nxt] - dist[prev][nxt]
+                        added_time = leg + travel[loc_t][nxt] - travel[prev][nxt]
+                        yield (pos, distance + added, travel_time + added_time, new_tard, new_max,
+                               not_preferred_new, new_sync)
+            if pos < n:
+                prefix_tard += tard[pos]
+                if tard[pos] > prefix_max:
+                    prefix_max = tard[pos]
+                prefix_sync += syncs[pos]
+
     # ------------------------------------------------------------------ whole plan
 
-    def time_plan(self, routes: list[list[int]]) -> tuple[list[RouteTiming], bool]:
-        """Time every route with synchronisation. Returns (timings, deadlocked)."""
-        lower: dict[int, float] = {}
-        sync_routes = [r for r, route in enumerate(routes) if any(self.partner[t] >= 0 for t in route)]
-        timings = [self.time_route(c, route, lower) for c, route in enumerate(routes)]
-        if not sync_routes:
-            return timings, False
-        position = {}
-        for c in sync_routes:
-            for k, t in enumerate(routes[c]):
-                if self.partner[t] >= 0:
-                    position[t] = (c, k)
-        # Each round raises at least one bound; a feasible fixed point needs at most one
-        # round per synchronised task plus one, so more rounds than that means a deadlock.
-        for _ in range(len(position) + 2):
-            changed = set()
-            for t, (c, k) in position.items():
-                if self.is_second[t]:
-                    continue
-                p = self.partner[t]
-                if p not in position:
-                    continue
-                pc, pk = position[p]
-                sa = timings[c].starts[k]
-                sb = timings[pc].starts[pk]
-                if sb - sa < self.min_gap[t] - 1e-9:
-                    lower[p] = sa + self.min_gap[t]
-                    changed.add(pc)
-                elif sb - sa > self.max_gap[t] + 1e-9:
-                    lower[t] = sb - self.max_gap[t]
-                    changed.add(c)
-            if not changed:
-                return timings, False
+    def time_plan(self, routes, base=None, lower=None, changed=()) -> tuple[list[RouteTiming], bool]:
+        """Time every route with synchronisation. Returns (timings, deadlocked).
+
+        With `base` timings and their converged `lower` bounds, only the `changed` routes are
+        re-timed first. That is only valid when the change can only delay services (an
+        insertion): the old bounds then stay valid lower bounds of the new fixed point.
+        The bounds found are left in `lower` when a dict is passed.
+        """
+        if base is None:
+            if lower is None:
+                lower = {}
+            else:
+                lower.clear()
+            timings = [self.time_route(c, route, lower) for c, route in enumerate(routes)]
+        else:
+            timings = list(base)
             for c in changed:
                 timings[c] = self.time_route(c, routes[c], lower)
+        partner = self.partner
+        where = {}
+        for c, route in enumerate(routes):
+            for k, t in enumerate(route):
+                if partner[t] >= 0:
+                    where[t] = (c, k)
+        if not where:
+            return timings, False
+        # Only pairs touching a route whose times moved can have become violated: the base
+        # timings were a fixed point.
+        dirty = set(range(len(routes))) if base is None else set(changed)
+        is_second, min_gap, max_gap = self.is_second, self.min_gap, self.max_gap
+        # Each round raises at least one bound; a feasible fixed point needs at most one
+        # round per synchronised task plus one, so more rounds than that means a deadlock.
+        for _ in range(len(where) + 2):
+            moved = set()
+            for c in dirty:
+                for k, t in enumerate(routes[c]):
+                    p = partner[t]
+                    if p < 0 or p not in where:
+                        continue
+                    if is_second[t]:
+                        a, (ca, ka), b, cb, kb = p, where[p], t, c, k
+                    else:
+                        a, ca, ka, b, (cb, kb) = t, c, k, p, where[p]
+                    sa = timings[ca].starts[ka]
+                    sb = timings[cb].starts[kb]
+                    if sb - sa < min_gap[a] - 1e-9:
+                        lower[b] = sa + min_gap[a]
+                        moved.add(cb)
+                    elif sb - sa > max_gap[a] + 1e-9:
+                        lower[a] = sb - max_gap[a]
+                        moved.add(ca)
+            if not moved:
+                return timings, False
+            for c in moved:
+                timings[c] = self.time_route(c, routes[c], lower)
+            dirty = moved
         return timings, True
 
     def cost(self, timings: list[RouteTiming], unassigned_priority: int, deadlock: bool = False) -> float:

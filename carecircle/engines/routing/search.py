@@ -15,12 +15,13 @@ from __future__ import annotations
 import math
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .model import PREFERENCE_WEIGHT
-from .schedule import Compiled, RouteTiming
+from .schedule import VEHICLE_WEIGHT, Compiled, RouteTiming
 
 SCREEN_CANDIDATES = 3
+PAIR_CANDIDATES = 5
 
 
 @dataclass
@@ -29,6 +30,8 @@ class State:
     unassigned: set[int]  # visit indices
     timings: list[RouteTiming]
     cost: float
+    # converged synchronisation bounds of `timings` (see Compiled.time_plan)
+    lower: dict = field(default_factory=dict)
 
 
 class Search:
@@ -42,6 +45,8 @@ class Search:
         self.movable_visits = [v for v in range(len(self.cp.visits)) if v not in self.fixed_visits]
         self.reasons: dict[int, str] = {}
         self.neighbours = self._neighbours()
+        self.temperature = 0.01
+        self.epoch = 2000
 
     def _neighbours(self) -> list[list[int]]:
         cp = self.cp
@@ -84,31 +89,38 @@ class Search:
         """Best few (delta, caregiver, position) for one task, judged route by route."""
         cp = self.cp
         found = []
+        # The worst delay is global: a route only pays for raising it above the other routes'.
+        worst = sorted(((t.max_tardiness, c) for c, t in enumerate(timings)), reverse=True)[:2]
         for c in range(cp.n_caregivers):
             if c == exclude_caregiver or not cp.allowed[task][c]:
                 continue
+            others_worst = 0.0
+            for value, owner in worst:
+                if owner != c:
+                    others_worst = value
+                    break
             route = routes[c]
             base = timings[c]
-            base_cost = self._route_cost(base)
-            for pos in self._positions(c, route):
-                trial = route[:pos] + [task] + route[pos:]
-                timing = cp.time_route(c, trial, partner_start=partner_start)
-                if timing.hard > 1e-9:
-                    continue
-                delta = self._route_cost(timing) - base_cost + timing.sync * 1e3
-                found.append((delta, c, pos))
+            base_cost = self._route_cost(base, others_worst)
+            first = len(self.fixed_prefix.get(c, ()))
+            for pos, distance, travel_time, tardiness, worst_late, not_preferred, sync in cp.insertion_screen(
+                c, route, task, partner_start, first
+            ):
+                cost = self._cost_of(distance, travel_time, tardiness, worst_late, not_preferred, True, others_worst)
+                found.append((cost - base_cost + sync * 1e3, c, pos))
         found.sort()
         return found
 
-    def _route_cost(self, t: RouteTiming) -> float:
-        cp = self.cp
-        if cp.objective == "hhcrsp":
-            # Max tardiness is global; counting it fully per route makes screening prefer
-            # positions that do not create a new worst delay, which is what the plan needs.
-            return (t.distance + t.tardiness + t.max_tardiness) / 3
-        if cp.objective == "vrptw":
-            return t.distance + (1e5 if t.starts else 0.0)
-        return t.travel_time + PREFERENCE_WEIGHT * t.not_preferred
+    def _route_cost(self, t: RouteTiming, others_worst: float = 0.0) -> float:
+        return self._cost_of(t.distance, t.travel_time, t.tardiness, t.max_tardiness, t.not_preferred, bool(t.starts), others_worst)
+
+    def _cost_of(self, distance, travel_time, tardiness, worst_late, not_preferred, used, others_worst) -> float:
+        objective = self.cp.objective
+        if objective == "hhcrsp":
+            return (distance + tardiness + max(worst_late, others_worst)) / 3
+        if objective == "vrptw":
+            return distance + (VEHICLE_WEIGHT if used else 0.0)
+        return travel_time + PREFERENCE_WEIGHT * not_preferred
 
     def _starts(self, routes, timings) -> dict[int, float]:
         out = {}
@@ -134,37 +146,44 @@ class Search:
             for delta, c, pos in candidates[: SCREEN_CANDIDATES * 2]:
                 trial_routes = list(routes)
                 trial_routes[c] = routes[c][:pos] + [t] + routes[c][pos:]
+                lower = state.lower
                 if not any(cp.partner[x] >= 0 for x in trial_routes[c]):
                     timings = list(state.timings)
                     timings[c] = cp.time_route(c, trial_routes[c])
                     deadlock = False
                 else:
-                    timings, deadlock = cp.time_plan(trial_routes)
+                    lower = dict(state.lower)
+                    timings, deadlock = cp.time_plan(trial_routes, state.timings, lower, (c,))
                 if self._feasible(timings, deadlock):
                     state.routes = trial_routes
                     state.timings = timings
+                    state.lower = lower
                     return True
             return False
         a, b = tasks
-        first = self._route_candidates(a, routes, state.timings, partner_start)[: SCREEN_CANDIDATES + 1]
-        second = self._route_candidates(b, routes, state.timings, partner_start)[: SCREEN_CANDIDATES + 1]
+        first = self._route_candidates(a, routes, state.timings, partner_start)[: 2 * SCREEN_CANDIDATES]
+        second = self._route_candidates(b, routes, state.timings, partner_start)[: 2 * SCREEN_CANDIDATES]
         best = None
-        for da, ca, pa in first:
-            for db, cb, pb in second:
-                if ca == cb:
-                    continue
-                trial_routes = list(routes)
-                trial_routes[ca] = routes[ca][:pa] + [a] + routes[ca][pa:]
-                trial_routes[cb] = routes[cb][:pb] + [b] + routes[cb][pb:]
-                timings, deadlock = cp.time_plan(trial_routes)
-                if not self._feasible(timings, deadlock):
-                    continue
-                cost = cp.cost(timings, 0)
-                if best is None or cost < best[0]:
-                    best = (cost, trial_routes, timings)
+        # Fully time only the most promising pairs of places for the two services.
+        pairs = sorted((da + db, ca, pa, cb, pb) for da, ca, pa in first for db, cb, pb in second if ca != cb)
+        timed = 0
+        for _, ca, pa, cb, pb in pairs[: 3 * PAIR_CANDIDATES]:
+            trial_routes = list(routes)
+            trial_routes[ca] = routes[ca][:pa] + [a] + routes[ca][pa:]
+            trial_routes[cb] = routes[cb][:pb] + [b] + routes[cb][pb:]
+            lower = dict(state.lower)
+            timings, deadlock = cp.time_plan(trial_routes, state.timings, lower, (ca, cb))
+            if not self._feasible(timings, deadlock):
+                continue
+            cost = cp.cost(timings, 0)
+            if best is None or cost < best[0]:
+                best = (cost, trial_routes, timings, lower)
+            timed += 1
+            if timed >= PAIR_CANDIDATES:
+                break
         if best is None:
             return False
-        state.routes, state.timings = best[1], best[2]
+        state.routes, state.timings, state.lower = best[1], best[2], best[3]
         return True
 
     def repair(self, state: State, order: list[int]) -> None:
@@ -201,7 +220,7 @@ class Search:
             if any(t in tasks for t in route):
                 state.routes[c] = [t for t in route if t not in tasks]
                 changed.append(c)
-        state.timings, _ = cp.time_plan(state.routes)
+        state.timings, _ = cp.time_plan(state.routes, lower=state.lower)
         state.unassigned |= visits
 
     def choose_removal(self, state: State, count: int) -> set[int]:
@@ -275,8 +294,9 @@ class Search:
             routes = [[t for t in r if cp.task_visit[t] not in partial] for r in routes]
         present = {cp.task_visit[t] for r in routes for t in r}
         todo = [v for v in range(len(cp.visits)) if v not in present]
-        timings, _ = cp.time_plan(routes)
-        state = State(routes, set(), timings, 0.0)
+        lower = {}
+        timings, _ = cp.time_plan(routes, lower=lower)
+        state = State(routes, set(), timings, 0.0, lower)
         self.repair(state, self.insertion_order(todo))
         state.cost = self._cost(state)
         return state
@@ -295,7 +315,7 @@ class Search:
         max_remove = max(2, min(30, int(0.25 * n) + 2))
         # Accepting a 1 % worse plan about a third of the time at the start; the scale comes
         # from the plan's own objective so it works for metres, seconds and benchmark units.
-        start_temperature = 0.01 * max(1e-3, self.cp.cost(state.timings, 0))
+        start_temperature = self.temperature * max(1e-3, self.cp.cost(state.timings, 0))
         iteration = 0
         while True:
             progress = 0.0
@@ -309,7 +329,13 @@ class Search:
                     break
                 progress = max(progress, elapsed / seconds)
             iteration += 1
-            temperature = start_temperature * (1 - progress) + 1e-6
+            # Cooling restarts every `epoch` iterations from the best plan: small instances
+            # get many short anneals (which escape local optima better than one long one),
+            # large ones, with few iterations, get one anneal over the whole budget.
+            in_epoch = (iteration % self.epoch) / self.epoch
+            if iteration > 1 and iteration % self.epoch == 0:
+                current = _copy(best)
+            temperature = start_temperature * (1 - progress) * (1 - in_epoch) + 1e-6
             trial = _copy(current)
             count = self.rng.randint(1, max_remove)
             removed = self.choose_removal(trial, count)
@@ -323,13 +349,10 @@ class Search:
                 current = trial
                 if trial.cost < best.cost - 1e-9:
                     best = _copy(trial)
-            # Drift guard: after a long walk uphill, continue from the best plan.
-            if iteration % 2000 == 0:
-                current = _copy(best)
         best.routes = [list(r) for r in best.routes]
         self.iterations_done = iteration
         return best
 
 
 def _copy(state: State) -> State:
-    return State([list(r) for r in state.routes], set(state.unassigned), list(state.timings), state.cost)
+    return State([list(r) for r in state.routes], set(state.unassigned), list(state.timings), state.cost, dict(state.lower))
