@@ -106,7 +106,10 @@ class IdNumberAllocator:
 
     def allocate(self, area_code: str, birth: dt.date, gender: str) -> str:
         key = (area_code, birth, gender)
-        sequence = self._next.get(key, 1 if gender == "M" else 2)
+        # Real sequences start at the registering police station's block, not at 001; spread the start
+        # over 001–601 by the birth date, leaving room for about 200 people per area, date and sex.
+        start = 2 * (birth.toordinal() * 37 % 300) + (1 if gender == "M" else 2)
+        sequence = self._next.get(key, start)
         if sequence > 999:
             raise ValueError(f"no sequence numbers left for {area_code} {birth} {gender}")
         self._next[key] = sequence + 2

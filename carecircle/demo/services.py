@@ -286,9 +286,12 @@ def _seed_organisations(rng: random.Random, plan: Scale, regions: _Regions, ids:
         (FacilityKind.ACTIVITY_ROOM, plan.activity_rooms, "老年活动室", (50, 200)),
         (FacilityKind.ADVISOR_POINT, plan.advisor_points, "养老顾问点", (20, 60)),
     ):
-        for community_code in rng.sample(all_communities, count):
+        placed = Counter()
+        for community_code in _spread(rng, all_communities, count):
             org = centre_orgs[regions.plans[community_code].street_code]
-            facility(org, f"{short(community_code)}{label}", kind, community_code,
+            placed[community_code] += 1
+            number = "" if placed[community_code] == 1 else f"（{placed[community_code]}）"
+            facility(org, f"{short(community_code)}{label}{number}", kind, community_code,
                      floor_area_m2=rng.randrange(*area), opening_hours="08:30-16:30")
 
     # Institutions and small community care homes: each its own organisation.
@@ -336,7 +339,7 @@ def _seed_organisations(rng: random.Random, plan: Scale, regions: _Regions, ids:
     # Canteen operators run the meal points (长者食堂 and 助餐点).
     canteen_orgs = [organisation(f"上海{word}餐饮管理有限公司", OrganisationKind.CANTEEN, "91", regions.district)
                     for word in rng.sample(CANTEEN_WORDS, plan.canteen_operators)]
-    for index, community_code in enumerate(rng.sample(all_communities, plan.meal_points)):
+    for index, community_code in enumerate(_spread(rng, all_communities, plan.meal_points)):
         label = "长者食堂" if index % 4 == 0 else "助餐点"
         facility(canteen_orgs[index % len(canteen_orgs)], f"{short(community_code)}{label}", FacilityKind.MEAL_POINT,
                  community_code, floor_area_m2=rng.randrange(80, 300), opening_hours="10:30-13:00")
@@ -377,6 +380,14 @@ def _seed_organisations(rng: random.Random, plan: Scale, regions: _Regions, ids:
     caregivers_by_org = _seed_staff(rng, staff_plan, ids, serials, as_of)
     return _Organisations(providers=providers, provider_streets=provider_streets, agencies=agencies, hotline=hotline,
                           caregivers_by_org=caregivers_by_org)
+
+
+def _spread(rng: random.Random, communities: list[str], count: int) -> list[str]:
+    """`count` communities in random order, each used once before any is used twice."""
+    result = []
+    while len(result) < count:
+        result += rng.sample(communities, min(len(communities), count - len(result)))
+    return result
 
 
 def _bed_sizes(rng: random.Random, plan: Scale) -> list[int]:

@@ -4,6 +4,7 @@ import json
 from io import StringIO
 
 import pytest
+from django.db.models import Count
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -190,3 +191,25 @@ def test_unknown_scale_is_refused(db, tmp_path):
 def test_bad_as_of_date_is_refused_in_chinese(db, tmp_path):
     with pytest.raises(CommandError, match="--as-of"):
         call_command("seed_demo", "--scale", "tiny", "--as-of", "2026-02-30", stdout=StringIO())
+
+
+def test_district_scale_facility_network_matches_xuhui(db):
+    """The organisations and facilities of the full district (elders left out: that is the benchmark's job)."""
+    import random
+
+    from carecircle.demo import people
+    from carecircle.demo.services import SCALES, _ensure_regions, _seed_organisations
+
+    regions = _ensure_regions()
+    _seed_organisations(random.Random("1:organisations"), SCALES["district"], regions, people.IdNumberAllocator(),
+                        dt.date(2026, 6, 1))
+    homes = Facility.objects.filter(kind__in=["institution", "small_care_home"])
+    assert homes.count() == 57 and homes.filter(kind="small_care_home").count() == 14
+    assert sum(homes.values_list("beds", flat=True)) == 6829
+    by_kind = dict(Facility.objects.values_list("kind").annotate(n=Count("id")))
+    assert (by_kind["community_centre"], by_kind["day_centre"], by_kind["meal_point"], by_kind["activity_room"]) \
+        == (13, 28, 107, 305)
+    assert Facility.objects.values("name").distinct().count() == Facility.objects.count()
+    for community in Region.objects.filter(kind="community"):
+        served = ServiceArea.objects.filter(community=community, organisation__kind=OrganisationKind.HOME_CARE).count()
+        assert 3 <= served <= 5, community.code
