@@ -1,6 +1,4 @@
 """What each role's workbench shows: counts of what is theirs to look at, all through visible_to."""
-import datetime as dt
-
 from django.utils import timezone
 
 from carecircle.core.isolation import visible_to
@@ -9,7 +7,7 @@ from carecircle.core.roles import has_capability
 
 def workbench_for(*, user) -> dict:
     from carecircle.elders.models import Elder, ElderStatus, HouseholdType
-    from carecircle.providers.models import Certificate, Organisation, StaffMember
+    from carecircle.providers.models import Organisation
 
     cards = []
     if has_capability(user, "elders.view"):
@@ -24,9 +22,14 @@ def workbench_for(*, user) -> dict:
     if has_capability(user, "providers.view"):
         cards.append({"label": "organisations", "count": visible_to(user, Organisation).count(),
                       "url_name": "providers:list"})
-        soon = timezone.localdate() + dt.timedelta(days=60)
-        cards.append({"label": "certificates_expiring",
-                      "count": visible_to(user, Certificate).filter(expires_on__lte=soon).count(),
+        from carecircle.core.policy import MissingPolicyParameter
+        from carecircle.providers.selectors import certificates_expiring_count
+
+        try:
+            expiring = certificates_expiring_count(user=user)
+        except MissingPolicyParameter:
+            expiring = None  # the card says the warning period is not configured
+        cards.append({"label": "certificates_expiring", "count": expiring if expiring is not None else "—",
                       "url_name": "providers:staff-list", "query": "certificate=expiring"})
     linked = []
     if user.role in {"elder", "family"}:
