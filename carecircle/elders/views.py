@@ -171,6 +171,12 @@ class ScopedElderMixin(CapabilityRequiredMixin):
         return get_object_or_404(visible_to(self.request.user, Elder).select_related("community"),
                                  pk=self.kwargs["pk"])
 
+    def dispatch(self, request, *args, **kwargs):
+        # Whatever the request carries, an elder outside the scope answers 404 (after the 403 check).
+        if request.user.is_authenticated and self.capability and has_capability(request.user, self.capability):
+            self.elder  # noqa: B018
+        return super().dispatch(request, *args, **kwargs)
+
 
 class ElderEditView(ScopedElderMixin, generic.FormView):
     capability = "elders.change"
@@ -387,6 +393,11 @@ class ScopedImportMixin(CapabilityRequiredMixin):
     @cached_property
     def elder_import(self) -> ElderImport:
         return get_object_or_404(visible_to(self.request.user, ElderImport), pk=self.kwargs["pk"])
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and has_capability(request.user, self.capability):
+            self.elder_import  # noqa: B018
+        return super().dispatch(request, *args, **kwargs)
 
 
 class ImportPreviewView(ScopedImportMixin, generic.TemplateView):

@@ -145,3 +145,10 @@ def test_elder_and_family_get_big_type_pages_of_their_own_elder(login, users, di
     detail = client.get(reverse("elders:detail", args=[district.elders.a2.pk])).content.decode()
     assert 'class="age-friendly"' in detail and district.elders.a2.id_number not in detail
     assert client.get(reverse("elders:detail", args=[district.elders.a1.pk])).status_code == 404
+
+
+def test_writes_on_another_streets_elder_are_404_even_with_empty_forms(login, users, district):
+    client = login(users.street_staff)
+    other = district.elders.b1
+    for name in ("status", "reveal", "contact-add"):
+        assert client.post(reverse(f"elders:{name}", args=[other.pk]), {}).status_code == 404, name
