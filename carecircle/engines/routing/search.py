@@ -47,6 +47,9 @@ class Search:
         self.neighbours = self._neighbours()
         self.temperature = 0.01
         self.epoch = 2000
+        # Successive anneals alternate between cool and hot starts: measured on sets A-C, a
+        # single temperature is good on some instances and poor on others.
+        self.epoch_heat = (1.0, 3.0, 10.0)
 
     def _neighbours(self) -> list[list[int]]:
         cp = self.cp
@@ -335,7 +338,8 @@ class Search:
             in_epoch = (iteration % self.epoch) / self.epoch
             if iteration > 1 and iteration % self.epoch == 0:
                 current = _copy(best)
-            temperature = start_temperature * (1 - progress) * (1 - in_epoch) + 1e-6
+            heat = self.epoch_heat[(iteration // self.epoch) % len(self.epoch_heat)]
+            temperature = heat * start_temperature * (1 - progress) * (1 - in_epoch) + 1e-6
             trial = _copy(current)
             count = self.rng.randint(1, max_remove)
             removed = self.choose_removal(trial, count)
