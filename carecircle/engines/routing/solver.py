@@ -46,6 +46,8 @@ def solve(
     seconds, iterations = _budget(seconds, iterations)
     began = time.monotonic()
     cp = Compiled(problem)
+    if backend == "pyvrp" and not is_plain_vrptw(problem):
+        raise ValueError("the PyVRP backend only takes plain VRPTW problems (one depot, identical vehicles, one window, no two-caregiver visits)")
     use_pyvrp = backend == "pyvrp" or (backend == "auto" and is_plain_vrptw(problem))
     if use_pyvrp:
         visit_routes = solve_pyvrp(problem, seconds=seconds, iterations=iterations, seed=seed)

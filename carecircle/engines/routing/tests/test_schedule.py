@@ -1,10 +1,17 @@
 """Timing of plans with synchronised services (the fixed point the search relies on)."""
 
+import random
+
+import pytest
+
 from carecircle.engines.routing.checker import check
+from carecircle.engines.routing.formats import read_mankowska, read_solomon
 from carecircle.engines.routing.model import LunchBreak
 from carecircle.engines.routing.schedule import Compiled
 
-from .helpers import caregiver, double_visit, grid_problem, visit
+from carecircle.engines.routing.search import Search
+
+from .helpers import DATA, caregiver, double_visit, grid_problem, visit
 
 POINTS = {"home": (0, 0), "A": (10, 0), "B": (0, 30), "C": (40, 0)}
 
@@ -57,3 +64,36 @@ def test_lunch_break_is_planned_where_the_checker_accepts_it():
     timings, _ = cp.time_plan(routes)
     assert timings[0].break_start == 60 and timings[0].hard == 0
     assert check(problem, cp.to_solution(routes, {}, timings)) == []
+
+
+def _screen_matches_full_timing(problem, rng_seed):
+    cp = Compiled(problem)
+    search = Search(cp, seed=rng_seed)
+    state = search.initial()
+    partner_start = search._starts(state.routes, state.timings)
+    rng = random.Random(rng_seed)
+    compared = 0
+    for _ in range(60):
+        c = rng.randrange(cp.n_caregivers)
+        route = state.routes[c]
+        task = rng.randrange(cp.n_tasks)
+        if task in route:
+            continue
+        screened = {row[0]: row[1:] for row in cp.insertion_screen(c, route, task, partner_start)}
+        for pos in range(len(route) + 1):
+            timing = cp.time_route(c, route[:pos] + [task] + route[pos:], partner_start=partner_start)
+            if timing.hard > 1e-9:
+                assert pos not in screened
+                continue
+            expected = (timing.distance, timing.travel_time, timing.tardiness, timing.max_tardiness,
+                        timing.not_preferred, timing.sync)
+            assert screened[pos] == pytest.approx(expected)
+            compared += 1
+    return compared
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="benchmark data not present")
+def test_fast_insertion_screen_equals_full_route_timing():
+    # soft windows with synchronised services, and hard windows with capacity and shift end
+    assert _screen_matches_full_timing(read_mankowska(DATA / "hhcrsp" / "InstanzCPLEX_HCSRP_25_3.txt"), 1) > 50
+    assert _screen_matches_full_timing(read_solomon(DATA / "solomon" / "RC201.txt"), 2) > 50
