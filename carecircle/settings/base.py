@@ -109,6 +109,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# The project-wide assets (app.css/app.js, vendored htmx, ECharts, Leaflet) live beside the settings package,
+# not inside an app, so the finders must be told where they are.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = VAR_DIR / "media"
