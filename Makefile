@@ -78,10 +78,9 @@ lint: $(VENV)/.installed
 	$(BIN)/carecircle check --fail-level WARNING
 	$(BIN)/carecircle makemigrations --check --dry-run
 
+# Each benchmark's docstring names its command line; this prints them so nobody has to open the files.
 bench:
-	@echo "Benchmarks (each writes its section of docs/benchmarks-*.md; summary in docs/benchmarks.md):"
-	@for script in benchmarks/*.py; do \
-	  [ -e "$$script" ] || continue; \
-	  usage=$$(sed -n 's/^    \(python .*\)$$/\1/p' "$$script" | head -n 1); \
-	  echo "  $(BIN)/$${usage:-python $$script}"; \
-	done
+	@echo "Benchmarks (each writes its docs/benchmarks-*.md; summary and links in docs/benchmarks.md):"
+	@$(PYTHON) -c 'import ast, pathlib, re; \
+	[print("  " + (m.group(0) if (m := re.search(r"(\S*python) " + re.escape(str(p)) + r"[^`\n]*", ast.get_docstring(ast.parse(p.read_text())) or "")) else "python " + str(p)).replace("`", "")) \
+	 for p in sorted(pathlib.Path("benchmarks").glob("*.py"))]'
