@@ -4,6 +4,7 @@ import datetime as dt
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -21,8 +22,8 @@ from .services import policy_parameter_set
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[OpenApiParameter("key", str, description="参数键"),
-                                   OpenApiParameter("region", str, description="区划代码（仅该区域本身）")]),
+    list=extend_schema(parameters=[OpenApiParameter("key", str, description=gettext_lazy("参数键")),
+                                   OpenApiParameter("region", str, description=gettext_lazy("区划代码（仅该区域本身）"))]),
     create=extend_schema(request=PolicyParameterCreateSerializer, responses={201: PolicyParameterSerializer}),
 )
 class PolicyParameterViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.CreateModelMixin,
@@ -46,8 +47,8 @@ class PolicyParameterViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.C
 
     @extend_schema(
         parameters=[OpenApiParameter("key", str, required=True), OpenApiParameter("region", str, required=True,
-                                                                                  description="区划代码"),
-                    OpenApiParameter("date", dt.date, description="默认今天")],
+                                                                                  description=gettext_lazy("区划代码")),
+                    OpenApiParameter("date", dt.date, description=gettext_lazy("默认今天"))],
         responses={200: PolicyInForceSerializer},
     )
     @action(detail=False, url_path="in-force", pagination_class=None)

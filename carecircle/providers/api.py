@@ -57,9 +57,9 @@ class StaffSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(list=extend_schema(parameters=[
-    OpenApiParameter("search", str, description="机构名称或统一社会信用代码"),
-    OpenApiParameter("kind", str, description="机构类型"),
-    OpenApiParameter("region", str, description="区划代码（含下级）"),
+    OpenApiParameter("search", str, description=_("机构名称或统一社会信用代码")),
+    OpenApiParameter("kind", str, description=_("机构类型")),
+    OpenApiParameter("region", str, description=_("区划代码（含下级）")),
 ]))
 class OrganisationViewSet(ScopedReadOnlyViewSet):
     queryset = Organisation.objects.select_related("region").order_by("name", "id")
@@ -77,10 +77,10 @@ class OrganisationViewSet(ScopedReadOnlyViewSet):
 
 
 @extend_schema_view(list=extend_schema(parameters=[
-    OpenApiParameter("search", str, description="设施名称或地址"),
-    OpenApiParameter("kind", str, description="设施类型"),
-    OpenApiParameter("organisation", int, description="运营机构编号"),
-    OpenApiParameter("region", str, description="区划代码（含下级）"),
+    OpenApiParameter("search", str, description=_("设施名称或地址")),
+    OpenApiParameter("kind", str, description=_("设施类型")),
+    OpenApiParameter("organisation", int, description=_("运营机构编号")),
+    OpenApiParameter("region", str, description=_("区划代码（含下级）")),
 ]))
 class FacilityViewSet(ScopedReadOnlyViewSet):
     queryset = Facility.objects.select_related("organisation", "community").order_by("name", "id")
@@ -99,11 +99,11 @@ class FacilityViewSet(ScopedReadOnlyViewSet):
 
 
 @extend_schema_view(list=extend_schema(parameters=[
-    OpenApiParameter("search", str, description="姓名"),
-    OpenApiParameter("organisation", int, description="机构编号"),
-    OpenApiParameter("position", str, description="岗位"),
-    OpenApiParameter("qualification", str, description="资质"),
-    OpenApiParameter("certificate", str, enum=["expiring", "expired"], description="证书即将到期/已过期"),
+    OpenApiParameter("search", str, description=_("姓名")),
+    OpenApiParameter("organisation", int, description=_("机构编号")),
+    OpenApiParameter("position", str, description=_("岗位")),
+    OpenApiParameter("qualification", str, description=_("资质")),
+    OpenApiParameter("certificate", str, enum=["expiring", "expired"], description=_("证书即将到期/已过期")),
 ]))
 class StaffViewSet(ScopedReadOnlyViewSet):
     queryset = StaffMember.objects.select_related("organisation").prefetch_related("certificates").order_by("id")

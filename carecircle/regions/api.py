@@ -1,4 +1,5 @@
 """Region API (read-only): the tree is reference data, listed through visible_to like everything else."""
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 
@@ -18,9 +19,9 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(list=extend_schema(parameters=[
-    OpenApiParameter("kind", str, enum=RegionKind.values, description="层级"),
-    OpenApiParameter("parent", str, description="上级区划代码"),
-    OpenApiParameter("search", str, description="名称或区划代码前缀"),
+    OpenApiParameter("kind", str, enum=RegionKind.values, description=_("层级")),
+    OpenApiParameter("parent", str, description=_("上级区划代码")),
+    OpenApiParameter("search", str, description=_("名称或区划代码前缀")),
 ]))
 class RegionViewSet(ScopedReadOnlyViewSet):
     queryset = Region.objects.select_related("parent").order_by("path")
