@@ -1,15 +1,18 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .roles import has_capability
 
 # (label, url name, capability): the navigation a user sees is exactly what they may open.
+# Chinese does not mark the plural: the "section" context lets English name a whole section in the
+# plural ("Regions") while the same word labels a single field elsewhere ("Region").
 NAVIGATION = [
     (_("工作台"), "accounts:home", None),
     (_("老人档案"), "elders:list", "elders.view"),
-    (_("服务机构"), "providers:list", "providers.view"),
+    (pgettext_lazy("section", "服务机构"), "providers:list", "providers.view"),
     (_("从业人员"), "providers:staff-list", "providers.view"),
-    (_("区域"), "regions:list", "regions.view"),
+    (pgettext_lazy("section", "区域"), "regions:list", "regions.view"),
     (_("政策参数"), "core:policy-list", "policy.view"),
     (_("审计日志"), "core:audit-list", "audit.view"),
 ]

@@ -1,8 +1,8 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ProvidersConfig(AppConfig):
     name = "carecircle.providers"
     label = "providers"
-    verbose_name = _("服务机构")
+    verbose_name = pgettext_lazy("section", "服务机构")
