@@ -69,7 +69,7 @@ class PolicyValueForm(forms.Form):
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["key"].choices = [(key, f"{key} · {spec.label_zh}") for key, spec in sorted(specs().items())]
+        self.fields["key"].choices = [(key, f"{key} · {spec.label}") for key, spec in sorted(specs().items())]
         self.fields["region"].queryset = regions
         self.fields["effective_from"].initial = timezone.localdate()
 

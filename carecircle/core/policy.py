@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 SPEC_FILE = Path(__file__).resolve().parent / "data" / "policy_parameters.json"
@@ -32,6 +33,54 @@ class ParameterSpec:
     unit: str = ""
     description: str = ""
     item_kind: str = ""  # for table/list: the kind of each value
+    description_en: str = ""
+
+    # The parameter file carries its own Chinese and English texts; pages show the reader's language.
+    @property
+    def label(self) -> str:
+        return self.label_zh if _chinese_active() else self.label_en
+
+    @property
+    def description_text(self) -> str:
+        return self.description if _chinese_active() else (self.description_en or self.description)
+
+    @property
+    def unit_label(self) -> str:
+        return _(self.unit) if self.unit else ""
+
+
+def _chinese_active() -> bool:
+    return (get_language() or "zh-hans").startswith("zh")
+
+
+# The units the parameter file uses, marked here so that makemessages puts them in the catalog.
+UNITS = (
+    gettext_noop("人"),
+    gettext_noop("元"),
+    gettext_noop("元/人/天"),
+    gettext_noop("元/月"),
+    gettext_noop("分"),
+    gettext_noop("分钟"),
+    gettext_noop("周岁"),
+    gettext_noop("天"),
+    gettext_noop("小时"),
+    gettext_noop("小时/周"),
+    gettext_noop("小时/月"),
+    gettext_noop("工作日"),
+    gettext_noop("平方米/千人"),
+    gettext_noop("平方米/千名老人"),
+    gettext_noop("平方米/百户"),
+    gettext_noop("年"),
+    gettext_noop("张"),
+    gettext_noop("日"),
+    gettext_noop("月"),
+    gettext_noop("次/周"),
+    gettext_noop("次/年"),
+    gettext_noop("米"),
+    gettext_noop("米/分钟"),
+    gettext_noop("级"),
+    gettext_noop("项"),
+)
 
 
 KINDS = {"money", "ratio", "integer", "number", "boolean", "text", "table", "list"}
