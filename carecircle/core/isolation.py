@@ -37,6 +37,9 @@ class Scoping:
     ancestors_visible: bool = False
     # Every signed-in user may read these rows (reference data such as the region tree).
     readable_by_all: bool = False
+    # A second path to a region FK through which region-scoped users also reach a row, e.g. a
+    # provider registered at the district that serves a community of the user's street.
+    region_reach: str | None = None
 
 
 def scoping_of(model) -> Scoping:
@@ -67,6 +70,12 @@ def scope_filter(user, model) -> Q | None:
         q = Q(**{f"{lookup}__startswith": user.scope_region.path})
         if scoping.ancestors_visible:
             q |= Q(**{f"{lookup}__in": user.scope_region.ancestor_paths()})
+        if scoping.region_reach:
+            # A subquery rather than a join, so a row reached several ways is listed once.
+            reached = model._default_manager.filter(
+                **{f"{scoping.region_reach}__path__startswith": user.scope_region.path}
+            ).values("pk")
+            q |= Q(pk__in=reached)
         return q
     if role in ORGANISATION_SCOPED:
         if user.organisation_id is None:

@@ -30,7 +30,7 @@ class Organisation(models.Model):
     is_active = models.BooleanField(_("在营"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
-    scoping = Scoping(region="region", organisation="self")
+    scoping = Scoping(region="region", organisation="self", region_reach="service_areas__community")
 
     class Meta:
         verbose_name = _("服务机构")

@@ -131,3 +131,15 @@ def test_a_model_without_a_region_path_shows_region_roles_nothing():
         is_authenticated, is_active, is_superuser, role, scope_region_id = True, True, False, "street_staff", 1
 
     assert scope_filter(RegionUser(), Fake) is None
+
+
+@pytest.mark.django_db
+def test_street_staff_see_district_providers_that_serve_their_street(users, district):
+    from carecircle.providers.models import Organisation
+
+    visible_a = set(visible_to(users.street_staff, Organisation))
+    visible_b = set(visible_to(users.street_staff_b, Organisation))
+    # Both providers are registered at the district; each serves one street's community.
+    assert district.provider in visible_a and district.other_provider not in visible_a
+    assert district.other_provider in visible_b and district.provider not in visible_b
+    assert visible_to(users.street_staff, Organisation).filter(pk=district.provider.pk).count() == 1
