@@ -87,3 +87,12 @@ def test_api_scope_and_capabilities(district, users, values, api_as):
     assert codes == {"310000"}  # the city row is inherited; street B's row is not theirs
     assert street.post("/api/v1/policy-parameters/", {}, format="json").status_code == 403
     assert api_as(users.caregiver).get("/api/v1/policy-parameters/").status_code == 403
+
+
+def test_policy_values_are_shown_as_readable_pairs_not_python_reprs():
+    from carecircle.core.templatetags.policy_values import policy_value_display
+
+    assert policy_value_display({"65": "75.00", "70": "150.00"}) == "65: 75.00 · 70: 150.00"
+    assert policy_value_display(["a", "b"]) == "a、b"
+    assert policy_value_display(True) == "是"
+    assert policy_value_display(3) == "3"
