@@ -1,5 +1,7 @@
 """REST API for the registry: `/api/v1/elders/`. Reads go through the search selector (and so visible_to);
 writes go through the services, whose ValidationErrors become 400 bodies naming the field."""
+from django.core.paginator import Paginator as DjangoPaginator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
@@ -9,6 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from carecircle.core.api import ScopedModelViewSet
+from carecircle.core.pagination import Pagination
 from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import mask_phone
 
@@ -63,6 +66,18 @@ class RevealRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(label=_("原因"), max_length=200)
 
 
+class SearchCountPaginator(DjangoPaginator):
+    """Exact counts, taken from the search's indexed filters rather than from the page query."""
+
+    @cached_property
+    def count(self):
+        return getattr(self.object_list, "count_source", self.object_list).count()
+
+
+class ElderPagination(Pagination):
+    django_paginator_class = SearchCountPaginator
+
+
 SEARCH_PARAMETERS = [
     OpenApiParameter("q", OpenApiTypes.STR, description="姓名（前缀）、拼音或首字母、完整身份证号、身份证后四位、电话"),
     OpenApiParameter("region", OpenApiTypes.STR, description="街道或社区代码（只在本人管辖范围内缩小）"),
@@ -83,6 +98,7 @@ class ElderViewSet(ScopedModelViewSet):
     view_capability = "elders.view"
     change_capability = "elders.change"
     filter_backends: list = []
+    pagination_class = ElderPagination
 
     def get_queryset(self):
         if self.action == "list":

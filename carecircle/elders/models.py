@@ -89,6 +89,12 @@ class Elder(models.Model):
         ]
         indexes = [
             models.Index(fields=["community", "status"]),
+            # Filters combine a category with an age band; the category alone is not selective enough
+            # and a birth-date range alone can cover half the district.
+            models.Index(fields=["economic_category", "birth_date"], name="elder_economic_birth_idx"),
+            models.Index(fields=["household_type", "birth_date"], name="elder_household_birth_idx"),
+            # A street's or community's age band: the scope join reaches elders community by community.
+            models.Index(fields=["community", "birth_date"], name="elder_community_birth_idx"),
         ]
 
     def __str__(self):

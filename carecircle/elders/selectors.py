@@ -9,8 +9,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db import connection, models
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from carecircle.core.isolation import visible_to
@@ -22,6 +23,8 @@ from .models import Elder, ElderMerge, ElderStatus, EmergencyContact
 
 # Lists show "more than N" rather than counting a whole district on every page view.
 COUNT_LIMIT = 10_000
+# Up to this many filter matches are collected by id and sorted; more are read in name order instead.
+SORT_BY_IDS_LIMIT = 2_000
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
@@ -89,66 +92,101 @@ def search_condition(q: str) -> Q | None:
     return Q(pk__in=[])
 
 
-def _birth_date_bounds(filters: ElderFilters, today: dt.date) -> Q:
+def _birth_date_bounds(filters: ElderFilters, today: dt.date) -> list[tuple[str, str, object]]:
     """Age a ≤ age ≤ b ⇔ born after (today − (b+1) years) and on or before (today − a years)."""
-    q = Q()
-
     def years_before(years: int) -> dt.date:
         try:
             return today.replace(year=today.year - years)
         except ValueError:  # 29 February
             return today.replace(year=today.year - years, day=28)
 
+    bounds = []
     if filters.age_min is not None:
-        q &= Q(birth_date__lte=years_before(filters.age_min))
+        bounds.append(("birth_date", "lte", years_before(filters.age_min)))
     if filters.age_max is not None:
-        q &= Q(birth_date__gt=years_before(filters.age_max + 1))
-    return q
+        bounds.append(("birth_date", "gt", years_before(filters.age_max + 1)))
+    return bounds
 
 
-def _region_condition(code: str) -> Q:
+def _region_condition(code: str) -> tuple[str, str, object]:
     region = Region.objects.filter(code=code, kind__in=[RegionKind.DISTRICT, RegionKind.STREET,
                                                         RegionKind.COMMUNITY]).first()
     if region is None:
-        return Q(pk__in=[])
+        return ("community_id", "in", [])
     if region.kind == RegionKind.COMMUNITY:
-        return Q(community_id=region.pk)
+        return ("community_id", "exact", region.pk)
     community_ids = list(Region.objects.filter(path__startswith=region.path, kind=RegionKind.COMMUNITY)
                          .values_list("pk", flat=True))
-    return Q(community_id__in=community_ids)
+    return ("community_id", "in", community_ids)
+
+
+def filter_conditions(filters: ElderFilters, today: dt.date) -> list[tuple[str, str, object]]:
+    """The filters as (column, lookup, value) triples, so they can be applied with or without indexes."""
+    conditions = []
+    if filters.region:
+        conditions.append(_region_condition(filters.region))
+    conditions += _birth_date_bounds(filters, today)
+    for field in ("household_type", "economic_category", "gender"):
+        value = getattr(filters, field)
+        if value:
+            conditions.append((field, "exact", value))
+    if filters.status and filters.status != "all":
+        conditions.append(("status", "exact", filters.status))
+    return conditions
+
+
+_NEUTRAL = {"community_id": (0, models.BigIntegerField()), "birth_date": (dt.date(1, 1, 1), models.DateField())}
+
+
+def _without_index(qs: QuerySet, conditions) -> QuerySet:
+    """Applies conditions through a no-op COALESCE, which no index serves.
+
+    Used when a filter matches most of the scope: walking the name index and skipping the few rows that
+    fail is then far cheaper than collecting every match and sorting it, but a planner without per-value
+    statistics (SQLite) cannot know that and picks the filter's index.
+    """
+    for index, (column, lookup, value) in enumerate(conditions):
+        neutral, output = _NEUTRAL.get(column, ("", models.CharField()))
+        alias = f"unindexed_{index}"
+        qs = qs.alias(**{alias: Coalesce(F(column), Value(neutral, output_field=output), output_field=output)})
+        qs = qs.filter(**{f"{alias}__{lookup}": value})
+    return qs
 
 
 def elder_search(user, q: str = "", filters: ElderFilters | None = None) -> QuerySet:
     """The elders `user` may see that match the search text and filters, ordered by name.
 
     The region filter narrows inside the user's scope; it never widens it (visible_to is applied first).
+    Filters without search text are resolved in two steps so that no plan has to sort a large set:
+    up to SORT_BY_IDS_LIMIT matching ids come from the filters' own indexes and are then ordered by
+    name; beyond that the matches are dense enough that walking the name index finds a page quickly.
     """
     filters = filters or ElderFilters()
-    qs = visible_to(user, Elder)
+    visible = visible_to(user, Elder)
+    if not filters.status:
+        # Merged duplicates are history, not people; they are reached through the survivor.
+        visible = visible.exclude(status=ElderStatus.MERGED)
+    qs = visible
     condition = search_condition(q)
     if condition is not None:
         qs = qs.filter(condition)
-    if filters.region:
-        qs = qs.filter(_region_condition(filters.region))
-    if filters.age_min is not None or filters.age_max is not None:
-        qs = qs.filter(_birth_date_bounds(filters, timezone.localdate()))
-    for field in ("household_type", "economic_category", "gender"):
-        value = getattr(filters, field)
-        if value:
-            qs = qs.filter(**{field: value})
-    if filters.status == "all":
-        pass
-    elif filters.status:
-        qs = qs.filter(status=filters.status)
+    conditions = filter_conditions(filters, timezone.localdate())
+    matching = qs.filter(*[Q(**{f"{c}__{lookup}": v}) for c, lookup, v in conditions])
+    if conditions and condition is None:
+        ids = list(matching.order_by().values_list("pk", flat=True)[: SORT_BY_IDS_LIMIT + 1])
+        qs = visible.filter(pk__in=ids) if len(ids) <= SORT_BY_IDS_LIMIT else _without_index(qs, conditions)
     else:
-        # Merged duplicates are history, not people; they are reached through the survivor.
-        qs = qs.exclude(status=ElderStatus.MERGED)
-    return qs.select_related("community").order_by("name", "id")
+        qs = matching
+    qs = qs.select_related("community").order_by("name", "id")
+    # Counting uses the filters' indexes, whichever way the rows themselves are fetched.
+    qs.count_source = matching
+    return qs
 
 
 def bounded_count(queryset: QuerySet, limit: int = COUNT_LIMIT) -> tuple[int, bool]:
     """(count, exact): counting stops after `limit` rows so a district-wide list stays fast."""
-    n = queryset.order_by().values("pk")[: limit + 1].count()
+    source = getattr(queryset, "count_source", queryset)
+    n = source.order_by().values("pk")[: limit + 1].count()
     return (limit, False) if n > limit else (n, True)
 
 

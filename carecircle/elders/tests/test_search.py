@@ -104,3 +104,19 @@ def test_bounded_count(users, district):
     qs = elder_search(users.district_admin, "")
     assert bounded_count(qs) == (3, True)
     assert bounded_count(qs, limit=2) == (2, False)
+
+
+@pytest.mark.parametrize("ids_limit", [0, 1, 2_000])
+def test_filters_give_the_same_ordered_rows_whichever_way_they_are_fetched(users, district, monkeypatch, ids_limit):
+    """Few matches are collected by id and sorted; many are read in name order with unindexed filters."""
+    from carecircle.elders import selectors
+
+    monkeypatch.setattr(selectors, "SORT_BY_IDS_LIMIT", ids_limit)
+    for day, name in enumerate(("阿强", "包芳", "蔡明"), start=1):
+        make_elder(district.a1, name=name, household_type="alone", birth=dt.date(1930, 1, day))
+    make_elder(district.b1, name="艾华", household_type="alone", birth=dt.date(1930, 2, 1))
+    filters = ElderFilters(household_type="alone", age_min=90, region=district.street_a.code)
+    qs = elder_search(users.street_staff, "", filters)
+    assert [e.name for e in qs] == sorted(["阿强", "包芳", "蔡明"], key=lambda n: n.encode())
+    assert bounded_count(qs) == (3, True)
+    assert list(elder_search(users.street_staff_b, "", filters)) == []
