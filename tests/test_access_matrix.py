@@ -689,8 +689,11 @@ class Walk:
             if target is not None:
                 url = build_url(route, param_values(route, keys, target))
                 response = self.request(user, method, url)
-                if response.status_code not in REFUSED:
-                    self.fail(user, method, url, response, f"403/404 (no capability {capability})")
+                # The API checks the capability before it looks the object up: always 403 there.
+                expected = {403} if route.drf_class is not None else REFUSED
+                if response.status_code not in expected:
+                    self.fail(user, method, url, response, f"{'/'.join(map(str, sorted(expected)))} "
+                                                           f"(no capability {capability})")
             return
         if outside is not None:
             url = build_url(route, param_values(route, keys, outside))
