@@ -95,6 +95,8 @@ class Elder(models.Model):
             models.Index(fields=["household_type", "birth_date"], name="elder_household_birth_idx"),
             # A street's or community's age band: the scope join reaches elders community by community.
             models.Index(fields=["community", "birth_date"], name="elder_community_birth_idx"),
+            models.Index(fields=["community", "household_type", "birth_date"], name="elder_comm_household_idx"),
+            models.Index(fields=["community", "economic_category", "birth_date"], name="elder_comm_economic_idx"),
         ]
 
     def __str__(self):
