@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .models import Confidence, PolicyParameter
 from .policy import seed_values, specs, validate_value
@@ -49,7 +50,7 @@ def _checked_rows(raw_values: list[dict], *, every_spec: bool) -> list[_SeedRow]
         try:
             value = validate_value(key, raw.get("value"))
         except ValidationError as exc:
-            errors.extend(f"{label}：{message}" for message in exc.messages)
+            errors.extend(_("%(label)s：%(message)s") % {"label": label, "message": message} for message in exc.messages)
             continue
         try:
             effective_from = dt.date.fromisoformat(str(raw.get("effective_from", "")))
@@ -95,7 +96,7 @@ def policy_parameters_seed(*, actor=None, raw_values: list[dict] | None = None) 
     if missing:
         raise ValidationError(
             _("政策参数种子需要的区域不存在：%(codes)s。请先导入区划（或运行 carecircle seed_demo）再运行 seed_policy。")
-            % {"codes": "、".join(missing)}
+            % {"codes": pgettext("list separator", "、").join(missing)}
         )
     report = PolicySeedReport()
     with transaction.atomic():

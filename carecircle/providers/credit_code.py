@@ -34,6 +34,7 @@ def with_check_character(first17: str) -> str:
 def validate_credit_code(value: str) -> str:
     """The normalised code, or CreditCodeError saying exactly what is wrong."""
     from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
 
     code = normalise(value)
     if len(code) != 18:
@@ -42,7 +43,7 @@ def validate_credit_code(value: str) -> str:
     if wrong:
         raise CreditCodeError(
             "characters",
-            _("统一社会信用代码含有不允许的字符：%(chars)s（不使用 I、O、S、V、Z）") % {"chars": "、".join(wrong)},
+            _("统一社会信用代码含有不允许的字符：%(chars)s（不使用 I、O、S、V、Z）") % {"chars": pgettext("list separator", "、").join(wrong)},
         )
     if not code[2:8].isdigit():
         raise CreditCodeError("area", _("统一社会信用代码第 3–8 位应为登记管理机关行政区划码（6 位数字）"))

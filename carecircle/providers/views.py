@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views import generic
 
 from carecircle.core.isolation import visible_to
@@ -530,7 +530,7 @@ class StaffExportView(ScopedCsvExportView):
             yield [s.name, s.get_gender_display(), s.organisation.name, s.get_position_display(),
                    id_field.mask(s.id_number), phone_field.mask(s.phone), s.hired_on or "",
                    _("是") if s.is_active else _("否"),
-                   "；".join(c.get_qualification_display() for c in s.certificates.all())]
+                   pgettext("list separator", "；").join(c.get_qualification_display() for c in s.certificates.all())]
 
 
 class StaffDetailView(ScopedDetailView):
