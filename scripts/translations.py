@@ -41,7 +41,8 @@ MAKEMESSAGES_OPTIONS = ["--no-obsolete", "--no-wrap", "--add-location=file"]
 # Tests and migrations hold Chinese test data and frozen labels, never messages of their own.
 APP_IGNORE = ["static", "tests", "migrations"]
 COPY_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo", ".*", *APP_IGNORE)
-CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Chinese characters and the full-width punctuation that comes with them (，。：（）“”、).
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 PLACEHOLDER = re.compile(r"%\((?P<name>[^)]+)\)[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc]|%[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc]"
                          r"|\{[A-Za-z_][A-Za-z0-9_]*\}")
 
