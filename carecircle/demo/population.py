@@ -134,7 +134,10 @@ def elder_record(rng: random.Random, community: CommunityPlan, ids: people.IdNum
     area_code = rng.choice(people.OTHER_AREA_CODES) if non_local else "310104"
     household = _household(rng, band_start)
     phone_pick = rng.random()
-    phone = "" if phone_pick < 0.05 else (people.landline_number(rng) if phone_pick < 0.30 else people.mobile_number(rng))
+    if phone_pick < 0.05:
+        phone = ""
+    else:
+        phone = people.landline_number(rng) if phone_pick < 0.30 else people.mobile_number(rng)
     lat, lng = point_inside(rng, community)
     old = band_start >= 80
     return ElderRecord(

@@ -308,7 +308,8 @@ def _seed_organisations(rng: random.Random, plan: Scale, regions: _Regions, ids:
             name = f"{name}（{index + 1}部）"
         org = organisation(name, OrganisationKind.INSTITUTION, "52", regions.streets[street_code])
         facility(org, name, FacilityKind.SMALL_CARE_HOME if small_home else FacilityKind.INSTITUTION, community_code,
-                 beds=beds, nursing_beds=round(beds * rng.uniform(0.55, 0.75)), floor_area_m2=beds * rng.randrange(28, 45),
+                 beds=beds, nursing_beds=round(beds * rng.uniform(0.55, 0.75)),
+                 floor_area_m2=beds * rng.randrange(28, 45),
                  opening_hours="24小时")
         staff_plan += [(org, StaffPosition.MANAGER, 1), (org, StaffPosition.CAREGIVER, max(2, beds // 8)),
                        (org, StaffPosition.NURSE, max(1, beds // 30)), (org, StaffPosition.COOK, 1 + beds // 100)]
@@ -334,7 +335,8 @@ def _seed_organisations(rng: random.Random, plan: Scale, regions: _Regions, ids:
         facility(org, org.name, FacilityKind.NURSING_STATION, community_code, floor_area_m2=rng.randrange(100, 300),
                  opening_hours="08:00-18:00")
         nursing_stations.append((org, street_code))
-        staff_plan += [(org, StaffPosition.MANAGER, 1), (org, StaffPosition.NURSE, max(2, plan.caregivers_per_provider // 4)),
+        staff_plan += [(org, StaffPosition.MANAGER, 1),
+                       (org, StaffPosition.NURSE, max(2, plan.caregivers_per_provider // 4)),
                        (org, StaffPosition.THERAPIST, 1)]
     # Canteen operators run the meal points (长者食堂 and 助餐点).
     canteen_orgs = [organisation(f"上海{word}餐饮管理有限公司", OrganisationKind.CANTEEN, "91", regions.district)
@@ -372,7 +374,8 @@ def _seed_organisations(rng: random.Random, plan: Scale, regions: _Regions, ids:
     for org in [*providers, *(o for o, _s in nursing_stations)]:
         for programme in ("长护险社区居家照护", "政府购买居家养老服务"):
             serials.contract += 1
-            contracts.append(Contract(organisation=org, region=regions.district, number=f"XH-{as_of.year}-{serials.contract:04d}",
+            contracts.append(Contract(organisation=org, region=regions.district,
+                                      number=f"XH-{as_of.year}-{serials.contract:04d}",
                                       programme=programme, starts_on=dt.date(as_of.year, 1, 1),
                                       ends_on=dt.date(as_of.year + 2, 12, 31)))
     Contract.objects.bulk_create(contracts)
@@ -440,7 +443,8 @@ def _seed_staff(rng, staff_plan, ids: people.IdNumberAllocator, serials: _Serial
     positions = []
     for org, position, count in staff_plan:
         for _index in range(count):
-            gender = "F" if rng.random() < (0.85 if position in {StaffPosition.CAREGIVER, StaffPosition.NURSE} else 0.5) else "M"
+            women = 0.85 if position in {StaffPosition.CAREGIVER, StaffPosition.NURSE} else 0.5
+            gender = "F" if rng.random() < women else "M"
             birth = people.birth_date_for_age(rng, rng.randint(24, 58), population.POPULATION_DATE)
             area = rng.choice(people.OTHER_AREA_CODES) if rng.random() < 0.7 else "310104"
             id_number = ids.allocate(area, birth, gender)
@@ -515,7 +519,8 @@ def _seed_elders(rng: random.Random, plan: Scale, regions: _Regions, ids: people
                 chronic_conditions=record.chronic_conditions,
             )
             pending.append((elder, record.contacts))
-            if community_plan.street_code == TIANPING and len(refs.tianping) < 2 and record.household_type != "institution":
+            at_home = record.household_type != "institution"
+            if community_plan.street_code == TIANPING and len(refs.tianping) < 2 and at_home:
                 refs.tianping.append(elder)
             if len(pending) >= ELDER_BATCH:
                 flush()
@@ -544,7 +549,8 @@ def _seed_accounts(orgs: _Organisations, regions: _Regions, refs: _ElderRefs) ->
 
     district = regions.district
     account("district_admin", Role.DISTRICT_ADMIN, district.name, scope_region=district)
-    account("street_tianping", Role.STREET_STAFF, regions.streets[TIANPING].name, scope_region=regions.streets[TIANPING])
+    account("street_tianping", Role.STREET_STAFF, regions.streets[TIANPING].name,
+            scope_region=regions.streets[TIANPING])
     account("street_fenglin", Role.STREET_STAFF, regions.streets[FENGLIN].name, scope_region=regions.streets[FENGLIN])
     account("community_worker", Role.COMMUNITY_WORKER, home.name, scope_region=home)
     account("assessor", Role.ASSESSOR, orgs.agencies[0].name, organisation=orgs.agencies[0])

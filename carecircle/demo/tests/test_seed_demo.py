@@ -56,7 +56,8 @@ def test_tiny_district_has_the_region_tree_organisations_and_elders(tiny):
     assert Region.objects.get(code="310104003001").boundary["type"] == "Polygon"
     assert Organisation.objects.filter(kind=OrganisationKind.ASSESSMENT_AGENCY).count() == 2
     assert Organisation.objects.filter(kind=OrganisationKind.HOTLINE_CENTRE).count() == 1
-    assert StaffMember.objects.filter(organisation__kind=OrganisationKind.ASSESSMENT_AGENCY, position="assessor").exists()
+    assert StaffMember.objects.filter(organisation__kind=OrganisationKind.ASSESSMENT_AGENCY,
+                                      position="assessor").exists()
 
 
 def test_every_elder_is_60_plus_with_a_valid_consistent_id_number(tiny):
