@@ -33,7 +33,8 @@ class TestList:
     def test_search_and_filters(self, api_as, users, district):
         client = api_as(users.district_admin)
         assert [r["name"] for r in client.get(URL, {"q": "zsm"}).json()["results"]] == ["张三明"]
-        assert [r["name"] for r in client.get(URL, {"household_type": "elderly_only"}).json()["results"]] == ["李秀英"]
+        filtered = client.get(URL, {"household_type": "elderly_only"}).json()
+        assert [r["name"] for r in filtered["results"]] == ["李秀英"] and filtered["count"] == 1
 
     def test_street_staff_never_sees_another_street(self, api_as, users, district):
         client = api_as(users.street_staff)

@@ -152,3 +152,21 @@ def test_writes_on_another_streets_elder_are_404_even_with_empty_forms(login, us
     other = district.elders.b1
     for name in ("status", "reveal", "contact-add"):
         assert client.post(reverse(f"elders:{name}", args=[other.pk]), {}).status_code == 404, name
+
+
+def test_detail_shows_masked_contacts_and_merge_history_with_undo(login, users, district):
+    from carecircle.elders import services
+
+    a1, a2 = district.elders.a1, district.elders.a2
+    EmergencyContact.objects.create(elder=a1, name="张小明", relation="儿子", phone="13912345678", holds_key=True)
+    merge = services.elder_merge(actor=users.street_staff, survivor=a1, duplicate=a2, reason="重复建档")
+    client = login(users.street_staff)
+    page = client.get(reverse("elders:detail", args=[a1.pk])).content.decode()
+    assert "139****5678" in page and "13912345678" not in page and "持有钥匙" in page
+    assert reverse("elders:merge-undo", args=[merge.pk]) in page and "data-confirm" in page
+    merged_page = client.get(reverse("elders:detail", args=[a2.pk])).content.decode()
+    assert "已合并到" in merged_page and reverse("elders:edit", args=[a2.pk]) not in merged_page
+    response = client.post(reverse("elders:merge-undo", args=[merge.pk]), {"reason": "合并错了"})
+    assert response.status_code == 302
+    a2.refresh_from_db()
+    assert a2.status == "active"
