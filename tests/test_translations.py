@@ -373,3 +373,40 @@ def test_a_rejected_form_explains_itself_in_english(client, district, users):
     assert response.status_code == 200
     assert "The check character of the unified social credit code is wrong" in body
     assert chinese_left(body) == []
+
+
+def test_the_two_step_and_job_pages_in_english_have_no_chinese(client, district, users):
+    from carecircle.core.models import Job
+
+    admin = users.district_admin
+    job = Job.objects.create(kind="elders.import", status="running", progress=3, total=10, created_by=admin,
+                             region=district.district)
+    client.force_login(admin)
+    leftovers = {}
+    for url in [reverse("accounts:otp-setup"), reverse("accounts:otp-verify"),
+                reverse("core:job-detail", args=[job.pk])]:
+        response = client.get(url, **ENGLISH)
+        assert response.status_code == 200, url
+        if found := chinese_left(response.content.decode()):
+            leftovers[url] = found
+    assert leftovers == {}
+    body = client.get(reverse("core:job-detail", args=[job.pk]), **ENGLISH).content.decode()
+    assert "Running" in body and "3 / 10" in body
+
+
+def test_the_lockout_page_in_english(client, users, settings):
+    for _attempt in range(settings.AXES_FAILURE_LIMIT + 1):
+        response = client.post(reverse("accounts:login"), {"username": "street_a", "password": "wrong-password"},
+                               **ENGLISH)
+    body = response.content.decode()
+    assert "Too many sign-in attempts" in body
+    assert chinese_left(body) == []
+
+
+def test_api_errors_follow_the_request_language(api_as, users):
+    api = api_as(users.district_admin)
+    english = api.get("/api/v1/policy-parameters/in-force/", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 400
+    assert english.json()["key"] == ["Please provide the parameter key (key)"]
+    chinese = api.get("/api/v1/policy-parameters/in-force/")
+    assert chinese.json()["key"] == ["请提供参数键 key"]
