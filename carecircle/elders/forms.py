@@ -3,6 +3,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from carecircle.core.sensitive import mask_phone
+
 from .models import EconomicCategory, ElderStatus, Gender, HouseholdType, ImportMode, Registration
 from .selectors import communities_in_scope, regions_for_filter
 
@@ -44,7 +46,7 @@ class ElderForm(forms.Form):
             self.fields["id_number"].help_text = _("当前：%(masked)s。留空表示不修改；更正号码时填写完整的新号码。") % {
                 "masked": editing.id_number_masked}
             self.fields["phone"].help_text = _("当前：%(masked)s。留空表示不修改。") % {
-                "masked": editing.phone and f"{editing.phone[:3]}****{editing.phone[-4:]}" or _("未登记")}
+                "masked": mask_phone(editing.phone) or _("未登记")}
 
     def service_data(self) -> dict:
         return dict(self.cleaned_data)
