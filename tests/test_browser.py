@@ -54,7 +54,7 @@ def _log_in(page, live_server, username):
     page.wait_for_url(f"{live_server.url}/")
 
 
-def test_street_worker_searches_elders_and_opens_one(browser_page, live_server, district, users):
+def test_street_worker_searches_elders_and_opens_one(browser_page, live_server, transactional_db, district, users):
     page = browser_page
     ours = make_elder(district.a2, name="钱秀兰", birth=dt.date(1942, 4, 4), gender="F")
     theirs = make_elder(district.b1, name="钱秀梅", birth=dt.date(1942, 5, 5), gender="F")
@@ -86,7 +86,7 @@ def test_street_worker_searches_elders_and_opens_one(browser_page, live_server, 
     assert theirs.name not in page.content()
 
 
-def test_language_switch_changes_the_page_language(browser_page, live_server, users):
+def test_language_switch_changes_the_page_language(browser_page, live_server, transactional_db, users):
     from playwright.sync_api import expect
 
     page = browser_page
