@@ -44,13 +44,23 @@ _COORDINATE_PLACES = Decimal("0.000001")
 
 
 class DuplicateElderError(ValidationError):
-    """The ID number already has a record; `existing` is that record, `url` its page."""
+    """The ID number already has a record; `existing` is that record, `url` its page.
 
-    def __init__(self, existing: Elder):
+    The link is given only when the actor may open the record; otherwise the message names the street
+    that holds it, so the person knows whom to ask about a transfer and sees nothing more.
+    """
+
+    def __init__(self, existing: Elder, *, actor=None):
         self.existing = existing
-        self.url = reverse("elders:detail", args=[existing.pk])
-        super().__init__({"id_number": [ValidationError(
-            _("该身份证号已有老人档案，不能重复建档。已有档案：%(url)s") % {"url": self.url}, code="duplicate")]})
+        visible = actor is not None and is_visible(actor, existing)
+        self.url = reverse("elders:detail", args=[existing.pk]) if visible else ""
+        if visible:
+            message = _("该身份证号已有老人档案，不能重复建档。已有档案：%(url)s") % {"url": self.url}
+        else:
+            street = existing.community.parent.name if existing.community.parent_id else existing.community.name
+            message = _("该身份证号已在%(street)s建档，不能重复建档；如老人已迁入本辖区，请联系%(street)s办理迁移。") % {
+                "street": street}
+        super().__init__({"id_number": [ValidationError(message, code="duplicate")]})
 
 
 # --- checks shared by forms, the API and bulk import ------------------------------------------------------
@@ -273,7 +283,7 @@ def elder_clean(*, actor, data: dict, instance: Elder | None = None, check_dupli
             existing = existing.exclude(pk=instance.pk)
         first = existing.order_by("pk").first()
         if first is not None:
-            raise DuplicateElderError(first)
+            raise DuplicateElderError(first, actor=actor)
     return {
         "name": name, "id_number": facts.number, "gender": gender, "birth_date": birth_date, "phone": phone,
         "community": community, "address": address, "lat": lat, "lng": lng, "household_type": household_type,
@@ -287,7 +297,7 @@ def _current_values(elder: Elder) -> dict:
     return {field: getattr(elder, field) for field in ELDER_FIELDS}
 
 
-def _save_refusing_duplicates(elder: Elder) -> None:
+def _save_refusing_duplicates(elder: Elder, *, actor) -> None:
     """The unique constraint is the last word when two people register the same number at once."""
     try:
         with transaction.atomic():
@@ -297,7 +307,7 @@ def _save_refusing_duplicates(elder: Elder) -> None:
                  .exclude(status=ElderStatus.MERGED).exclude(pk=elder.pk).order_by("pk").first())
         if first is None:
             raise
-        raise DuplicateElderError(first)
+        raise DuplicateElderError(first, actor=actor)
 
 
 # --- elder records ---------------------------------------------------------------------------------------
@@ -308,7 +318,7 @@ def elder_create(*, actor, data: dict, community_cache: dict | None = None,
     _require(actor, "elders.change")
     values = elder_clean(actor=actor, data=data, community_cache=community_cache, district_cache=district_cache)
     elder = Elder(**values)
-    _save_refusing_duplicates(elder)
+    _save_refusing_duplicates(elder, actor=actor)
     audit.record(actor=actor, action="elders.create", subject=elder, changes=audit.diff({}, audit.snapshot(elder)))
     return elder
 
@@ -333,7 +343,7 @@ def elder_update(*, actor, elder: Elder, data: dict) -> Elder:
     values = elder_clean(actor=actor, data=merged, instance=elder)
     for field, value in values.items():
         setattr(elder, field, value)
-    _save_refusing_duplicates(elder)
+    _save_refusing_duplicates(elder, actor=actor)
     changes = audit.diff(before, audit.snapshot(elder))
     changes.pop("updated_at", None)
     audit.record(actor=actor, action="elders.update", subject=elder, changes=changes)
