@@ -197,10 +197,6 @@ class Catalog:
     root: Path  # where makemessages runs; root/locale holds the catalog
     ignore: list[str]
 
-    @property
-    def locale_dir(self) -> Path:
-        return self.root / "locale"
-
     def po_path(self, language: str, base: Path | None = None) -> Path:
         return (base or self.root) / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
@@ -320,8 +316,13 @@ def update(start: list[str]) -> int:
         makemessages(catalog, catalog.root, languages)
         for language in languages:
             po_path = catalog.po_path(language)
+            if not po_path.exists():
+                print(f"{catalog.name} [{language}]: no translatable messages yet")
+                continue
             finish_header(po_path, language, languages[language])
-            if language in before and POT_DATE.sub("", po_path.read_text(encoding="utf-8")) == POT_DATE.sub("", before[language]):
+            unchanged = language in before and \
+                POT_DATE.sub("", po_path.read_text(encoding="utf-8")) == POT_DATE.sub("", before[language])
+            if unchanged:
                 # Only the extraction date changed: keep the file as it was so that update is idempotent.
                 po_path.write_text(before[language], encoding="utf-8")
             try:
@@ -346,15 +347,17 @@ def check() -> int:
                 where = f"{catalog.name} [{language}]"
                 committed_path, fresh_path = catalog.po_path(language), catalog.po_path(language, copy_root)
                 if not committed_path.exists():
-                    failures.append(f"{where}: no catalog {committed_path.relative_to(REPO)}")
+                    if fresh_path.exists():  # an app with a locale folder but no catalog yet
+                        failures.append(f"{where}: no catalog {committed_path.relative_to(REPO)}")
                     continue
-                committed = {entry.key: entry for entry in read_po(committed_path)}
-                fresh = {entry.key: entry for entry in read_po(fresh_path)}
+                committed = {entry.key: entry for entry in read_po(committed_path) if not entry.is_header}
+                fresh = {entry.key: entry for entry in read_po(fresh_path) if not entry.is_header} \
+                    if fresh_path.exists() else {}
                 for key in fresh.keys() - committed.keys():
                     failures.append(f"{where}: missing from the catalog: {fresh[key].label()}")
                 for key in committed.keys() - fresh.keys():
                     failures.append(f"{where}: obsolete (no longer in the sources): {committed[key].label()}")
-                for entry in committed.values():
+                for entry in read_po(committed_path):
                     for problem in entry_problems(entry):
                         failures.append(f"{where}: {problem}: {entry.label()} (line {entry.line})")
                 mo_path = committed_path.with_suffix(".mo")
