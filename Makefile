@@ -44,9 +44,11 @@ migrate: setup
 	$(BIN)/carecircle migrate --noinput
 
 # Demo data only into a database that has no elders yet: a second `make run` keeps what you entered.
+# Either way the demo logins are printed (seed_demo prints them itself when it runs).
 seed: migrate
-	@if $(BIN)/carecircle shell -c "from carecircle.elders.models import Elder; raise SystemExit(0 if Elder.objects.exists() else 1)"; then \
+	@if $(BIN)/carecircle shell -v 0 -c "from carecircle.elders.models import Elder; raise SystemExit(0 if Elder.objects.exists() else 1)"; then \
 	  echo "database already has elders: demo data not seeded again"; \
+	  $(BIN)/carecircle demo_logins; \
 	else \
 	  $(BIN)/carecircle seed_demo --scale small; \
 	fi
@@ -54,7 +56,7 @@ seed: migrate
 logins: setup
 	@$(BIN)/carecircle demo_logins
 
-run: seed logins serve
+run: seed serve
 
 # The worker runs in the background of this shell; the trap stops it when the web server ends (Ctrl-C).
 serve: setup
