@@ -86,7 +86,7 @@ def test_street_worker_searches_elders_and_opens_one(browser_page, live_server, 
     assert theirs.name not in page.content()
 
 
-def test_language_switch_changes_the_page_language(browser_page, live_server, transactional_db, users):
+def test_language_switch_changes_the_page_language_and_labels(browser_page, live_server, transactional_db, users):
     from playwright.sync_api import expect
 
     page = browser_page
@@ -94,9 +94,14 @@ def test_language_switch_changes_the_page_language(browser_page, live_server, tr
     html = page.locator("html")
     assert html.get_attribute("lang") == "zh-hans"
     # app.js submits the language form on change (the CSP forbids inline handlers, and page-side eval).
+    nav = page.locator("nav.mainnav")
+    expect(nav).to_contain_text("老人档案")
     page.select_option("select[name=language]", "en")
     expect(html).to_have_attribute("lang", "en")
+    expect(nav).to_contain_text("Elder records")
+    expect(nav).not_to_contain_text("老人档案")
     page.reload()
     expect(html).to_have_attribute("lang", "en")  # the choice sticks for the session
     page.select_option("select[name=language]", "zh-hans")
     expect(html).to_have_attribute("lang", "zh-hans")
+    expect(nav).to_contain_text("老人档案")
