@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from carecircle.core.admin import AuditedAdminMixin
+
 from .models import User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     list_display = ("username", "display_name", "role", "scope_region", "organisation", "is_active")
     list_filter = ("role", "is_active")
     search_fields = ("username", "display_name")

@@ -23,13 +23,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# Secrets and bookkeeping that must never be copied into the trail (a password hash is a secret too).
+NEVER_AUDITED = {"password", "last_login", "bin_key", "key"}
+
+
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict:
     """The audit-safe values of an instance: sensitive fields appear masked, never in clear."""
     result = {}
     for f in instance._meta.concrete_fields:
         if fields is not None and f.name not in fields:
             continue
-        if getattr(f, "audit_hidden", False):
+        if getattr(f, "audit_hidden", False) or f.name in NEVER_AUDITED:
             continue
         value = getattr(instance, f.attname)
         if getattr(f, "is_sensitive", False):

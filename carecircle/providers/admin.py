@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from carecircle.core.admin import AuditedModelAdmin
+
 from .models import Certificate, Contract, Facility, Organisation, ServiceArea
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedModelAdmin):
     list_display = ("name", "kind", "region", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "credit_code")
@@ -12,13 +14,13 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Facility)
-class FacilityAdmin(admin.ModelAdmin):
+class FacilityAdmin(AuditedModelAdmin):
     list_display = ("name", "kind", "organisation", "community", "beds")
     list_filter = ("kind",)
     search_fields = ("name",)
     raw_id_fields = ("organisation", "community")
 
 
-admin.site.register(ServiceArea, raw_id_fields=("organisation", "community"))
-admin.site.register(Contract, raw_id_fields=("organisation", "region"))
-admin.site.register(Certificate, raw_id_fields=("staff",))
+admin.site.register(ServiceArea, AuditedModelAdmin, raw_id_fields=("organisation", "community"))
+admin.site.register(Contract, AuditedModelAdmin, raw_id_fields=("organisation", "region"))
+admin.site.register(Certificate, AuditedModelAdmin, raw_id_fields=("staff",))

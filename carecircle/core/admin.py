@@ -1,0 +1,49 @@
+"""The Django admin is for configuration by superusers; its writes are audited like any other."""
+from django.contrib import admin
+
+from . import audit
+from .models import AuditEvent
+
+
+class AuditedAdminMixin:
+    """Records an audit event, with old and new values, for every save and delete made in the admin."""
+
+    def save_model(self, request, obj, form, change):
+        before = audit.snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change and obj.pk else {}
+        super().save_model(request, obj, form, change)
+        action = f"admin.{obj._meta.label_lower}.{'change' if change else 'create'}"
+        audit.record(actor=request.user, action=action, subject=obj, changes=audit.diff(before, audit.snapshot(obj)))
+
+    def delete_model(self, request, obj):
+        before = audit.snapshot(obj)
+        subject = {"subject_type": obj._meta.label_lower, "subject_id": str(obj.pk), "subject_repr": str(obj)[:200]}
+        super().delete_model(request, obj)
+        audit.record(actor=request.user, action=f"admin.{obj._meta.label_lower}.delete",
+                     changes=audit.diff(before, {}), **subject)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+class AuditedModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    pass
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the trail is append-only, also for superusers."""
+
+    list_display = ("at", "actor_repr", "action", "subject_type", "subject_id", "subject_repr")
+    list_filter = ("action",)
+    search_fields = ("actor_repr", "subject_repr", "subject_id", "request_id")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
