@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from carecircle.conftest import make_elder
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def browser_page(tmp_path, monkeypatch):
+def browser_page(live_server, tmp_path, monkeypatch):
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is missing (make test installs Debian's chromium)"
         if os.environ.get("CI"):
@@ -44,6 +45,9 @@ def browser_page(tmp_path, monkeypatch):
         page.set_default_timeout(15_000)
         yield page
         context.close()
+        # Code inside Playwright's sync API runs in a greenlet with its own context, so Django opened a
+        # separate database connection for it; close it, or PostgreSQL refuses to drop the test database.
+        connections.close_all()
 
 
 def _log_in(page, live_server, username):
@@ -54,7 +58,7 @@ def _log_in(page, live_server, username):
     page.wait_for_url(f"{live_server.url}/")
 
 
-def test_street_worker_searches_elders_and_opens_one(browser_page, live_server, transactional_db, district, users):
+def test_street_worker_searches_elders_and_opens_one(transactional_db, district, users, live_server, browser_page):
     page = browser_page
     ours = make_elder(district.a2, name="钱秀兰", birth=dt.date(1942, 4, 4), gender="F")
     theirs = make_elder(district.b1, name="钱秀梅", birth=dt.date(1942, 5, 5), gender="F")
@@ -86,7 +90,7 @@ def test_street_worker_searches_elders_and_opens_one(browser_page, live_server, 
     assert theirs.name not in page.content()
 
 
-def test_language_switch_changes_the_page_language_and_labels(browser_page, live_server, transactional_db, users):
+def test_language_switch_changes_the_page_language_and_labels(transactional_db, users, live_server, browser_page):
     from playwright.sync_api import expect
 
     page = browser_page
