@@ -158,10 +158,8 @@ def test_redis_worker_runs_a_job_in_the_shared_database(redis_broker_url, produc
     with celery_worker(env, tmp_path / "worker.log", "--purge"):
         job = job_start(kind=WORKER_CHECK, task=run_job)  # autocommit: the message leaves at once
         deadline = time.monotonic() + JOB_SECONDS
-        seen_running_or_done = set()
         while time.monotonic() < deadline:
             job.refresh_from_db()
-            seen_running_or_done.add(job.status)
             if job.status in {JobStatus.DONE, JobStatus.FAILED}:
                 break
             time.sleep(0.1)
@@ -171,3 +169,84 @@ def test_redis_worker_runs_a_job_in_the_shared_database(redis_broker_url, produc
     assert job.result["time_zone"] == "Asia/Shanghai"
     assert Job.objects.filter(kind=WORKER_CHECK, status=JobStatus.DONE).count() == 1
     assert "succeeded" in log
+
+
+# --- run_job's dispatch rules, run in-process (the worker calls the same function) -----------------
+
+
+@pytest.mark.django_db
+class TestRunJob:
+    def test_runs_the_registered_handler_and_stores_its_result(self):
+        from carecircle.core.models import Job, JobStatus
+        from carecircle.core.tasks import WORKER_CHECK, run_job
+
+        job = Job.objects.create(kind=WORKER_CHECK)
+        assert run_job(job.pk) == JobStatus.DONE
+        job.refresh_from_db()
+        assert (job.status, job.progress, job.total) == (JobStatus.DONE, 3, 3)
+        assert job.result["time_zone"] == "Asia/Shanghai"
+
+    def test_unknown_kind_fails_the_job_with_a_message(self):
+        from carecircle.core.models import Job, JobStatus
+        from carecircle.core.tasks import run_job
+
+        job = Job.objects.create(kind="no.such.kind")
+        assert run_job(job.pk) == JobStatus.FAILED
+        job.refresh_from_db()
+        assert job.status == JobStatus.FAILED and "no.such.kind" in job.message
+
+    def test_a_message_for_a_vanished_job_is_dropped(self):
+        from carecircle.core.tasks import run_job
+
+        assert run_job(987654321) == "missing"
+
+    def test_a_redelivered_message_does_not_run_a_finished_job_again(self):
+        from carecircle.core.models import Job, JobStatus
+        from carecircle.core.tasks import WORKER_CHECK, run_job
+
+        job = Job.objects.create(kind=WORKER_CHECK, status=JobStatus.DONE, result={"first": True})
+        assert run_job(job.pk) == JobStatus.DONE
+        job.refresh_from_db()
+        assert job.result == {"first": True} and job.progress == 0
+
+    def test_a_handler_that_raises_fails_the_job_and_keeps_the_error(self):
+        from carecircle.core.models import Job, JobStatus
+        from carecircle.core.tasks import _HANDLERS, register_job_handler, run_job
+
+        def broken(job):
+            raise ValueError("文件第 3 行格式错误")
+
+        register_job_handler("test.broken")(broken)
+        try:
+            job = Job.objects.create(kind="test.broken")
+            assert run_job(job.pk) == JobStatus.FAILED
+            job.refresh_from_db()
+            assert job.status == JobStatus.FAILED and "文件第 3 行格式错误" in job.message
+        finally:
+            _HANDLERS.pop("test.broken")
+
+    def test_a_kind_cannot_get_a_second_handler(self):
+        from carecircle.core.tasks import WORKER_CHECK, register_job_handler
+
+        with pytest.raises(ValueError, match=WORKER_CHECK):
+            register_job_handler(WORKER_CHECK)(lambda job: {})
+
+
+def test_demo_logins_table_aligns_chinese_columns():
+    from carecircle.core.management.commands.demo_logins import accounts_table
+
+    lines = accounts_table([{"username": "street_a", "scope": "天平路街道"}, {"username": "elder", "role": "老人"}])
+    assert lines[0].split() == ["username", "scope", "role"]
+    # 天平路街道 is five characters but ten terminal columns wide; the next column starts after it.
+    assert lines[2] == "street_a  天平路街道"
+    assert lines[3] == "elder                 老人"
+
+
+def test_demo_logins_refuses_a_file_that_is_not_a_list_of_accounts(tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    bad = tmp_path / "accounts.json"
+    bad.write_text('{"accounts": "street_a"}', encoding="utf-8")
+    with pytest.raises(CommandError, match="list of accounts"):
+        call_command("demo_logins", "--file", str(bad))
