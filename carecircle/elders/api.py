@@ -79,15 +79,15 @@ class ElderPagination(Pagination):
 
 
 SEARCH_PARAMETERS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description="姓名（前缀）、拼音或首字母、完整身份证号、身份证后四位、电话"),
-    OpenApiParameter("region", OpenApiTypes.STR, description="街道或社区代码（只在本人管辖范围内缩小）"),
-    OpenApiParameter("age_min", OpenApiTypes.INT, description="最小年龄（含）"),
-    OpenApiParameter("age_max", OpenApiTypes.INT, description="最大年龄（含）"),
-    OpenApiParameter("household_type", OpenApiTypes.STR, description="居住类型代码"),
-    OpenApiParameter("economic_category", OpenApiTypes.STR, description="经济类别代码"),
-    OpenApiParameter("gender", OpenApiTypes.STR, enum=["M", "F"], description="性别"),
+    OpenApiParameter("q", OpenApiTypes.STR, description=_("姓名（前缀）、拼音或首字母、完整身份证号、身份证后四位、电话")),
+    OpenApiParameter("region", OpenApiTypes.STR, description=_("街道或社区代码（只在本人管辖范围内缩小）")),
+    OpenApiParameter("age_min", OpenApiTypes.INT, description=_("最小年龄（含）")),
+    OpenApiParameter("age_max", OpenApiTypes.INT, description=_("最大年龄（含）")),
+    OpenApiParameter("household_type", OpenApiTypes.STR, description=_("居住类型代码")),
+    OpenApiParameter("economic_category", OpenApiTypes.STR, description=_("经济类别代码")),
+    OpenApiParameter("gender", OpenApiTypes.STR, enum=["M", "F"], description=_("性别")),
     OpenApiParameter("status", OpenApiTypes.STR, enum=[*ElderStatus.values, "all"],
-                     description="状态；缺省为除“已合并”外的全部"),
+                     description=_("状态；缺省为除“已合并”外的全部")),
 ]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def _header_map(header: list) -> dict[int, str]:
     missing = [str(c.header) for c in COLUMNS if c.required and c.field not in mapping.values()]
     if missing:
         raise ValidationError(
-            _("缺少必填列：%(missing)s。请使用下载的导入模板，第一行为列名。") % {"missing": "、".join(missing)})
+            _("缺少必填列：%(missing)s。请使用下载的导入模板，第一行为列名。") % {"missing": pgettext("list separator", "、").join(missing)})
     return mapping
 
 

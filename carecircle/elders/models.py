@@ -136,7 +136,7 @@ class EmergencyContact(models.Model):
         ordering = ["priority", "id"]
 
     def __str__(self):
-        return f"{self.name}（{self.relation}）"
+        return _("%(name)s（%(relation)s）") % {"name": self.name, "relation": self.relation}
 
 
 class ElderAccountLink(models.Model):

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from carecircle.core import audit
 from carecircle.core.isolation import is_visible
@@ -152,7 +153,7 @@ def _choice(value, choices, field: str, label: str, errors: dict, default=None):
     for code, display in choices.choices:
         if text == code or text == str(display):
             return code
-    allowed = "、".join(str(display) for _code, display in choices.choices)
+    allowed = pgettext("list separator", "、").join(str(display) for _code, display in choices.choices)
     errors.setdefault(field, []).append(
         _("%(label)s“%(value)s”无效，可选：%(allowed)s") % {"label": label, "value": text, "allowed": allowed})
     return default

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import generic
 
 from carecircle.core.isolation import visible_to
@@ -193,7 +194,7 @@ class ElderEditView(ScopedElderMixin, generic.FormView):
                 "registration": e.registration, "economic_category": e.economic_category,
                 "has_disability_certificate": e.has_disability_certificate,
                 "disability_certificate_number": e.disability_certificate_number,
-                "chronic_conditions": "、".join(e.chronic_conditions or [])}
+                "chronic_conditions": pgettext("list separator", "、").join(e.chronic_conditions or [])}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(elder=self.elder, **kwargs)
