@@ -387,13 +387,36 @@ def test_the_two_step_and_job_pages_in_english_have_no_chinese(client, district,
     assert "Running" in body and "3 / 10" in body
 
 
-def test_the_lockout_page_in_english(client, users, settings):
+def _locked_out_page(client, settings, **language) -> str:
     for _attempt in range(settings.AXES_FAILURE_LIMIT + 1):
         response = client.post(reverse("accounts:login"), {"username": "street_a", "password": "wrong-password"},
-                               **ENGLISH)
-    body = response.content.decode()
-    assert "Too many sign-in attempts" in body
+                               **language)
+    return response.content.decode()
+
+
+def test_the_lockout_page_in_english(client, users, settings):
+    body = _locked_out_page(client, settings, **ENGLISH)
+    assert "Too many sign-in attempts" in body and "Please try again in 15 minutes," in body
     assert chinese_left(body) == []
+
+
+@pytest.mark.parametrize("cooloff_hours, chinese, english", [
+    (0.25, "请 15 分钟后再试", "try again in 15 minutes,"),
+    (2, "请 120 分钟后再试", "try again in 120 minutes,"),
+    (1 / 60, "请 1 分钟后再试", "try again in 1 minute,"),
+])
+def test_the_lockout_page_names_the_configured_cool_off(client, users, settings, cooloff_hours, chinese, english):
+    settings.AXES_COOLOFF_TIME = cooloff_hours
+    assert chinese in _locked_out_page(client, settings)
+    assert english in _locked_out_page(client, settings, **ENGLISH)
+
+
+def test_without_a_cool_off_the_lockout_page_sends_people_to_an_administrator(client, users, settings):
+    settings.AXES_COOLOFF_TIME = None
+    body = _locked_out_page(client, settings, **ENGLISH)
+    assert "Please ask your administrator to unlock it." in body and "minute" not in body
+    assert chinese_left(body) == []
+    assert "请联系管理员解锁" in _locked_out_page(client, settings) and "分钟" not in _locked_out_page(client, settings)
 
 
 def test_api_errors_follow_the_request_language(api_as, users):
