@@ -103,6 +103,20 @@ def test_every_policy_parameter_has_an_english_label_and_a_translated_unit():
         assert spec.label == spec.label_zh and spec.unit_label == spec.unit == "天"
 
 
+def test_every_policy_parameter_explanation_has_an_english_version():
+    from carecircle.core.policy import specs
+
+    # An empty Chinese explanation has an empty English one; every other one is translated.
+    wrong = [key for key, spec in specs().items()
+             if bool(spec.description) != bool(spec.description_en) or CJK.search(spec.description_en)]
+    assert wrong == []
+    spec = specs()["staff.certificate_expiry_warning_days"]
+    with translation.override("en"):
+        assert spec.description_text == spec.description_en
+    with translation.override("zh-hans"):
+        assert spec.description_text == spec.description
+
+
 # --- the checker the tests above rely on -------------------------------------------------------
 
 
@@ -332,9 +346,8 @@ def test_the_policy_detail_page_in_english(client, district, users, world):
     body = client.get(reverse("core:policy-detail", args=[spec.key]), {"region": district.b1.code},
                       **ENGLISH).content.decode()
     assert spec.label_en in body and "Inherited from 枫林路街道" in body and "Pending confirmation" in body
-    # The parameter file has Chinese explanations only until someone adds description_en to it.
-    allowed = set() if spec.description_en else {spec.description}
-    assert chinese_left(body, allowed) == []
+    assert spec.description_en in body and spec.description not in body
+    assert chinese_left(body) == []
 
 
 def test_counted_messages_use_the_english_singular_and_plural(client, district, users, world):
