@@ -1,12 +1,16 @@
 """English is complete: every catalog is translated, compiled from its current .po, and the main pages
 render in English without Chinese interface text (names and other data stay as they were entered)."""
+import csv
 import datetime as dt
 import gettext
+import io
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -199,13 +203,13 @@ def entered_data() -> set[str]:
     from carecircle.accounts.models import User
     from carecircle.core.models import AuditEvent, PolicyParameter
     from carecircle.core.sensitive import mask_name
-    from carecircle.elders.models import Elder, ElderAccountLink
+    from carecircle.elders.models import Elder, ElderAccountLink, ElderImport, ElderMerge, EmergencyContact
     from carecircle.providers.models import Certificate, Contract, Facility, Organisation, StaffMember
     from carecircle.regions.models import Region
 
     values: set[str] = {str(name) for _code, name in settings.LANGUAGES}  # each language named in itself
     for model in [Region, Organisation, Facility, StaffMember, Certificate, Contract, User, Elder, ElderAccountLink,
-                  PolicyParameter, AuditEvent]:
+                  EmergencyContact, ElderMerge, ElderImport, PolicyParameter, AuditEvent]:
         text_fields = [field.name for field in model._meta.concrete_fields
                        if isinstance(field, (models.CharField, models.TextField, models.JSONField))]
         for row in model.objects.all():
@@ -439,3 +443,145 @@ def test_api_errors_follow_the_request_language(api_as, users):
     assert english.json()["key"] == ["Please provide the parameter key (key)"]
     chinese = api.get("/api/v1/policy-parameters/in-force/")
     assert chinese.json()["key"] == ["请提供参数键 key"]
+
+
+# --- elder pages in English ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def elder_records(district, users):
+    """Elder A1 with an emergency contact who holds a key and a duplicate record merged into it; a moved-away elder
+    (B1) — all written through the services."""
+    from carecircle.conftest import make_elder
+    from carecircle.elders import services
+
+    admin = users.district_admin
+    survivor = district.elders.a1
+    services.emergency_contact_add(actor=admin, elder=survivor, data={
+        "name": "张伟", "relation": "儿子", "phone": "13912345678", "holds_key": True, "priority": 1})
+    duplicate = make_elder(district.a1, name="张三明", address="天平路 8 号")
+    services.elder_merge(actor=admin, survivor=survivor, duplicate=duplicate, reason="身份证号录错后重复建档")
+    services.elder_change_status(actor=admin, elder=district.elders.b1, status="moved_out", on=dt.date(2026, 3, 1),
+                                 reason="户籍注销证明")
+    return SimpleNamespace(survivor=survivor, duplicate=duplicate, moved=district.elders.b1, other=district.elders.a2)
+
+
+def _english_leftovers(client, pages, allowed: set[str] = frozenset()) -> dict:
+    leftovers = {}
+    for name, args, query in pages:
+        response = client.get(reverse(name, args=args), query, **ENGLISH)
+        assert response.status_code == 200, (name, args, query)
+        if found := chinese_left(response.content.decode(), allowed):
+            leftovers[(name, tuple(args), tuple(query))] = found
+    return leftovers
+
+
+def test_the_elder_pages_in_english_have_no_chinese_interface_text(client, district, users, elder_records):
+    client.force_login(users.district_admin)
+    survivor, duplicate = elder_records.survivor, elder_records.duplicate
+    pages = [
+        ("elders:list", [], {}),
+        ("elders:list", [], {"q": "zsm", "household_type": "alone", "economic_category": "general", "status": "all"}),
+        ("elders:list", [], {"q": "nobody-has-this-name"}),
+        ("elders:detail", [survivor.pk], {}), ("elders:detail", [duplicate.pk], {}),
+        ("elders:detail", [elder_records.moved.pk], {}),
+        ("elders:create", [], {}), ("elders:edit", [survivor.pk], {}),
+        ("elders:contact-add", [survivor.pk], {}),
+        ("elders:merge", [elder_records.other.pk], {}),
+        ("elders:merge", [elder_records.other.pk], {"other": survivor.pk}),
+        ("elders:import", [], {}),
+    ]
+    # The import template's sample person keeps a Chinese name and a Shanghai address, like any elder's data.
+    from carecircle.elders.importing import COLUMNS
+
+    sample_person = {str(column.example) for column in COLUMNS if column.field in {"name", "address"}}
+    assert _english_leftovers(client, pages, sample_person) == {}
+
+
+def test_the_elder_detail_in_english_counts_years_and_names_the_merge(client, users, elder_records):
+    client.force_login(users.district_admin)
+    body = client.get(reverse("elders:detail", args=[elder_records.survivor.pk]), **ENGLISH).content.decode()
+    assert re.search(r"\(\d+ years old\)", body) and "Holds a key" in body and "Merge history" in body
+    assert "张伟 (儿子)" not in body and "张伟" in body  # the contact table lists name and relationship apart
+    body = client.get(reverse("elders:detail", args=[elder_records.duplicate.pk]), **ENGLISH).content.decode()
+    assert "This record is a duplicate and has been merged into: " in body
+    assert f"张三明 ({elder_records.survivor.pk})" in body
+    body = client.get(reverse("elders:detail", args=[elder_records.moved.pk]), **ENGLISH).content.decode()
+    assert "Moved away (2026-03-01)" in body
+
+
+def test_the_elder_s_and_the_family_s_own_pages_in_english(client, district, users, elder_records):
+    leftovers = {}
+    for role, elder in [("elder", district.elders.a1), ("family", district.elders.a2)]:
+        client.force_login(getattr(users, role))
+        leftovers |= _english_leftovers(client, [("accounts:home", [], {}), ("elders:list", [], {}),
+                                                 ("elders:detail", [elder.pk], {})])
+    assert leftovers == {}
+    client.force_login(users.elder)
+    body = client.get(reverse("elders:detail", args=[district.elders.a1.pk]), **ENGLISH).content.decode()
+    assert re.search(r"Age: \d+ years<", body) and "张伟 (儿子) · has a key" in body
+    assert "Community: 天平社区" in body
+
+
+def _import_file(rows: list[str]) -> SimpleUploadedFile:
+    header = "name,id_number,gender,community,address,household_type,economic_category,registration\n"
+    return SimpleUploadedFile("elders.csv", (header + "".join(row + "\n" for row in rows)).encode(),
+                              content_type="text/csv")
+
+
+def test_the_import_preview_with_errors_in_english(client, district, users):
+    from carecircle.elders.identity import make_id_number
+
+    fresh = make_id_number("310104", dt.date(1941, 7, 1), 801, "M")
+    existing = district.elders.a2.id_number
+    client.force_login(users.district_admin)
+    response = client.post(reverse("elders:import"), {"file": _import_file([
+        f"王国强,{fresh},男,310104003001,天平路 3 号,独居,一般,本地户籍",
+        f"王国强,{fresh},Male,310104003001,天平路 3 号,Living alone,General,Local household registration",
+        f"李秀英,{existing},F,310104003002,永嘉路 5 号,elderly_only,,",
+        "赵德明,310104194107010000,X,999999999999,,alone,rich,",
+    ])}, **ENGLISH)
+    assert response.status_code == 302
+    body = client.get(response["Location"], **ENGLISH).content.decode()
+    for expected in ["[ID number] The same as on line 2", "[ID number] Already on record: ",
+                     "[Sex] Sex “X” is not valid; choose from: Male, Female",
+                     "[Community code] The community code “999999999999” does not exist",
+                     "Economic category “rich” is not valid; choose from: Extreme poverty, Minimum living allowance, "
+                     "Near-poverty, Low income, General"]:
+        assert expected in body
+    assert chinese_left(body) == []
+    # Line 2, in Chinese labels, has no error of its own: only line 3 repeats it.
+    assert body.count("[Sex]") == 1
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_an_import_row_is_read_the_same_in_either_language(district, users, language):
+    # A file is checked in the uploader's language and applied again by a worker in the default language.
+    from carecircle.elders.identity import make_id_number
+    from carecircle.elders.services import elder_clean
+
+    base = {"name": "王国强", "id_number": make_id_number("310104", dt.date(1941, 7, 1), 802, "M"),
+            "community": "310104003001", "address": "天平路 3 号"}
+    with translation.override(language):
+        chinese = elder_clean(actor=users.district_admin, data={
+            **base, "gender": "男", "household_type": "纯老家庭", "economic_category": "低保边缘",
+            "registration": "常住外地户籍"})
+        english = elder_clean(actor=users.district_admin, data={
+            **base, "gender": "Male", "household_type": "Elderly-only household", "economic_category": "Near-poverty",
+            "registration": "Resident registered elsewhere"})
+        with pytest.raises(ValidationError) as refused:
+            elder_clean(actor=users.district_admin, data={**base, "household_type": "Living Alone"})
+    expected = {"gender": "M", "household_type": "elderly_only", "economic_category": "near_poverty",
+                "registration": "resident"}
+    assert {key: chinese[key] for key in expected} == expected == {key: english[key] for key in expected}
+    assert "household_type" in refused.value.message_dict
+
+
+def test_the_import_template_in_english_gives_english_choices(client, users):
+    client.force_login(users.district_admin)
+    text = client.get(reverse("elders:import-template", args=["csv"]), **ENGLISH).content.decode("utf-8-sig")
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert row["Sex"] == "Male" and row["Living arrangement"] == "Living alone" and row["Economic category"] == "General"
+    assert row["Chronic conditions"] == "hypertension, diabetes"
+    chinese = client.get(reverse("elders:import-template", args=["csv"])).content.decode("utf-8-sig")
+    assert next(csv.DictReader(io.StringIO(chinese)))["性别"] == "男"

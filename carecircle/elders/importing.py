@@ -28,18 +28,18 @@ class Column:
 COLUMNS = [
     Column("name", gettext_lazy("姓名"), True, "张三明"),
     Column("id_number", gettext_lazy("身份证号"), True, "310104194005060012"),
-    Column("gender", gettext_lazy("性别"), False, "男"),
+    Column("gender", gettext_lazy("性别"), False, gettext_lazy("男")),
     Column("birth_date", gettext_lazy("出生日期"), False, "1940-05-06"),
     Column("phone", gettext_lazy("联系电话"), False, "13800138000"),
     Column("community", gettext_lazy("社区代码"), True, "310104003001"),
     Column("address", gettext_lazy("居住地址"), True, "天平路 1 弄 2 号 301 室"),
-    Column("household_type", gettext_lazy("居住类型"), True, "独居"),
-    Column("economic_category", gettext_lazy("经济类别"), False, "一般"),
-    Column("registration", gettext_lazy("户籍"), False, "本地户籍"),
+    Column("household_type", gettext_lazy("居住类型"), True, gettext_lazy("独居")),
+    Column("economic_category", gettext_lazy("经济类别"), False, gettext_lazy("一般")),
+    Column("registration", gettext_lazy("户籍"), False, gettext_lazy("本地户籍")),
     Column("lat", gettext_lazy("纬度"), False, "31.205000"),
     Column("lng", gettext_lazy("经度"), False, "121.445000"),
     Column("coordinate_system", gettext_lazy("坐标系"), False, "WGS84"),
-    Column("chronic_conditions", gettext_lazy("慢性病"), False, "高血压、糖尿病"),
+    Column("chronic_conditions", gettext_lazy("慢性病"), False, gettext_lazy("高血压、糖尿病")),
 ]
 HEADER_BY_FIELD = {c.field: c.header for c in COLUMNS}
 # The same column may arrive under its English field name (files exported by other systems).
@@ -158,7 +158,7 @@ def template_csv() -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([str(c.header) for c in COLUMNS])
-    writer.writerow([c.example for c in COLUMNS])
+    writer.writerow([str(c.example) for c in COLUMNS])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -169,11 +169,11 @@ def template_xlsx() -> bytes:
     sheet = workbook.active
     sheet.title = _("老人档案")
     sheet.append([str(c.header) for c in COLUMNS])
-    sheet.append([c.example for c in COLUMNS])
+    sheet.append([str(c.example) for c in COLUMNS])
     notes = workbook.create_sheet(_("填写说明"))
     notes.append([_("列名"), _("是否必填"), _("示例")])
     for column in COLUMNS:
-        notes.append([str(column.header), _("必填") if column.required else _("选填"), column.example])
+        notes.append([str(column.header), _("必填") if column.required else _("选填"), str(column.example)])
     notes.append([])
     notes.append([_("坐标系填 GCJ-02 时（高德、腾讯、微信地图取得的坐标），系统会换算为 WGS84 保存。")])
     buffer = io.BytesIO()

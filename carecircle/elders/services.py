@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -143,16 +145,29 @@ def _clean_coordinates(data: dict, community: Region | None, errors: dict, distr
     return lat, lng
 
 
+@functools.cache
+def _codes_by_label(choices) -> dict[str, str]:
+    """Every label of every site language → code. A file is checked in the uploader's language and applied
+    again by a worker in the default one, so both must accept the same words ("独居", "Living alone")."""
+    codes = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            codes.update({str(display): code for code, display in choices.choices})
+    return codes
+
+
 def _choice(value, choices, field: str, label: str, errors: dict, default=None):
-    """Accepts the stored code or the Chinese label ("独居" or "alone")."""
+    """Accepts the stored code or the label in any site language ("alone", "独居" or "Living alone")."""
     if value in (None, ""):
         if default is None:
             errors.setdefault(field, []).append(_("请填写%(label)s") % {"label": label})
         return default
     text = str(value).strip()
-    for code, display in choices.choices:
-        if text == code or text == str(display):
-            return code
+    if text in choices.values:
+        return text
+    code = _codes_by_label(choices).get(text)
+    if code is not None:
+        return code
     allowed = pgettext("list separator", "、").join(str(display) for _code, display in choices.choices)
     errors.setdefault(field, []).append(
         _("%(label)s“%(value)s”无效，可选：%(allowed)s") % {"label": label, "value": text, "allowed": allowed})
