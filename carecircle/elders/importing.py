@@ -27,7 +27,7 @@ class Column:
 
 COLUMNS = [
     Column("name", gettext_lazy("姓名"), True, "张三明"),
-    Column("id_number", gettext_lazy("身份证号"), True, "310104194005060012"),
+    Column("id_number", gettext_lazy("身份证号"), True, "310104194005060013"),
     Column("gender", gettext_lazy("性别"), False, gettext_lazy("男")),
     Column("birth_date", gettext_lazy("出生日期"), False, "1940-05-06"),
     Column("phone", gettext_lazy("联系电话"), False, "13800138000"),

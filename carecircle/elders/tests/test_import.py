@@ -189,3 +189,11 @@ class TestImportPages:
         sheet = load_workbook(io.BytesIO(xlsx.content)).active
         assert [c.value for c in sheet[1]] == [str(c.header) for c in COLUMNS]
         assert client.get(reverse("elders:import-template", args=["exe"])).status_code == 404
+
+
+def test_the_downloadable_template_example_id_number_is_valid():
+    from carecircle.elders.identity import parse_id_number
+    from carecircle.elders.importing import COLUMNS
+
+    example = next(c for c in COLUMNS if c.field == "id_number")
+    assert parse_id_number(str(example.example)).number == str(example.example)
