@@ -3,15 +3,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from carecircle.core.choices import Gender  # noqa: F401  (re-exported: forms and serializers use it)
 from carecircle.core.isolation import Scoping
 from carecircle.core.sensitive import EncryptedTextField, lookup_hash, mask_id_number
 
 from .names import pinyin_forms
-
-
-class Gender(models.TextChoices):
-    MALE = "M", _("男")
-    FEMALE = "F", _("女")
 
 
 class HouseholdType(models.TextChoices):

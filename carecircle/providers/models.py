@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from carecircle.core.choices import Gender  # noqa: F401  (re-exported: forms and serializers use it)
 from carecircle.core.isolation import Scoping
 from carecircle.core.sensitive import EncryptedTextField
 
@@ -143,11 +144,6 @@ class Contract(models.Model):
     @property
     def audit_region(self):
         return self.region
-
-
-class Gender(models.TextChoices):
-    MALE = "M", _("男")
-    FEMALE = "F", _("女")
 
 
 class StaffPosition(models.TextChoices):
