@@ -152,7 +152,7 @@ def _report(rows, bks, args, wall):
         f"- Budget: {args.seconds:g} s per instance and solver, one core each, seed {args.seed}.",
         "- Objective: hierarchical (vehicles, then total Euclidean distance, unrounded). Every plan is",
         "  re-timed exactly and passed through the independent checker; infeasible plans are not counted.",
-        "- Ours = `solve(..., backend=\"pyvrp\")`: PyVRP `minimise_fleet` for a third of the budget, then",
+        "- Ours = `solve(..., backend=\"pyvrp\")`: PyVRP `minimise_fleet` for half of the budget, then",
         "  PyVRP with that fleet (and a large fixed cost per vehicle) for the rest.",
         "- Peer = OR-Tools routing, PATH_CHEAPEST_ARC + GUIDED_LOCAL_SEARCH, same fixed vehicle cost.",
         "- Gap = (distance − BKS distance) / BKS distance, from `bks.csv`.",

@@ -57,7 +57,11 @@ def _tables(problem: Problem):
     return nodes, dist, dur
 
 
-def solve_pyvrp(problem: Problem, *, seconds=None, iterations=None, seed=0) -> list[list[int]]:
+# Share of the budget spent on minimising the fleet before minimising distance.
+FLEET_SHARE = 0.5
+
+
+def solve_pyvrp(problem: Problem, *, seconds=None, iterations=None, seed=0, fleet_share=None) -> list[list[int]]:
     """Routes as lists of visit indices. Fleet first minimised, then distance."""
     from pyvrp import ActivityType, Model
     from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
@@ -104,13 +108,15 @@ def solve_pyvrp(problem: Problem, *, seconds=None, iterations=None, seed=0) -> l
     data = model.data()
     # PyVRP warns while it searches infeasible fleets on purpose; that is not a problem here.
     warnings.filterwarnings("ignore", module="pyvrp")
-    # A third of the budget goes to finding the smallest fleet, the rest to distance with
-    # that fleet (the fixed vehicle cost still lets the search drop a vehicle).
-    fleet = pyvrp.minimise_fleet(data, stop_after(1 / 3), seed=seed)
+    # First find the smallest fleet, then minimise distance with it (the fixed vehicle cost
+    # still lets the search drop a vehicle). Half and half measured better on Solomon R1/RC1
+    # than a third for the fleet: two more instances reach the best-known vehicle count.
+    share = FLEET_SHARE if fleet_share is None else fleet_share
+    fleet = pyvrp.minimise_fleet(data, stop_after(share), seed=seed)
     data = data.replace(vehicle_types=[fleet])
-    result = pyvrp.solve(data, stop_after(2 / 3), seed=seed, display=False)
+    result = pyvrp.solve(data, stop_after(1 - share), seed=seed, display=False)
     if not result.is_feasible():
-        result = pyvrp.solve(model.data(), stop_after(2 / 3), seed=seed, display=False)
+        result = pyvrp.solve(model.data(), stop_after(1 - share), seed=seed, display=False)
     if not result.is_feasible():
         raise RuntimeError("PyVRP found no feasible plan")
     return [
