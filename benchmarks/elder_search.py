@@ -160,10 +160,13 @@ def bench_users():
     from carecircle.regions.models import Region, RegionKind
 
     district = Region.objects.filter(kind=RegionKind.DISTRICT).order_by("path").first()
-    street = Region.objects.filter(kind=RegionKind.STREET, path__startswith=district.path).order_by("path").first()
-    admin, _ = User.objects.get_or_create(username="bench_district_admin", defaults={
+    # The first street that holds elders: a rebuilt database may keep regions of an older generator.
+    street = (Region.objects.filter(kind=RegionKind.STREET, path__startswith=district.path,
+                                    children__elders__isnull=False)
+              .order_by("path").first())
+    admin, _ = User.objects.update_or_create(username="bench_district_admin", defaults={
         "role": Role.DISTRICT_ADMIN, "scope_region": district, "display_name": "bench district admin"})
-    worker, _ = User.objects.get_or_create(username="bench_street_staff", defaults={
+    worker, _ = User.objects.update_or_create(username="bench_street_staff", defaults={
         "role": Role.STREET_STAFF, "scope_region": street, "display_name": "bench street staff"})
     return admin, worker, street
 
