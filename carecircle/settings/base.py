@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "carecircle.accounts",
     "carecircle.elders",
     "carecircle.providers",
+    "carecircle.catalog",
     "carecircle.demo",
 ]
 
