@@ -140,3 +140,35 @@ class Job(models.Model):
     @property
     def percent(self) -> int:
         return int(self.progress * 100 / self.total) if self.total else (100 if self.status == JobStatus.DONE else 0)
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("法定节假日（放假）")
+    WORKDAY = "workday", _("调休上班日")
+
+
+class CalendarDay(models.Model):
+    """A day entered on the working-day calendar, added to the published holiday data.
+
+    The State Council's notices for the years already published ship with the code
+    (core/data/holidays.json); a district administrator enters a new year's notice here. An entry for a
+    date overrides the shipped data for that date.
+    """
+
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=CalendarDayKind.choices)
+    name = models.CharField(_("节日名称"), max_length=40)
+    source = models.CharField(_("来源"), max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    scoping = Scoping(readable_by_all=True)
+
+    class Meta:
+        verbose_name = _("工作日历条目")
+        verbose_name_plural = _("工作日历条目")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.name} ({self.kind})"

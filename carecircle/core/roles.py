@@ -32,10 +32,12 @@ CAPABILITIES: dict[str, set[str]] = {
         "providers.view", "providers.change",
         "policy.view", "policy.change",
         "audit.view",
+        "calendar.view", "calendar.change",
     },
     Role.STREET_STAFF: {
         "elders.view", "elders.change", "elders.reveal", "elders.import", "elders.merge",
         "regions.view", "providers.view", "policy.view",
+        "calendar.view",
     },
     Role.COMMUNITY_WORKER: {"elders.view", "elders.change", "elders.reveal", "regions.view", "providers.view"},
     Role.OPERATOR: {"elders.view", "elders.reveal", "regions.view", "providers.view"},
