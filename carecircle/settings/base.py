@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "carecircle.elders",
     "carecircle.providers",
     "carecircle.catalog",
+    "carecircle.careplans",
     "carecircle.demo",
 ]
 
