@@ -33,20 +33,23 @@ CAPABILITIES: dict[str, set[str]] = {
         "policy.view", "policy.change",
         "audit.view",
         "calendar.view", "calendar.change",
+        "intake.view", "intake.submit", "intake.district",
     },
     Role.STREET_STAFF: {
         "elders.view", "elders.change", "elders.reveal", "elders.import", "elders.merge",
         "regions.view", "providers.view", "policy.view",
         "calendar.view",
+        "intake.view", "intake.submit", "intake.street",
     },
-    Role.COMMUNITY_WORKER: {"elders.view", "elders.change", "elders.reveal", "regions.view", "providers.view"},
-    Role.OPERATOR: {"elders.view", "elders.reveal", "regions.view", "providers.view"},
-    Role.INSPECTOR: {"elders.view", "regions.view", "providers.view", "policy.view", "audit.view"},
+    Role.COMMUNITY_WORKER: {"elders.view", "elders.change", "elders.reveal", "regions.view", "providers.view",
+                            "intake.view", "intake.submit"},
+    Role.OPERATOR: {"elders.view", "elders.reveal", "regions.view", "providers.view", "intake.view", "intake.submit"},
+    Role.INSPECTOR: {"elders.view", "regions.view", "providers.view", "policy.view", "audit.view", "intake.view"},
     Role.PROVIDER_ADMIN: {"elders.view", "providers.view", "providers.change_own", "regions.view"},
     Role.ASSESSOR: {"elders.view", "providers.view", "regions.view"},
     Role.CAREGIVER: {"elders.view"},
-    Role.ELDER: {"elders.view"},
-    Role.FAMILY: {"elders.view"},
+    Role.ELDER: {"elders.view", "intake.submit", "intake.apply"},
+    Role.FAMILY: {"elders.view", "intake.submit", "intake.apply"},
 }
 
 

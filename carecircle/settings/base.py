@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "carecircle.accounts",
     "carecircle.elders",
     "carecircle.providers",
+    "carecircle.intake",
     "carecircle.catalog",
     "carecircle.careplans",
     "carecircle.demo",

@@ -1,0 +1,555 @@
+"""Writes of the intake app: submitting (with merging), every workflow step, notices, objections, waiting lists.
+
+Each service runs in one transaction, locks the application row before it looks at its state (two reviewers
+acting at once: the second finds the state already moved and is refused), writes a timeline event and an
+audit event, and queues side effects on commit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from carecircle.core import audit
+from carecircle.core.isolation import is_visible
+from carecircle.core.policy import MissingPolicyParameter, policy_value
+from carecircle.core.roles import has_capability
+from carecircle.core.sensitive import mask_name
+from carecircle.core.workdays import Calendar
+
+from . import workflow
+from .models import (CLOSED_STATES, Application, ApplicationEvent, ApplicationType, Channel, Objection,
+                     ObjectionOutcome, PublicNotice, State, WaitlistEntry, WaitlistStatus)
+from .waitlist import rank_entries
+
+
+class IllegalStep(Exception):
+    """A step that is not allowed from the current state or for this user's role (HTTP 409)."""
+
+    def __init__(self, message: str, allowed: list[str]):
+        super().__init__(message)
+        self.message = message
+        self.allowed = allowed
+
+
+@dataclass
+class Submission:
+    application: Application
+    merged: bool
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+def office_of(actor) -> str:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return _("系统")
+    if actor.scope_region_id:
+        return actor.scope_region.name
+    if actor.organisation_id:
+        return actor.organisation.name
+    return actor.display_name or actor.get_username()
+
+
+def _actor_repr(actor) -> str:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return _("系统")
+    return actor.display_name or actor.get_username()
+
+
+def _event(application, *, actor, action, from_state="", to_state="", reason="", channel="", data=None):
+    return ApplicationEvent.objects.create(
+        application=application, actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_repr=_actor_repr(actor), office=office_of(actor), action=action, from_state=from_state,
+        to_state=to_state, reason=reason, channel=channel,
+        data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
+    )
+
+
+def type_for(elder, code: str) -> ApplicationType:
+    """The type with this code configured for the elder's community or its nearest ancestor."""
+    paths = [elder.community.path, *reversed(elder.community.ancestor_paths())]
+    rows = {t.region.path: t for t in ApplicationType.objects.filter(code=code, region__path__in=paths, is_active=True)
+            .select_related("region")}
+    for path in paths:
+        if path in rows:
+            return rows[path]
+    raise ValidationError({"type": _("没有名为“%(code)s”的申请类型，或该类型在老人所在区域未开放") % {"code": code}})
+
+
+def types_for_region(region):
+    paths = [region.path, *reversed(region.ancestor_paths())]
+    found: dict[str, ApplicationType] = {}
+    rows = ApplicationType.objects.filter(region__path__in=paths, is_active=True).select_related("region")
+    for path in paths:
+        for row in rows:
+            if row.region.path == path and row.code not in found:
+                found[row.code] = row
+    return sorted(found.values(), key=lambda t: (t.sort_order, t.code))
+
+
+def deadline_days(application, state: str, *, on: dt.date) -> int | None:
+    key = "intake.public_notice.working_days" if state == State.PUBLIC_NOTICE else f"intake.deadline.{state}"
+    try:
+        table = policy_value(key, region=application.community, on=on)
+    except (MissingPolicyParameter, KeyError):
+        return None
+    value = table.get(application.type.code, table.get("default"))
+    return int(value) if value is not None else None
+
+
+def due_date(application, state: str, *, on: dt.date, calendar: Calendar | None = None) -> dt.date | None:
+    days = deadline_days(application, state, on=on)
+    if days is None:
+        return None
+    return (calendar or Calendar.load()).add_working_days(on, days)
+
+
+def _street_of(community):
+    from carecircle.regions.models import Region
+
+    return Region.objects.filter(path__in=community.ancestor_paths(), kind="street").first() or community
+
+
+# --- submitting ---------------------------------------------------------------------------------------
+
+def _check_channel(actor, channel: str):
+    if channel not in Channel.values:
+        raise ValidationError({"channel": _("未知的申请渠道：%(value)s；可用：%(allowed)s")
+                               % {"value": channel, "allowed": "、".join(Channel.values)}})
+    if actor is None:
+        return
+    role_channels = {
+        "elder": {Channel.PORTAL}, "family": {Channel.PORTAL},
+        "community_worker": {Channel.COMMUNITY}, "operator": {Channel.HOTLINE},
+        "street_staff": {Channel.WINDOW, Channel.COMMUNITY, Channel.HOTLINE, Channel.API},
+        "district_admin": set(Channel.values),
+    }
+    allowed = set(Channel.values) if actor.is_superuser else role_channels.get(actor.role, set())
+    if channel not in allowed:
+        raise ValidationError({"channel": _("您的角色不能通过“%(channel)s”渠道登记申请；可用：%(allowed)s")
+                               % {"channel": Channel(channel).label,
+                                  "allowed": "、".join(str(Channel(c).label) for c in sorted(allowed)) or "—"}})
+
+
+def application_submit(*, elder, type_code: str, channel: str, actor, applicant_name: str = "",
+                       applicant_relation: str = "", applicant_phone: str = "", documents=(), note: str = ""
+                       ) -> Submission:
+    """Register an application; an open one of the same elder and type absorbs it (merge on the timeline)."""
+    if actor is not None and not has_capability(actor, "intake.submit"):
+        raise PermissionDenied(_("您没有登记申请的权限"))
+    if actor is not None and not is_visible(actor, elder):
+        raise PermissionDenied(_("该老人不在您的管辖或关联范围内"))
+    _check_channel(actor, channel)
+    kind = type_for(elder, type_code)
+    if elder.status != "active":
+        raise ValidationError({"elder": _("老人档案状态为“%(status)s”，不能申请") % {"status": elder.get_status_display()}})
+    unknown = [d for d in documents if d not in kind.documents]
+    if unknown:
+        raise ValidationError({"documents": _("“%(type)s”不需要这些材料：%(docs)s；所需材料为：%(need)s")
+                               % {"type": kind.name, "docs": "、".join(unknown), "need": "、".join(kind.documents)}})
+    try:
+        with transaction.atomic():
+            return _submit(elder=elder, kind=kind, channel=channel, actor=actor, applicant_name=applicant_name,
+                           applicant_relation=applicant_relation, applicant_phone=applicant_phone,
+                           documents=list(documents), note=note)
+    except IntegrityError:
+        # Another channel registered the same elder and type a moment ago: merge into that one.
+        with transaction.atomic():
+            return _submit(elder=elder, kind=kind, channel=channel, actor=actor, applicant_name=applicant_name,
+                           applicant_relation=applicant_relation, applicant_phone=applicant_phone,
+                           documents=list(documents), note=note)
+
+
+def _submit(*, elder, kind, channel, actor, applicant_name, applicant_relation, applicant_phone, documents, note):
+    existing = Application.objects.select_for_update().filter(elder=elder, type=kind, is_open=True).first()
+    if existing is not None:
+        added = [d for d in documents if d not in existing.documents_received]
+        existing.documents_received = [*existing.documents_received, *added]
+        existing.save(update_fields=["documents_received", "updated_at"])
+        _event(existing, actor=actor, action="merged", channel=channel,
+               reason=_("同一老人同一类型已有办理中的申请，经“%(channel)s”提交的申请已并入本申请")
+               % {"channel": Channel(channel).label},
+               data={"applicant": applicant_name, "relation": applicant_relation, "documents_added": added,
+                     "note": note})
+        audit.record(actor=actor, action="intake.application_merged", subject=existing,
+                     changes={"channel": channel, "documents_added": added})
+        return Submission(existing, True)
+    now = timezone.now()
+    application = Application(
+        number="T" + uuid.uuid4().hex[:18], elder=elder, type=kind, community=elder.community,
+        street=_street_of(elder.community), channel=channel, state=State.REGISTERED, is_open=True,
+        applicant_name=applicant_name.strip(), applicant_relation=applicant_relation.strip(),
+        applicant_phone=applicant_phone.strip(), documents_received=documents, note=note,
+        submitted_by=actor if actor is not None and actor.is_authenticated else None, state_since=now,
+    )
+    application.due_on = due_date(application, State.REGISTERED, on=timezone.localdate(now))
+    application.save()
+    application.number = f"SQ{timezone.localdate(now):%Y}{application.pk:07d}"
+    application.save(update_fields=["number"])
+    _event(application, actor=actor, action="registered", to_state=State.REGISTERED, channel=channel,
+           data={"applicant": applicant_name, "relation": applicant_relation, "documents": documents})
+    audit.record(actor=actor, action="intake.application_registered", subject=application,
+                 changes=audit.snapshot(application, ["elder", "type", "channel", "state", "documents_received"]))
+    return Submission(application, False)
+
+
+# --- the workflow -------------------------------------------------------------------------------------
+
+def _may(actor, step) -> bool:
+    if actor is None:
+        return True
+    return any(has_capability(actor, capability) for capability in step.capabilities)
+
+
+def allowed_actions(application, actor) -> list[str]:
+    """The actions this user may take on this application now."""
+    return [step.action for step in workflow.STEPS
+            if application.state in step.source and workflow.step_applies(step, application) and _may(actor, step)]
+
+
+def _allowed_message(application, actor) -> str:
+    actions = allowed_actions(application, actor)
+    labels = "、".join(str(workflow.BY_ACTION[a].label) for a in actions) or _("无")
+    return _("当前状态为“%(state)s”，您可以进行的操作：%(actions)s") % {"state": application.get_state_display(),
+                                                                   "actions": labels}
+
+
+def application_act(*, application, action: str, actor, reason: str = "", outcome: str = "",
+                    agency=None, documents=None) -> Application:
+    """Take one workflow step. Illegal steps raise IllegalStep naming what is allowed from here."""
+    step = workflow.BY_ACTION.get(action)
+    if step is None:
+        raise ValidationError({"action": _("未知的操作：%(action)s") % {"action": action}})
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().select_related("type", "elder", "community").get(
+            pk=application.pk)
+        if actor is not None and not is_visible(actor, locked):
+            raise PermissionDenied(_("该申请不在您的管辖或关联范围内"))
+        if (locked.state not in step.source or not workflow.step_applies(step, locked)
+                or not _may(actor, step)):
+            raise IllegalStep(
+                _("不能“%(step)s”。") % {"step": step.label} + _allowed_message(locked, actor),
+                allowed_actions(locked, actor))
+        reason = (reason or "").strip()
+        if step.needs_reason and not reason:
+            raise ValidationError({"reason": _("“%(step)s”须填写原因") % {"step": step.label}})
+        handler = _HANDLERS.get(action, _simple)
+        result = handler(locked, step=step, actor=actor, reason=reason, outcome=outcome, agency=agency,
+                         documents=documents)
+    application.refresh_from_db()
+    return result
+
+
+def _move(application, *, to_state, actor, action, reason="", data=None, today=None):
+    today = today or timezone.localdate()
+    from_state = application.state
+    application.state = to_state
+    application.is_open = to_state not in CLOSED_STATES
+    application.state_since = timezone.now()
+    application.due_on = None if to_state in CLOSED_STATES else due_date(application, to_state, on=today)
+    application.save()
+    _event(application, actor=actor, action=action, from_state=from_state, to_state=to_state, reason=reason,
+           data=data)
+    audit.record(actor=actor, action=f"intake.{action}", subject=application,
+                 changes={"state": [from_state, to_state], **(data or {})}, reason=reason)
+    return application
+
+
+def _simple(application, *, step, actor, reason, **_kwargs):
+    return _move(application, to_state=step.target, actor=actor, action=step.action, reason=reason)
+
+
+def _resubmit(application, *, step, actor, reason, documents=None, **_kwargs):
+    data = {}
+    if documents:
+        unknown = [d for d in documents if d not in application.type.documents]
+        if unknown:
+            raise ValidationError({"documents": _("“%(type)s”不需要这些材料：%(docs)s")
+                                   % {"type": application.type.name, "docs": "、".join(unknown)}})
+        added = [d for d in documents if d not in application.documents_received]
+        application.documents_received = [*application.documents_received, *added]
+        data["documents_added"] = added
+    return _move(application, to_state=step.target, actor=actor, action=step.action, reason=reason, data=data)
+
+
+def _withdraw(application, *, step, actor, reason, **_kwargs):
+    _move(application, to_state=State.WITHDRAWN, actor=actor, action=step.action, reason=reason)
+    _leave_waitlist(application, actor=actor,
+                    cause=_("%(name)s 撤回申请，退出轮候") % {"name": mask_name(application.elder.name)})
+    return application
+
+
+def _order_assessment(application, *, step, actor, reason, agency=None, **_kwargs):
+    exclude = list(application.previous_agency_ids)
+    try:
+        from carecircle.assessment.services import assessment_order_create
+    except ImportError:
+        assessment_order_create = None
+    data = {}
+    if assessment_order_create is not None:
+        order = assessment_order_create(elder=application.elder, actor=actor, programme=application.type.programme,
+                                        reason="reassessment" if exclude else "application",
+                                        application_id=application.pk, exclude_agency_ids=exclude, agency=agency)
+        agency = order.agency
+        if hasattr(application, "assessment_order_id"):
+            application.assessment_order = order
+        data["assessment_order"] = order.pk
+    else:
+        agency = agency or _pick_agency(application, exclude)
+    if agency is None:
+        raise ValidationError({"agency": _("老人所在区域没有可派发的第三方评估机构（已排除曾派机构）")})
+    if agency.pk in exclude:
+        raise ValidationError({"agency": _("复评须另派评估机构，不能再派“%(name)s”") % {"name": agency.name}})
+    application.assessment_agency = agency
+    application.previous_agency_ids = [*exclude, agency.pk]
+    data["agency"] = agency.name
+    return _move(application, to_state=State.ASSESSMENT_ORDERED, actor=actor, action="order_assessment",
+                 reason=reason, data=data)
+
+
+def _pick_agency(application, exclude):
+    """Without the assessment module: the agency registered in the elder's district (or its ancestors)
+    that has been sent the fewest applications, never one sent this application before."""
+    from django.db.models import Count
+
+    from carecircle.providers.models import Organisation
+
+    paths = [application.community.path, *application.community.ancestor_paths()]
+    agencies = list(Organisation.objects.filter(kind="assessment_agency", region__path__in=paths, is_active=True)
+                    .exclude(pk__in=exclude).order_by("pk"))
+    counts = dict(Application.objects.filter(assessment_agency__in=agencies).values_list("assessment_agency")
+                  .annotate(n=Count("id")).values_list("assessment_agency", "n"))
+    return min(agencies, key=lambda a: (counts.get(a.pk, 0), a.pk)) if agencies else None
+
+
+def application_record_assessment(*, application, level: int | None, summary: str, actor=None, agency=None,
+                                  order=None) -> Application:
+    """The assessment result arrives (from the assessment module's signal, or entered by the district)."""
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().select_related("type", "elder", "community").get(
+            pk=application.pk)
+        if locked.state != State.ASSESSMENT_ORDERED:
+            raise IllegalStep(_("只有“已派评估”的申请可以记录评估结果；当前状态为“%(state)s”")
+                              % {"state": locked.get_state_display()}, allowed_actions(locked, actor))
+        if level is not None and (not isinstance(level, int) or level < 0 or level > 6):
+            raise ValidationError({"level": _("评估等级须为 0 至 6 的整数")})
+        locked.assessed_level = level
+        locked.assessment_summary = summary or ""
+        if agency is not None:
+            locked.assessment_agency = agency
+        data = {"level": level, "summary": summary}
+        if order is not None:
+            data["assessment_order"] = order.pk
+        _move(locked, to_state=State.ASSESSED, actor=actor, action="assessed", data=data)
+        waiting = WaitlistEntry.objects.filter(application=locked).first()
+        if waiting is not None and waiting.status == WaitlistStatus.WAITING:
+            waiting.level = level
+            waiting.save(update_fields=["level"])
+    application.refresh_from_db()
+    return application
+
+
+def _publish_notice(application, *, step, actor, reason, **_kwargs):
+    today = timezone.localdate()
+    calendar = Calendar.load()
+    days = deadline_days(application, State.PUBLIC_NOTICE, on=today)
+    if days is None:
+        raise ValidationError({"action": _("公示期政策参数 intake.public_notice.working_days 没有有效取值")})
+    starts = today if calendar.is_working_day(today) else calendar.add_working_days(today, 1)
+    ends = calendar.add_working_days(starts, max(days - 1, 0))
+    result = _notice_result(application)
+    PublicNotice.objects.create(application=application, street=application.street, starts_on=starts, ends_on=ends,
+                                result=result)
+    _move(application, to_state=State.PUBLIC_NOTICE, actor=actor, action=step.action, reason=reason,
+          data={"starts_on": starts, "ends_on": ends, "result": result})
+    application.due_on = ends
+    application.save(update_fields=["due_on"])
+    return application
+
+
+def _notice_result(application) -> str:
+    if application.assessed_level is not None:
+        return _("评估等级 %(level)s 级，拟予以%(type)s") % {"level": application.assessed_level,
+                                                        "type": application.type.name}
+    return _("拟予以%(type)s") % {"type": application.type.name}
+
+
+def _answer_objection(application, *, step, actor, reason, outcome="", agency=None, **_kwargs):
+    if outcome not in ObjectionOutcome.values:
+        raise ValidationError({"outcome": _("请选择异议处理结果：%(choices)s")
+                               % {"choices": "、".join(str(c.label) for c in ObjectionOutcome)}})
+    open_objections = list(Objection.objects.select_for_update().filter(application=application, outcome=""))
+    if not open_objections:
+        raise IllegalStep(_("该公示没有待答复的异议。") + _allowed_message(application, actor),
+                          allowed_actions(application, actor))
+    now = timezone.now()
+    for objection in open_objections:
+        objection.outcome, objection.answer, objection.answered_by, objection.answered_at = outcome, reason, actor, now
+        objection.save()
+    data = {"objections": [o.pk for o in open_objections], "outcome": outcome}
+    if outcome == ObjectionOutcome.DISMISS:
+        _event(application, actor=actor, action="objection_answered", reason=reason, data=data)
+        audit.record(actor=actor, action="intake.objection_answered", subject=application, changes=data,
+                     reason=reason)
+        return application
+    PublicNotice.objects.filter(application=application, is_open=True).update(is_open=False)
+    if outcome == ObjectionOutcome.REVIEW:
+        return _move(application, to_state=State.STREET_PASSED, actor=actor, action="objection_answered",
+                     reason=reason, data=data)
+    return _order_assessment(application, step=step, actor=actor, reason=reason, agency=agency)
+
+
+def _close_notice(application, *, step, actor, reason, **_kwargs):
+    notice = PublicNotice.objects.filter(application=application, is_open=True).order_by("-id").first()
+    today = timezone.localdate()
+    if notice is not None and today <= notice.ends_on:
+        raise IllegalStep(_("公示期至 %(date)s 截止，期满后才能结束公示。") % {"date": notice.ends_on}
+                          + _allowed_message(application, actor), allowed_actions(application, actor))
+    if Objection.objects.filter(application=application, outcome="").exists():
+        raise IllegalStep(_("尚有异议未答复，须先答复异议。") + _allowed_message(application, actor),
+                          allowed_actions(application, actor))
+    if notice is not None:
+        notice.is_open = False
+        notice.save(update_fields=["is_open"])
+    return _after_approval(application, actor=actor, action=step.action, reason=reason)
+
+
+def _approve(application, *, step, actor, reason, **_kwargs):
+    return _after_approval(application, actor=actor, action=step.action, reason=reason)
+
+
+def _after_approval(application, *, actor, action, reason):
+    if application.type.waitlist:
+        _move(application, to_state=State.WAITLISTED, actor=actor, action=action, reason=reason)
+        _join_waitlist(application, actor=actor)
+        return application
+    return _move(application, to_state=State.APPROVED, actor=actor, action=action, reason=reason)
+
+
+def _admit(application, *, step, actor, reason, **_kwargs):
+    kind = application.type
+    entry = WaitlistEntry.objects.select_for_update().get(application=application)
+    if entry.position != 1:
+        raise IllegalStep(_("轮候须按顺序入住：该申请目前排第 %(position)s 位，应先安排第 1 位。")
+                          % {"position": entry.position} + _allowed_message(application, actor),
+                          allowed_actions(application, actor))
+    if kind.capacity is not None:
+        in_service = Application.objects.filter(type=kind, state=State.IN_SERVICE).count()
+        if in_service >= kind.capacity:
+            raise IllegalStep(_("“%(type)s”容量 %(capacity)s 人已满（服务中 %(n)s 人），暂不能安排入住。")
+                              % {"type": kind.name, "capacity": kind.capacity, "n": in_service}
+                              + _allowed_message(application, actor), allowed_actions(application, actor))
+    entry.status = WaitlistStatus.ADMITTED
+    entry.admitted_at = timezone.now()
+    entry.position = None
+    entry.save()
+    _move(application, to_state=State.IN_SERVICE, actor=actor, action=step.action, reason=reason)
+    _rerank(kind, actor=actor, cause=_("%(name)s 已入住/开始服务，后续轮候者依次前移")
+            % {"name": mask_name(application.elder.name)})
+    return application
+
+
+_HANDLERS = {
+    "resubmit": _resubmit,
+    "withdraw": _withdraw,
+    "order_assessment": _order_assessment,
+    "publish_notice": _publish_notice,
+    "answer_objection": _answer_objection,
+    "close_notice": _close_notice,
+    "approve": _approve,
+    "admit": _admit,
+}
+
+
+# --- objections (public, no sign-in) -------------------------------------------------------------------
+
+def objection_lodge(*, notice, lodged_by: str, phone: str, text: str) -> Objection:
+    errors = {}
+    if not (lodged_by or "").strip():
+        errors["lodged_by"] = _("请填写异议人姓名")
+    if not (text or "").strip() or len(text.strip()) < 5:
+        errors["text"] = _("请写明异议的事实和理由（至少 5 个字）")
+    phone = (phone or "").strip()
+    if phone and (not phone.replace("-", "").isdigit() or not 7 <= len(phone.replace("-", "")) <= 12):
+        errors["phone"] = _("联系电话格式不正确")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        notice = PublicNotice.objects.select_for_update().select_related("application").get(pk=notice.pk)
+        today = timezone.localdate()
+        if not notice.is_open or not notice.starts_on <= today <= notice.ends_on:
+            raise ValidationError({"notice": _("该公示已结束或尚未开始，不能再提出异议")})
+        objection = Objection.objects.create(notice=notice, application=notice.application, lodged_by=lodged_by.strip(),
+                                             phone=phone, text=text.strip())
+        _event(notice.application, actor=None, action="objection_lodged", reason=text.strip(),
+               data={"objection": objection.pk, "lodged_by": mask_name(lodged_by.strip())})
+        audit.record(actor=None, action="intake.objection_lodged", subject=notice.application,
+                     changes={"objection": objection.pk})
+    return objection
+
+
+# --- waiting lists -------------------------------------------------------------------------------------
+
+def _join_waitlist(application, *, actor):
+    from .waitlist import priority_of
+
+    group, label = priority_of(application.elder, region=application.community, on=timezone.localdate())
+    WaitlistEntry.objects.update_or_create(
+        application=application,
+        defaults=dict(type=application.type, status=WaitlistStatus.WAITING, priority_group=group,
+                      priority_label=label, level=application.assessed_level,
+                      applied_on=timezone.localdate(application.created_at), position=None, admitted_at=None))
+    _rerank(application.type, actor=actor, cause=_("%(name)s 进入轮候") % {"name": mask_name(application.elder.name)})
+
+
+def _leave_waitlist(application, *, actor, cause):
+    updated = WaitlistEntry.objects.filter(application=application, status=WaitlistStatus.WAITING).update(
+        status=WaitlistStatus.LEFT, position=None)
+    if updated:
+        _rerank(application.type, actor=actor, cause=cause)
+
+
+def _rerank(kind, *, actor, cause: str):
+    """Recompute the positions of one queue; every entry whose position changed gets the reason on its
+    timeline (the cause, and the rule that placed it)."""
+    entries = list(WaitlistEntry.objects.select_for_update().filter(type=kind, status=WaitlistStatus.WAITING)
+                   .select_related("application", "application__elder"))
+    if not entries:
+        return
+    region = entries[0].application.community
+    ranked = rank_entries(entries, region=region, on=timezone.localdate())
+    for position, (entry, explanation) in enumerate(ranked, start=1):
+        old = entry.position
+        if old == position and entry.explanation == explanation:
+            continue
+        entry.position, entry.explanation = position, explanation
+        entry.save(update_fields=["position", "explanation"])
+        if old != position:
+            _event(entry.application, actor=actor, action="position_changed",
+                   reason=(_("轮候位次由第 %(old)s 位变为第 %(new)s 位：%(cause)s。%(rule)s") if old else
+                           _("轮候位次为第 %(new)s 位：%(cause)s。%(rule)s"))
+                   % {"old": old, "new": position, "cause": cause, "rule": explanation},
+                   data={"from": old, "to": position})
+
+
+def assessment_result_received(*, order, assessment) -> Application | None:
+    """Called on a final assessment result: the application the order was made for becomes "assessed"."""
+    application_id = getattr(order, "application_id", None)
+    if not application_id:
+        return None
+    application = Application.objects.filter(pk=application_id, state=State.ASSESSMENT_ORDERED).first()
+    if application is None:
+        return None
+    level = getattr(assessment, "final_level", None)
+    if level is None:
+        level = getattr(assessment, "care_level", None)
+    summary = getattr(assessment, "explanation", "") or ""
+    return application_record_assessment(application=application, level=level, summary=str(summary)[:2000],
+                                         actor=None, agency=getattr(order, "agency", None), order=order)
