@@ -52,6 +52,22 @@ CAPABILITIES: dict[str, set[str]] = {
     Role.FAMILY: {"elders.view", "intake.submit", "intake.apply"},
 }
 
+# Service catalogue and pricing: everyone reads the catalogue; the district changes it and its contract
+# prices; those who order on an elder's behalf may ask for a quote.
+for _role, _caps in {
+    Role.DISTRICT_ADMIN: {"catalog.view", "catalog.change", "catalog.quote"},
+    Role.STREET_STAFF: {"catalog.view", "catalog.quote"},
+    Role.COMMUNITY_WORKER: {"catalog.view", "catalog.quote"},
+    Role.OPERATOR: {"catalog.view", "catalog.quote"},
+    Role.INSPECTOR: {"catalog.view"},
+    Role.PROVIDER_ADMIN: {"catalog.view", "catalog.quote"},
+    Role.ASSESSOR: {"catalog.view"},
+    Role.CAREGIVER: {"catalog.view"},
+    Role.ELDER: {"catalog.view", "catalog.quote"},
+    Role.FAMILY: {"catalog.view", "catalog.quote"},
+}.items():
+    CAPABILITIES[_role] |= _caps
+
 
 def has_capability(user, capability: str) -> bool:
     if not getattr(user, "is_authenticated", False):
