@@ -363,6 +363,9 @@ def elder_update(*, actor, elder: Elder, data: dict) -> Elder:
     changes = audit.diff(before, audit.snapshot(elder))
     changes.pop("updated_at", None)
     audit.record(actor=actor, action="elders.update", subject=elder, changes=changes)
+    if "household_type" in changes and elder.household_type == HouseholdType.INSTITUTION:
+        _announce_change(elder=elder, change=HouseholdType.INSTITUTION, on=timezone.localdate(),
+                         reason=str(HouseholdType.INSTITUTION.label), actor=actor)
     return elder
 
 
@@ -392,7 +395,16 @@ def elder_change_status(*, actor, elder: Elder, status: str, on: dt.date | None 
     elder.save(update_fields=["status", "status_date", "updated_at"])
     audit.record(actor=actor, action="elders.status", subject=elder, reason=reason,
                  changes=audit.diff(before, audit.snapshot(elder, ["status", "status_date"])))
+    _announce_change(elder=elder, change=status, on=on, reason=reason, actor=actor)
     return elder
+
+
+def _announce_change(*, elder: Elder, change: str, on: dt.date, reason: str, actor) -> None:
+    """Care plans and other services stop or resume once the change is committed."""
+    from .signals import elder_status_changed
+
+    transaction.on_commit(lambda: elder_status_changed.send(sender=Elder, elder=elder, change=change, on=on,
+                                                            reason=reason, actor=actor))
 
 
 @transaction.atomic
