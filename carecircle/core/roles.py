@@ -68,6 +68,10 @@ for _role, _caps in {
 }.items():
     CAPABILITIES[_role] |= _caps
 
+# Dispatch board: a provider plans and publishes its caregivers' days; caregivers see their own day.
+CAPABILITIES[Role.PROVIDER_ADMIN] |= {"dispatch.view", "dispatch.change"}
+CAPABILITIES[Role.CAREGIVER] |= {"dispatch.my_day"}
+
 
 def has_capability(user, capability: str) -> bool:
     if not getattr(user, "is_authenticated", False):

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "carecircle.intake",
     "carecircle.catalog",
     "carecircle.careplans",
+    "carecircle.dispatch",
     "carecircle.demo",
 ]
 

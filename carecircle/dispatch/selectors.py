@@ -1,0 +1,74 @@
+"""Reads of the dispatch board. Every function takes the acting user and starts from visible_to."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+
+from carecircle.careplans.models import WorkOrder
+from carecircle.core.isolation import visible_to
+from carecircle.providers.models import Facility, StaffMember
+
+from .models import DispatchPlan, DispatchStop, Shift
+
+# What a caregiver sees of their day: published visits and the ones under way or done.
+MY_DAY_STATUSES = ("published", "started", "done")
+
+
+def shifts_for(user, day: dt.date) -> QuerySet:
+    return (visible_to(user, Shift).filter(date=day)
+            .select_related("caregiver", "start_facility", "end_facility")
+            .order_by("start_time", "caregiver__name", "id"))
+
+
+def plan_for(user, day: dt.date, organisation=None) -> DispatchPlan | None:
+    plans = visible_to(user, DispatchPlan).filter(date=day).select_related("organisation", "job")
+    if organisation is not None:
+        plans = plans.filter(organisation=organisation)
+    elif getattr(user, "organisation_id", None):
+        plans = plans.filter(organisation_id=user.organisation_id)
+    return plans.first()
+
+
+def work_orders_for(user, day: dt.date, *, q: str = "", status: str = "", qualification: str = "") -> QuerySet:
+    orders = (visible_to(user, WorkOrder).filter(date=day)
+              .select_related("elder", "caregiver", "preferred_caregiver")
+              .order_by("window_start", "id"))
+    if getattr(user, "organisation_id", None):
+        orders = orders.filter(organisation_id=user.organisation_id)
+    if q:
+        orders = orders.filter(Q(elder__name__contains=q) | Q(elder__address__contains=q))
+    if status:
+        orders = orders.filter(status=status)
+    if qualification:
+        orders = orders.filter(required_qualification=qualification)
+    return orders
+
+
+def plan_stops(user, plan: DispatchPlan) -> QuerySet:
+    return (visible_to(user, DispatchStop).filter(plan=plan)
+            .select_related("work_order__elder", "shift__caregiver")
+            .order_by("shift__start_time", "shift_id", "position", "id"))
+
+
+def caregivers_for(user) -> QuerySet:
+    staff = visible_to(user, StaffMember).filter(is_active=True).order_by("name")
+    if getattr(user, "organisation_id", None):
+        staff = staff.filter(organisation_id=user.organisation_id)
+    return staff
+
+
+def facilities_for(user) -> QuerySet:
+    facilities = visible_to(user, Facility).filter(is_active=True).order_by("name")
+    if getattr(user, "organisation_id", None):
+        facilities = facilities.filter(organisation_id=user.organisation_id)
+    return facilities
+
+
+def my_day(user, day: dt.date) -> QuerySet:
+    """The caregiver's own published visits of `day`, in visiting order."""
+    profile = StaffMember.objects.filter(user=user).first()
+    if profile is None:
+        return WorkOrder.objects.none()
+    return (visible_to(user, WorkOrder).filter(date=day, caregiver=profile, status__in=MY_DAY_STATUSES)
+            .select_related("elder").prefetch_related("lines__item").order_by("planned_start", "id"))
