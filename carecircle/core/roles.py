@@ -72,6 +72,20 @@ for _role, _caps in {
 CAPABILITIES[Role.PROVIDER_ADMIN] |= {"dispatch.view", "dispatch.change"}
 CAPABILITIES[Role.CAREGIVER] |= {"dispatch.my_day"}
 
+# Assessment: the district and streets order and follow up; agencies' assessors schedule and assess;
+# the district and inspectors watch the quality of assessments; any staff member may dry-run a score.
+for _role, _caps in {
+    Role.DISTRICT_ADMIN: {"assessment.view", "assessment.order", "assessment.schedule", "assessment.import",
+                          "assessment.quality", "assessment.score"},
+    Role.STREET_STAFF: {"assessment.view", "assessment.order", "assessment.import", "assessment.score"},
+    Role.COMMUNITY_WORKER: {"assessment.view", "assessment.score"},
+    Role.INSPECTOR: {"assessment.view", "assessment.quality", "assessment.score"},
+    Role.OPERATOR: {"assessment.score"},
+    Role.PROVIDER_ADMIN: {"assessment.score"},
+    Role.ASSESSOR: {"assessment.view", "assessment.schedule", "assessment.assess", "assessment.score"},
+}.items():
+    CAPABILITIES[_role] |= _caps
+
 
 def has_capability(user, capability: str) -> bool:
     if not getattr(user, "is_authenticated", False):

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "carecircle.providers",
     "carecircle.intake",
     "carecircle.catalog",
+    "carecircle.assessment",
     "carecircle.careplans",
     "carecircle.dispatch",
     "carecircle.demo",

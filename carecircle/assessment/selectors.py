@@ -1,0 +1,144 @@
+"""Reads for assessment. Functions that list things take the acting user and go through visible_to."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
+from django.utils import timezone
+
+from carecircle.core.isolation import visible_to
+from carecircle.core.policy import MissingPolicyParameter, policy_value
+
+from .models import Assessment, AssessmentOrder, AssessmentStatus, CareLevel, OrderStatus
+
+
+def current_care_level(elder, *, programme: str = "ltci", on: dt.date | None = None) -> CareLevel | None:
+    """The level in force for the elder on that date (internal lookup, no user)."""
+    on = on or timezone.localdate()
+    return (CareLevel.objects.filter(elder=elder, programme=programme, valid_from__lte=on)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+            .order_by("-valid_from", "-id").first())
+
+
+def order_list(*, user, search: str = "", status: str = "", reason: str = "", programme: str = "",
+               mine: bool = False):
+    qs = visible_to(user, AssessmentOrder).select_related("elder", "elder__community", "agency",
+                                                          "assessor_1", "assessor_2")
+    if search:
+        qs = qs.filter(Q(elder__name__icontains=search.strip()) | Q(elder__name_initials__iexact=search.strip()))
+    if status in OrderStatus.values:
+        qs = qs.filter(status=status)
+    if reason:
+        qs = qs.filter(reason=reason)
+    if programme:
+        qs = qs.filter(programme=programme)
+    if mine:
+        qs = qs.filter(Q(assessor_1=user) | Q(assessor_2=user))
+    return qs.order_by("-created_at", "-id")
+
+
+def assessment_history(*, user, elder) -> list[dict]:
+    """The elder's final results, newest first, each with what changed since the one before."""
+    rows = list(visible_to(user, Assessment).filter(elder=elder, status=AssessmentStatus.FINAL)
+                .select_related("order", "order__agency").order_by("finalised_at", "id"))
+    history = []
+    previous = None
+    for row in rows:
+        history.append({"assessment": row, "changes": differences(previous, row) if previous else []})
+        previous = row
+    return list(reversed(history))
+
+
+def differences(old: Assessment, new: Assessment) -> list[dict]:
+    """Level, dimension and item differences between two results (items only when the instrument is the same)."""
+    changes = []
+    if old.final_level != new.final_level:
+        changes.append({"what": "final_level", "old": old.final_level, "new": new.final_level})
+    if old.care_level != new.care_level:
+        changes.append({"what": "care_level", "old": old.care_level, "new": new.care_level})
+    old_dims, new_dims = old.result.get("dimensions", {}), new.result.get("dimensions", {})
+    for code, dim in new_dims.items():
+        if code in old_dims and old_dims[code].get("score") != dim.get("score"):
+            changes.append({"what": "dimension", "code": code, "old": old_dims[code]["score"], "new": dim["score"]})
+    if old.instrument_code == new.instrument_code:
+        instrument = new.instrument
+        for item in instrument.items:
+            a, b = old.answers.get(item.code), new.answers.get(item.code)
+            if a != b:
+                changes.append({"what": "item", "code": item.code, "name": item.name, "old": a, "new": b})
+    return changes
+
+
+def expiring(*, user, on: dt.date | None = None, days: int | None = None):
+    """Final results whose validity ends within the reminder window (and with no newer result yet)."""
+    on = on or timezone.localdate()
+    qs = visible_to(user, Assessment).filter(status=AssessmentStatus.FINAL, valid_until__isnull=False)
+    if days is None:
+        region = getattr(user, "scope_region", None) or (user.organisation.region if user.organisation_id else None)
+        try:
+            days = int(policy_value("assessment.renewal_reminder_days", region=region, on=on)) if region else 60
+        except MissingPolicyParameter:
+            days = 60
+    qs = qs.filter(valid_until__lte=on + dt.timedelta(days=days))
+    rows = []
+    for a in qs.select_related("elder", "elder__community", "order", "order__agency").order_by("valid_until", "id"):
+        superseded = Assessment.objects.filter(elder_id=a.elder_id, order__programme=a.order.programme,
+                                               status=AssessmentStatus.FINAL, finalised_at__gt=a.finalised_at).exists()
+        open_order = AssessmentOrder.objects.filter(
+            elder_id=a.elder_id, programme=a.order.programme,
+            status__in=[OrderStatus.ASSIGNED, OrderStatus.SCHEDULED, OrderStatus.IN_PROGRESS, OrderStatus.SUBMITTED]
+        ).exists()
+        if not superseded:
+            rows.append({"assessment": a, "days_left": (a.valid_until - on).days, "open_order": open_order})
+    return rows
+
+
+def quality(*, user, since: dt.date | None = None):
+    """Per agency and per assessor: volume, level distribution, order-to-result time, share changed on re-assessment."""
+    qs = visible_to(user, Assessment).filter(status=AssessmentStatus.FINAL).select_related("order", "order__agency")
+    if since:
+        qs = qs.filter(finalised_at__date__gte=since)
+    duration = ExpressionWrapper(F("order__finalised_at") - F("order__created_at"), output_field=DurationField())
+    agencies = []
+    for row in (qs.values("order__agency_id", "order__agency__name")
+                .annotate(n=Count("id"), avg_duration=Avg(duration)).order_by("order__agency__name")):
+        mine = qs.filter(order__agency_id=row["order__agency_id"])
+        agencies.append({
+            "id": row["order__agency_id"], "name": row["order__agency__name"], "n": row["n"],
+            "avg_days": round(row["avg_duration"].total_seconds() / 86400, 1) if row["avg_duration"] else None,
+            "levels": _distribution(mine), "mean_level": _mean_level(mine),
+            "reassessed": _changed_share(mine),
+        })
+    assessors = []
+    for row in (qs.values("order__assessor_1_id", "order__assessor_1__display_name", "order__assessor_1__username")
+                .annotate(n=Count("id")).order_by("-n")):
+        if row["order__assessor_1_id"] is None:
+            continue
+        mine = qs.filter(Q(order__assessor_1_id=row["order__assessor_1_id"]) |
+                         Q(order__assessor_2_id=row["order__assessor_1_id"]))
+        assessors.append({"name": row["order__assessor_1__display_name"] or row["order__assessor_1__username"],
+                          "n": mine.count(), "levels": _distribution(mine), "mean_level": _mean_level(mine)})
+    return {"agencies": agencies, "assessors": assessors}
+
+
+def _distribution(qs) -> dict[int, int]:
+    return {r["final_level"]: r["n"] for r in qs.values("final_level").annotate(n=Count("id")).order_by("final_level")}
+
+
+def _mean_level(qs):
+    value = qs.aggregate(m=Avg("final_level"))["m"]
+    return round(value, 2) if value is not None else None
+
+
+def _changed_share(qs) -> dict:
+    """Of this agency's results that were later re-assessed, how many came out at a different level."""
+    total = changed = 0
+    for a in qs:
+        follow = (Assessment.objects.filter(order__previous=a, status=AssessmentStatus.FINAL)
+                  .order_by("finalised_at").first())
+        if follow is None:
+            continue
+        total += 1
+        if follow.final_level != a.final_level:
+            changed += 1
+    return {"reassessed": total, "changed": changed, "share": round(changed / total, 2) if total else None}
