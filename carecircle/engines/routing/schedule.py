@@ -261,14 +261,10 @@ class Compiled:
         for every position that keeps the route free of hard violations. Equivalent to timing
         each trial route with `time_route(..., partner_start=...)`, but reuses the unchanged
         prefix and stops following a delay once waiting has absorbed it. Routes of caregivers
-        with a lunch break are timed in full (the break moves with the delays).
+        with a lunch break go through `_screen_with_lunch` (the break moves with the delays).
         """
         if self.c_lunch[c] is not None:
-            for pos in range(first_position, len(route) + 1):
-                timing = self.time_route(c, route[:pos] + [task] + route[pos:], partner_start=partner_start)
-                if timing.hard <= 1e-9:
-                    yield (pos, timing.distance, timing.travel_time, timing.tardiness, timing.max_tardiness,
-                           timing.not_preferred, timing.sync)
+            yield from self._screen_with_lunch(c, route, task, partner_start, first_position)
             return
         travel = self.travel[c]
         dist = self.dist
@@ -366,6 +362,168 @@ class Compiled:
                         if departure < shift_start:
                             departure = shift_start
                     if arrival <= shift_end + 1e-9 and arrival - departure <= max_work + 1e-9:
+                        added = dist[prev][loc_t] + dist[loc_t][nxt] - dist[prev][nxt]
+                        added_time = leg + travel[loc_t][nxt] - travel[prev][nxt]
+                        yield (pos, distance + added, travel_time + added_time, new_tard, new_max,
+                               not_preferred_new, new_sync)
+            if pos < n:
+                prefix_tard += tard[pos]
+                if tard[pos] > prefix_max:
+                    prefix_max = tard[pos]
+                prefix_sync += syncs[pos]
+
+    def _screen_full(self, c, route, task, partner_start, first_position):
+        for pos in range(first_position, len(route) + 1):
+            timing = self.time_route(c, route[:pos] + [task] + route[pos:], partner_start=partner_start)
+            if timing.hard <= 1e-9:
+                yield (pos, timing.distance, timing.travel_time, timing.tardiness, timing.max_tardiness,
+                       timing.not_preferred, timing.sync)
+
+    def _screen_with_lunch(self, c, route, task, partner_start, first_position):
+        """`insertion_screen` for a caregiver with a lunch break, same results as `time_route`.
+
+        The state before each task of the current route (time free, break taken or not) is kept
+        from one forward pass; an insertion is followed from its position until the new state
+        equals the old one at the same task, after which the rest of the route is unchanged.
+        The comparison is on the exact state, not "no later than": where the break goes can
+        make a later visit start earlier after an insertion.
+        """
+        earliest, latest, length = self.c_lunch[c]
+        travel = self.travel[c]
+        dist = self.dist
+        dur = self.duration
+        loc = self.loc
+        n = len(route)
+        start_place, end_place = self.c_start[c], self.c_end[c]
+        shift_start, shift_end = self.c_shift[c]
+        max_work = self.c_max_work[c]
+        if self.c_capacity[c] < INFINITY:
+            load = sum(self.demand[t] for t in route) + self.demand[task]
+            if load > self.c_capacity[c] + 1e-9:
+                return
+        start_at = self._start_at
+
+        def finish(free, taken, place, departure):
+            """Arrival back at the end place, or None when the day's end breaks a rule."""
+            leg = travel[place][end_place]
+            if not taken:
+                b = free if free > earliest else earliest
+                if b <= latest and free + leg >= latest + length:
+                    free = b + length
+                elif departure <= earliest and free + leg >= latest + length:
+                    return None
+            arrival = free + leg
+            if arrival > shift_end + 1e-9 or arrival - departure > max_work + 1e-9:
+                return None
+            return arrival
+
+        free_before = [0.0] * (n + 1)
+        taken_before = [False] * (n + 1)
+        starts = [0.0] * n
+        tard = [0.0] * n
+        syncs = [0.0] * n
+        place, free, taken = start_place, shift_start, False
+        departure = shift_start
+        distance = travel_time = 0.0
+        not_preferred = 0
+        for k, t in enumerate(route):
+            free_before[k], taken_before[k] = free, taken
+            here = loc[t]
+            leg = travel[place][here]
+            distance += dist[place][here]
+            travel_time += leg
+            if not taken:
+                b = free if free > earliest else earliest
+                if b <= latest and free + leg > earliest:
+                    taken = True
+                    free = b + length
+            starts[k], tard[k], h, syncs[k] = start_at(t, free + leg, partner_start)
+            if h > 1e-9:
+                yield from self._screen_full(c, route, task, partner_start, first_position)
+                return
+            if k == 0:
+                departure = starts[0] - leg
+                if taken or departure < shift_start:
+                    departure = shift_start
+            free = starts[k] + dur[t][c]
+            not_preferred += self.preferred_penalty[t][c]
+            place = here
+        free_before[n], taken_before[n] = free, taken
+        base_departure = departure
+        if n and finish(free, taken, place, departure) is None:
+            yield from self._screen_full(c, route, task, partner_start, first_position)
+            return
+        distance += dist[place][end_place]
+        travel_time += travel[place][end_place]
+        suffix_tard = [0.0] * (n + 1)
+        suffix_max = [0.0] * (n + 1)
+        suffix_sync = [0.0] * (n + 1)
+        for k in range(n - 1, -1, -1):
+            suffix_tard[k] = suffix_tard[k + 1] + tard[k]
+            suffix_max[k] = tard[k] if tard[k] > suffix_max[k + 1] else suffix_max[k + 1]
+            suffix_sync[k] = suffix_sync[k + 1] + syncs[k]
+        prefix_tard = prefix_max = prefix_sync = 0.0
+        for k in range(first_position):
+            prefix_tard += tard[k]
+            prefix_max = max(prefix_max, tard[k])
+            prefix_sync += syncs[k]
+        loc_t = loc[task]
+        dur_t = dur[task][c]
+        not_preferred_new = not_preferred + self.preferred_penalty[task][c]
+        for pos in range(first_position, n + 1):
+            prev = start_place if pos == 0 else loc[route[pos - 1]]
+            nxt = end_place if pos == n else loc[route[pos]]
+            free, taken = free_before[pos], taken_before[pos]
+            leg = travel[prev][loc_t]
+            if not taken:
+                b = free if free > earliest else earliest
+                if b <= latest and free + leg > earliest:
+                    taken = True
+                    free = b + length
+            start, late, hard, sync = start_at(task, free + leg, partner_start)
+            if hard <= 1e-9:
+                if pos == 0:
+                    departure = start - leg
+                    if taken or departure < shift_start:
+                        departure = shift_start
+                else:
+                    departure = base_departure
+                new_tard = prefix_tard + late
+                new_max = prefix_max if prefix_max > late else late
+                new_sync = prefix_sync + sync
+                free = start + dur_t
+                place = loc_t
+                for k in range(pos, n):
+                    t = route[k]
+                    here = loc[t]
+                    leg_k = travel[place][here]
+                    if not taken:
+                        b = free if free > earliest else earliest
+                        if b <= latest and free + leg_k > earliest:
+                            taken = True
+                            free = b + length
+                    s, late_k, h, sy = start_at(t, free + leg_k, partner_start)
+                    if h > 1e-9:
+                        hard = h
+                        break
+                    new_tard += late_k
+                    new_sync += sy
+                    if late_k > new_max:
+                        new_max = late_k
+                    free = s + dur[t][c]
+                    place = here
+                    if free == free_before[k + 1] and taken == taken_before[k + 1]:
+                        # same state as before at the next task: the rest of the day is unchanged
+                        new_tard += suffix_tard[k + 1]
+                        new_sync += suffix_sync[k + 1]
+                        if suffix_max[k + 1] > new_max:
+                            new_max = suffix_max[k + 1]
+                        free, taken, place = free_before[n], taken_before[n], loc[route[n - 1]]
+                        break
+                if hard <= 1e-9:
+                    # the end of the day depends on the departure too (working hours, break owed)
+                    arrival = finish(free, taken, place, departure)
+                    if arrival is not None:
                         added = dist[prev][loc_t] + dist[loc_t][nxt] - dist[prev][nxt]
                         added_time = leg + travel[loc_t][nxt] - travel[prev][nxt]
                         yield (pos, distance + added, travel_time + added_time, new_tard, new_max,

@@ -6,7 +6,7 @@ import pytest
 
 from carecircle.engines.routing.checker import check
 from carecircle.engines.routing.formats import read_mankowska, read_solomon
-from carecircle.engines.routing.model import LunchBreak
+from carecircle.engines.routing.model import LunchBreak, TimeWindow
 from carecircle.engines.routing.schedule import Compiled
 
 from carecircle.engines.routing.search import Search
@@ -97,3 +97,62 @@ def test_fast_insertion_screen_equals_full_route_timing():
     # soft windows with synchronised services, and hard windows with capacity and shift end
     assert _screen_matches_full_timing(read_mankowska(DATA / "hhcrsp" / "InstanzCPLEX_HCSRP_25_3.txt"), 1) > 50
     assert _screen_matches_full_timing(read_solomon(DATA / "solomon" / "RC201.txt"), 2) > 50
+
+
+def _lunch_day(seed: int, n_visits: int = 45, n_caregivers: int = 5):
+    """Random grid day (one unit = one minute) where every caregiver has a lunch break."""
+    rng = random.Random(seed)
+    points = {"home": (0, 0), "centre": (30, 20)}
+    visits = []
+    for k in range(n_visits):
+        points[f"p{k}"] = (rng.uniform(-40, 40), rng.uniform(-40, 40))
+        opens = rng.choice((480, 540, 600, 690, 720, 780, 840))
+        kw = {}
+        if rng.random() < 0.15:
+            kw["fixed_start"] = opens
+        if k % 9 == 0:
+            visits.append(double_visit(f"v{k}", f"p{k}", rng.choice((30, 45)), (opens, opens + 120), **kw))
+        else:
+            windows = ((opens, opens + rng.choice((30, 90, 240))),) if rng.random() < 0.8 else ((480, 600), (780, 900))
+            if kw:
+                windows = ((opens, opens + 60),)
+            visits.append(visit(f"v{k}", f"p{k}", rng.choice((30, 45, 60, 90)),
+                                windows=[TimeWindow(a, b) for a, b in windows], **kw))
+    caregivers = []
+    for k in range(n_caregivers):
+        start = rng.choice((420, 480, 540))
+        lunch = LunchBreak(start + 180 + rng.choice((0, 30)), start + 300, rng.choice((30, 45, 60)))
+        caregivers.append(caregiver(f"c{k}", rng.choice(("home", "centre")), shift=(start, start + 540),
+                                    lunch_break=lunch, max_working_time=rng.choice((420, 480, 540))))
+    return grid_problem(points, visits, caregivers)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_lunch_break_screen_equals_full_route_timing(seed):
+    problem = _lunch_day(seed, n_visits=30, n_caregivers=10)
+    assert _screen_matches_full_timing(problem, seed) > 10
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_lunch_break_screen_equals_full_timing_on_arbitrary_routes(seed):
+    # routes made up at random, feasible or not, with tasks inserted anywhere (also behind a
+    # fixed prefix): the fast screen must agree with timing every trial route in full
+    problem = _lunch_day(seed, n_visits=30, n_caregivers=3)
+    cp = Compiled(problem)
+    rng = random.Random(seed)
+    compared = 0
+    for _ in range(300):
+        c = rng.randrange(cp.n_caregivers)
+        tasks = rng.sample(range(cp.n_tasks), rng.randint(0, 7))
+        route, task = tasks[:-1], (tasks[-1] if tasks else rng.randrange(cp.n_tasks))
+        if task in route:
+            continue
+        partner_start = {t: rng.uniform(480, 900) for t in range(cp.n_tasks) if cp.partner[t] >= 0 and rng.random() < 0.5}
+        first = rng.randint(0, len(route))
+        fast = list(cp._screen_with_lunch(c, route, task, partner_start, first))
+        full = list(cp._screen_full(c, route, task, partner_start, first))
+        assert [row[0] for row in fast] == [row[0] for row in full]
+        for a, b in zip(fast, full):
+            assert a[1:] == pytest.approx(b[1:])
+        compared += len(full)
+    assert compared > 50
