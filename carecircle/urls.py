@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("carecircle.regions.api_urls")),
     path("", include("carecircle.elders.api_urls")),
     path("", include("carecircle.providers.api_urls")),
+    path("", include("carecircle.intake.api_urls")),
     path("", include("carecircle.core.api_urls")),
 ]
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("", include("carecircle.accounts.urls")),
     path("elders/", include("carecircle.elders.urls")),
     path("providers/", include("carecircle.providers.urls")),
+    path("intake/", include("carecircle.intake.urls")),
     path("regions/", include("carecircle.regions.urls")),
     path("system/", include("carecircle.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

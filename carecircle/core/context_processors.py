@@ -10,6 +10,8 @@ from .roles import has_capability
 NAVIGATION = [
     (_("工作台"), "accounts:home", None),
     (_("老人档案"), "elders:list", "elders.view"),
+    (_("申请受理"), "intake:queue", "intake.queue"),
+    (_("我的申请"), "intake:portal", "intake.apply"),
     (pgettext_lazy("section", "服务机构"), "providers:list", "providers.view"),
     (_("从业人员"), "providers:staff-list", "providers.view"),
     (pgettext_lazy("section", "区域"), "regions:list", "regions.view"),

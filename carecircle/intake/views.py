@@ -1,0 +1,383 @@
+"""Intake pages: street and district queues, the application page, notices, waiting lists, the public notice
+board and the elder/family portal. Views parse input, call a selector or a service, and render."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.views import generic
+
+from carecircle.core.isolation import visible_to
+from carecircle.core.roles import PERSON_SCOPED, has_capability
+from carecircle.core.sensitive import mask_phone
+from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
+from carecircle.regions.models import Region
+
+from . import documents, selectors, services, workflow
+from .forms import ActionForm, BulkForm, ObjectionForm, PortalApplyForm, QueueFilterForm, RegisterForm
+from .models import Application, ApplicationType, Channel, PublicNotice, State, WaitlistEntry
+
+
+def _is_person(user) -> bool:
+    return getattr(user, "role", None) in PERSON_SCOPED
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    """Service errors land on the form field they name (or on the form as a whole)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for message in (m for e in errors for m in e.messages):
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _errors_text(error: ValidationError) -> str:
+    return "；".join(error.messages)
+
+
+def _user_region(user):
+    if user.scope_region_id:
+        return user.scope_region
+    return Region.objects.filter(kind="district").order_by("path").first()
+
+
+def _types_for(user):
+    region = _user_region(user)
+    return services.types_for_region(region) if region is not None else []
+
+
+def _queue_states(user, view: str):
+    if view == "district" or (not view and has_capability(user, "intake.district")):
+        return "district", selectors.DISTRICT_QUEUE_STATES
+    if view == "all":
+        return "all", selectors.open_states()
+    return "street", selectors.STREET_QUEUE_STATES
+
+
+class QueueView(ScopedListView):
+    """The street queue (by state, overdue first, counts in tabs) or the district review queue."""
+
+    model = Application
+    capability = "intake.queue"
+    template_name = "intake/queue.html"
+
+    @cached_property
+    def filters(self):
+        form = QueueFilterForm(self.request.GET or None, types=_types_for(self.request.user))
+        return form, (form.cleaned_data if form.is_valid() else {})
+
+    @cached_property
+    def view_and_states(self):
+        return _queue_states(self.request.user, self.request.GET.get("view", ""))
+
+    def get_queryset(self):
+        _form, data = self.filters
+        _view, states = self.view_and_states
+        state = self.request.GET.get("state", "")
+        return selectors.application_queue(
+            self.request.user, states=states, state=state if state in State.values else "", search=data.get("q", ""),
+            type_code=data.get("type", ""), channel=data.get("channel", ""), overdue=bool(data.get("overdue")))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        view, states = self.view_and_states
+        user = self.request.user
+        context.update(
+            filter_form=self.filters[0], view=view, tabs=selectors.state_counts(user, states=states),
+            current_state=self.request.GET.get("state", ""), today=timezone.localdate(),
+            overdue_total=selectors.overdue_count(user), can_register=has_capability(user, "intake.submit"),
+            can_bulk=has_capability(user, "intake.street") or has_capability(user, "intake.district"),
+            bulk_actions=[a for a in ("accept", "pass_first_review", "pass_district_review")
+                          if any(has_capability(user, c) for c in workflow.BY_ACTION[a].capabilities)],
+            labels={a: workflow.BY_ACTION[a].label for a in workflow.BY_ACTION},
+        )
+        return context
+
+
+class ExportView(ScopedCsvExportView):
+    model = Application
+    capability = "intake.queue"
+    filename = "applications.csv"
+
+    @property
+    def header(self):
+        return [_("申请编号"), _("老人"), _("社区"), _("申请类型"), _("渠道"), _("状态"), _("办理期限"), _("超期"),
+                _("申请时间")]
+
+    def filter_queryset(self, queryset):
+        view, states = _queue_states(self.request.user, self.request.GET.get("view", ""))
+        state = self.request.GET.get("state", "")
+        return selectors.application_queue(self.request.user, states=states,
+                                           state=state if state in State.values else "",
+                                           search=self.request.GET.get("q", ""),
+                                           type_code=self.request.GET.get("type", ""),
+                                           channel=self.request.GET.get("channel", ""),
+                                           overdue=self.request.GET.get("overdue") == "on")
+
+    def rows(self, queryset):
+        today = timezone.localdate()
+        for a in queryset.iterator(chunk_size=500):
+            late = a.is_open and a.due_on is not None and a.due_on < today
+            yield [a.number, a.elder.name, a.community.name, _(a.type.name), a.get_channel_display(),
+                   a.get_state_display(), a.due_on or "", _("是") if late else "",
+                   timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M")]
+
+
+class RegisterView(CapabilityRequiredMixin, generic.FormView):
+    """The window, a community worker or a hotline operator registers an application."""
+
+    capability = "intake.submit"
+    template_name = "intake/register.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and _is_person(request.user):
+            return redirect("intake:portal-apply")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, form_class=None):
+        return RegisterForm(self.request.POST or None, user=self.request.user, types=_types_for(self.request.user),
+                            initial={"channel": {"community_worker": "community", "operator": "hotline"}
+                                     .get(self.request.user.role, "window")})
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            submission = services.application_submit(
+                elder=data["elder"], type_code=data["type"], channel=data["channel"], actor=self.request.user,
+                applicant_name=data["applicant_name"], applicant_relation=data["applicant_relation"],
+                applicant_phone=data["applicant_phone"], documents=data["documents"], note=data["note"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+            return self.form_invalid(form)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        application = submission.application
+        if submission.merged:
+            messages.warning(self.request, _("该老人已有办理中的同类申请 %(number)s，本次申请已并入其中")
+                             % {"number": application.number})
+        else:
+            messages.success(self.request, _("已登记申请 %(number)s") % {"number": application.number})
+        return HttpResponseRedirect(reverse("intake:detail", args=[application.pk]))
+
+
+def _detail_context(user, application):
+    events = list(selectors.application_timeline(user, application))
+    allowed = services.allowed_actions(application, user)
+    steps = [workflow.BY_ACTION[a] for a in allowed]
+    entry = WaitlistEntry.objects.filter(application=application).first()
+    return {
+        "application": application, "events": events, "steps": steps,
+        "notices": list(selectors.application_notices(user, application)),
+        "documents_missing": [d for d in application.type.documents if d not in application.documents_received],
+        "notice_kinds": documents.available_kinds(application, events), "waitlist_entry": entry,
+        "applicant_phone": mask_phone(application.applicant_phone), "today": timezone.localdate(),
+        "state_labels": dict(State.choices), "channel_labels": dict(Channel.choices),
+        "step_labels": {action: step.label for action, step in workflow.BY_ACTION.items()},
+    }
+
+
+class DetailView(ScopedDetailView):
+    model = Application
+    capability = "intake.view"
+    template_name = "intake/detail.html"
+
+    def get_base_queryset(self):
+        return Application.objects.select_related("elder", "type", "community", "street", "assessment_agency")
+
+    def get_template_names(self):
+        return ["intake/portal_detail.html" if _is_person(self.request.user) else self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(_detail_context(self.request.user, self.object))
+        return context
+
+
+class ActView(CapabilityRequiredMixin, generic.View):
+    """POST one workflow step from the application page (or the portal)."""
+
+    capability = "intake.view"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        application = get_object_or_404(visible_to(request.user, Application), pk=pk)
+        form = ActionForm(request.POST)
+        target = reverse("intake:detail", args=[application.pk])
+        if not form.is_valid():
+            messages.error(request, _("请求不完整"))
+            return HttpResponseRedirect(target)
+        data = form.cleaned_data
+        try:
+            services.application_act(application=application, action=data["action"], actor=request.user,
+                                     reason=data["reason"], outcome=data["outcome"])
+        except services.IllegalStep as refused:
+            messages.error(request, refused.message)
+            return HttpResponseRedirect(target)
+        except ValidationError as error:
+            messages.error(request, _errors_text(error))
+            return HttpResponseRedirect(target)
+        except PermissionDenied as error:
+            raise PermissionDenied(str(error))
+        step = workflow.BY_ACTION[data["action"]]
+        messages.success(request, _("已完成：%(step)s") % {"step": step.label})
+        return HttpResponseRedirect(target)
+
+
+class BulkActView(CapabilityRequiredMixin, generic.View):
+    """Accept (or pass) several applications at once; each one goes through the same service."""
+
+    capability = "intake.queue"
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = BulkForm(request.POST)
+        back = reverse("intake:queue") + ("?" + request.POST.get("back", "") if request.POST.get("back") else "")
+        if not form.is_valid():
+            messages.error(request, _("请先勾选申请，并选择批量操作"))
+            return HttpResponseRedirect(back)
+        done, refused = [], []
+        for application in visible_to(request.user, Application).filter(pk__in=form.cleaned_data["ids"]):
+            try:
+                services.application_act(application=application, action=form.cleaned_data["action"],
+                                         actor=request.user)
+                done.append(application.number)
+            except (services.IllegalStep, ValidationError, PermissionDenied) as error:
+                refused.append(f"{application.number}：{getattr(error, 'message', None) or error}")
+        if done:
+            messages.success(request, _("已办理 %(n)s 件：%(numbers)s") % {"n": len(done), "numbers": "、".join(done)})
+        for line in refused:
+            messages.error(request, line)
+        return HttpResponseRedirect(back)
+
+
+class NoticeDocumentView(ScopedDetailView):
+    """A written notice, printable; `?format=pdf` gives the PDF."""
+
+    model = Application
+    capability = "intake.view"
+    template_name = "intake/notice_document.html"
+
+    def get(self, request, *args, **kwargs):
+        if self.kwargs["notice_kind"] not in documents.KINDS:
+            raise Http404
+        self.object = self.get_object()
+        events = list(selectors.application_timeline(request.user, self.object))
+        document = documents.build(self.object, self.kwargs["notice_kind"], events)
+        if document is None:
+            raise Http404(_("该申请尚未产生此通知书"))
+        if request.GET.get("format") == "pdf":
+            response = HttpResponse(documents.render_pdf(document), content_type="application/pdf")
+            response["Content-Disposition"] = f'inline; filename="{self.object.number}-{document.kind}.pdf"'
+            return response
+        return self.render_to_response(self.get_context_data(object=self.object, document=document))
+
+
+class WaitlistView(CapabilityRequiredMixin, generic.TemplateView):
+    capability = "intake.queue"
+    template_name = "intake/waitlist.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        types = [t for t in _types_for(self.request.user) if t.waitlist]
+        chosen = next((t for t in types if t.code == self.request.GET.get("type")), types[0] if types else None)
+        entries = selectors.waitlist(self.request.user, type_id=chosen.pk) if chosen else []
+        in_service = (Application.objects.filter(type=chosen, state=State.IN_SERVICE).count() if chosen else 0)
+        context.update(types=types, chosen=chosen, entries=entries, in_service=in_service)
+        return context
+
+
+# --- public notice board (no sign-in) -------------------------------------------------------------------
+
+class PublicStreetsView(generic.TemplateView):
+    template_name = "intake/public_streets.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["streets"] = Region.objects.filter(kind="street").order_by("path")
+        return context
+
+
+class PublicBoardView(generic.TemplateView):
+    """A street's current public notices (masked names) and the objection form."""
+
+    template_name = "intake/public_board.html"
+
+    def get_street(self):
+        street = Region.objects.filter(code=self.kwargs["street_code"], kind="street").first()
+        if street is None:
+            raise Http404
+        return street
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        street = self.get_street()
+        context.update(street=street, notices=selectors.public_notices(street=street),
+                       form=kwargs.get("form") or ObjectionForm(), done=self.request.GET.get("done") == "1")
+        return context
+
+    def post(self, request, street_code):
+        street = self.get_street()
+        form = ObjectionForm(request.POST)
+        if form.is_valid():
+            notice = PublicNotice.objects.filter(pk=form.cleaned_data["notice"], street=street).first()
+            if notice is None:
+                form.add_error(None, _("没有找到这条公示"))
+            else:
+                try:
+                    services.objection_lodge(notice=notice, lodged_by=form.cleaned_data["lodged_by"],
+                                             phone=form.cleaned_data["phone"], text=form.cleaned_data["text"])
+                    return HttpResponseRedirect(reverse("intake:public-board", args=[street.code]) + "?done=1")
+                except ValidationError as error:
+                    _apply_errors(form, error)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+# --- the elder/family portal ------------------------------------------------------------------------------
+
+class PortalView(CapabilityRequiredMixin, generic.TemplateView):
+    capability = "intake.apply"
+    template_name = "intake/portal.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["applications"] = list(selectors.my_applications(self.request.user)[:50])
+        return context
+
+
+class PortalApplyView(CapabilityRequiredMixin, generic.FormView):
+    capability = "intake.apply"
+    template_name = "intake/portal_apply.html"
+
+    def _types(self):
+        from carecircle.elders.models import Elder
+
+        elder = visible_to(self.request.user, Elder).select_related("community").first()
+        return services.types_for_region(elder.community) if elder is not None else []
+
+    def get_form(self, form_class=None):
+        return PortalApplyForm(self.request.POST or None, user=self.request.user, types=self._types())
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        user = self.request.user
+        try:
+            submission = services.application_submit(
+                elder=data["elder"], type_code=data["type"], channel=Channel.PORTAL, actor=user,
+                applicant_name=user.display_name or user.get_username(),
+                applicant_relation=_("本人") if user.role == "elder" else _("家属"), note=data["note"])
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, _errors_text(error) if isinstance(error, ValidationError) else str(error))
+            return self.form_invalid(form)
+        if submission.merged:
+            messages.warning(self.request, _("已有一份同样的申请正在办理，您这次提交的内容已并入其中"))
+        else:
+            messages.success(self.request, _("申请已提交，街道受理窗口会尽快办理"))
+        return HttpResponseRedirect(reverse("intake:detail", args=[submission.application.pk]))
