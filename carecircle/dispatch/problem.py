@@ -47,9 +47,10 @@ def seconds_of(t: dt.time) -> int:
 
 
 def at_seconds(day: dt.date, seconds: float) -> dt.datetime:
-    """The aware local datetime `seconds` after midnight of `day`."""
+    """The aware local datetime `seconds` after midnight of `day` (to the microsecond, so that a stored plan
+    read back satisfies the same travel-time checks as the engine's own figures)."""
     midnight = timezone.make_aware(dt.datetime.combine(day, dt.time()))
-    return midnight + dt.timedelta(seconds=round(seconds))
+    return midnight + dt.timedelta(seconds=seconds)
 
 
 def seconds_from(day: dt.date, moment: dt.datetime) -> float:
@@ -264,6 +265,8 @@ def violation_text(violation, *, orders: dict, shifts: dict) -> str:
         "served_twice": _("%(visit)s 被重复安排"),
         "not_served": _("%(visit)s 既未安排也未列为未排"),
     }
+    if violation.kind == "travel_time" and order is None:
+        texts["travel_time"] = _("%(caregiver)s 来不及回到收工地点（路程时间不够）")
     template = texts.get(violation.kind)
     if template is None:
         return _("违反约束：%(message)s") % {"message": violation.message}

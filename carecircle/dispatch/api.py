@@ -1,0 +1,248 @@
+"""REST API of the dispatch board: `/api/v1/dispatch/shifts/`, `/api/v1/dispatch/plans/` (read, optimise,
+move, publish, replan) and `/api/v1/dispatch/my-day/` (a caregiver's own published visits).
+
+Reads go through visible_to (the scoped base classes); writes go through the services. An illegal workflow
+step answers 409 with what is allowed instead."""
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from carecircle.careplans.models import WorkOrder
+from carecircle.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
+from carecircle.core.pagination import Pagination
+from carecircle.core.sensitive import mask_phone
+from carecircle.providers.models import Facility, StaffMember
+
+from . import selectors, services
+from .models import DispatchPlan, DispatchStop, PlaceKind, Shift, TravelMode
+
+CONFLICT = inline_serializer("DispatchConflict", fields={
+    "detail": serializers.CharField(), "allowed": serializers.ListField(child=serializers.CharField())})
+
+
+def conflict(error: services.WorkflowError) -> Response:
+    return Response({"detail": error.message, "allowed": error.allowed}, status=status.HTTP_409_CONFLICT)
+
+
+class ShiftSerializer(serializers.ModelSerializer):
+    caregiver = serializers.PrimaryKeyRelatedField(label=_("护理员"), queryset=StaffMember.objects.all())
+    caregiver_name = serializers.CharField(source="caregiver.name", read_only=True)
+    start_facility = serializers.PrimaryKeyRelatedField(label=_("出发设施"), queryset=Facility.objects.all(),
+                                                        required=False, allow_null=True)
+    end_facility = serializers.PrimaryKeyRelatedField(label=_("收工设施"), queryset=Facility.objects.all(),
+                                                      required=False, allow_null=True)
+    start_kind = serializers.ChoiceField(label=_("出发地点类型"), choices=PlaceKind.choices, default=PlaceKind.HOME)
+    end_kind = serializers.ChoiceField(label=_("收工地点类型"), choices=PlaceKind.choices, default=PlaceKind.HOME)
+    travel_mode = serializers.ChoiceField(label=_("出行方式"), choices=TravelMode.choices, default=TravelMode.EBIKE)
+    start_lat = serializers.DecimalField(label=_("出发纬度"), max_digits=12, decimal_places=8, required=False, allow_null=True)
+    start_lng = serializers.DecimalField(label=_("出发经度"), max_digits=12, decimal_places=8, required=False, allow_null=True)
+    end_lat = serializers.DecimalField(label=_("收工纬度"), max_digits=12, decimal_places=8, required=False, allow_null=True)
+    end_lng = serializers.DecimalField(label=_("收工经度"), max_digits=12, decimal_places=8, required=False, allow_null=True)
+    lunch_minutes = serializers.IntegerField(label=_("午休时长（分钟）"), required=False, allow_null=True, min_value=0)
+    max_hours = serializers.DecimalField(label=_("最长工作小时"), max_digits=4, decimal_places=2, required=False,
+                                         allow_null=True)
+
+    class Meta:
+        model = Shift
+        fields = ["id", "caregiver", "caregiver_name", "date", "start_time", "end_time", "lunch_earliest", "lunch_latest",
+                  "lunch_minutes", "start_kind", "start_facility", "start_lat", "start_lng", "end_kind", "end_facility",
+                  "end_lat", "end_lng", "travel_mode", "max_hours", "off_from", "note", "created_at"]
+        read_only_fields = ["off_from", "created_at"]
+
+
+class ShiftViewSet(ScopedModelViewSet):
+    queryset = Shift.objects.select_related("caregiver").order_by("date", "start_time", "id")
+    serializer_class = ShiftSerializer
+    pagination_class = Pagination
+    view_capability = "dispatch.view"
+    change_capability = "dispatch.change"
+    http_method_names = ["get", "post", "head", "options"]
+
+    @extend_schema(parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description=str(_("只列出这一天的班次")))])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        day = self.request.query_params.get("date")
+        if day:
+            queryset = queryset.filter(date=serializers.DateField().to_internal_value(day))
+        return queryset
+
+    def perform_create(self, serializer):
+        serializer.instance = services.shift_create(actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=inline_serializer("ShiftCopyRequest", fields={"date": serializers.DateField()}),
+                   responses={200: inline_serializer("ShiftCopyResult", fields={
+                       "created": serializers.IntegerField(), "skipped": serializers.IntegerField(),
+                       "source": serializers.DateField()})})
+    @action(detail=False, methods=["post"], url_path="copy-last-week")
+    def copy_last_week(self, request):
+        day = serializers.DateField().to_internal_value(request.data.get("date"))
+        return Response(services.shifts_copy_last_week(actor=request.user, date=day))
+
+
+class StopSerializer(serializers.ModelSerializer):
+    elder = serializers.CharField(source="work_order.elder.name", read_only=True)
+    caregiver = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DispatchStop
+        fields = ["id", "work_order", "elder", "shift", "caregiver", "position", "planned_start", "planned_end",
+                  "travel_seconds", "unscheduled_reason", "warning"]
+
+    def get_caregiver(self, stop) -> str | None:
+        return stop.shift.caregiver.name if stop.shift_id else None
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    stops = serializers.SerializerMethodField()
+    job = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = DispatchPlan
+        fields = ["id", "organisation", "date", "status", "job", "figures", "stops", "created_at", "updated_at",
+                  "published_at"]
+
+    @extend_schema_field(StopSerializer(many=True))
+    def get_stops(self, plan) -> list[dict]:
+        stops = plan.stops.select_related("work_order__elder", "shift__caregiver").order_by("shift_id", "position", "id")
+        return StopSerializer(stops, many=True).data
+
+
+class MoveSerializer(serializers.Serializer):
+    work_order = serializers.IntegerField(label=_("工单"), min_value=1)
+    shift = serializers.IntegerField(label=_("目标班次"), min_value=1, required=False, allow_null=True,
+                                     help_text=_("省略或为 null：移出（不安排）"))
+    position = serializers.IntegerField(label=_("位置（从 0 起）"), min_value=0, required=False, allow_null=True)
+
+
+class ReplanSerializer(serializers.Serializer):
+    shift = serializers.IntegerField(label=_("离岗护理员的班次"), min_value=1)
+    off_from = serializers.TimeField(label=_("离岗时间"))
+    iterations = serializers.IntegerField(label=_("搜索迭代次数（可重复的结果）"), min_value=1, max_value=100000,
+                                          required=False, allow_null=True)
+
+
+class OptimiseSerializer(serializers.Serializer):
+    date = serializers.DateField(label=_("日期"))
+    iterations = serializers.IntegerField(label=_("搜索迭代次数（可重复的结果；省略则按政策参数的计算时长）"),
+                                          min_value=1, max_value=100000, required=False, allow_null=True)
+
+
+def _shift_for(plan, pk):
+    if pk is None:
+        return None
+    shift = Shift.objects.filter(pk=pk, organisation=plan.organisation, date=plan.date).first()
+    if shift is None:
+        raise serializers.ValidationError({"shift": [_("只能选择本机构当天的班次")]})
+    return shift
+
+
+class PlanViewSet(ScopedReadOnlyViewSet):
+    queryset = DispatchPlan.objects.select_related("organisation", "job").order_by("-date", "id")
+    serializer_class = PlanSerializer
+    pagination_class = Pagination
+    view_capability = "dispatch.view"
+    change_capability = "dispatch.change"
+
+    @extend_schema(request=OptimiseSerializer, responses={202: PlanSerializer, 409: CONFLICT})
+    @action(detail=False, methods=["post"])
+    def optimise(self, request):
+        data = OptimiseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            plan = services.plan_optimise(actor=request.user, date=data.validated_data["date"],
+                                          iterations=data.validated_data.get("iterations"))
+        except services.WorkflowError as error:
+            return conflict(error)
+        plan.refresh_from_db()
+        return Response(PlanSerializer(plan).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=MoveSerializer, responses={200: inline_serializer("MoveResult", fields={
+        "warnings": serializers.ListField(child=serializers.CharField()), "plan": PlanSerializer()}), 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        plan = self.get_object()
+        data = MoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            result = services.stop_move(actor=request.user, plan=plan, work_order_id=data.validated_data["work_order"],
+                                        shift=_shift_for(plan, data.validated_data.get("shift")),
+                                        position=data.validated_data.get("position"))
+        except services.WorkflowError as error:
+            return conflict(error)
+        plan.refresh_from_db()
+        return Response({"warnings": result["warnings"], "plan": PlanSerializer(plan).data})
+
+    @extend_schema(request=None, responses={200: inline_serializer("PublishResult", fields={
+        "published": serializers.IntegerField(), "unplaced": serializers.IntegerField()}), 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        plan = self.get_object()
+        try:
+            return Response(services.plan_publish(actor=request.user, plan=plan))
+        except services.WorkflowError as error:
+            return conflict(error)
+
+    @extend_schema(request=ReplanSerializer, responses={200: inline_serializer("ReplanResult", fields={
+        "moved": serializers.IntegerField(), "unscheduled": serializers.IntegerField(), "plan": PlanSerializer()}),
+        409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def replan(self, request, pk=None):
+        plan = self.get_object()
+        data = ReplanSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            result = services.plan_replan(actor=request.user, plan=plan,
+                                          shift=_shift_for(plan, data.validated_data["shift"]),
+                                          off_from=data.validated_data["off_from"],
+                                          iterations=data.validated_data.get("iterations"))
+        except services.WorkflowError as error:
+            return conflict(error)
+        plan.refresh_from_db()
+        return Response({"moved": result["moved"], "unscheduled": result["unscheduled"],
+                         "plan": PlanSerializer(plan).data})
+
+
+class MyVisitSerializer(serializers.ModelSerializer):
+    elder = serializers.CharField(source="elder.name", read_only=True)
+    address = serializers.CharField(source="elder.address", read_only=True)
+    phone = serializers.SerializerMethodField()
+    lat = serializers.DecimalField(source="elder.lat", max_digits=9, decimal_places=6, read_only=True)
+    lng = serializers.DecimalField(source="elder.lng", max_digits=9, decimal_places=6, read_only=True)
+    items = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WorkOrder
+        fields = ["id", "date", "planned_start", "duration_minutes", "status", "elder", "address", "phone", "lat", "lng",
+                  "items"]
+
+    def get_phone(self, order) -> str:
+        return mask_phone(order.elder.phone)
+
+    def get_items(self, order) -> list[str]:
+        return [line.item.name for line in order.lines.all()]
+
+
+class MyDayViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The signed-in caregiver's published visits of a day (default today), in visiting order."""
+
+    queryset = WorkOrder.objects.all()
+    serializer_class = MyVisitSerializer
+    pagination_class = Pagination
+    view_capability = "dispatch.my_day"
+    change_capability = None
+
+    def get_queryset(self):
+        day = self.request.query_params.get("date")
+        day = serializers.DateField().to_internal_value(day) if day else timezone.localdate()
+        return selectors.my_day(self.request.user, day)
+
+    @extend_schema(parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description=str(_("日期，默认今天")))])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)

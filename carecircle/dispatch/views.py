@@ -1,0 +1,346 @@
+"""Pages of the dispatch board and the caregiver's day. Views parse input, call a selector or a service,
+and render; the rules live in the services."""
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import generic
+
+from carecircle.core.isolation import visible_to
+from carecircle.core.roles import has_capability
+from carecircle.core.sensitive import mask_phone
+from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedQuerysetMixin
+
+from . import selectors, services
+from .forms import DayForm, MoveForm, ReplanForm, ShiftForm, WorkOrderFilterForm
+from .models import DispatchPlan, PlanStatus, Shift
+
+# The timeline spans the working day; bars outside it are clipped by the page.
+TIMELINE_START, TIMELINE_END = 6 * 60, 21 * 60
+
+
+def _errors_text(error: ValidationError) -> str:
+    return "；".join(error.messages)
+
+
+def _board_url(day: dt.date) -> str:
+    return f"{reverse('dispatch:board')}?{urlencode({'date': day.isoformat()})}"
+
+
+def _minutes(moment) -> int:
+    from django.utils import timezone
+
+    local = timezone.localtime(moment)
+    return local.hour * 60 + local.minute
+
+
+class BoardView(CapabilityRequiredMixin, generic.TemplateView):
+    capability = "dispatch.view"
+    template_name = "dispatch/board.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        day = DayForm(self.request.GET or None).day()
+        filters = WorkOrderFilterForm(self.request.GET or None)
+        cleaned = filters.cleaned_data if filters.is_valid() else {}
+        orders = selectors.work_orders_for(user, day, q=cleaned.get("q", ""), status=cleaned.get("status", ""),
+                                           qualification=cleaned.get("qualification", ""))
+        page = Paginator(orders, 25).get_page(self.request.GET.get("page"))
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        shifts = list(selectors.shifts_for(user, day))
+        if getattr(user, "organisation_id", None):
+            shifts = [s for s in shifts if s.organisation_id == user.organisation_id]
+        plan = selectors.plan_for(user, day)
+        rows, unscheduled, map_data = [], [], {"caregivers": [], "unscheduled": []}
+        if plan is not None and plan.status != PlanStatus.OPTIMISING:
+            rows, unscheduled, map_data = self._plan_layout(plan, shifts)
+        context.update({
+            "day": day, "previous_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
+            "day_form": DayForm(initial={"date": day}), "filter_form": filters, "page_obj": page,
+            "orders": page.object_list, "querystring": params.urlencode(), "shifts": shifts, "plan": plan,
+            "figures": {k: v for k, v in (plan.figures if plan else {}).items() if not isinstance(v, dict)},
+            "rows": rows, "unscheduled": unscheduled, "map_data": map_data,
+            "can_change": has_capability(user, "dispatch.change"),
+            "timeline_start": TIMELINE_START, "timeline_end": TIMELINE_END,
+            "hours": list(range(TIMELINE_START // 60, TIMELINE_END // 60 + 1)),
+            "move_form": MoveForm(), "replan_form": ReplanForm(),
+        })
+        return context
+
+    def _plan_layout(self, plan, shifts):
+        stops = list(selectors.plan_stops(self.request.user, plan))
+        by_shift: dict[int, list] = {}
+        unscheduled = []
+        for stop in stops:
+            if stop.shift_id is None:
+                unscheduled.append(stop)
+            else:
+                by_shift.setdefault(stop.shift_id, []).append(stop)
+        breaks = {k: v.get("break") for k, v in plan.figures.get("routes", {}).items()}
+        rows, caregivers = [], []
+        for index, shift in enumerate(shifts):
+            visits = sorted(by_shift.get(shift.pk, []), key=lambda s: s.position)
+            brk = breaks.get(f"sh{shift.pk}")
+            rows.append({
+                "shift": shift, "stops": visits, "colour": index,
+                "start": shift.start_time.hour * 60 + shift.start_time.minute,
+                "end": shift.end_time.hour * 60 + shift.end_time.minute,
+                "break_start": round(brk / 60) if brk is not None else None,
+                "break_end": round(brk / 60) + shift.lunch_minutes if brk is not None else None,
+                "bars": [{"stop": s, "start": _minutes(s.planned_start), "end": _minutes(s.planned_end)} for s in visits],
+            })
+            caregivers.append({
+                "name": shift.caregiver.name, "colour": index,
+                "home": [float(shift.start_lat), float(shift.start_lng)],
+                "end": [float(shift.end_lat), float(shift.end_lng)],
+                "stops": [{"lat": float(s.work_order.elder.lat), "lng": float(s.work_order.elder.lng),
+                           "label": f"{s.position + 1}. {s.work_order.elder.name} "
+                                    f"{_minutes(s.planned_start) // 60:02d}:{_minutes(s.planned_start) % 60:02d}"}
+                          for s in visits if s.work_order.elder.lat is not None],
+            })
+        map_data = {"caregivers": caregivers, "unscheduled": [
+            {"lat": float(s.work_order.elder.lat), "lng": float(s.work_order.elder.lng),
+             "label": f"{s.work_order.elder.name}：{s.unscheduled_reason}"}
+            for s in unscheduled if s.work_order.elder.lat is not None]}
+        return rows, unscheduled, map_data
+
+
+class PlanStatusView(ScopedQuerysetMixin, generic.DetailView):
+    """The optimising plan's progress fragment; htmx polls it and reloads the board when the plan is ready."""
+
+    model = DispatchPlan
+    capability = "dispatch.view"
+    template_name = "dispatch/_plan_status.html"
+    context_object_name = "plan"
+
+    def get_base_queryset(self):
+        return DispatchPlan.objects.select_related("job")
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if self.request.headers.get("HX-Request") and self.object.status != PlanStatus.OPTIMISING:
+            response["HX-Refresh"] = "true"
+        return response
+
+
+class ShiftListView(CapabilityRequiredMixin, generic.FormView):
+    """A day's shifts with the form to add one and the "copy last week" action."""
+
+    capability = "dispatch.view"
+    template_name = "dispatch/shifts.html"
+    form_class = ShiftForm
+
+    def get_day(self) -> dt.date:
+        return DayForm(self.request.GET or None).day()
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def get_initial(self):
+        return {"date": self.get_day(), "start_time": dt.time(8, 0), "end_time": dt.time(17, 0)}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        day = self.get_day()
+        context.update({
+            "day": day, "previous_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
+            "day_form": DayForm(initial={"date": day}), "shifts": selectors.shifts_for(self.request.user, day),
+            "can_change": has_capability(self.request.user, "dispatch.change"),
+        })
+        return context
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        try:
+            shift = services.shift_create(actor=self.request.user, **data)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("已为 %(name)s 录入 %(date)s 的班次") % {
+            "name": shift.caregiver.name, "date": shift.date.isoformat()})
+        return redirect(f"{reverse('dispatch:shifts')}?{urlencode({'date': shift.date.isoformat()})}")
+
+
+class ShiftCopyView(CapabilityRequiredMixin, generic.View):
+    capability = "dispatch.change"
+    http_method_names = ["post"]
+
+    def post(self, request):
+        day = DayForm(request.POST).day()
+        try:
+            result = services.shifts_copy_last_week(actor=request.user, date=day)
+        except ValidationError as error:
+            messages.error(request, _errors_text(error))
+        else:
+            messages.success(request, _("已从 %(source)s 复制 %(created)d 个班次，跳过 %(skipped)d 个（当天已有班次或已离职）") % {
+                "source": result["source"].isoformat(), "created": result["created"], "skipped": result["skipped"]})
+        return redirect(f"{reverse('dispatch:shifts')}?{urlencode({'date': day.isoformat()})}")
+
+
+class ShiftDeleteView(ScopedQuerysetMixin, generic.View):
+    model = Shift
+    capability = "dispatch.change"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        shift = get_object_or_404(self.get_queryset(), pk=pk)
+        day = shift.date
+        try:
+            services.shift_delete(actor=request.user, shift=shift)
+        except services.WorkflowError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("班次已删除"))
+        return redirect(f"{reverse('dispatch:shifts')}?{urlencode({'date': day.isoformat()})}")
+
+
+class OptimiseView(CapabilityRequiredMixin, generic.View):
+    capability = "dispatch.change"
+    http_method_names = ["post"]
+
+    def post(self, request):
+        day = DayForm(request.POST).day()
+        try:
+            services.plan_optimise(actor=request.user, date=day)
+        except services.WorkflowError as error:
+            messages.error(request, error.message)
+        except ValidationError as error:
+            messages.error(request, _errors_text(error))
+        else:
+            messages.info(request, _("已开始优化 %(date)s 的排程") % {"date": day.isoformat()})
+        return redirect(_board_url(day))
+
+
+class PlanActionView(ScopedQuerysetMixin, generic.View):
+    """A POST on one plan: load it through visible_to, call the service, report, back to the board."""
+
+    model = DispatchPlan
+    capability = "dispatch.change"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        plan = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            self.act(request, plan)
+        except services.WorkflowError as error:
+            messages.error(request, error.message)
+        except ValidationError as error:
+            messages.error(request, _errors_text(error))
+        return redirect(_board_url(plan.date))
+
+    def act(self, request, plan):
+        raise NotImplementedError
+
+
+def _shift_of(plan, shift_pk):
+    if shift_pk is None:
+        return None
+    shift = Shift.objects.filter(pk=shift_pk, organisation=plan.organisation, date=plan.date).first()
+    if shift is None:
+        raise ValidationError(_("只能选择本机构当天的班次"))
+    return shift
+
+
+class MoveView(PlanActionView):
+    def act(self, request, plan):
+        form = MoveForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("调整内容不完整：请选择工单和目标护理员"))
+        data = form.cleaned_data
+        position = data["position"] - 1 if data.get("position") else None
+        result = services.stop_move(actor=request.user, plan=plan, work_order_id=data["work_order"],
+                                    shift=_shift_of(plan, data.get("shift")), position=position)
+        messages.success(request, _("已调整，所有硬性约束检查通过"))
+        for warning in result["warnings"]:
+            messages.warning(request, _("提示：%(text)s") % {"text": warning})
+
+
+class PublishView(PlanActionView):
+    def act(self, request, plan):
+        result = services.plan_publish(actor=request.user, plan=plan)
+        messages.success(request, _("已发布：%(published)d 个上门已通知护理员，%(unplaced)d 个未排工单退回待排班") % result)
+
+
+class ReplanView(PlanActionView):
+    def act(self, request, plan):
+        form = ReplanForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("请选择离岗的护理员并填写离岗时间"))
+        shift = _shift_of(plan, form.cleaned_data["shift"])
+        result = services.plan_replan(actor=request.user, plan=plan, shift=shift,
+                                      off_from=form.cleaned_data["off_from"])
+        messages.success(request, _("已重排：%(moved)d 个上门改派，%(unscheduled)d 个无法安排；核对后请重新发布") % {
+            "moved": result["moved"], "unscheduled": result["unscheduled"]})
+
+
+class PlanExportView(ScopedCsvExportView):
+    model = DispatchPlan
+    capability = "dispatch.view"
+
+    @property
+    def filename(self):
+        return f"dispatch-{self.plan.date.isoformat()}.csv"
+
+    @property
+    def header(self):
+        return [_("护理员"), _("顺序"), _("计划开始"), _("计划结束"), _("老人"), _("地址"), _("联系电话（脱敏）"),
+                _("服务时长（分钟）"), _("未排原因"), _("提示")]
+
+    def filter_queryset(self, queryset):
+        self.plan = get_object_or_404(queryset, pk=self.kwargs["pk"])
+        return queryset.filter(pk=self.plan.pk)
+
+    def rows(self, queryset):
+        for stop in selectors.plan_stops(self.request.user, self.plan):
+            order = stop.work_order
+            yield [stop.shift.caregiver.name if stop.shift_id else "", stop.position + 1 if stop.shift_id else "",
+                   _clock(stop.planned_start), _clock(stop.planned_end), order.elder.name, order.elder.address,
+                   mask_phone(order.elder.phone), order.duration_minutes, stop.unscheduled_reason, stop.warning]
+
+
+def _clock(moment) -> str:
+    if moment is None:
+        return ""
+    minutes = _minutes(moment)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class MyDayView(CapabilityRequiredMixin, generic.TemplateView):
+    """The caregiver's own published visits of a day, in order: time, address, masked phone, items, map link."""
+
+    capability = "dispatch.my_day"
+    template_name = "dispatch/my_day.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        from django.utils import timezone
+
+        form = DayForm(self.request.GET or None)
+        day = form.cleaned_data["date"] if form.is_valid() and form.cleaned_data.get("date") else timezone.localdate()
+        visits = []
+        for order in selectors.my_day(self.request.user, day):
+            elder = order.elder
+            visits.append({
+                "order": order, "time": _clock(order.planned_start), "phone": mask_phone(elder.phone),
+                "items": [line.item.name for line in order.lines.all()],
+                "map_url": (f"geo:{elder.lat},{elder.lng}" if elder.lat is not None else ""),
+            })
+        context.update({"day": day, "visits": visits, "previous_day": day - dt.timedelta(days=1),
+                        "next_day": day + dt.timedelta(days=1)})
+        return context
