@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("carecircle.elders.api_urls")),
     path("", include("carecircle.providers.api_urls")),
     path("", include("carecircle.intake.api_urls")),
+    path("", include("carecircle.dispatch.api_urls")),
     path("", include("carecircle.core.api_urls")),
 ]
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("elders/", include("carecircle.elders.urls")),
     path("providers/", include("carecircle.providers.urls")),
     path("intake/", include("carecircle.intake.urls")),
+    path("dispatch/", include("carecircle.dispatch.urls")),
     path("regions/", include("carecircle.regions.urls")),
     path("system/", include("carecircle.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

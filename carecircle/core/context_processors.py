@@ -14,6 +14,8 @@ NAVIGATION = [
     (_("我的申请"), "intake:portal", "intake.apply"),
     (pgettext_lazy("section", "服务机构"), "providers:list", "providers.view"),
     (_("从业人员"), "providers:staff-list", "providers.view"),
+    (_("派单看板"), "dispatch:board", "dispatch.view"),
+    (_("我的一天"), "dispatch:my-day", "dispatch.my_day"),
     (pgettext_lazy("section", "区域"), "regions:list", "regions.view"),
     (_("政策参数"), "core:policy-list", "policy.view"),
     (_("审计日志"), "core:audit-list", "audit.view"),
