@@ -28,6 +28,8 @@ def describe(rule: Rule) -> str:
     for key in ("share",):
         if key in p and p[key] is not None:
             p[key] = percent(p[key])
+    if p.get("quantity") is not None:
+        p["quantity"] = f"{Decimal(p['quantity']).normalize():f}"
     code = rule.code
     if code == "price.contract":
         return _("单价 %(price)s 元：%(provider)s 的协议价格（自 %(since)s 起）") % p

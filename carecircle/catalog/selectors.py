@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
 
@@ -93,6 +94,8 @@ class Entitlement:
 
 
 def _care_level(elder, *, programme: str, on: dt.date):
+    if not apps.is_installed("carecircle.assessment"):
+        return None
     from carecircle.assessment.selectors import current_care_level
 
     return current_care_level(elder, programme=programme, on=on)

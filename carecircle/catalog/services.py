@@ -96,6 +96,9 @@ def _item_unit_price(item: ServiceItem, *, region, on, provider) -> tuple[Decima
     if table is not None and item.code in table.value:
         price = to_money(table.value[item.code])
         return price, Rule("price.item", {"price": price, "code": item.code, **table.cite()})
+    if item.unit not in {Unit.HOUR, Unit.VISIT, Unit.TIME}:
+        raise ValidationError(_("项目 %(code)s 按“%(unit)s”计价，政策参数 catalog.price.item 中没有它的单价")
+                              % {"code": item.code, "unit": Unit(item.unit).label})
     hourly, key, source = _hourly(item.required_qualification, region=region, on=on)
     if item.unit == Unit.HOUR:
         return hourly, Rule("price.hourly", {"price": hourly, "qualification": key, **source.cite()})
@@ -241,10 +244,7 @@ def quote(*, elder, on: dt.date, lines: list[tuple[str, Decimal | int]], basis: 
 
 def _level_for_subsidy(elder, *, on):
     """The LTCI care level in force (any level, 1 included) for the care-subsidy budget, or None."""
-    try:
-        record = selectors._care_level(elder, programme=selectors.LTCI, on=on)
-    except ImportError:
-        return None
+    record = selectors._care_level(elder, programme=selectors.LTCI, on=on)
     return record.level if record is not None else None
 
 

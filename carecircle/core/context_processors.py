@@ -14,6 +14,7 @@ NAVIGATION = [
     (_("我的申请"), "intake:portal", "intake.apply"),
     (pgettext_lazy("section", "服务机构"), "providers:list", "providers.view"),
     (_("从业人员"), "providers:staff-list", "providers.view"),
+    (_("服务目录"), "catalog:list", "catalog.view"),
     (_("派单看板"), "dispatch:board", "dispatch.view"),
     (_("我的一天"), "dispatch:my-day", "dispatch.my_day"),
     (pgettext_lazy("section", "区域"), "regions:list", "regions.view"),

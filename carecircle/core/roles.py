@@ -65,8 +65,8 @@ for _role, _caps in {
     Role.PROVIDER_ADMIN: {"catalog.view", "catalog.quote"},
     Role.ASSESSOR: {"catalog.view"},
     Role.CAREGIVER: {"catalog.view"},
-    Role.ELDER: {"catalog.view", "catalog.quote"},
-    Role.FAMILY: {"catalog.view", "catalog.quote"},
+    Role.ELDER: {"catalog.quote"},
+    Role.FAMILY: {"catalog.quote"},
 }.items():
     CAPABILITIES[_role] |= _caps
 
