@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("carecircle.providers.api_urls")),
     path("", include("carecircle.catalog.api_urls")),
     path("", include("carecircle.intake.api_urls")),
+    path("", include("carecircle.assessment.api_urls")),
     path("", include("carecircle.dispatch.api_urls")),
     path("", include("carecircle.core.api_urls")),
 ]
@@ -20,6 +21,7 @@ urlpatterns = [
     path("providers/", include("carecircle.providers.urls")),
     path("catalog/", include("carecircle.catalog.urls")),
     path("intake/", include("carecircle.intake.urls")),
+    path("assessment/", include("carecircle.assessment.urls")),
     path("dispatch/", include("carecircle.dispatch.urls")),
     path("regions/", include("carecircle.regions.urls")),
     path("system/", include("carecircle.core.urls")),
