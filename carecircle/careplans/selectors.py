@@ -1,0 +1,117 @@
+"""Reads for plans, orders, absences and work orders. Every function takes the acting user and starts
+from visible_to."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+from django.utils import timezone
+
+from carecircle.core.isolation import visible_to
+
+from .models import (
+    CarePlan,
+    ElderAbsence,
+    OfferOutcome,
+    OrderOffer,
+    OrderStatus,
+    PlanChange,
+    PlanStatus,
+    ServiceOrder,
+    WorkOrder,
+    WorkOrderRun,
+)
+
+
+def _search_elder(queryset, q: str, prefix: str = "elder__"):
+    q = (q or "").strip()
+    if not q:
+        return queryset
+    return queryset.filter(Q(**{f"{prefix}name__icontains": q}) | Q(**{f"{prefix}name_pinyin__icontains": q.lower()})
+                           | Q(**{f"{prefix}name_initials__startswith": q.lower()}))
+
+
+def plan_list(user, *, q: str = "", status: str = "", organisation_id: str = "", level: str = ""):
+    qs = visible_to(user, CarePlan).select_related("elder__community", "organisation")
+    qs = _search_elder(qs, q)
+    if status in PlanStatus.values:
+        qs = qs.filter(status=status)
+    if str(organisation_id).isdigit():
+        qs = qs.filter(organisation_id=int(organisation_id))
+    if str(level).isdigit():
+        qs = qs.filter(care_level=int(level))
+    return qs.order_by("elder__name", "-valid_from", "id")
+
+
+def plan_detail_queryset(user):
+    return visible_to(user, CarePlan).select_related("elder__community", "organisation", "preferred_caregiver",
+                                                     "replaces")
+
+
+def plan_visits(plan):
+    return plan.visits.prefetch_related("lines__item").order_by("weekday", "window_start", "id")
+
+
+def plan_changes(user, *, plan=None, elder=None):
+    qs = visible_to(user, PlanChange).select_related("plan__organisation", "plan__elder")
+    if plan is not None:
+        qs = qs.filter(plan=plan)
+    if elder is not None:
+        qs = qs.filter(plan__elder=elder)
+    return qs.order_by("-created_at", "-id")
+
+
+def active_plan(user, elder, programme: str = "ltci"):
+    return (visible_to(user, CarePlan).filter(elder=elder, programme=programme, status=PlanStatus.ACTIVE)
+            .select_related("organisation").first())
+
+
+def order_list(user, *, q: str = "", status: str = "", service_date: dt.date | None = None):
+    qs = visible_to(user, ServiceOrder).select_related("elder__community", "organisation")
+    qs = _search_elder(qs, q)
+    if status in OrderStatus.values:
+        qs = qs.filter(status=status)
+    if service_date is not None:
+        qs = qs.filter(service_date=service_date)
+    return qs.order_by("-created_at", "-id")
+
+
+def provider_inbox(user):
+    """Offers waiting for the user's organisation to answer, the most urgent first."""
+    return (visible_to(user, OrderOffer).filter(outcome=OfferOutcome.PENDING, order__status=OrderStatus.OFFERED)
+            .select_related("order__elder__community").order_by("deadline", "id"))
+
+
+def order_offers(user, order):
+    return visible_to(user, OrderOffer).filter(order=order).select_related("organisation").order_by("offered_at", "id")
+
+
+def absence_list(user, *, elder=None, current_only: bool = False):
+    qs = visible_to(user, ElderAbsence).select_related("elder")
+    if elder is not None:
+        qs = qs.filter(elder=elder)
+    if current_only:
+        qs = qs.filter(cancelled=False, ends_on__gte=timezone.localdate())
+    return qs.order_by("-starts_on", "-id")
+
+
+def work_order_list(user, *, date: dt.date | None = None, status: str = "", q: str = "", organisation_id: str = "",
+                    source: str = ""):
+    from .models import WorkOrderSource, WorkOrderStatus
+
+    qs = visible_to(user, WorkOrder).select_related("elder__community", "organisation", "caregiver",
+                                                    "preferred_caregiver")
+    if date is not None:
+        qs = qs.filter(date=date)
+    if status in WorkOrderStatus.values:
+        qs = qs.filter(status=status)
+    if source in WorkOrderSource.values:
+        qs = qs.filter(source=source)
+    if str(organisation_id).isdigit():
+        qs = qs.filter(organisation_id=int(organisation_id))
+    qs = _search_elder(qs, q)
+    return qs.order_by("date", "window_start", "elder__name", "id")
+
+
+def last_runs(user, limit: int = 5):
+    return visible_to(user, WorkOrderRun).select_related("organisation")[:limit]
