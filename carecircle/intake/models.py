@@ -108,6 +108,8 @@ class Application(models.Model):
     assessment_agency = models.ForeignKey("providers.Organisation", verbose_name=_("评估机构"), null=True,
                                           blank=True, on_delete=models.PROTECT, related_name="+")
     previous_agency_ids = models.JSONField(_("曾派评估机构"), default=list, blank=True)
+    assessment_order = models.ForeignKey("assessment.AssessmentOrder", verbose_name=_("评估任务"), null=True,
+                                         blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

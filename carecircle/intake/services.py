@@ -209,7 +209,9 @@ def _may(actor, step) -> bool:
 
 
 def allowed_actions(application, actor) -> list[str]:
-    """The actions this user may take on this application now."""
+    """The actions this user may take on this application now (none on one outside their scope)."""
+    if actor is not None and not is_visible(actor, application):
+        return []
     return [step.action for step in workflow.STEPS
             if application.state in step.source and workflow.step_applies(step, application) and _may(actor, step)]
 
@@ -286,47 +288,35 @@ def _withdraw(application, *, step, actor, reason, **_kwargs):
     return application
 
 
+ASSESSMENT_PROGRAMMES = {"ltci": "ltci", "gov_purchase": "gov_purchase", "institution": "institution"}
+
+
 def _order_assessment(application, *, step, actor, reason, agency=None, **_kwargs):
+    """Order the assessment from the assessment module; a re-assessment after an objection goes to an agency
+    that has not assessed this application before."""
+    from carecircle.assessment.services import assessment_order_create
+
     exclude = list(application.previous_agency_ids)
-    try:
-        from carecircle.assessment.services import assessment_order_create
-    except ImportError:
-        assessment_order_create = None
-    data = {}
-    if assessment_order_create is not None:
-        order = assessment_order_create(elder=application.elder, actor=actor, programme=application.type.programme,
-                                        reason="reassessment" if exclude else "application",
-                                        application_id=application.pk, exclude_agency_ids=exclude, agency=agency)
-        agency = order.agency
-        if hasattr(application, "assessment_order_id"):
-            application.assessment_order = order
-        data["assessment_order"] = order.pk
+    programme = ASSESSMENT_PROGRAMMES.get(application.type.programme, application.type.programme)
+    kwargs = dict(elder=application.elder, actor=actor, programme=programme, application_id=application.pk,
+                  exclude_agency_ids=exclude, agency=agency)
+    if exclude:
+        try:
+            with transaction.atomic():
+                order = assessment_order_create(reason="objection", reason_note=reason, **kwargs)
+        except ValidationError as error:
+            if "reason" not in getattr(error, "error_dict", {}):
+                raise
+            # No final result in the assessment module to object to (it was entered here): a new order,
+            # still never to an agency that assessed this application.
+            order = assessment_order_create(reason="application", reason_note=reason, **kwargs)
     else:
-        agency = agency or _pick_agency(application, exclude)
-    if agency is None:
-        raise ValidationError({"agency": _("老人所在区域没有可派发的第三方评估机构（已排除曾派机构）")})
-    if agency.pk in exclude:
-        raise ValidationError({"agency": _("复评须另派评估机构，不能再派“%(name)s”") % {"name": agency.name}})
-    application.assessment_agency = agency
-    application.previous_agency_ids = [*exclude, agency.pk]
-    data["agency"] = agency.name
+        order = assessment_order_create(reason="application", reason_note=reason, **kwargs)
+    application.assessment_order = order
+    application.assessment_agency = order.agency
+    application.previous_agency_ids = [*exclude, order.agency_id]
     return _move(application, to_state=State.ASSESSMENT_ORDERED, actor=actor, action="order_assessment",
-                 reason=reason, data=data)
-
-
-def _pick_agency(application, exclude):
-    """Without the assessment module: the agency registered in the elder's district (or its ancestors)
-    that has been sent the fewest applications, never one sent this application before."""
-    from django.db.models import Count
-
-    from carecircle.providers.models import Organisation
-
-    paths = [application.community.path, *application.community.ancestor_paths()]
-    agencies = list(Organisation.objects.filter(kind="assessment_agency", region__path__in=paths, is_active=True)
-                    .exclude(pk__in=exclude).order_by("pk"))
-    counts = dict(Application.objects.filter(assessment_agency__in=agencies).values_list("assessment_agency")
-                  .annotate(n=Count("id")).values_list("assessment_agency", "n"))
-    return min(agencies, key=lambda a: (counts.get(a.pk, 0), a.pk)) if agencies else None
+                 reason=reason, data={"assessment_order": order.pk, "agency": order.agency.name})
 
 
 def application_record_assessment(*, application, level: int | None, summary: str, actor=None, agency=None,
@@ -547,9 +537,10 @@ def assessment_result_received(*, order, assessment) -> Application | None:
     application = Application.objects.filter(pk=application_id, state=State.ASSESSMENT_ORDERED).first()
     if application is None:
         return None
-    level = getattr(assessment, "final_level", None)
+    # The programme's care level when the instrument maps to one, else the instrument's own grade.
+    level = getattr(assessment, "care_level", None)
     if level is None:
-        level = getattr(assessment, "care_level", None)
+        level = getattr(assessment, "final_level", None)
     summary = getattr(assessment, "explanation", "") or ""
     return application_record_assessment(application=application, level=level, summary=str(summary)[:2000],
                                          actor=None, agency=getattr(order, "agency", None), order=order)

@@ -70,6 +70,11 @@ def step_applies(step: Step, application) -> bool:
         if not kind.public_notice:
             return False
         return state == State.ASSESSED or not kind.requires_assessment
+    if step.action == "admit":
+        # Admission follows the waiting order: only the first in the queue is admitted next.
+        from .models import WaitlistEntry
+
+        return WaitlistEntry.objects.filter(application=application, position=1, status="waiting").exists()
     if step.action == "approve":
         if kind.public_notice:
             return False

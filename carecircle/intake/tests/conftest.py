@@ -13,7 +13,7 @@ def seed_intake_policy(region_code="310000"):
 
     region = Region.objects.get(code=region_code)
     for row in seed_values():
-        if row["key"].startswith("intake."):
+        if row["key"].startswith(("intake.", "assessment.")):
             PolicyParameter.objects.create(key=row["key"], region=region, value=row["value"],
                                            effective_from=dt.date.fromisoformat(row["effective_from"]),
                                            source=row["source"], confidence=row["confidence"])
@@ -24,8 +24,13 @@ def intake(district, users):
     from carecircle.intake.defaults import application_types_seed
 
     seed_intake_policy()
+    from carecircle.accounts.models import User
+    from carecircle.core.roles import Role
+
     types = {t.code: t for t in application_types_seed(region=district.district)}
-    return SimpleNamespace(types=types, district=district, users=users)
+    second = User.objects.create_user(username="assessor_two", password="Test-pass-2026", role=Role.ASSESSOR,
+                                      display_name="评估员乙", organisation=district.agency)
+    return SimpleNamespace(types=types, district=district, users=users, assessors=(users.assessor, second))
 
 
 @pytest.fixture
