@@ -67,6 +67,8 @@ PARAM_VALUES = {
     "format": "json",  # DRF format suffixes
     "fmt": "csv",  # elders:import-template
     "key": _first_policy_key,  # a policy parameter's key (core:policy-detail)
+    "instrument": "gbt42195_2022",  # an assessment instrument's code (instrument-detail, instrument-score)
+    "step": "1",  # a step of the assessor's form (assessment:step)
 }
 
 # Query strings for routes that answer 400 without them (filters that are required, not optional).
@@ -88,6 +90,12 @@ URL_OBJECTS = {
     "elders:merge-undo": {"merge_pk": "elders.eldermerge"},
     "elders:import-preview": {"pk": "elders.elderimport"},
     "elders:import-progress": {"pk": "elders.elderimport"},
+    "assessment:schedule": {"pk": "assessment.assessmentorder"},
+    "assessment:cancel": {"pk": "assessment.assessmentorder"},
+    "assessment:start": {"pk": "assessment.assessmentorder"},
+    "assessment:confirm": {"pk": "assessment.assessmentorder"},
+    "assessment:history": {"elder_pk": "elders.elder"},
+    "assessment:step": {"pk": "assessment.assessment"},
 }
 
 SAFE_METHODS = {"get", "head", "options"}
@@ -287,6 +295,18 @@ def _make_contracts(world):
                                 starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2026, 12, 31))
 
 
+def _make_contract_prices(world):
+    from carecircle.catalog.models import ContractPrice, ServiceItem
+    from carecircle.catalog.services import catalogue_seed
+
+    catalogue_seed()
+    item = ServiceItem.objects.get(code="gb-bathing")
+    d = world.district
+    for org in (d.provider, d.other_provider, world.outside.provider):
+        ContractPrice.objects.create(organisation=org, item=item, unit_price="70.00",
+                                     effective_from=dt.date(2026, 1, 1), note="access matrix")
+
+
 def _make_staff(world):
     from carecircle.core.sensitive import lookup_hash
     from carecircle.elders.identity import make_id_number
@@ -324,6 +344,24 @@ def _make_imports(world):
                                    created_by=world.superuser)
 
 
+def _make_assessments(world):
+    """An order with a draft result per elder (street A, street B, the neighbouring district), each district's
+    with its own agency, and an external care level for each elder."""
+    from carecircle.assessment.models import Assessment, AssessmentOrder, CareLevel
+    from carecircle.providers.models import Organisation
+
+    outside_agency = Organisation.objects.create(name="长宁评估所", kind="assessment_agency",
+                                                 credit_code="91310105MA1FL0019X", region=world.outside.district)
+    d = world.district
+    for elder, agency in ((d.elders.a1, d.agency), (d.elders.b1, d.agency), (world.outside.elder, outside_agency)):
+        order = AssessmentOrder.objects.create(elder=elder, programme="ltci", reason="application",
+                                               instrument_code="gbt42195_2022", agency=agency,
+                                               assignment_method="manual", assessor_1=world.users.assessor)
+        Assessment.objects.create(order=order, elder=elder, instrument_code="gbt42195_2022", instrument_version="2022")
+        CareLevel.objects.create(elder=elder, programme="ltci", level=3, source="external", external_source="matrix",
+                                 valid_from=dt.date(2026, 1, 1))
+
+
 def _make_contacts(world):
     from carecircle.elders.models import EmergencyContact
 
@@ -340,9 +378,13 @@ MAKERS = {
     "core.policyparameter": _make_policy_parameters,
     "providers.facility": _make_facilities,
     "providers.contract": _make_contracts,
+    "catalog.contractprice": _make_contract_prices,
     "providers.staffmember": _make_staff,
     "providers.certificate": _make_staff,
     "elders.emergencycontact": _make_contacts,
+    "assessment.assessmentorder": _make_assessments,
+    "assessment.assessment": _make_assessments,
+    "assessment.carelevel": _make_assessments,
     "elders.eldermerge": _make_merges,
     "elders.elderimport": _make_imports,
 }

@@ -7,10 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, permissions, serializers, status
+from rest_framework import generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
-from carecircle.core.api import CapabilityPermission, ScopedModelViewSet, ScopedReadOnlyViewSet
+from carecircle.core.api import CapabilityPermission, ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from carecircle.core.isolation import visible_to
 from carecircle.core.pagination import Pagination
 from carecircle.elders.models import Elder
@@ -27,6 +27,8 @@ class ServiceItemSerializer(serializers.ModelSerializer):
     programme = serializers.SerializerMethodField(label=_("适用资金渠道"))
     category_display = serializers.CharField(source="get_category_display", read_only=True, label=_("类别名称"))
     unit_display = serializers.CharField(source="get_unit_display", read_only=True, label=_("计价单位名称"))
+    # A qualification code of the providers' list (e.g. registered_nurse), or "" for any caregiver.
+    required_qualification = serializers.CharField(read_only=True, label=_("服务人员须持资质"))
 
     class Meta:
         model = ServiceItem
@@ -178,7 +180,6 @@ class QuoteView(generics.GenericAPIView):
     view_capability = "catalog.quote"
     change_capability = "catalog.quote"
     serializer_class = QuoteRequestSerializer
-    queryset = Elder.objects.all()
 
     def get_queryset(self):
         return visible_to(self.request.user, Elder)
@@ -219,38 +220,27 @@ class EntitlementResponseSerializer(serializers.Serializer):
     entitlement = EntitlementOutSerializer(allow_null=True)
 
 
-class EntitlementView(generics.GenericAPIView):
-    """The LTCI home-care entitlement of an elder in the user's scope on a date (null when none)."""
+@extend_schema_view(retrieve=extend_schema(summary=_("长护险待遇"), parameters=[
+    OpenApiParameter("date", OpenApiTypes.DATE, description=_("日期，默认今天")),
+], responses={200: EntitlementResponseSerializer}))
+class EntitlementViewSet(ScopedViewSetMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The LTCI home-care entitlement of an elder in the user's scope on a date (null when none).
+    The key is the elder's record number."""
 
-    permission_classes = [permissions.IsAuthenticated, CapabilityPermission]
-    view_capability = "catalog.view"
-    change_capability = None
+    queryset = Elder.objects.select_related("community")
     serializer_class = EntitlementResponseSerializer
-    queryset = Elder.objects.all()
+    view_capability = "catalog.view"
+    http_method_names = ["get", "head", "options"]
 
-    def get_queryset(self):
-        return visible_to(self.request.user, Elder)
-
-    @extend_schema(summary=_("长护险待遇"), parameters=[
-        OpenApiParameter("elder", OpenApiTypes.INT, required=True, description=_("老人档案编号")),
-        OpenApiParameter("date", OpenApiTypes.DATE, description=_("日期，默认今天")),
-    ], responses={200: EntitlementResponseSerializer})
-    def get(self, request):
-        params = request.query_params
-        errors = {}
-        try:
-            elder_id = int(params.get("elder", ""))
-        except ValueError:
-            errors["elder"] = [_("请给出老人档案编号（elder）")]
+    def retrieve(self, request, *args, **kwargs):
+        elder = self.get_object()
         on = timezone.localdate()
-        if params.get("date"):
+        if request.query_params.get("date"):
             try:
-                on = serializers.DateField().to_internal_value(params["date"])
+                on = serializers.DateField().to_internal_value(request.query_params["date"])
             except serializers.ValidationError:
-                errors["date"] = [_("日期“%(value)s”不是 YYYY-MM-DD 格式") % {"value": params["date"]}]
-        if errors:
-            raise serializers.ValidationError(errors)
-        elder = get_object_or_404(self.get_queryset(), pk=elder_id)
+                raise serializers.ValidationError(
+                    {"date": [_("日期“%(value)s”不是 YYYY-MM-DD 格式") % {"value": request.query_params["date"]}]})
         try:
             entitlement = selectors.entitlement_for(elder, on=on)
         except ValidationError as error:

@@ -124,6 +124,7 @@ class ItemDetailView(CatalogPageMixin, ScopedDetailView):
 
 class ItemEditView(CatalogPageMixin, CapabilityRequiredMixin, generic.FormView):
     capability = "catalog.change"
+    model = ServiceItem
     template_name = "catalog/item_form.html"
     form_class = ItemEditForm
 

@@ -117,8 +117,8 @@ def test_contract_price_api_create_and_scope(api_as, users, policy, catalogue):
 
 def test_entitlement_api_without_a_level_is_null(api_as, users, policy):
     client = api_as(users.street_staff)
-    body = client.get(f"/api/v1/entitlements/?elder={policy.elders.a1.pk}&date=2026-11-20").json()
+    body = client.get(f"/api/v1/entitlements/{policy.elders.a1.pk}/?date=2026-11-20").json()
     assert body["entitlement"] is None and body["date"] == "2026-11-20"
-    assert client.get(f"/api/v1/entitlements/?elder={policy.elders.b1.pk}").status_code == 404
-    assert client.get("/api/v1/entitlements/?elder=x").status_code == 400
-    assert client.get(f"/api/v1/entitlements/?elder={policy.elders.a1.pk}&date=bad").status_code == 400
+    assert client.get(f"/api/v1/entitlements/{policy.elders.b1.pk}/").status_code == 404
+    assert client.get(f"/api/v1/entitlements/{policy.elders.a1.pk}/?date=bad").status_code == 400
+    assert api_as(users.family).get(f"/api/v1/entitlements/{policy.elders.a2.pk}/").status_code == 403
