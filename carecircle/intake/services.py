@@ -234,7 +234,7 @@ def application_act(*, application, action: str, actor, reason: str = "", outcom
             pk=application.pk)
         if actor is not None and not is_visible(actor, locked):
             raise PermissionDenied(_("该申请不在您的管辖或关联范围内"))
-        if (locked.state not in step.source or not workflow.step_applies(step, locked)
+        if (locked.state not in step.source or not workflow.step_applies(step, locked, listing=False)
                 or not _may(actor, step)):
             raise IllegalStep(
                 _("不能“%(step)s”。") % {"step": step.label} + _allowed_message(locked, actor),

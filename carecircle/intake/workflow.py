@@ -61,7 +61,9 @@ BY_ACTION = {step.action: step for step in STEPS}
 ACTION_CHOICES = [(step.action, step.label) for step in STEPS]
 
 # Actions that depend on the type's configuration as well as on the state.
-def step_applies(step: Step, application) -> bool:
+def step_applies(step: Step, application, *, listing: bool = True) -> bool:
+    """Whether the step fits this application's type and situation. With `listing` False (taking the step),
+    the waiting-order rule is left to the step itself, which says who is first."""
     kind = application.type
     state = application.state
     if step.action == "order_assessment":
@@ -70,7 +72,7 @@ def step_applies(step: Step, application) -> bool:
         if not kind.public_notice:
             return False
         return state == State.ASSESSED or not kind.requires_assessment
-    if step.action == "admit":
+    if step.action == "admit" and listing:
         # Admission follows the waiting order: only the first in the queue is admitted next.
         from .models import WaitlistEntry
 

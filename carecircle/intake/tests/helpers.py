@@ -16,44 +16,38 @@ def act(app, action, actor, **kw):
 
 
 def to_state(intake, app, state, today=None):
-    """Drive an application along its type's normal path until it reaches `state`."""
+    """Drive an application along its type's normal path, from wherever it is, until it reaches `state`."""
     u = intake.users
-    path = {
-        "accepted": [("accept", u.street_staff)],
-        "street_passed": [("pass_first_review", u.street_staff)],
-        "district_passed": [("pass_district_review", u.district_admin)],
-    }
-    order = ["registered", "accepted", "street_passed", "district_passed"]
-    for name in order[1:]:
+    kind = app.type
+    for _ in range(12):
         if app.state == state:
             return app
-        for action, actor in path[name]:
-            act(app, action, actor)
-    if app.state == state:
-        return app
-    if app.type.requires_assessment:
-        act(app, "order_assessment", u.district_admin)
-        if state == "assessment_ordered":
-            return app
-        finalise_assessment(intake, app)
-        if state == "assessed":
-            return app
-    if app.type.public_notice:
-        act(app, "publish_notice", u.street_staff)
-        if state == "public_notice":
-            return app
-        notice = app.notices.get(is_open=True)
-        if today is not None:
-            today.set(dt.datetime.combine(notice.ends_on + dt.timedelta(days=1), dt.time(10),
-                                          tzinfo=today.start.tzinfo))
-        act(app, "close_notice", u.street_staff)
-    else:
-        act(app, "approve", u.street_staff)
-    if app.state == state:
-        return app
-    act(app, "admit" if app.state == "waitlisted" else "start_service", u.street_staff)
-    assert app.state == state, (app.state, state)
-    return app
+        current = app.state
+        if current == "registered":
+            act(app, "accept", u.street_staff)
+        elif current == "accepted":
+            act(app, "pass_first_review", u.street_staff)
+        elif current == "street_passed":
+            act(app, "pass_district_review", u.district_admin)
+        elif current == "district_passed" and kind.requires_assessment:
+            act(app, "order_assessment", u.district_admin)
+        elif current == "assessment_ordered":
+            finalise_assessment(intake, app)
+        elif current in ("district_passed", "assessed"):
+            act(app, "publish_notice" if kind.public_notice else "approve", u.street_staff)
+        elif current == "public_notice":
+            notice = app.notices.get(is_open=True)
+            if today is not None:
+                today.set(dt.datetime.combine(notice.ends_on + dt.timedelta(days=1), dt.time(10),
+                                              tzinfo=today.start.tzinfo))
+            act(app, "close_notice", u.street_staff)
+        elif current == "waitlisted":
+            act(app, "admit", u.street_staff)
+        elif current == "approved":
+            act(app, "start_service", u.street_staff)
+        else:
+            raise AssertionError(f"cannot drive {current} to {state}")
+    raise AssertionError(f"{app.state} never reached {state}")
 
 
 def finalise_assessment(intake, app, pick=None):
