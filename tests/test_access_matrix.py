@@ -369,6 +369,24 @@ def _make_contacts(world):
         EmergencyContact.objects.create(elder=elder, name=f"{elder.name}之子", relation="儿子", phone="13900139000")
 
 
+def _make_dispatch(world):
+    from carecircle.core.sensitive import lookup_hash
+    from carecircle.dispatch.models import DispatchPlan, Shift
+    from carecircle.elders.identity import make_id_number
+    from carecircle.providers.models import StaffMember
+
+    d = world.district
+    day = dt.date(2026, 12, 1)
+    for number, org in enumerate((d.provider, d.other_provider, world.outside.provider), start=1):
+        id_number = make_id_number("310104", dt.date(1985, 2, number), 700 + number, "F")
+        staff = StaffMember.objects.create(organisation=org, name=f"{org.name[:2]}派单员工", gender="F",
+                                           id_number=id_number, id_number_hash=lookup_hash(id_number),
+                                           position="caregiver")
+        Shift.objects.create(organisation=org, caregiver=staff, date=day, start_time=dt.time(8), end_time=dt.time(17),
+                             start_lat="31.2", start_lng="121.44", end_lat="31.2", end_lng="121.44", max_hours=8)
+        DispatchPlan.objects.create(organisation=org, date=day)
+
+
 # Rows for models the shared fixtures do not create, keyed by model label. A route over a model that has
 # no rows inside and outside some role's scope fails and asks for a maker here. Makers put rows in
 # street A, street B and the neighbouring district (and in the organisations of each).
@@ -387,6 +405,8 @@ MAKERS = {
     "assessment.carelevel": _make_assessments,
     "elders.eldermerge": _make_merges,
     "elders.elderimport": _make_imports,
+    "dispatch.shift": _make_dispatch,
+    "dispatch.dispatchplan": _make_dispatch,
 }
 
 
