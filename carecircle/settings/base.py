@@ -200,6 +200,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": "/static/carecircle/favicon.svg",
+    # Choice sets used by several fields or apps get one explicit name each.
+    "ENUM_NAME_OVERRIDES": {
+        "DispatchPlaceKindEnum": "carecircle.dispatch.models.PlaceKind",
+        "DispatchPlanStatusEnum": "carecircle.dispatch.models.PlanStatus",
+        "DispatchTravelModeEnum": "carecircle.dispatch.models.TravelMode",
+    },
 }
 
 # --- background jobs ------------------------------------------------------------------------
