@@ -69,6 +69,8 @@ PARAM_VALUES = {
     "key": _first_policy_key,  # a policy parameter's key (core:policy-detail)
     "instrument": "gbt42195_2022",  # an assessment instrument's code (instrument-detail, instrument-score)
     "step": "1",  # a step of the assessor's form (assessment:step)
+    "instrument": "gbt42195_2022",  # an assessment instrument's code (instrument-detail, instrument-score)
+    "step": "1",  # a step of the assessor's form (assessment:step)
 }
 
 # Query strings for routes that answer 400 without them (filters that are required, not optional).
@@ -90,6 +92,12 @@ URL_OBJECTS = {
     "elders:merge-undo": {"merge_pk": "elders.eldermerge"},
     "elders:import-preview": {"pk": "elders.elderimport"},
     "elders:import-progress": {"pk": "elders.elderimport"},
+    "assessment:schedule": {"pk": "assessment.assessmentorder"},
+    "assessment:cancel": {"pk": "assessment.assessmentorder"},
+    "assessment:start": {"pk": "assessment.assessmentorder"},
+    "assessment:confirm": {"pk": "assessment.assessmentorder"},
+    "assessment:history": {"elder_pk": "elders.elder"},
+    "assessment:step": {"pk": "assessment.assessment"},
     "assessment:schedule": {"pk": "assessment.assessmentorder"},
     "assessment:cancel": {"pk": "assessment.assessmentorder"},
     "assessment:start": {"pk": "assessment.assessmentorder"},
@@ -362,6 +370,24 @@ def _make_assessments(world):
                                  valid_from=dt.date(2026, 1, 1))
 
 
+def _make_assessments(world):
+    """An order with a draft result per elder (street A, street B, the neighbouring district), each district's
+    with its own agency, and an external care level for each elder."""
+    from carecircle.assessment.models import Assessment, AssessmentOrder, CareLevel
+    from carecircle.providers.models import Organisation
+
+    outside_agency = Organisation.objects.create(name="长宁评估所", kind="assessment_agency",
+                                                 credit_code="91310105MA1FL0019X", region=world.outside.district)
+    d = world.district
+    for elder, agency in ((d.elders.a1, d.agency), (d.elders.b1, d.agency), (world.outside.elder, outside_agency)):
+        order = AssessmentOrder.objects.create(elder=elder, programme="ltci", reason="application",
+                                               instrument_code="gbt42195_2022", agency=agency,
+                                               assignment_method="manual", assessor_1=world.users.assessor)
+        Assessment.objects.create(order=order, elder=elder, instrument_code="gbt42195_2022", instrument_version="2022")
+        CareLevel.objects.create(elder=elder, programme="ltci", level=3, source="external", external_source="matrix",
+                                 valid_from=dt.date(2026, 1, 1))
+
+
 def _make_contacts(world):
     from carecircle.elders.models import EmergencyContact
 
@@ -400,6 +426,9 @@ MAKERS = {
     "providers.staffmember": _make_staff,
     "providers.certificate": _make_staff,
     "elders.emergencycontact": _make_contacts,
+    "assessment.assessmentorder": _make_assessments,
+    "assessment.assessment": _make_assessments,
+    "assessment.carelevel": _make_assessments,
     "assessment.assessmentorder": _make_assessments,
     "assessment.assessment": _make_assessments,
     "assessment.carelevel": _make_assessments,

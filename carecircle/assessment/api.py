@@ -70,6 +70,7 @@ class InstrumentViewSet(viewsets.ViewSet):
     view_capability = "assessment.score"
     change_capability = "assessment.score"
     lookup_field = "code"
+    lookup_url_kwarg = "instrument"
     lookup_value_regex = "[a-z0-9_]+"
 
     def _instrument(self, code):
@@ -84,8 +85,8 @@ class InstrumentViewSet(viewsets.ViewSet):
         return Response([self._data(load_instrument(c)) for c in instrument_codes()])
 
     @extend_schema(responses=InstrumentSerializer)
-    def retrieve(self, request, code=None):
-        return Response(self._data(self._instrument(code)))
+    def retrieve(self, request, instrument=None):
+        return Response(self._data(self._instrument(instrument)))
 
     def _data(self, instrument):
         return {"code": instrument.code, "version": instrument.version, "name": instrument.name,
@@ -97,11 +98,11 @@ class InstrumentViewSet(viewsets.ViewSet):
 
     @extend_schema(request=ScoreRequestSerializer, responses={200: SCORE_RESPONSE})
     @action(detail=True, methods=["post"])
-    def score(self, request, code=None):
+    def score(self, request, instrument=None):
         """Score an answer set (dry run). 400 names every missing, unknown or impossible item."""
         from .explain import explain
 
-        self._instrument(code)
+        code = self._instrument(instrument).code
         if not isinstance(request.data, dict):
             return Response({"non_field_errors": [str(_("请求体必须是 JSON 对象"))]}, status=status.HTTP_400_BAD_REQUEST)
         user = request.user
