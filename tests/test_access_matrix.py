@@ -54,6 +54,8 @@ PUBLIC_ROUTES = {
     "api-docs",
     "admin:login",
     "admin:logout",
+    "intake:public-streets",
+    "intake:public-board",
 }
 
 # Values for URL parameters that are not object keys. Teach a new scalar parameter here.
@@ -67,6 +69,8 @@ PARAM_VALUES = {
     "format": "json",  # DRF format suffixes
     "fmt": "csv",  # elders:import-template
     "key": _first_policy_key,  # a policy parameter's key (core:policy-detail)
+    "notice_kind": "acceptance",  # intake:notice-document (the intake maker records an acceptance)
+    "street_code": "310104003",  # intake:public-board (street A)
     "instrument": "gbt42195_2022",  # an assessment instrument's code (instrument-detail, instrument-score)
     "step": "1",  # a step of the assessor's form (assessment:step)
     "instrument": "gbt42195_2022",  # an assessment instrument's code (instrument-detail, instrument-score)
@@ -92,6 +96,7 @@ URL_OBJECTS = {
     "elders:merge-undo": {"merge_pk": "elders.eldermerge"},
     "elders:import-preview": {"pk": "elders.elderimport"},
     "elders:import-progress": {"pk": "elders.elderimport"},
+    "intake:act": {"pk": "intake.application"},
     "assessment:schedule": {"pk": "assessment.assessmentorder"},
     "assessment:cancel": {"pk": "assessment.assessmentorder"},
     "assessment:start": {"pk": "assessment.assessmentorder"},
@@ -413,6 +418,29 @@ def _make_dispatch(world):
         DispatchPlan.objects.create(organisation=org, date=day)
 
 
+def _make_intake(world):
+    from django.utils import timezone
+
+    from carecircle.intake.models import Application, ApplicationEvent, ApplicationType, PublicNotice
+
+    d = world.district
+    types = {}
+    for region in (d.district, world.outside.district):
+        types[region.pk] = ApplicationType.objects.create(region=region, code="matrix-type", name="矩阵类型",
+                                                          programme="gov_purchase", documents=["身份证"])
+    rows = ((d.elders.a1, d.street_a, d.district), (d.elders.b1, d.street_b, d.district),
+            (world.outside.elder, world.outside.street, world.outside.district))
+    for number, (elder, street, dist) in enumerate(rows, start=1):
+        application = Application.objects.create(
+            number=f"MATRIX{number}", elder=elder, type=types[dist.pk], community=elder.community, street=street,
+            channel="window", state="public_notice", state_since=timezone.now())
+        # An acceptance on the timeline, so the printable acceptance notice exists for every application.
+        ApplicationEvent.objects.create(application=application, action="accept", from_state="registered",
+                                        to_state="accepted", office=street.name)
+        PublicNotice.objects.create(application=application, street=street, starts_on=dt.date(2026, 1, 5),
+                                    ends_on=dt.date(2026, 1, 9), result="矩阵公示")
+
+
 # Rows for models the shared fixtures do not create, keyed by model label. A route over a model that has
 # no rows inside and outside some role's scope fails and asks for a maker here. Makers put rows in
 # street A, street B and the neighbouring district (and in the organisations of each).
@@ -434,6 +462,8 @@ MAKERS = {
     "assessment.carelevel": _make_assessments,
     "elders.eldermerge": _make_merges,
     "elders.elderimport": _make_imports,
+    "intake.applicationtype": _make_intake,
+    "intake.application": _make_intake,
     "dispatch.shift": _make_dispatch,
     "dispatch.dispatchplan": _make_dispatch,
 }

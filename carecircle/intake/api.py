@@ -5,11 +5,11 @@ Creating for an elder who already has an open application of the same type answe
 user's role answers 409 with the actions allowed from here."""
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from carecircle.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet
+from carecircle.core.api import ScopedModelViewSet, ScopedViewSetMixin
 from carecircle.core.isolation import visible_to
 from carecircle.core.pagination import Pagination
 from carecircle.elders.models import Elder
@@ -27,15 +27,15 @@ class ApplicationTypeSerializer(serializers.ModelSerializer):
                   "waitlist", "capacity"]
 
 
-class ApplicationTypeViewSet(ScopedReadOnlyViewSet):
-    """The application types configured (per region), with the `code` used to apply."""
+class ApplicationTypeViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The application types configured (per region), with the `code` used to apply. A code may be configured
+    by several regions, so types are listed, not fetched one by one."""
 
     queryset = ApplicationType.objects.filter(is_active=True).select_related("region")
     serializer_class = ApplicationTypeSerializer
     view_capability = "intake.submit"
     change_capability = None
     pagination_class = Pagination
-    lookup_field = "code"
 
 
 class EventSerializer(serializers.ModelSerializer):

@@ -133,13 +133,8 @@ class ExportView(ScopedCsvExportView):
 class RegisterView(CapabilityRequiredMixin, generic.FormView):
     """The window, a community worker or a hotline operator registers an application."""
 
-    capability = "intake.submit"
+    capability = "intake.queue"
     template_name = "intake/register.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and _is_person(request.user):
-            return redirect("intake:portal-apply")
-        return super().dispatch(request, *args, **kwargs)
 
     def get_form(self, form_class=None):
         return RegisterForm(self.request.POST or None, user=self.request.user, types=_types_for(self.request.user),

@@ -205,6 +205,11 @@ SPECTACULAR_SETTINGS = {
         "DispatchPlaceKindEnum": "carecircle.dispatch.models.PlaceKind",
         "DispatchPlanStatusEnum": "carecircle.dispatch.models.PlanStatus",
         "DispatchTravelModeEnum": "carecircle.dispatch.models.TravelMode",
+        "IntakeProgrammeEnum": "carecircle.intake.models.Programme",
+        "IntakeChannelEnum": "carecircle.intake.models.Channel",
+        "IntakeStateEnum": "carecircle.intake.models.State",
+        "IntakeActionEnum": "carecircle.intake.workflow.ACTION_CHOICES",
+        "IntakeObjectionOutcomeEnum": "carecircle.intake.models.ObjectionOutcome",
     },
 }
 
