@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("carecircle.intake.api_urls")),
     path("", include("carecircle.assessment.api_urls")),
     path("", include("carecircle.dispatch.api_urls")),
+    path("", include("carecircle.careplans.api_urls")),
     path("", include("carecircle.core.api_urls")),
 ]
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("intake/", include("carecircle.intake.urls")),
     path("assessment/", include("carecircle.assessment.urls")),
     path("dispatch/", include("carecircle.dispatch.urls")),
+    path("careplans/", include("carecircle.careplans.urls")),
     path("regions/", include("carecircle.regions.urls")),
     path("system/", include("carecircle.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

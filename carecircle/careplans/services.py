@@ -234,6 +234,10 @@ class PreviewVisit:
     self_pay: Decimal = Decimal("0.00")
     total: Decimal = Decimal("0.00")
 
+    @property
+    def weekday_label(self) -> str:
+        return str(Weekday(self.spec.weekday).label)
+
 
 @dataclass
 class PlanPreview:

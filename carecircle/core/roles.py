@@ -90,20 +90,22 @@ for _role, _caps in {
 
 # Care plans, on-demand orders and work orders: providers make and edit plans, answer orders and generate
 # their work orders; elders, family, the hotline and community workers order and register absences; the
-# district and streets watch; caregivers see their organisation's work orders.
+# district and streets watch (caregivers see their own visits on the dispatch pages). "*.list" opens the staff
+# lists; elders and family use their own big-type pages ("careplans.portal").
 for _role, _caps in {
-    Role.DISTRICT_ADMIN: {"careplans.view", "careplans.change", "orders.view", "workorders.view",
-                          "workorders.generate"},
-    Role.STREET_STAFF: {"careplans.view", "orders.view", "orders.place", "workorders.view", "careplans.absence"},
-    Role.COMMUNITY_WORKER: {"careplans.view", "orders.view", "orders.place", "workorders.view",
-                            "careplans.absence"},
-    Role.OPERATOR: {"careplans.view", "orders.view", "orders.place", "careplans.absence"},
-    Role.INSPECTOR: {"careplans.view", "orders.view", "workorders.view"},
-    Role.PROVIDER_ADMIN: {"careplans.view", "careplans.change", "orders.view", "orders.answer", "workorders.view",
-                          "workorders.generate", "careplans.absence"},
-    Role.CAREGIVER: {"workorders.view"},
-    Role.ELDER: {"careplans.view", "orders.view", "orders.place", "careplans.absence"},
-    Role.FAMILY: {"careplans.view", "orders.view", "orders.place", "careplans.absence"},
+    Role.DISTRICT_ADMIN: {"careplans.view", "careplans.list", "careplans.change", "orders.view", "orders.list",
+                          "workorders.view", "workorders.generate"},
+    Role.STREET_STAFF: {"careplans.view", "careplans.list", "orders.view", "orders.list", "orders.place",
+                        "workorders.view", "careplans.absence"},
+    Role.COMMUNITY_WORKER: {"careplans.view", "careplans.list", "orders.view", "orders.list", "orders.place",
+                            "workorders.view", "careplans.absence"},
+    Role.OPERATOR: {"careplans.view", "careplans.list", "orders.view", "orders.list", "orders.place",
+                    "careplans.absence"},
+    Role.INSPECTOR: {"careplans.view", "careplans.list", "orders.view", "orders.list", "workorders.view"},
+    Role.PROVIDER_ADMIN: {"careplans.view", "careplans.list", "careplans.change", "orders.view", "orders.list",
+                          "orders.answer", "workorders.view", "workorders.generate", "careplans.absence"},
+    Role.ELDER: {"careplans.view", "careplans.portal", "orders.view", "orders.place", "careplans.absence"},
+    Role.FAMILY: {"careplans.view", "careplans.portal", "orders.view", "orders.place", "careplans.absence"},
 }.items():
     CAPABILITIES[_role] |= _caps
 
