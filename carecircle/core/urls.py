@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_audit, views_jobs, views_policy
+from . import views_audit, views_calendar, views_jobs, views_policy
 
 app_name = "core"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("audit/", views_audit.AuditListView.as_view(), name="audit-list"),
     path("audit/export.csv", views_audit.AuditExportView.as_view(), name="audit-export"),
     path("jobs/<int:pk>/", views_jobs.JobDetailView.as_view(), name="job-detail"),
+    path("calendar/", views_calendar.CalendarView.as_view(), name="calendar"),
+    path("calendar/add/", views_calendar.CalendarDayAddView.as_view(), name="calendar-add"),
 ]

@@ -113,3 +113,33 @@ class TestEnteredDays:
             calendar_day_delete(actor=users.street_staff, day=day, reason="x")
         with pytest.raises(ValidationError):
             calendar_day_delete(actor=users.district_admin, day=day, reason=" ")
+
+
+@pytest.mark.django_db
+class TestCalendarPage:
+    def test_year_with_data_lists_holidays_and_working_weekends(self, client, users):
+        client.force_login(users.street_staff)
+        body = client.get("/system/calendar/", {"year": 2026}).content.decode()
+        assert "2026-02-15" in body and "2026-02-28" in body and "春节" in body
+        assert "data-calendar-warning" not in body
+        assert "登记一天" not in body  # only the district may add days
+
+    def test_year_without_data_warns_and_the_district_adds_a_day(self, client, users):
+        client.force_login(users.district_admin)
+        body = client.get("/system/calendar/", {"year": 2031}).content.decode()
+        assert "data-calendar-warning" in body
+        response = client.post("/system/calendar/add/", {"date": "2031-10-01", "kind": "holiday", "name": "国庆节",
+                                                         "source": "国务院办公厅关于2031年部分节假日安排的通知"})
+        assert response.status_code == 302
+        body = client.get("/system/calendar/", {"year": 2031}).content.decode()
+        assert "data-calendar-warning" not in body and "2031-10-01" in body
+        bad = client.post("/system/calendar/add/", {"date": "2031-10-08", "kind": "workday", "name": "国庆节",
+                                                    "source": "x"}, follow=True)
+        assert "本来就是工作日" in bad.content.decode()
+        assert not CalendarDay.objects.filter(date=D(2031, 10, 8)).exists()
+
+    def test_street_cannot_add(self, client, users):
+        client.force_login(users.street_staff)
+        response = client.post("/system/calendar/add/", {"date": "2031-10-01", "kind": "holiday", "name": "x",
+                                                         "source": "y"})
+        assert response.status_code == 403
