@@ -21,6 +21,9 @@ from .model import PREFERENCE_WEIGHT
 from .schedule import VEHICLE_WEIGHT, Compiled, RouteTiming
 
 SCREEN_CANDIDATES = 3
+# Share of removals that target visits away from their preferred caregiver (problems with
+# preferences only).
+CONTINUITY_SHARE = 0.15
 PAIR_CANDIDATES = 5
 
 
@@ -45,6 +48,14 @@ class Search:
         self.movable_visits = [v for v in range(len(self.cp.visits)) if v not in self.fixed_visits]
         self.reasons: dict[int, str] = {}
         self.neighbours = self._neighbours()
+        # visit -> caregivers it prefers (and may be served by), for the continuity removal
+        self.preferred_of = {}
+        for v in self.movable_visits:
+            t = self.cp.visit_tasks[v][0]
+            if self.cp.visits[v].preferred_caregivers:
+                who = [c for c in range(self.cp.n_caregivers) if not self.cp.preferred_penalty[t][c] and self.cp.allowed[t][c]]
+                if who:
+                    self.preferred_of[v] = who
         self.temperature = 0.01
         self.epoch = 2000
         # Successive anneals alternate between cool and hot starts: measured on sets A-C, a
@@ -201,16 +212,19 @@ class Search:
         visits = list(visits)
         self.rng.shuffle(visits)
         mode = self.rng.random()
+        # Within a priority, visits with a preferred caregiver go first, before others fill
+        # that caregiver's day (all False, so no effect, in problems without preferences).
+        prefers = self.preferred_of
         if mode < 0.4:
             # hardest first: two-caregiver and fixed-time visits, then narrow windows
             def width(v):
                 w = cp.windows[cp.visit_tasks[v][0]]
                 return w[-1][1] - w[0][0]
-            visits.sort(key=lambda v: (-cp.priority[v], -len(cp.visit_tasks[v]), width(v)))
+            visits.sort(key=lambda v: (-cp.priority[v], v not in prefers, -len(cp.visit_tasks[v]), width(v)))
         elif mode < 0.7:
-            visits.sort(key=lambda v: (-cp.priority[v], cp.windows[cp.visit_tasks[v][0]][0][0]))
+            visits.sort(key=lambda v: (-cp.priority[v], v not in prefers, cp.windows[cp.visit_tasks[v][0]][0][0]))
         else:
-            visits.sort(key=lambda v: -cp.priority[v])
+            visits.sort(key=lambda v: (-cp.priority[v], v not in prefers))
         return visits
 
     # ------------------------------------------------------------------ removal
@@ -231,6 +245,12 @@ class Search:
         if not movable:
             return set()
         count = min(count, len(movable))
+        # Only problems with preferred caregivers draw here, so runs of the others (and their
+        # benchmark figures) are unchanged by this operator.
+        if self.preferred_of and self.rng.random() < CONTINUITY_SHARE:
+            picked = self._continuity(state, count)
+            if picked:
+                return picked
         kind = self.rng.random()
         if kind < 0.45:
             seed = self.rng.choice(movable)
@@ -255,6 +275,31 @@ class Search:
                 if len(picked) <= 2 * count:
                     return picked
         return set(self.rng.sample(movable, count))
+
+    def _continuity(self, state: State, count: int) -> set[int]:
+        """Visits served by someone other than their preferred caregiver, with the visits of the
+        preferred caregiver nearest in time to them, so the repair can hand them back."""
+        cp = self.cp
+        off = []
+        for c, route in enumerate(state.routes):
+            first = len(self.fixed_prefix.get(c, ()))
+            for k in range(first, len(route)):
+                t = route[k]
+                if cp.preferred_penalty[t][c] and cp.task_visit[t] in self.preferred_of:
+                    off.append((cp.task_visit[t], state.timings[c].starts[k]))
+        if not off:
+            return set()
+        picked: set[int] = set()
+        while off and len(picked) < count:
+            v, start = off.pop(self.rng.randrange(len(off)))
+            picked.add(v)
+            for c in self.preferred_of[v]:
+                first = len(self.fixed_prefix.get(c, ()))
+                route, starts = state.routes[c], state.timings[c].starts
+                near = sorted(range(first, len(route)), key=lambda k: abs(starts[k] - start))
+                for k in near[: self.rng.randint(1, 2)]:
+                    picked.add(cp.task_visit[route[k]])
+        return picked
 
     def _worst(self, state: State, count: int) -> set[int]:
         cp = self.cp
