@@ -12,7 +12,7 @@ from typing import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -111,7 +111,9 @@ def candidate_agencies(elder, *, exclude_agency_ids: Iterable[int] = ()):
     queryset = (Organisation.objects.filter(kind=OrganisationKind.ASSESSMENT_AGENCY, is_active=True)
                 .filter(Q(service_areas__community=community) | Q(region__path__in=paths))
                 .exclude(pk__in=list(exclude_agency_ids)).distinct())
-    ordered = queryset.annotate(last_order=Max("assessment_orders__id")).order_by("last_order", "id")
+    # Never-used agencies first, then the one whose last order is oldest (the same on every database).
+    ordered = queryset.annotate(last_order=Max("assessment_orders__id")).order_by(
+        F("last_order").asc(nulls_first=True), "id")
     return [a for a in ordered if agency_conflict(a, elder) is None]
 
 
