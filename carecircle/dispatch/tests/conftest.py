@@ -11,6 +11,15 @@ DAY = dt.date(2026, 12, 1)
 _sequence = itertools.count(300, 2)
 
 
+@pytest.fixture(autouse=True)
+def _chinese_first():
+    """Messages are checked in Chinese; a page requested in English must not leave English active."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield
+
+
 def make_staff(organisation, *, name, gender="F", qualifications=("care_worker_4",), user=None, dialects="",
                expires_on=None):
     from carecircle.core.sensitive import lookup_hash
