@@ -32,7 +32,7 @@ from carecircle.providers.models import (Certificate, Contract, Facility, Facili
                                          OrganisationKind, Qualification, ServiceArea, StaffMember, StaffPosition)
 from carecircle.regions.models import Region, RegionKind
 
-from . import geography, people, population
+from . import geography, people, population, seed_assessment, seed_catalog
 
 ELDER_BATCH = 2000
 DEMO_PASSWORD_PREFIX = "Demo-2026!"
@@ -131,6 +131,8 @@ def demo_district_seed(*, actor=None, scale: str = "small", seed: int = 1, as_of
         orgs = _seed_organisations(random.Random(f"{seed}:organisations"), plan, regions, ids, as_of)
         elder_refs = _seed_elders(random.Random(f"{seed}:elders"), plan, regions, ids, progress)
         report.accounts = _seed_accounts(orgs, regions, elder_refs)
+        seed_catalog.demo_catalogue_seed(actor=actor, rng=random.Random(f"{seed}:catalog"), as_of=as_of)
+        seed_assessment.demo_assessment_seed(actor=actor, rng=random.Random(f"{seed}:assessment"), as_of=as_of)
         report.counts = {
             "streets": len(geography.STREETS),
             "communities": len(regions.communities),
