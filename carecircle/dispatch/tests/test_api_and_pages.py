@@ -125,7 +125,12 @@ class TestPages:
                                {"work_order": optimised.orders[1].pk, "shift": optimised.shifts.li.pk}, follow=True)
         assert "李强 不具备" in response.content.decode()
 
-    def test_optimise_and_publish_from_the_page(self, client, board, django_capture_on_commit_callbacks):
+    def test_optimise_and_publish_from_the_page(self, client, board, district, django_capture_on_commit_callbacks):
+        from carecircle.core.services import policy_parameter_set
+
+        # The district gives the optimiser one second a day (a dated policy value): the page runs the real job.
+        policy_parameter_set(actor=None, key="dispatch.optimise.seconds", region=district.district, value=1,
+                             effective_from=DAY.replace(day=1), source="测试：本地决定", confidence="local")
         client.force_login(board.actor)
         with django_capture_on_commit_callbacks(execute=True):
             client.post("/dispatch/optimise/", {"date": DAY.isoformat()})
