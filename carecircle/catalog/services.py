@@ -14,6 +14,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from carecircle.core import audit
 from carecircle.core.money import to_money
@@ -171,10 +172,10 @@ def quote(*, elder, on: dt.date, lines: list[tuple[str, Decimal | int]], basis: 
     packages = {package.code: package for package in ServicePackage.objects.filter(code__in=codes)}
     unknown = [code for code in codes if code not in items and code not in packages]
     if unknown:
-        raise ValidationError(_("服务目录中没有这些项目编码：%(codes)s") % {"codes": "、".join(unknown)})
+        raise ValidationError(_("服务目录中没有这些项目编码：%(codes)s") % {"codes": pgettext("list separator", "、").join(unknown)})
     inactive = [code for code in codes if (items.get(code) or packages.get(code)).is_active is False]
     if inactive:
-        raise ValidationError(_("这些项目已停用，不能计价：%(codes)s") % {"codes": "、".join(inactive)})
+        raise ValidationError(_("这些项目已停用，不能计价：%(codes)s") % {"codes": pgettext("list separator", "、").join(inactive)})
 
     entitlement = None
     fund_read = None
