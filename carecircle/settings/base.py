@@ -206,6 +206,7 @@ SPECTACULAR_SETTINGS = {
         "DispatchPlanStatusEnum": "carecircle.dispatch.models.PlanStatus",
         "DispatchTravelModeEnum": "carecircle.dispatch.models.TravelMode",
         "IntakeProgrammeEnum": "carecircle.intake.models.Programme",
+        "AssessmentProgrammeEnum": "carecircle.assessment.models.Programme",
         "IntakeChannelEnum": "carecircle.intake.models.Channel",
         "IntakeStateEnum": "carecircle.intake.models.State",
         "IntakeActionEnum": "carecircle.intake.workflow.ACTION_CHOICES",
