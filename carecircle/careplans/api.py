@@ -273,7 +273,7 @@ class CarePlanViewSet(WorkflowErrorMixin, mixins.CreateModelMixin, ScopedReadOnl
 
 # --- on-demand orders -------------------------------------------------------------------------------------------
 
-class QuoteLineOutSerializer(serializers.Serializer):
+class OrderQuoteLineSerializer(serializers.Serializer):
     item = serializers.CharField()
     name = serializers.CharField()
     quantity = serializers.CharField()
@@ -293,7 +293,7 @@ class ServiceOrderSerializer(serializers.ModelSerializer):
     fund = serializers.DecimalField(**MONEY)
     subsidy = serializers.DecimalField(**MONEY)
     self_pay = serializers.DecimalField(**MONEY)
-    quote_lines = QuoteLineOutSerializer(many=True, read_only=True)
+    quote_lines = OrderQuoteLineSerializer(many=True, read_only=True)
     answer_deadline = serializers.SerializerMethodField(label=_("当前答复期限"))
 
     class Meta:
@@ -315,7 +315,7 @@ class OrderQuoteRequestSerializer(serializers.Serializer):
 
 
 class OrderQuoteSerializer(serializers.Serializer):
-    lines = QuoteLineOutSerializer(many=True)
+    lines = OrderQuoteLineSerializer(many=True)
     total = serializers.DecimalField(**MONEY)
     fund = serializers.DecimalField(**MONEY)
     subsidy = serializers.DecimalField(**MONEY)
@@ -340,11 +340,7 @@ class RateSerializer(serializers.Serializer):
 
 
 def quote_data(priced) -> dict:
-    return {"lines": [{"item": line.item_code, "name": line.item_name, "quantity": str(line.quantity),
-                       "unit_price": str(line.unit_price), "amount": str(line.amount), "fund": str(line.fund),
-                       "subsidy": str(line.subsidy), "self_pay": str(line.self_pay), "rules": line.rules}
-                      for line in priced.lines],
-            "total": priced.total, "fund": priced.fund, "subsidy": priced.subsidy, "self_pay": priced.self_pay}
+    return services.quote_dict(priced)
 
 
 def _lines(validated) -> list[dict]:

@@ -729,6 +729,15 @@ def order_quote(*, elder, lines, service_date: dt.date):
     return quote(elder=elder, on=service_date, lines=_clean_order_lines(lines), basis="order")
 
 
+def quote_dict(priced) -> dict:
+    """A quote as plain values (stored on the order, shown on pages)."""
+    return {"lines": [{"item": line.item_code, "name": line.item_name, "quantity": str(line.quantity),
+                       "unit_price": str(line.unit_price), "amount": str(line.amount), "fund": str(line.fund),
+                       "subsidy": str(line.subsidy), "self_pay": str(line.self_pay), "rules": line.rules}
+                      for line in priced.lines],
+            "total": priced.total, "fund": priced.fund, "subsidy": priced.subsidy, "self_pay": priced.self_pay}
+
+
 def _check_order_time(*, elder, service_date, window_start, window_end, now) -> None:
     errors = {}
     today = timezone.localtime(now).date()
@@ -780,10 +789,7 @@ def service_order_place(*, actor, elder, lines, service_date: dt.date, window_st
     order = ServiceOrder.objects.create(
         elder=elder, channel=channel, service_date=service_date, window_start=window_start, window_end=window_end,
         total=priced.total, fund=priced.fund, subsidy=priced.subsidy, self_pay=priced.self_pay,
-        quote_lines=[{"item": line.item_code, "name": line.item_name, "quantity": str(line.quantity),
-                      "unit_price": str(line.unit_price), "amount": str(line.amount), "fund": str(line.fund),
-                      "subsidy": str(line.subsidy), "self_pay": str(line.self_pay), "rules": line.rules}
-                     for line in priced.lines],
+        quote_lines=quote_dict(priced)["lines"],
         note=(note or "").strip()[:200], ordered_by=actor, package=package)
     from carecircle.catalog.models import ServiceItem
 

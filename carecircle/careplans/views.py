@@ -237,7 +237,8 @@ class PlanEditView(ObjectFromUrlMixin, generic.TemplateView):
     def forms(self, data=None):
         plan = self.object
         rows = self.initial_rows()
-        formset = VisitFormSet(data, initial=rows + [{}] * 3, prefix="visit",
+        # A posted formset is read as typed; comparing it with the stored rows would drop unchanged rows.
+        formset = VisitFormSet(data, initial=None if data is not None else rows + [{}] * 3, prefix="visit",
                                form_kwargs={"task_choices": self.task_choices})
         form = PlanEditForm(data, organisation=plan.organisation, initial={
             "preferred_caregiver": plan.preferred_caregiver, "preferred_gender": plan.preferred_gender,
@@ -516,7 +517,7 @@ class OrderCreateView(ElderFromUrlMixin, generic.TemplateView):
         if request.POST.get("step") == "back":
             return self.render_to_response(self.get_context_data(form=form, step=1))
         if request.POST.get("step") != "confirm":
-            return self.render_to_response(self.get_context_data(form=form, step=2, quote=priced,
+            return self.render_to_response(self.get_context_data(form=form, step=2, quote=services.quote_dict(priced),
                                                                  window=(start, end)))
         try:
             order = services.service_order_place(
@@ -525,7 +526,7 @@ class OrderCreateView(ElderFromUrlMixin, generic.TemplateView):
                 note=data["note"])
         except ValidationError as error:
             _apply_errors(form, error)
-            return self.render_to_response(self.get_context_data(form=form, step=2, quote=priced,
+            return self.render_to_response(self.get_context_data(form=form, step=2, quote=services.quote_dict(priced),
                                                                  window=(start, end)))
         messages.success(request, _("下单成功，正在等待服务机构接单。"))
         return redirect("careplans:order-detail", order.pk)

@@ -211,6 +211,16 @@ SPECTACULAR_SETTINGS = {
         "IntakeStateEnum": "carecircle.intake.models.State",
         "IntakeActionEnum": "carecircle.intake.workflow.ACTION_CHOICES",
         "IntakeObjectionOutcomeEnum": "carecircle.intake.models.ObjectionOutcome",
+        "GenderEnum": "carecircle.core.choices.Gender",
+        "CarePlanStatusEnum": "carecircle.careplans.models.PlanStatus",
+        "CarePlanStopReasonEnum": "carecircle.careplans.models.StopReason",
+        "ServiceOrderStatusEnum": "carecircle.careplans.models.OrderStatus",
+        "ServiceOrderChannelEnum": "carecircle.careplans.models.OrderChannel",
+        "WorkOrderStatusEnum": "carecircle.careplans.models.WorkOrderStatus",
+        "WorkOrderSourceEnum": "carecircle.careplans.models.WorkOrderSource",
+        "AbsenceKindEnum": "carecircle.careplans.models.AbsenceKind",
+        "PlanChangeKindEnum": "carecircle.careplans.models.PlanChangeKind",
+        "VisitFundingEnum": "carecircle.careplans.models.VisitFunding",
     },
 }
 
