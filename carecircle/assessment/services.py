@@ -614,3 +614,34 @@ def reassessment_order(*, elder, actor, programme: str, reason: str, note: str) 
     if not note.strip():
         raise ValidationError({"note": _("请写明复评的原因（如出院、跌倒、对结果有异议）")})
     return assessment_order_create(elder=elder, actor=actor, programme=programme, reason=reason, reason_note=note)
+
+
+OPEN_STATUSES = (OrderStatus.ASSIGNED, OrderStatus.SCHEDULED, OrderStatus.IN_PROGRESS, OrderStatus.SUBMITTED)
+
+
+@transaction.atomic
+def assessment_orders_close_for_elder(*, elder, change: str, on: dt.date, actor=None) -> int:
+    """An elder who died or moved away is not assessed: open orders are cancelled with the reason; after a
+    death the care levels in force end on that date. Returns how many orders were cancelled."""
+    labels = {"deceased": _("老人已去世"), "moved_out": _("老人已迁出")}
+    if change not in labels:
+        return 0
+    cancelled = 0
+    for order in AssessmentOrder.objects.select_for_update().filter(elder=elder, status__in=OPEN_STATUSES):
+        old = order.status
+        order.status = OrderStatus.CANCELLED
+        order.cancelled_reason = str(labels[change])
+        order.save(update_fields=["status", "cancelled_reason"])
+        audit.record(actor=actor, action="assessment.order.cancel", subject=order,
+                     changes={"status": [old, order.status]}, reason=order.cancelled_reason)
+        cancelled += 1
+    if change != "deceased":
+        return cancelled
+    for level in CareLevel.objects.filter(elder=elder, valid_from__lte=on).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gt=on)):
+        old_until = level.valid_until
+        level.valid_until = on
+        level.save(update_fields=["valid_until"])
+        audit.record(actor=actor, action="assessment.care_level.end", subject=level,
+                     changes={"valid_until": [old_until, on]}, reason=str(labels[change]))
+    return cancelled

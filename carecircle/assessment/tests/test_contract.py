@@ -88,3 +88,20 @@ def test_external_care_level_and_lookup_by_date(district, users):
                                             valid_from=dt.date(2026, 1, 1), actor=None)
     assert "来源" in str(err.value)
     assert CareLevel.objects.filter(elder=elder).count() == 2
+
+
+def test_a_death_cancels_open_orders_and_ends_care_levels(team, district, users, django_capture_on_commit_callbacks):
+    from carecircle.elders.services import elder_change_status
+
+    elder = district.elders.a2
+    order = services.assessment_order_create(elder=elder, actor=users.street_staff, programme="ltci",
+                                             reason="application")
+    services.care_level_record_external(elder=elder, programme="ltci", level=4, source="市评估系统 R-3",
+                                        valid_from=dt.date(2026, 1, 1), actor=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        elder_change_status(actor=users.street_staff, elder=elder, status="deceased", on=dt.date(2026, 11, 1),
+                            reason="死亡证明")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED and "去世" in order.cancelled_reason
+    assert selectors.current_care_level(elder, on=dt.date(2026, 11, 2)) is None
+    assert selectors.current_care_level(elder, on=dt.date(2026, 11, 1)).level == 4
