@@ -25,6 +25,8 @@ SCREEN_CANDIDATES = 3
 # preferences only).
 CONTINUITY_SHARE = 0.15
 PAIR_CANDIDATES = 5
+# Remembered insertion checks before the memory is cleared (a few hundred bytes each).
+FIT_CACHE_SIZE = 200_000
 
 
 @dataclass
@@ -48,6 +50,8 @@ class Search:
         self.movable_visits = [v for v in range(len(self.cp.visits)) if v not in self.fixed_visits]
         self.reasons: dict[int, str] = {}
         self.neighbours = self._neighbours()
+        # (task, caregiver, position, route) -> (fits, sync), for `_care_candidates`
+        self._fit_cache: dict = {}
         # visit -> caregivers it prefers (and may be served by), for the continuity removal
         self.preferred_of = {}
         for v in self.movable_visits:
@@ -102,6 +106,8 @@ class Search:
     def _route_candidates(self, task: int, routes, timings, partner_start, exclude_caregiver=-1):
         """Best few (delta, caregiver, position) for one task, judged route by route."""
         cp = self.cp
+        if cp.objective == "care" and not cp.soft:
+            return self._care_candidates(task, routes, timings, partner_start, exclude_caregiver)
         found = []
         # The worst delay is global: a route only pays for raising it above the other routes'.
         worst = sorted(((t.max_tardiness, c) for c, t in enumerate(timings)), reverse=True)[:2]
@@ -122,6 +128,85 @@ class Search:
             ):
                 cost = self._cost_of(distance, travel_time, tardiness, worst_late, not_preferred, True, others_worst)
                 found.append((cost - base_cost + sync * 1e3, c, pos))
+        found.sort()
+        return found
+
+    def _care_candidates(self, task, routes, timings, partner_start, exclude_caregiver=-1, wanted=2 * SCREEN_CANDIDATES):
+        """`_route_candidates` for the care objective: the `wanted` cheapest feasible places.
+
+        Under this objective the cost of an insertion (added travel time, preferred caregiver
+        or not) does not depend on the times of the day, only on where the visit goes. So every
+        place is priced first, arithmetically, and only the cheapest are timed, until `wanted`
+        feasible ones are found. Two quick tests reject a place without timing it: the visit
+        cannot start before the previous one ends plus the travel, and the next visit cannot
+        start before this one ends plus the travel; either past its window means infeasible.
+        """
+        cp = self.cp
+        loc_t = cp.loc[task]
+        due_t = cp.due[task]
+        open_t = cp.windows[task][0][0]
+        release_t = cp.release[task]
+        priced = []
+        for c in range(cp.n_caregivers):
+            if c == exclude_caregiver or not cp.allowed[task][c]:
+                continue
+            route = routes[c]
+            starts = timings[c].starts
+            travel = cp.travel[c]
+            dur = cp.duration
+            penalty = PREFERENCE_WEIGHT * cp.preferred_penalty[task][c]
+            n = len(route)
+            shift_start, shift_end = cp.c_shift[c]
+            # Working time can never be less than serving plus travelling: a place where that
+            # alone breaks the working hours or the shift is not worth timing.
+            busy_limit = min(cp.c_max_work[c], shift_end - shift_start) + 1e-9
+            busy = timings[c].travel_time + sum(dur[t][c] for t in route) + dur[task][c] if route else dur[task][c]
+            for pos in range(len(self.fixed_prefix.get(c, ())), n + 1):
+                if pos == 0:
+                    prev, free = cp.c_start[c], shift_start
+                else:
+                    before = route[pos - 1]
+                    prev, free = cp.loc[before], starts[pos - 1] + dur[before][c]
+                if free > due_t + 1e-9:
+                    break  # later places only free up later
+                leg = travel[prev][loc_t]
+                earliest = free + leg
+                if earliest > due_t + 1e-9:
+                    continue
+                if pos < n:
+                    after = route[pos]
+                    nxt = cp.loc[after]
+                    begin = max(earliest, open_t, release_t)
+                    if begin + dur[task][c] + travel[loc_t][nxt] > cp.due[after] + 1e-9:
+                        continue
+                else:
+                    nxt = cp.c_end[c]
+                added = leg + travel[loc_t][nxt] - travel[prev][nxt]
+                if busy + added > busy_limit:
+                    continue
+                priced.append((added + penalty, c, pos))
+        priced.sort()
+        found = []
+        cache = self._fit_cache
+        if len(cache) > FIT_CACHE_SIZE:
+            cache.clear()
+        partner = cp.partner
+        alone = partner[task] < 0 or partner[task] not in partner_start
+        for delta, c, pos in priced:
+            route = routes[c]
+            # Whether a place fits depends only on the route, the place and the task, unless
+            # synchronised partners' times come into it: then it is not remembered.
+            key = (task, c, pos, tuple(route)) if alone and not any(partner[t] >= 0 for t in route) else None
+            fit = cache.get(key) if key is not None else None
+            if fit is None:
+                timing = cp.time_route(c, route[:pos] + [task] + route[pos:], partner_start=partner_start)
+                fit = (timing.hard <= 1e-9, timing.sync)
+                if key is not None:
+                    cache[key] = fit
+            if fit[0]:
+                found.append((delta + fit[1] * 1e3, c, pos))
+                if len(found) >= wanted:
+                    break
         found.sort()
         return found
 

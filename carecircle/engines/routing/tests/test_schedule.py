@@ -156,3 +156,42 @@ def test_lunch_break_screen_equals_full_timing_on_arbitrary_routes(seed):
             assert a[1:] == pytest.approx(b[1:])
         compared += len(full)
     assert compared > 50
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_care_candidates_equal_timing_every_place(seed):
+    # The care objective prices places first and times only the cheapest; the quick rejections
+    # and the remembered checks must not change which places come out, nor their prices.
+    problem = _lunch_day(seed, n_visits=40, n_caregivers=6)
+    cp = Compiled(problem)
+    search = Search(cp, seed=seed)
+    state = search.initial()
+    rng = random.Random(seed)
+    search.remove(state, set(rng.sample(range(len(problem.visits)), 12)))
+    compared = 0
+    for _ in range(2):  # the second round is answered from the remembered checks
+        for task in range(cp.n_tasks):
+            if any(task in route for route in state.routes):
+                continue
+            partner_start = search._starts(state.routes, state.timings)
+            got = search._care_candidates(task, state.routes, state.timings, partner_start, wanted=1000)
+            expected = []
+            for c in range(cp.n_caregivers):
+                if not cp.allowed[task][c]:
+                    continue
+                route = state.routes[c]
+                travel = cp.travel[c]
+                for pos in range(len(route) + 1):
+                    timing = cp.time_route(c, route[:pos] + [task] + route[pos:], partner_start=partner_start)
+                    if timing.hard > 1e-9:
+                        continue
+                    prev = cp.c_start[c] if pos == 0 else cp.loc[route[pos - 1]]
+                    nxt = cp.c_end[c] if pos == len(route) else cp.loc[route[pos]]
+                    added = travel[prev][cp.loc[task]] + travel[cp.loc[task]][nxt] - travel[prev][nxt]
+                    expected.append((added + 1800.0 * cp.preferred_penalty[task][c] + timing.sync * 1e3, c, pos))
+            expected.sort()
+            assert [(c, pos) for _d, c, pos in got] == [(c, pos) for _d, c, pos in expected]
+            assert [d for d, _c, _p in got] == pytest.approx([d for d, _c, _p in expected])
+            compared += len(expected)
+    assert compared > 30
+    assert search._fit_cache, "checks are remembered"
