@@ -22,6 +22,12 @@ from .forms import ContextForm, ExternalLevelForm, OrderCreateForm, OrderSearchF
 from .models import Assessment, AssessmentOrder, AssessmentStatus, OrderStatus
 
 
+def _chinese() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "zh-hans").startswith("zh")
+
+
 def _errors(form, error: ValidationError):
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
@@ -125,6 +131,9 @@ class OrderDetailView(ScopedDetailView):
             "explanation": explain(assessment.result) if assessment and assessment.result else "",
             "adjustments": adjustment_lines(assessment.result) if assessment and assessment.result else [],
             "level_name": level_label(assessment.result, assessment.final_level) if assessment and assessment.result else "",
+            "decisions": [{**d, "text": d["label"] if _chinese() else d["label_en"]}
+                          for d in (assessment.result.get("decisions", []) if assessment and assessment.result else [])
+                          if d["affected"]],
             "confirmed_by": list(assessment.confirmations.select_related("assessor")) if assessment else [],
             "is_assessor": is_assessor,
             "can_schedule": has_capability(user, "assessment.schedule") and order.status in
@@ -267,7 +276,8 @@ class AssessmentStepView(CapabilityRequiredMixin, generic.TemplateView):
             if result:
                 context.update(explanation=explain(result), adjustments=adjustment_lines(result),
                                level_name=level_label(result, result["final_level"]),
-                               decisions=[d for d in result.get("decisions", []) if d["affected"]],
+                               decisions=[{**d, "text": d["label"] if _chinese() else d["label_en"]}
+                                          for d in result.get("decisions", []) if d["affected"]],
                                rule_names=[rule_name(x["rule"]) for x in result.get("adjustments", [])])
         return context
 

@@ -141,7 +141,9 @@ def _event_raise(events: dict[str, int], threshold: int, counting: str) -> bool:
 
 
 def _decision(key: str, value, affected: bool, instrument: Instrument) -> dict:
-    return {"setting": key, "value": value, "affected": affected, "label": instrument.settings[key]["label"]}
+    spec = instrument.settings[key]
+    return {"setting": key, "value": value, "affected": affected, "label": spec["label"],
+            "label_en": spec.get("label_en", spec["label"])}
 
 
 def score(code: str, payload: dict, settings: dict | None = None) -> dict:
@@ -259,8 +261,7 @@ def _score_band_matrix(instrument, answers, points, categories, events, coma, se
     for dim in instrument.dimensions:
         band = bands[dim["code"]]
         dimensions[dim["code"]] = {"score": totals[dim["code"]], "max": dim["max"], "band": band,
-                                   "band_name": dim["bands"][band]["name"] if False else
-                                   next(b["name"] for b in dim["bands"] if b["band"] == band)}
+                                   "band_name": next(b["name"] for b in dim["bands"] if b["band"] == band)}
     trace = [{"rule": "matrix", "row": row, "column": column, "columns_from": matrix["columns"], "level": final}]
     return {"dimensions": dimensions, "total": total, "initial_level": final, "final_level": final,
             "level_name": instrument.level_name(final), "initial_level_name": instrument.level_name(final),
