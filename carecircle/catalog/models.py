@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.isolation import Scoping
@@ -85,6 +86,12 @@ class ServiceItem(models.Model):
         return f"{self.code} {self.name}"
 
     @property
+    def display_name(self) -> str:
+        """The English name on English pages (when there is one), else the Chinese name."""
+        language = get_language() or "zh-hans"
+        return self.name_en if self.name_en and not language.startswith("zh") else self.name
+
+    @property
     def programme_tags(self) -> list[str]:
         return [tag.strip() for tag in self.programme.split(",") if tag.strip()]
 
@@ -118,6 +125,25 @@ class ServicePackage(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    @property
+    def display_name(self) -> str:
+        """The English name on English pages (when there is one), else the Chinese name."""
+        language = get_language() or "zh-hans"
+        return self.name_en if self.name_en and not language.startswith("zh") else self.name
+
+    @property
+    def group_label(self) -> str:
+        return str(PACKAGE_GROUPS.get(self.group, self.group))
+
+
+# The groups of the shipped packages: Wuhan's "4+1+X" model and the six kinds of help.
+PACKAGE_GROUPS = {
+    "4": _("“4”：四类基本服务"),
+    "1": _("“1”：日间照料"),
+    "X": _("“X”：特色服务"),
+    "six": _("六助"),
+}
 
 
 class PackageItem(models.Model):

@@ -204,11 +204,11 @@ def quote(*, elder, on: dt.date, lines: list[tuple[str, Decimal | int]], basis: 
                 raise ValidationError(_("服务包 %(code)s 在政策参数 catalog.package.price 中没有价格") % {"code": code})
             unit_price = to_money(table.value[code])
             price_rule = Rule("price.package", {"price": unit_price, "code": code, **table.cite()})
-            tags, name, unit = [t.strip() for t in package.programme.split(",") if t.strip()], package.name, package.unit
+            tags, name, unit = [t.strip() for t in package.programme.split(",") if t.strip()], package.display_name, package.unit
         else:
             quantity = _quantity(raw_quantity, code=code, unit=item.unit)
             unit_price, price_rule = _item_unit_price(item, region=region, on=on, provider=provider)
-            tags, name, unit = item.programme_tags, item.name, item.unit
+            tags, name, unit = item.programme_tags, item.display_name, item.unit
         amount = line_amount(unit_price, quantity)
         lead = [price_rule, Rule("amount", {"amount": amount, "price": unit_price, "quantity": quantity})]
         fund_share, fund_rule = None, None
