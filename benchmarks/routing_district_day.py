@@ -823,13 +823,16 @@ def describe(day: Day) -> dict:
 # ----------------------------------------------------------------------------- re-planning
 
 def sick_caregiver(day: Day, plan: Plan, now: float) -> str:
-    """The care worker with the most visits still to come at `now` (ties: the first id)."""
-    later = Counter()
+    """Of the caregivers already out on their rounds at `now`, the one with the most visits
+    still to come (ties: the first id)."""
+    later, out = Counter(), set()
     for r in plan.routes:
         for _job, _part, start in r.stops:
             if start >= now:
                 later[r.carer] += 1
-    return min(later, key=lambda cid: (-later[cid], cid))
+            else:
+                out.add(r.carer)
+    return min((cid for cid in later if cid in out), key=lambda cid: (-later[cid], cid))
 
 
 def run_replan(day, problem, solution, plan, *, now, seconds, seed):
@@ -992,12 +995,14 @@ def _report(args, now, shape, ours, ours_violations, solution, ours_cpu, greedy_
         f"### Re-planning: a caregiver goes off sick at {hm(now)}",
         "",
         f"- The engine's plan is executed until {hm(now)}: every visit started by then is done or under way and "
-        f"stays as it is. {re['sick']}, the care worker with the most visits still to come, goes home sick.",
+        f"stays as it is. {re['sick']}, of the caregivers already out on their rounds the one with the most "
+        "visits still to come, goes home sick.",
         f"- `replan(problem, plan, now={int(now)}, unavailable_caregivers=[{re['sick']!r}], seconds={args.replan_seconds:g}, seed={args.seed})`: "
         f"{re['seconds']:.1f} s, {re['iterations']} iterations.",
         f"- {re['sick']} had {re['orphaned']} visits to come: **{re['reassigned']} reassigned** to colleagues, "
         f"{len(re['left'])} left unscheduled with a reason{(' (' + ', '.join(re['left']) + ')') if re['left'] else ''}; "
-        f"{re['moved_others']} other visits not yet started changed caregiver to make room.",
+        f"{re['moved_others']} other visits not yet started changed caregiver to make room (the re-plan prices "
+        "moving a visit someone has already been told about like breaking continuity of care).",
         f"- Unscheduled before the re-plan {re['unscheduled_before']}, after {re['unscheduled_after']}; "
         f"travel after the re-plan {re['figures']['travel_h']:.1f} h.",
         f"- Independent checker, with the re-planning rules added (started visits unchanged, nothing new before "

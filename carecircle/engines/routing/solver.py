@@ -125,6 +125,18 @@ def replan(
         if caregiver.id in unavailable:
             for t in range(cp.n_tasks):
                 cp.allowed[t][c] = False
+    # Caregivers have been told their day: moving a visit not yet started to someone else is
+    # priced like breaking continuity of care (PREFERENCE_WEIGHT), so the re-plan only moves
+    # visits where that buys a visit kept or saves more travel than that.
+    for c, route in enumerate(routes):
+        if problem.caregivers[c].id in unavailable:
+            continue
+        for t in route:
+            if cp.visits[cp.task_visit[t]].id not in started_visits:
+                penalties = cp.preferred_penalty[t]
+                for other in range(cp.n_caregivers):
+                    if other != c:
+                        penalties[other] += 1
     search = Search(cp, seed=seed, fixed=fixed)
     # Keep the surviving order of each caregiver's day as the starting point, so a quiet
     # re-plan moves as few visits as possible.

@@ -155,3 +155,30 @@ def test_cli_prints_one_json_object(capsys):
     # ten patients, three of them need two services
     assert len(served) == 13 and set(served) == {str(k) for k in range(1, 11)}
     assert out["objective"] == pytest.approx((out["distance"] + out["tardiness"] + out["max_tardiness"]) / 3, abs=1e-5)
+
+
+def test_replan_leaves_other_caregivers_days_alone_unless_it_pays():
+    from carecircle.engines.routing import Route, Solution, Stop
+
+    from .helpers import caregiver, grid_problem, visit
+
+    # x lies 2 minutes from a's home and 8 from b's, but the plan gave it to b; c goes off sick
+    # before y. Without regard for the announced plan, a would take both x and y (32 minutes of
+    # travel against 41 with b doing both); the re-plan keeps x with b instead, since changing
+    # someone's announced day is worth more than 9 minutes of travel.
+    points = {"ha": (0, 0), "hb": (10, 0), "hc": (0, 20), "px": (2, 0), "py": (0, 15)}
+    problem = grid_problem(
+        points,
+        [visit("x", "px", duration=30, window=(100, 400)), visit("y", "py", duration=30, window=(100, 400))],
+        [caregiver("a", "ha"), caregiver("b", "hb"), caregiver("c", "hc")],
+    )
+    plan = Solution([
+        Route("a", []),
+        Route("b", [Stop("x", 0, 100)], departure=92, arrival=138),
+        Route("c", [Stop("y", 0, 100)], departure=95, arrival=135),
+    ])
+    assert check(problem, plan) == []
+    new = replan(problem, plan, now=50, unavailable_caregivers=["c"], iterations=60, seed=0)
+    assert check(problem, new) == []
+    owner = {s.visit_id: r.caregiver_id for r in new.routes for s in r.stops}
+    assert owner["x"] == "b" and owner["y"] in {"a", "b"} and not new.unscheduled
