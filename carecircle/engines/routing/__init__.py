@@ -18,7 +18,9 @@ Pure Python, no Django. The dispatch app builds a `Problem` and calls:
     replan(problem, solution, *, now, unavailable_caregivers=(), seconds=None,
            iterations=None, seed=0) -> Solution
         Keeps services that started before `now`, takes nothing new from unavailable
-        caregivers (someone off sick at 10:00) and re-plans the rest of the day.
+        caregivers (someone off sick at 10:00) and re-plans the rest of the day. Moving a
+        visit away from the caregiver the old plan gave it to costs as much as breaking
+        continuity of care, so other caregivers' days change only where that pays.
 
 Times are numbers on one clock (the dispatch app uses seconds since local midnight);
 distances are metres when the matrix comes from `travel.StraightLineProvider` (haversine

@@ -83,7 +83,9 @@ def replan(
     Every service that started before `now` stays with its caregiver at its time (it is done
     or under way). Caregivers in `unavailable_caregivers` get nothing new; their later visits
     are moved to others or, if nobody can take them, returned as unscheduled with the reason.
-    Visits of the problem that the old plan did not contain are planned too.
+    Visits of the problem that the old plan did not contain are planned too. A visit not yet
+    started stays with its caregiver unless moving it keeps a visit in the plan or saves more
+    travel than continuity of care is worth (`model.PREFERENCE_WEIGHT`).
     """
     unavailable = set(unavailable_caregivers)
     unknown = unavailable - set(problem.caregiver_by_id)
