@@ -28,6 +28,7 @@ from carecircle.engines.routing import (
     LunchBreak,
     Problem,
     Route,
+    Service,
     Solution,
     Stop,
     TimeWindow,
@@ -35,7 +36,6 @@ from carecircle.engines.routing import (
     Unscheduled,
     Visit,
 )
-from carecircle.engines.routing.model import Service
 from carecircle.engines.routing.travel import StraightLineProvider, build_matrix
 
 # Care-worker grades, highest first: a grade covers every item that asks for the same or a lower one.

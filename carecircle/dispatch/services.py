@@ -21,7 +21,7 @@ from carecircle.core.jobs import job_progress, job_start
 from carecircle.core.policy import policy_value
 from carecircle.core.roles import has_capability
 from carecircle.engines.routing import Route, Solution, Stop, Unscheduled, check, evaluate, replan, solve
-from carecircle.providers.models import Certificate, Facility, StaffMember
+from carecircle.providers.models import Certificate, StaffMember
 
 from . import problem as adapter
 from .models import DispatchPlan, DispatchStop, PlaceKind, PlanStatus, Shift, TravelMode

@@ -6,15 +6,14 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import generic
 
-from carecircle.core.isolation import visible_to
 from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import mask_phone
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedQuerysetMixin
@@ -28,7 +27,7 @@ TIMELINE_START, TIMELINE_END = 6 * 60, 21 * 60
 
 
 def _errors_text(error: ValidationError) -> str:
-    return "；".join(error.messages)
+    return pgettext("message separator", "；").join(error.messages)
 
 
 def _board_url(day: dt.date) -> str:
@@ -110,7 +109,8 @@ class BoardView(CapabilityRequiredMixin, generic.TemplateView):
             })
         map_data = {"caregivers": caregivers, "unscheduled": [
             {"lat": float(s.work_order.elder.lat), "lng": float(s.work_order.elder.lng),
-             "label": f"{s.work_order.elder.name}：{s.unscheduled_reason}"}
+             "label": _("%(name)s：%(reason)s") % {"name": s.work_order.elder.name,
+                                                 "reason": s.unscheduled_reason}}
             for s in unscheduled if s.work_order.elder.lat is not None]}
         return rows, unscheduled, map_data
 
@@ -338,7 +338,7 @@ class MyDayView(CapabilityRequiredMixin, generic.TemplateView):
             elder = order.elder
             visits.append({
                 "order": order, "time": _clock(order.planned_start), "phone": mask_phone(elder.phone),
-                "items": [line.item.name for line in order.lines.all()],
+                "items": pgettext("list separator", "、").join(line.item.name for line in order.lines.all()),
                 "map_url": (f"geo:{elder.lat},{elder.lng}" if elder.lat is not None else ""),
             })
         context.update({"day": day, "visits": visits, "previous_day": day - dt.timedelta(days=1),
