@@ -39,6 +39,17 @@ class ItemEditForm(forms.ModelForm):
                   "required_qualification", "description", "is_active"]
 
 
+class ItemCreateForm(ItemEditForm):
+    code = forms.SlugField(label=_("项目编码"), max_length=40, help_text=_("小写字母、数字和连字符，如 sh-foot-care"))
+
+    class Meta(ItemEditForm.Meta):
+        fields = ["code", *ItemEditForm.Meta.fields]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = False
+
+
 class ContractPriceForm(forms.Form):
     organisation = forms.ModelChoiceField(label=_("服务机构"), queryset=None)
     item = forms.ModelChoiceField(label=_("服务项目"), queryset=ServiceItem.objects.filter(is_active=True),

@@ -7,6 +7,7 @@ app_name = "catalog"
 urlpatterns = [
     path("", views.ItemListView.as_view(), name="list"),
     path("export.csv", views.ItemExportView.as_view(), name="export"),
+    path("items/new/", views.ItemCreateView.as_view(), name="item-create"),
     path("items/<int:pk>/", views.ItemDetailView.as_view(), name="item-detail"),
     path("items/<int:pk>/edit/", views.ItemEditView.as_view(), name="item-edit"),
     path("packages/", views.PackageListView.as_view(), name="package-list"),

@@ -22,7 +22,7 @@ from carecircle.regions.selectors import scope_root
 
 from . import selectors, services
 from .forms import (
-    ContractPriceForm, FundingFilterForm, ItemEditForm, ItemSearchForm, PackageSearchForm, PriceFilterForm, QuoteForm,
+    ContractPriceForm, FundingFilterForm, ItemCreateForm, ItemEditForm, ItemSearchForm, PackageSearchForm, PriceFilterForm, QuoteForm,
 )
 from .models import ContractPrice, ServiceItem, ServicePackage
 from .rules import percent
@@ -150,6 +150,23 @@ class ItemEditView(CatalogPageMixin, CapabilityRequiredMixin, generic.FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("服务项目 %(code)s 已保存") % {"code": self.item.code})
         return redirect("catalog:item-detail", pk=self.item.pk)
+
+
+class ItemCreateView(CatalogPageMixin, CapabilityRequiredMixin, generic.FormView):
+    capability = "catalog.change"
+    template_name = "catalog/item_form.html"
+    form_class = ItemCreateForm
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason", "")
+        try:
+            item = services.service_item_create(actor=self.request.user, reason=reason, **data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("服务项目 %(code)s 已保存") % {"code": item.code})
+        return redirect("catalog:item-detail", pk=item.pk)
 
 
 class PackageListView(CatalogPageMixin, ScopedListView):

@@ -120,3 +120,18 @@ def test_quote_calculator(client_as, users, policy, catalogue):
                                                "item_1": "gb-meal", "quantity_1": "1.5"}).content.decode()
     assert "整数" in fraction
     assert client_as(users.inspector).get("/catalog/quote/").status_code == 403
+
+
+def test_item_create_is_audited_and_refuses_a_taken_code(client_as, users, catalogue):
+    client = client_as(users.district_admin)
+    form = {"code": "xh-foot-care", "name": "足部护理", "name_en": "Foot care", "category": "basic_care",
+            "help_kind": "", "programme": "gov_purchase, market", "unit": "time", "standard_minutes": 30,
+            "required_qualification": "", "description": "", "is_active": "on", "reason": "本区新增"}
+    response = client.post("/catalog/items/new/", form)
+    assert response.status_code == 302
+    item = ServiceItem.objects.get(code="xh-foot-care")
+    assert item.programme == "gov_purchase,market"
+    assert AuditEvent.objects.filter(action="catalog.item.create", subject_id=str(item.pk)).exists()
+    again = client.post("/catalog/items/new/", form)
+    assert again.status_code == 200 and ServiceItem.objects.filter(code="xh-foot-care").count() == 1
+    assert client_as(users.street_staff).get("/catalog/items/new/").status_code == 403
