@@ -18,6 +18,7 @@ from carecircle.careplans.models import WorkOrder
 from carecircle.core import audit
 from carecircle.core.isolation import is_visible
 from carecircle.core.jobs import job_progress, job_start
+from carecircle.core.models import JobStatus
 from carecircle.core.policy import policy_value
 from carecircle.core.roles import has_capability
 from carecircle.engines.routing import Route, Solution, Stop, Unscheduled, check, evaluate, replan, solve
@@ -333,7 +334,8 @@ def plan_optimise(*, actor, date: dt.date, organisation=None, iterations: int | 
     with transaction.atomic():
         plan, created = DispatchPlan.objects.select_for_update().get_or_create(
             organisation=organisation, date=date, defaults={"created_by": actor})
-        if plan.status == PlanStatus.OPTIMISING:
+        if plan.status == PlanStatus.OPTIMISING and not (plan.job and plan.job.status in (JobStatus.DONE,
+                                                                                         JobStatus.FAILED)):
             raise WorkflowError(_("这一天的计划正在优化中，请等待完成。"), allowed=[])
         if plan.status == PlanStatus.PUBLISHED:
             raise WorkflowError(_("这一天的计划已发布，不能重新优化；如有护理员临时离岗，请使用“病假/离岗重排”。"),

@@ -125,6 +125,21 @@ class TestOptimise:
             services.plan_optimise(actor=optimised.actor, date=DAY)
         assert "replan" in caught.value.allowed
 
+    def test_a_failed_run_returns_the_plan_to_draft_and_may_be_started_again(self, board, client):
+        from carecircle.core.jobs import job_start
+        from carecircle.core.tasks import run_job
+
+        plan = DispatchPlan.objects.create(organisation=board.org, date=DAY, status="optimising")
+        plan.job = job_start(kind="dispatch.optimise", actor=board.actor, organisation=board.org,
+                             params={"plan": plan.pk, "iterations": "many"})
+        plan.save()
+        assert run_job(plan.job.pk) == "failed"
+        plan.refresh_from_db()
+        assert plan.status == "draft" and plan.job.status == "failed"
+        client.force_login(board.actor)
+        assert "上次优化失败" in client.get("/dispatch/", {"date": DAY.isoformat()}).content.decode()
+        assert services.plan_optimise(actor=board.actor, date=DAY).status == "optimising"
+
     def test_a_plan_being_optimised_cannot_be_started_twice(self, board):
         services.plan_optimise(actor=board.actor, date=DAY)  # the job waits for the commit
         with pytest.raises(services.WorkflowError):
