@@ -17,7 +17,7 @@ def tomorrow() -> dt.date:
 
 
 class DayForm(forms.Form):
-    date = forms.DateField(label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def day(self) -> dt.date:
         if self.is_valid() and self.cleaned_data.get("date"):
@@ -35,9 +35,9 @@ class WorkOrderFilterForm(forms.Form):
 
 class ShiftForm(forms.Form):
     caregiver = forms.ModelChoiceField(label=_("护理员"), queryset=None)
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.TimeField(label=_("上班时间"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end_time = forms.TimeField(label=_("下班时间"), widget=forms.TimeInput(attrs={"type": "time"}))
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start_time = forms.TimeField(label=_("上班时间"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end_time = forms.TimeField(label=_("下班时间"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     travel_mode = forms.ChoiceField(label=_("出行方式"), choices=TravelMode.choices, initial=TravelMode.EBIKE)
     start_kind = forms.ChoiceField(label=_("出发地点"), choices=PlaceKind.choices, initial=PlaceKind.HOME)
     start_facility = forms.ModelChoiceField(label=_("出发设施"), queryset=None, required=False)
@@ -70,4 +70,4 @@ class MoveForm(forms.Form):
 
 class ReplanForm(forms.Form):
     shift = forms.IntegerField(label=_("离岗的护理员班次"), min_value=1)
-    off_from = forms.TimeField(label=_("自何时起离岗"), widget=forms.TimeInput(attrs={"type": "time"}))
+    off_from = forms.TimeField(label=_("自何时起离岗"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))

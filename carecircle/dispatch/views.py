@@ -17,6 +17,7 @@ from django.views import generic
 from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import mask_phone
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedQuerysetMixin
+from carecircle.providers.models import Qualification
 
 from . import selectors, services
 from .forms import DayForm, MoveForm, ReplanForm, ShiftForm, WorkOrderFilterForm
@@ -54,6 +55,10 @@ class BoardView(CapabilityRequiredMixin, generic.TemplateView):
         orders = selectors.work_orders_for(user, day, q=cleaned.get("q", ""), status=cleaned.get("status", ""),
                                            qualification=cleaned.get("qualification", ""))
         page = Paginator(orders, 25).get_page(self.request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        labels = dict(Qualification.choices)
+        for order in page.object_list:
+            order.qualification_label = labels.get(order.required_qualification, order.required_qualification)
         params = self.request.GET.copy()
         params.pop("page", None)
         shifts = list(selectors.shifts_for(user, day))
