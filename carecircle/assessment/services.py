@@ -303,10 +303,10 @@ def assessment_order_cancel(*, order: AssessmentOrder, actor, reason: str) -> As
 def assessment_start(*, order: AssessmentOrder, actor) -> Assessment:
     """Open the draft for an order (idempotent: an existing draft is returned)."""
     order = AssessmentOrder.objects.select_for_update().get(pk=order.pk)
+    _require_order_assessor(actor, order)
     existing = Assessment.objects.filter(order=order).first()
     if existing is not None:
         return existing
-    _require_order_assessor(actor, order)
     _require_step(order, "start")
     instrument = load_instrument(order.instrument_code)
     assessment = Assessment.objects.create(

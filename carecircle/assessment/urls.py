@@ -18,4 +18,5 @@ urlpatterns = [
     path("orders/<int:pk>/start/", views.AssessmentStartView.as_view(), name="start"),
     path("orders/<int:pk>/confirm/", views.AssessmentConfirmView.as_view(), name="confirm"),
     path("a/<int:pk>/step/<int:step>/", views.AssessmentStepView.as_view(), name="step"),
+    path("photos/<int:pk>/", views.PhotoView.as_view(), name="photo"),
 ]

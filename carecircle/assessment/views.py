@@ -19,7 +19,7 @@ from carecircle.elders.models import Elder
 from . import selectors, services
 from .explain import adjustment_lines, explain, level_label, rule_name
 from .forms import ContextForm, ExternalLevelForm, OrderCreateForm, OrderSearchForm, PhotoForm, ReasonForm, ScheduleForm
-from .models import Assessment, AssessmentOrder, AssessmentStatus, OrderStatus
+from .models import Assessment, AssessmentOrder, AssessmentPhoto, AssessmentStatus, OrderStatus
 
 
 def _chinese() -> bool:
@@ -388,3 +388,16 @@ class ExternalLevelView(CapabilityRequiredMixin, generic.FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("外部评估结果已登记"))
         return redirect("assessment:history", elder_pk=elder.pk)
+
+
+class PhotoView(ScopedDetailView):
+    """A document photo, served only to those who may see its assessment (never from a public folder)."""
+
+    model = AssessmentPhoto
+    capability = "assessment.view"
+
+    def render_to_response(self, context, **response_kwargs):
+        from django.http import FileResponse
+
+        photo = self.object
+        return FileResponse(photo.image.open("rb"), filename=photo.image.name.rsplit("/", 1)[-1])

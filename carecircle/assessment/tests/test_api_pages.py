@@ -208,3 +208,37 @@ def test_pages_in_english(team, district, users, client):
     client.cookies.load({"django_language": "en"})
     page = client.get(f"/assessment/orders/{a.order_id}/")
     assert b"Intact ability" in page.content and b"Total 90 points" in page.content
+
+
+def test_assessor_uploads_a_document_photo_and_a_wrong_file_is_refused(team, district, users, client, settings,
+                                                                      tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    order = services.assessment_order_create(elder=district.elders.a1, actor=users.street_staff, programme="ltci",
+                                             reason="application", agency=district.agency)
+    services.assessment_order_schedule(order=order, actor=team.first, assessors=[team.first, team.second],
+                                       appointment_at=dt.datetime(2026, 11, 24, 9, 0))
+    a = services.assessment_start(order=order, actor=team.first)
+    client.force_login(team.first)
+    png = SimpleUploadedFile("discharge.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, content_type="image/png")
+    response = client.post(f"/assessment/a/{a.pk}/step/0/", {"upload": "1", "image": png, "caption": "出院小结"})
+    assert response.status_code == 302
+    photo = a.photos.get()
+    assert photo.caption == "出院小结" and len(photo.sha256) == 64
+    assert b"".join(client.get(f"/assessment/photos/{photo.pk}/").streaming_content).startswith(b"\x89PNG")
+    client.force_login(users.street_staff_b)
+    assert client.get(f"/assessment/photos/{photo.pk}/").status_code == 404
+    client.force_login(team.first)
+    exe = SimpleUploadedFile("x.exe", b"MZ", content_type="application/x-msdownload")
+    client.post(f"/assessment/a/{a.pk}/step/0/", {"upload": "1", "image": exe})
+    assert a.photos.count() == 1
+    # the context step saves diagnoses and events, and a bad ICD-10 code is named
+    page = client.post(f"/assessment/a/{a.pk}/step/0/", {"diagnoses": "F03, XYZ", "event_fall": "1"})
+    assert page.status_code == 200 and "XYZ".encode() in page.content
+    client.post(f"/assessment/a/{a.pk}/step/0/", {"diagnoses": "F03，I10", "event_fall": "1"})
+    a.refresh_from_db()
+    assert a.diagnoses == ["F03", "I10"] and a.risk_events["fall"] == 1
+    # another assessor of the agency who is not on the order cannot open the form
+    client.force_login(users.district_admin)
+    assert client.get(f"/assessment/a/{a.pk}/step/1/").status_code == 403
