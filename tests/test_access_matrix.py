@@ -73,8 +73,6 @@ PARAM_VALUES = {
     "street_code": "310104003",  # intake:public-board (street A)
     "instrument": "gbt42195_2022",  # an assessment instrument's code (instrument-detail, instrument-score)
     "step": "1",  # a step of the assessor's form (assessment:step)
-    "instrument": "gbt42195_2022",  # an assessment instrument's code (instrument-detail, instrument-score)
-    "step": "1",  # a step of the assessor's form (assessment:step)
 }
 
 # Query strings for routes that answer 400 without them (filters that are required, not optional).
@@ -97,12 +95,6 @@ URL_OBJECTS = {
     "elders:import-preview": {"pk": "elders.elderimport"},
     "elders:import-progress": {"pk": "elders.elderimport"},
     "intake:act": {"pk": "intake.application"},
-    "assessment:schedule": {"pk": "assessment.assessmentorder"},
-    "assessment:cancel": {"pk": "assessment.assessmentorder"},
-    "assessment:start": {"pk": "assessment.assessmentorder"},
-    "assessment:confirm": {"pk": "assessment.assessmentorder"},
-    "assessment:history": {"elder_pk": "elders.elder"},
-    "assessment:step": {"pk": "assessment.assessment"},
     "assessment:schedule": {"pk": "assessment.assessmentorder"},
     "assessment:cancel": {"pk": "assessment.assessmentorder"},
     "assessment:start": {"pk": "assessment.assessmentorder"},
@@ -360,7 +352,9 @@ def _make_imports(world):
 def _make_assessments(world):
     """An order with a draft result per elder (street A, street B, the neighbouring district), each district's
     with its own agency, and an external care level for each elder."""
-    from carecircle.assessment.models import Assessment, AssessmentOrder, CareLevel
+    from django.core.files.base import ContentFile
+
+    from carecircle.assessment.models import Assessment, AssessmentOrder, AssessmentPhoto, CareLevel
     from carecircle.providers.models import Organisation
 
     outside_agency = Organisation.objects.create(name="长宁评估所", kind="assessment_agency",
@@ -370,25 +364,10 @@ def _make_assessments(world):
         order = AssessmentOrder.objects.create(elder=elder, programme="ltci", reason="application",
                                                instrument_code="gbt42195_2022", agency=agency,
                                                assignment_method="manual", assessor_1=world.users.assessor)
-        Assessment.objects.create(order=order, elder=elder, instrument_code="gbt42195_2022", instrument_version="2022")
-        CareLevel.objects.create(elder=elder, programme="ltci", level=3, source="external", external_source="matrix",
-                                 valid_from=dt.date(2026, 1, 1))
-
-
-def _make_assessments(world):
-    """An order with a draft result per elder (street A, street B, the neighbouring district), each district's
-    with its own agency, and an external care level for each elder."""
-    from carecircle.assessment.models import Assessment, AssessmentOrder, CareLevel
-    from carecircle.providers.models import Organisation
-
-    outside_agency = Organisation.objects.create(name="长宁评估所", kind="assessment_agency",
-                                                 credit_code="91310105MA1FL0019X", region=world.outside.district)
-    d = world.district
-    for elder, agency in ((d.elders.a1, d.agency), (d.elders.b1, d.agency), (world.outside.elder, outside_agency)):
-        order = AssessmentOrder.objects.create(elder=elder, programme="ltci", reason="application",
-                                               instrument_code="gbt42195_2022", agency=agency,
-                                               assignment_method="manual", assessor_1=world.users.assessor)
-        Assessment.objects.create(order=order, elder=elder, instrument_code="gbt42195_2022", instrument_version="2022")
+        assessment = Assessment.objects.create(order=order, elder=elder, instrument_code="gbt42195_2022",
+                                               instrument_version="2022")
+        AssessmentPhoto.objects.create(assessment=assessment, image=ContentFile(b"photo", name="matrix.png"),
+                                       sha256="0" * 64)
         CareLevel.objects.create(elder=elder, programme="ltci", level=3, source="external", external_source="matrix",
                                  valid_from=dt.date(2026, 1, 1))
 
@@ -488,9 +467,7 @@ MAKERS = {
     "assessment.assessmentorder": _make_assessments,
     "assessment.assessment": _make_assessments,
     "assessment.carelevel": _make_assessments,
-    "assessment.assessmentorder": _make_assessments,
-    "assessment.assessment": _make_assessments,
-    "assessment.carelevel": _make_assessments,
+    "assessment.assessmentphoto": _make_assessments,
     "elders.eldermerge": _make_merges,
     "elders.elderimport": _make_imports,
     "intake.applicationtype": _make_intake,
