@@ -572,6 +572,11 @@ def care_plan_level_change(*, elder, programme: str, old_level, new_level: int, 
     if plan is None:
         return None
     entitlement = _entitlement(elder, programme=programme, on=effective)
+    old_level = plan.care_level  # the level the plan was made for is the one the family knows
+    if entitlement is not None and (entitlement.care_level, entitlement.visits_per_week,
+                                    entitlement.minutes_per_visit) == (plan.care_level, plan.visits_per_week_entitled,
+                                                                       plan.minutes_per_visit_entitled):
+        return plan  # the same entitlement (e.g. a re-assessment confirming the level): nothing changes
     if entitlement is None:
         care_plan_stop(actor=None, plan=plan, reason=StopReason.NOT_ELIGIBLE, on=effective,
                        explanation=_("新照护等级为 %(level)s 级，不在长护险居家照护待遇范围内。") % {"level": new_level})
