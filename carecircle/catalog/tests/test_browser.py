@@ -31,7 +31,9 @@ def page(live_server, tmp_path, monkeypatch):
         browser_page.set_default_timeout(15_000)
         yield browser_page
         context.close()
-    connections.close_all()
+        # The ORM calls made under Playwright's sync API run in its greenlet with a connection of their own;
+        # close it here, or PostgreSQL cannot drop the test database.
+        connections.close_all()
 
 
 @pytest.fixture
