@@ -1,6 +1,6 @@
 """A realistic district day planned by the routing engine, against a greedy dispatcher.
 
-    python benchmarks/routing_district_day.py [--seed 1] [--seconds 50] [--replan-seconds 8] [--no-doc]
+    python benchmarks/routing_district_day.py [--seed 1] [--seconds 50] [--replan-seconds 8] [--repeat 2] [--no-doc]
 
 The day: four home-care providers of the demo district (徐汇区, its streets and communities from
 `carecircle/demo/geography.py`), 60 caregivers, 500 visits to elders placed inside their communities
@@ -18,12 +18,14 @@ In one run:
      every route's times from this script's own travel matrix;
   4. the day is executed until 10:00, one caregiver goes off sick, and `replan` re-plans the
      rest within `--replan-seconds`, again checked here.
+Steps 1, 3 and 4 are repeated `--repeat` times (the budgets are wall-clock, so runs differ).
 The figures are written to docs/benchmarks-routing.md (section "district-day").
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import math
 import os
 import random
@@ -211,8 +213,6 @@ class Day:
     jobs: list[Job]
     places: dict[str, Place]
     providers: dict[str, tuple[str, tuple[str, ...]]]
-    # own travel model: distance (m) and seconds per mode, by place key
-    dist: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.carer = {c.id: c for c in self.carers}
@@ -545,8 +545,6 @@ def audit(day: Day, plan: Plan, *, before: Plan | None = None, now: float | None
 
 def checker_self_test(day: Day, plan: Plan) -> list[tuple[str, bool]]:
     """Break a feasible plan in known ways; the checker must object to every one."""
-    import copy
-
     busy = [r for r in plan.routes if len(r.stops) >= 2]
     results = []
 
