@@ -160,6 +160,47 @@ def entitlement_for(elder, *, programme: str = LTCI, on: dt.date | None = None) 
     )
 
 
+@dataclass
+class EntitlementSegment:
+    start: dt.date
+    end: dt.date
+    entitlement: Entitlement | None
+
+
+def entitlement_segments(elder, *, start: dt.date, end: dt.date, programme: str = LTCI) -> list[EntitlementSegment]:
+    """The entitlement over a period (a month for settlement, a week for a plan), split where the care level
+    changes: each segment carries the entitlement in force on its first day (None where there is none)."""
+    if end < start:
+        raise ValueError("end before start")
+    boundaries = {start}
+    if apps.is_installed("carecircle.assessment"):
+        from carecircle.assessment.models import CareLevel
+
+        for valid_from, valid_until in CareLevel.objects.filter(elder=elder, programme=programme).values_list(
+                "valid_from", "valid_until"):
+            if start < valid_from <= end:
+                boundaries.add(valid_from)
+            if valid_until is not None and start <= valid_until < end:
+                boundaries.add(valid_until + dt.timedelta(days=1))
+    days = sorted(boundaries)
+    segments = []
+    for index, first in enumerate(days):
+        last = days[index + 1] - dt.timedelta(days=1) if index + 1 < len(days) else end
+        entitlement = entitlement_for(elder, programme=programme, on=first)
+        if segments and _same(segments[-1].entitlement, entitlement):
+            segments[-1].end = last
+        else:
+            segments.append(EntitlementSegment(first, last, entitlement))
+    return segments
+
+
+def _same(a: Entitlement | None, b: Entitlement | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return (a.care_level, a.visits_per_week, a.weekly_minutes_cap) == (b.care_level, b.visits_per_week,
+                                                                        b.weekly_minutes_cap)
+
+
 def entitlement_table(*, region, on: dt.date) -> list[dict]:
     """One row per care level 1–6 with its weekly entitlement under the policy in force (for the policy page)."""
     policy = level_policy(region=region, on=on)

@@ -159,3 +159,19 @@ def test_entitlement_api_with_a_level(api_as, users, elder):
     ent = body["entitlement"]
     assert (ent["care_level"], ent["visits_per_week"], ent["weekly_minutes_cap"],
             ent["continuity_bonus_minutes_per_month"], ent["continuity_bonus_cash_per_month"]) == (5, 7, 420, 120, "80.00")
+
+
+def test_entitlement_segments_split_a_month_at_the_level_change(elder):
+    from carecircle.catalog.selectors import entitlement_segments
+
+    level(elder, 4, dt.date(2026, 6, 1))
+    level(elder, 5, dt.date(2026, 11, 16))
+    first, second = entitlement_segments(elder, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
+    assert (first.start, first.end, first.entitlement.care_level) == (dt.date(2026, 11, 1), dt.date(2026, 11, 15), 4)
+    assert (second.start, second.end, second.entitlement.care_level) == (dt.date(2026, 11, 16),
+                                                                         dt.date(2026, 11, 30), 5)
+    [before] = entitlement_segments(elder, start=dt.date(2026, 5, 1), end=dt.date(2026, 5, 31))
+    assert before.entitlement is None
+    gap = entitlement_segments(elder, start=dt.date(2026, 5, 20), end=dt.date(2026, 6, 10))
+    assert [(s.start, s.entitlement and s.entitlement.care_level) for s in gap] == [
+        (dt.date(2026, 5, 20), None), (dt.date(2026, 6, 1), 4)]
