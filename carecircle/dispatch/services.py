@@ -340,6 +340,9 @@ def plan_optimise(*, actor, date: dt.date, organisation=None, iterations: int | 
         if plan.status == PlanStatus.PUBLISHED:
             raise WorkflowError(_("这一天的计划已发布，不能重新优化；如有护理员临时离岗，请使用“病假/离岗重排”。"),
                                 allowed=["replan", "move"])
+        if WorkOrder.objects.filter(organisation=organisation, date=date, status__in=UNDER_WAY).exists():
+            raise WorkflowError(_("这一天已有上门开始或完成，不能整体重新优化；请用手工调整或“病假/离岗重排”。"),
+                                allowed=["replan", "move"])
         if not Shift.objects.filter(organisation=organisation, date=date).exists():
             raise ValidationError(_("%(date)s 还没有任何班次：请先录入护理员班次（或从上周复制）。")
                                   % {"date": date.isoformat()})

@@ -140,6 +140,12 @@ class TestOptimise:
         assert "上次优化失败" in client.get("/dispatch/", {"date": DAY.isoformat()}).content.decode()
         assert services.plan_optimise(actor=board.actor, date=DAY).status == "optimising"
 
+    def test_a_day_under_way_is_not_optimised_again(self, optimised):
+        WorkOrder.objects.filter(pk=optimised.orders[0].pk).update(status="started")
+        with pytest.raises(services.WorkflowError) as caught:
+            services.plan_optimise(actor=optimised.actor, date=DAY)
+        assert caught.value.allowed == ["replan", "move"]
+
     def test_a_plan_being_optimised_cannot_be_started_twice(self, board):
         services.plan_optimise(actor=board.actor, date=DAY)  # the job waits for the commit
         with pytest.raises(services.WorkflowError):
