@@ -30,6 +30,16 @@ def _reason(cp: Compiled, v: int) -> str:
             return f"no available caregiver may do it (qualification {qualification!r}, exclusions)"
     if len(tasks) == 2 and len(able[0] | able[1]) < 2:
         return "needs two caregivers but only one may do it"
+    if len(tasks) == 1:
+        # Say which: caregivers whose day is full around the visit's time, or whose shift,
+        # hours or break could not hold it even on an empty day.
+        never = sum(1 for c in able[0] if cp.time_route(c, [tasks[0]]).hard > 1e-9)
+        parts = []
+        if len(able[0]) > never:
+            parts.append(f"{len(able[0]) - never} with a full day around its time")
+        if never:
+            parts.append(f"{never} whose shift, working hours or break leave no room for it")
+        return f"no caregiver can fit it in feasibly ({len(able[0])} may do it: {', '.join(parts)})"
     return "no caregiver can fit it in feasibly (time windows, shifts, working hours, breaks)"
 
 

@@ -182,3 +182,22 @@ def test_replan_leaves_other_caregivers_days_alone_unless_it_pays():
     assert check(problem, new) == []
     owner = {s.visit_id: r.caregiver_id for r in new.routes for s in r.stops}
     assert owner["x"] == "b" and owner["y"] in {"a", "b"} and not new.unscheduled
+
+
+def test_unscheduled_reason_says_whether_days_are_full_or_shifts_do_not_cover_it():
+    homes = HOMES[:7]
+    visits = [Visit(f"v{k}", homes[k], (Service(H),), (TimeWindow(8 * H, 9 * H + 30 * 60),), priority=3) for k in range(6)]
+    visits.append(Visit("evening", homes[6], (Service(H),), (TimeWindow(18 * H, 19 * H),)))
+    caregivers = [
+        Caregiver("am1", CENTRE, CENTRE, TimeWindow(8 * H, 12 * H)),
+        Caregiver("am2", CENTRE, CENTRE, TimeWindow(8 * H, 12 * H)),
+    ]
+    problem = Problem(visits, caregivers, build_matrix(visits, caregivers))
+    solution = solve(problem, iterations=50, seed=0)
+    assert check(problem, solution) == []
+    left = {u.visit_id: u.reason for u in solution.unscheduled}
+    # each caregiver fits two of the one-hour visits starting by 9:30; the evening is off shift
+    assert left["evening"] == ("no caregiver can fit it in feasibly "
+                               "(2 may do it: 2 whose shift, working hours or break leave no room for it)")
+    busy = [reason for vid, reason in left.items() if vid != "evening"]
+    assert busy and all(r == "no caregiver can fit it in feasibly (2 may do it: 2 with a full day around its time)" for r in busy)
