@@ -178,6 +178,9 @@ def shift_delete(*, actor, shift: Shift, reason: str = "") -> None:
     with transaction.atomic():
         snapshot = audit.snapshot(shift)
         audit.record(actor=actor, action="dispatch.shift.delete", subject=shift, changes=snapshot, reason=reason)
+        # Its visits stay on the board, as unscheduled, until they are moved or the day is optimised again.
+        DispatchStop.objects.filter(shift=shift).update(shift=None, planned_start=None, planned_end=None,
+                                                        travel_seconds=0, unscheduled_reason=_("护理员的班次已删除"))
         shift.delete()
 
 

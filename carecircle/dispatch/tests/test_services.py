@@ -74,6 +74,20 @@ class TestShifts:
         with pytest.raises(PermissionDenied):
             make_shift(users.caregiver, make_staff(board.org, name="新人"))
 
+    def test_deleting_a_planned_shift_leaves_its_visits_unscheduled(self, optimised):
+        shift = optimised.shifts.wang
+        planned = set(optimised.plan.stops.filter(shift=shift).values_list("work_order_id", flat=True))
+        services.shift_delete(actor=optimised.actor, shift=shift)
+        stops = optimised.plan.stops.filter(work_order_id__in=planned)
+        assert planned and stops.count() == len(planned)
+        assert all(s.shift_id is None and "班次已删除" in s.unscheduled_reason for s in stops)
+
+    def test_a_shift_with_published_visits_cannot_be_deleted(self, optimised):
+        services.plan_publish(actor=optimised.actor, plan=optimised.plan)
+        with pytest.raises(services.WorkflowError) as caught:
+            services.shift_delete(actor=optimised.actor, shift=optimised.shifts.wang)
+        assert caught.value.allowed == ["replan"]
+
     def test_copy_last_week_copies_only_missing_shifts(self, board):
         next_week = DAY + dt.timedelta(days=7)
         make_shift(board.actor, board.staff.li, day=next_week, start="09:00", end="15:00")
