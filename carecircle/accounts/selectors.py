@@ -31,6 +31,13 @@ def workbench_for(*, user) -> dict:
             expiring = None  # the card says the warning period is not configured
         cards.append({"label": "certificates_expiring", "count": expiring if expiring is not None else "—",
                       "url_name": "providers:staff-list", "query": "certificate=expiring"})
+    if has_capability(user, "intake.queue"):
+        from carecircle.intake.selectors import open_application_count, overdue_count
+
+        cards.append({"label": "applications_open", "count": open_application_count(user),
+                      "url_name": "intake:queue", "query": "view=all"})
+        cards.append({"label": "applications_overdue", "count": overdue_count(user),
+                      "url_name": "intake:queue", "query": "view=all&overdue=on"})
     linked = []
     if user.role in {"elder", "family"}:
         linked = list(visible_to(user, Elder).select_related("community"))

@@ -55,6 +55,10 @@ def state_counts(user, *, states, today: dt.date | None = None) -> list[dict]:
              "overdue": by_state.get(s, {}).get("late", 0)} for s in states]
 
 
+def open_application_count(user) -> int:
+    return visible_to(user, Application).filter(is_open=True).count()
+
+
 def overdue_count(user, *, today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     return visible_to(user, Application).filter(is_open=True, due_on__lt=today).count()

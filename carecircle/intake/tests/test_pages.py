@@ -177,3 +177,21 @@ class TestPortal:
             reverse("intake:portal-apply"), {"elder": intake.district.elders.a1.pk, "type": "gov-purchase"})
         assert response.status_code == 200
         assert not Application.objects.exists()
+
+
+@pytest.mark.django_db
+def test_workbench_counts_open_and_overdue_applications(intake, today):
+    u = intake.users
+    application_submit(elder=intake.district.elders.a1, type_code="call-device", channel="window", actor=u.street_staff)
+    today.set(today.start + dt.timedelta(days=10))
+    body = client_for(u.street_staff).get("/").content.decode()
+    def card(html, name):
+        import re
+
+        return int(re.search(rf'data-card="{name}">\s*<span class="num">(\d+)<', html).group(1))
+
+    assert card(body, "applications_open") == 1 and card(body, "applications_overdue") == 1
+    other = client_for(u.street_staff_b).get("/").content.decode()
+    assert card(other, "applications_open") == 0 and card(other, "applications_overdue") == 0
+    person = client_for(u.family).get("/").content.decode()
+    assert reverse("intake:portal") in person and 'data-card="applications_open"' not in person
