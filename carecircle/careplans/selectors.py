@@ -115,3 +115,26 @@ def work_order_list(user, *, date: dt.date | None = None, status: str = "", q: s
 
 def last_runs(user, limit: int = 5):
     return visible_to(user, WorkOrderRun).select_related("organisation")[:limit]
+
+
+def elders_awaiting_plan(user, *, on: dt.date | None = None, limit: int = 20):
+    """Elders the user may see who hold an LTCI level of 2 or more in force and have no active plan yet."""
+    from carecircle.assessment.models import CareLevel
+    from carecircle.elders.models import Elder
+
+    on = on or timezone.localdate()
+    levelled = (CareLevel.objects.filter(programme="ltci", level__gte=2, valid_from__lte=on)
+                .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on)).values("elder_id"))
+    planned = CarePlan.objects.filter(status=PlanStatus.ACTIVE).values("elder_id")
+    return (visible_to(user, Elder).filter(pk__in=levelled, status="active").exclude(pk__in=planned)
+            .select_related("community").order_by("name", "id")[:limit])
+
+
+def elders_to_order_for(user, q: str, limit: int = 20):
+    """The elders an operator or community worker may order for, found by the registry's own search."""
+    from carecircle.elders.selectors import elder_search
+
+    q = (q or "").strip()
+    if not q:
+        return []
+    return list(elder_search(user, q)[:limit])

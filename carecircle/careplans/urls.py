@@ -18,6 +18,7 @@ urlpatterns = [
     path("orders/", views.OrderListView.as_view(), name="order-list"),
     path("orders/export.csv", views.OrderExportView.as_view(), name="order-export"),
     path("orders/inbox/", views.InboxView.as_view(), name="inbox"),
+    path("orders/new/", views.OrderStartView.as_view(), name="order-start"),
     path("orders/<int:pk>/", views.OrderDetailView.as_view(), name="order-detail"),
     path("orders/<int:pk>/accept/", views.OrderStepView.as_view(step="accept"), name="order-accept"),
     path("orders/<int:pk>/decline/", views.OrderStepView.as_view(step="decline"), name="order-decline"),

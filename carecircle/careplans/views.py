@@ -110,7 +110,9 @@ class PlanListView(ScopedListView):
                                    level=params.get("level", ""))
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(search_form=self.search_form, **kwargs)
+        user = self.request.user
+        awaiting = selectors.elders_awaiting_plan(user) if has_capability(user, "careplans.change") else []
+        return super().get_context_data(search_form=self.search_form, awaiting=awaiting, **kwargs)
 
 
 class PlanExportView(ScopedCsvExportView):
@@ -372,7 +374,8 @@ class OrderListView(ScopedListView):
                                     status=self.request.GET.get("status", ""), service_date=day)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(search_form=self.search_form, **kwargs)
+        return super().get_context_data(search_form=self.search_form,
+                                        can_place=has_capability(self.request.user, "orders.place"), **kwargs)
 
 
 class OrderExportView(ScopedCsvExportView):
@@ -530,6 +533,17 @@ class OrderCreateView(ElderFromUrlMixin, generic.TemplateView):
                                                                  window=(start, end)))
         messages.success(request, _("下单成功，正在等待服务机构接单。"))
         return redirect("careplans:order-detail", order.pk)
+
+
+class OrderStartView(CapabilityRequiredMixin, generic.TemplateView):
+    """The hotline or a community worker finds the elder to order for (the registry's search, in scope)."""
+
+    capability = "orders.place"
+    template_name = "careplans/order_start.html"
+
+    def get_context_data(self, **kwargs):
+        q = self.request.GET.get("q", "")
+        return super().get_context_data(q=q, elders=selectors.elders_to_order_for(self.request.user, q), **kwargs)
 
 
 # --- the elders' and families' page -----------------------------------------------------------------------------

@@ -171,3 +171,16 @@ def test_a_future_order_cannot_be_completed(policy, users):
     services.service_order_accept(actor=users.provider_admin, order=order, now=NOW)
     with pytest.raises(ValidationError, match="还没到"):
         services.service_order_complete(actor=users.provider_admin, order=order)
+
+
+def test_the_answer_deadline_follows_the_policy_value_in_force_on_the_day(policy, users):
+    from carecircle.core.services import policy_parameter_set
+
+    policy_parameter_set(actor=users.district_admin, key="careplans.order.accept_working_hours",
+                         region=policy.district, value=4, effective_from=dt.date(2026, 11, 25),
+                         source="区民政局通知（测试）", confidence="official", reason="延长答复时限")
+    before = place(users, policy.elders.a1)  # Monday 23 November: two working hours
+    assert before.offers.get().deadline == dt.datetime(2026, 11, 23, 11, 0, tzinfo=SH)
+    wednesday = dt.datetime(2026, 11, 25, 9, 0, tzinfo=SH)
+    after = place(users, policy.elders.a1, now=wednesday, day=dt.date(2026, 11, 26))
+    assert after.offers.get().deadline == dt.datetime(2026, 11, 25, 13, 0, tzinfo=SH)

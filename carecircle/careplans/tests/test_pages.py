@@ -155,3 +155,14 @@ def test_lists_have_search_empty_state_and_english(policy, users, url):
     text = re.sub(r"<(script|style|select)[^>]*>.*?</\1>", " ", text, flags=re.S)
     visible = re.sub(r"<[^>]+>", " ", text)
     assert not re.search(r"[\u4e00-\u9fff]", visible.replace("福寿居家养老服务社", "")), url
+
+
+def test_providers_see_assessed_elders_without_a_plan_and_the_hotline_finds_an_elder_to_order_for(level4, users):
+    listing = client_for(users.provider_admin).get("/careplans/").content.decode()
+    assert "已评估、尚无照护计划" in listing and f"/careplans/elders/{level4.pk}/new/" in listing
+    services.care_plan_create(actor=users.provider_admin, elder=level4, on=MONDAY)
+    assert "已评估、尚无照护计划" not in client_for(users.provider_admin).get("/careplans/").content.decode()
+    found = client_for(users.operator).get("/careplans/orders/new/?q=" + level4.name).content.decode()
+    assert f"/careplans/elders/{level4.pk}/order/" in found
+    theirs = client_for(users.street_staff_b).get("/careplans/orders/new/?q=" + level4.name).content.decode()
+    assert f"/careplans/elders/{level4.pk}/order/" not in theirs and "没有找到这位老人" in theirs

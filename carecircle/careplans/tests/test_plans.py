@@ -181,3 +181,14 @@ def test_stop_by_hand_needs_a_known_reason_and_an_active_plan(level4, users):
     services.care_plan_stop(actor=users.provider_admin, plan=plan, reason="provider", on=MONDAY)
     with pytest.raises(services.WorkflowError):
         services.care_plan_stop(actor=users.provider_admin, plan=plan, reason="provider", on=MONDAY)
+
+
+def test_a_reassessment_confirming_the_same_level_changes_nothing(level4, users, django_capture_on_commit_callbacks):
+    plan = services.care_plan_create(actor=users.provider_admin, elder=level4, on=MONDAY)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        set_level(level4, 5, dt.date(2026, 12, 1))
+        set_level(level4, 4, dt.date(2026, 12, 1))  # the result corrected the same day: level 4 again
+    assert callbacks  # the level-change signals were sent
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.ACTIVE and CarePlan.objects.count() == 1
+    assert not plan.changes.filter(kind=PlanChangeKind.LEVEL_CHANGED).exists()
