@@ -6,6 +6,17 @@ import pytest
 from carecircle.core.roles import Role
 
 
+@pytest.fixture(autouse=True)
+def _chinese_pages_and_no_language_left_behind():
+    """Each test starts in Chinese and leaves no language active for the next test (an English page
+    request activates English in this thread)."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def assessment_policy(district):
     """The assessment policy values of the seed file, loaded for the test district."""

@@ -11,6 +11,8 @@ from django.db import connections
 from carecircle.assessment import services, signals
 from carecircle.assessment.models import Assessment
 from carecircle.engines.scoring import load_instrument
+from carecircle.intake.tests.conftest import intake  # noqa: F401  (the intake fixture: application types, policy)
+from carecircle.intake.tests.helpers import submit, to_state
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -56,18 +58,21 @@ def phone(live_server, tmp_path, monkeypatch):
         connections.close_all()
 
 
-def test_assessor_on_a_phone_completes_gbt42195_for_an_elder_with_dementia(audit_rows_cleared, team, district, users,
-                                                                          live_server, phone):
+def test_assessor_on_a_phone_completes_gbt42195_for_an_elder_with_dementia(audit_rows_cleared, intake, district,
+                                                                          users, live_server, phone):
     received = []
     signals.assessment_finalised.connect(lambda sender, **kw: received.append(kw), weak=False, dispatch_uid="browser")
     try:
-        order = services.assessment_order_create(elder=district.elders.a1, actor=users.street_staff, programme="ltci",
-                                                 reason="application", application_id=4242, agency=district.agency)
-        services.assessment_order_schedule(order=order, actor=team.first, assessors=[team.first, team.second],
+        # An LTCI application reaches "assessment ordered" through intake; the order lands at an agency.
+        application = to_state(intake, submit(intake, elder=district.elders.a1, type_code="ltci-home"),
+                               "assessment_ordered")
+        order = application.assessment_order
+        first, second = intake.assessors
+        services.assessment_order_schedule(order=order, actor=first, assessors=[first, second],
                                            appointment_at=dt.datetime(2026, 11, 24, 9, 0))
         page = phone
         page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", team.first.username)
+        page.fill("input[name=username]", first.username)
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(f"{live_server.url}/")
@@ -98,7 +103,7 @@ def test_assessor_on_a_phone_completes_gbt42195_for_an_elder_with_dementia(audit
         page.click("text=退出") if page.locator("text=退出").count() else None
         page.context.clear_cookies()
         page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", team.second.username)
+        page.fill("input[name=username]", second.username)
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(f"{live_server.url}/")
@@ -110,7 +115,9 @@ def test_assessor_on_a_phone_completes_gbt42195_for_an_elder_with_dementia(audit
         assert "痴呆" in page.inner_text("#explanation")
         result = Assessment.objects.get(order=order)
         assert result.is_final and result.initial_level == 1 and result.final_level == 2 and result.total == 80
-        assert received and received[0]["order"].application_id == 4242
+        assert received and received[0]["order"].application_id == application.pk
         assert received[0]["assessment"].final_level == 2
+        application.refresh_from_db()
+        assert application.state == "assessed"  # the application moved on with the result
     finally:
         signals.assessment_finalised.disconnect(dispatch_uid="browser")
