@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.core.isolation import Scoping
 from carecircle.providers.models import Qualification
@@ -30,12 +31,12 @@ class Category(models.TextChoices):
 
 
 class Unit(models.TextChoices):
-    VISIT = "visit", _("次（上门）")
-    HOUR = "hour", _("小时")
-    MEAL = "meal", _("餐")
-    TIME = "time", _("次")
-    DAY = "day", _("天")
-    MONTH = "month", _("月")
+    VISIT = "visit", pgettext_lazy("pricing unit", "次（上门）")
+    HOUR = "hour", pgettext_lazy("pricing unit", "小时")
+    MEAL = "meal", pgettext_lazy("pricing unit", "餐")
+    TIME = "time", pgettext_lazy("pricing unit", "次")
+    DAY = "day", pgettext_lazy("pricing unit", "天")
+    MONTH = "month", pgettext_lazy("pricing unit", "月")
 
 
 class HelpKind(models.TextChoices):
@@ -69,7 +70,7 @@ class ServiceItem(models.Model):
     standard_minutes = models.PositiveIntegerField(_("标准时长（分钟）"), default=0)
     required_qualification = models.CharField(_("服务人员须持资质"), max_length=32, blank=True,
                                               choices=Qualification.choices)
-    description = models.TextField(_("说明"), blank=True)
+    description = models.TextField(pgettext_lazy("catalogue", "说明"), blank=True)
     source = models.CharField(_("来源"), max_length=255, blank=True)
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
@@ -106,7 +107,7 @@ class ServicePackage(models.Model):
     name = models.CharField(_("服务包名称"), max_length=120)
     name_en = models.CharField(_("英文名称"), max_length=160, blank=True)
     group = models.CharField(_("分组"), max_length=60, blank=True)
-    description = models.TextField(_("说明"), blank=True)
+    description = models.TextField(pgettext_lazy("catalogue", "说明"), blank=True)
     programme = models.CharField(_("适用资金渠道"), max_length=100, blank=True)
     # The package price is a policy parameter (catalog.package.price, keyed by package code).
     unit = models.CharField(_("计价单位"), max_length=10, choices=Unit.choices, default=Unit.MONTH)
