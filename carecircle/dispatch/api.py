@@ -5,6 +5,7 @@ Reads go through visible_to (the scoped base classes); writes go through the ser
 step answers 409 with what is allowed instead."""
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -88,6 +89,10 @@ class ShiftViewSet(ScopedModelViewSet):
 
 class StopSerializer(serializers.ModelSerializer):
     elder = serializers.CharField(source="work_order.elder.name", read_only=True)
+    unscheduled_reason = serializers.CharField(source="reason_display", read_only=True,
+                                               help_text=_("未安排的原因（按请求语言）"))
+    warning = serializers.CharField(source="warning_display", read_only=True,
+                                    help_text=_("软性偏好提示（按请求语言）"))
     caregiver = serializers.SerializerMethodField()
 
     class Meta:
@@ -110,12 +115,12 @@ class PlanSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(StopSerializer(many=True))
     def get_stops(self, plan) -> list[dict]:
-        stops = plan.stops.select_related("work_order__elder", "shift__caregiver").order_by("shift_id", "position", "id")
+        stops = plan.stops.select_related("work_order__elder", "work_order__preferred_caregiver", "shift__caregiver").order_by("shift_id", "position", "id")
         return StopSerializer(stops, many=True).data
 
 
 class MoveSerializer(serializers.Serializer):
-    work_order = serializers.IntegerField(label=_("工单"), min_value=1)
+    work_order = serializers.IntegerField(label=pgettext_lazy("one item", "工单"), min_value=1)
     shift = serializers.IntegerField(label=_("目标班次"), min_value=1, required=False, allow_null=True,
                                      help_text=_("省略或为 null：移出（不安排）"))
     position = serializers.IntegerField(label=_("位置（从 0 起）"), min_value=0, required=False, allow_null=True)

@@ -4,6 +4,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.careplans.models import WorkOrderStatus
 from carecircle.providers.models import Qualification
@@ -62,7 +63,7 @@ class ShiftForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    work_order = forms.IntegerField(label=_("工单"), min_value=1)
+    work_order = forms.IntegerField(label=pgettext_lazy("one item", "工单"), min_value=1)
     shift = forms.IntegerField(label=_("移到"), required=False, min_value=1,
                                help_text=_("留空表示移出（不安排）"))
     position = forms.IntegerField(label=_("第几个上门"), required=False, min_value=1)

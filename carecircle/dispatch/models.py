@@ -6,7 +6,9 @@ one work order on one caregiver's day at a planned time (or lists it as unschedu
 """
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.core.isolation import Scoping
 
@@ -113,7 +115,7 @@ class DispatchStop(models.Model):
     """One work order in a plan: on a caregiver's shift at `position` with planned times, or unscheduled."""
 
     plan = models.ForeignKey(DispatchPlan, verbose_name=_("派单计划"), on_delete=models.CASCADE, related_name="stops")
-    work_order = models.ForeignKey("careplans.WorkOrder", verbose_name=_("工单"), on_delete=models.CASCADE,
+    work_order = models.ForeignKey("careplans.WorkOrder", verbose_name=pgettext_lazy("one item", "工单"), on_delete=models.CASCADE,
                                    related_name="dispatch_stops")
     shift = models.ForeignKey(Shift, verbose_name=_("班次"), null=True, blank=True, on_delete=models.CASCADE,
                               related_name="stops")
@@ -122,7 +124,7 @@ class DispatchStop(models.Model):
     planned_end = models.DateTimeField(_("计划结束"), null=True, blank=True)
     travel_seconds = models.PositiveIntegerField(_("前往用时（秒）"), default=0)
     unscheduled_reason = models.TextField(_("未排原因"), blank=True)
-    warning = models.TextField(_("提示"), blank=True)
+    warning = models.TextField(pgettext_lazy("dispatch warning", "提示"), blank=True)
 
     scoping = Scoping(region="plan__organisation__region", organisation="plan__organisation")
 
@@ -134,6 +136,30 @@ class DispatchStop(models.Model):
 
     def __str__(self):
         return f"{self.plan} #{self.work_order_id}"
+
+    # Reasons are stored in the source language (Chinese) and warnings as a kind, so that each reader sees
+    # them in their own language.
+    @property
+    def reason_display(self) -> str:
+        return gettext(self.unscheduled_reason) if self.unscheduled_reason else ""
+
+    @property
+    def warning_display(self) -> str:
+        return warning_text(self.warning, order=self.work_order, caregiver=self.shift.caregiver if self.shift_id else None)
+
+
+WARNING_PREFERRED, WARNING_DIALECT = "preferred", "dialect"
+
+
+def warning_text(kind: str, *, order, caregiver) -> str:
+    """A soft-preference warning in the reader's language: the elder's preferred caregiver or dialect."""
+    if kind == WARNING_PREFERRED and order.preferred_caregiver_id and caregiver is not None:
+        return gettext("老人偏好的护理员是 %(name)s，现改由 %(other)s 上门") % {
+            "name": order.preferred_caregiver.name, "other": caregiver.name}
+    if kind == WARNING_DIALECT and caregiver is not None:
+        return gettext("老人希望护理员会说%(dialect)s，%(name)s 的登记方言中没有") % {
+            "dialect": order.dialect, "name": caregiver.name}
+    return ""
 
     @property
     def audit_region(self):

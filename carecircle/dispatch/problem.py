@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from carecircle.core.policy import policy_value
 from carecircle.engines.routing import (
@@ -166,7 +167,7 @@ def build_problem(*, day: dt.date, work_orders, shifts, settings: Settings) -> B
     visits, orders, excluded = [], {}, {}
     for order in work_orders:
         if order.elder.lat is None or order.elder.lng is None:
-            excluded[order.pk] = _("老人档案没有坐标，无法计算路程；请先补全居住地址的经纬度")
+            excluded[order.pk] = gettext_noop("老人档案没有坐标，无法计算路程；请先补全居住地址的经纬度")
             continue
         visit = _visit(order, shifts)
         visits.append(visit)
@@ -238,12 +239,13 @@ def solution_with(problem: Problem, routes: dict[str, list[str]], unscheduled: d
 # --- the engine's words in the reader's language ------------------------------------------------------
 
 def reason_text(reason: str) -> str:
+    """The engine's reason as a message in the source language, stored as such and translated when shown."""
     if reason.startswith("no available caregiver may do it"):
-        return _("没有可承接的护理员：所需资质无人具备，或具备资质者被排除（性别要求、排除名单）")
+        return gettext_noop("没有可承接的护理员：所需资质无人具备，或具备资质者被排除（性别要求、排除名单）")
     if reason.startswith("needs two caregivers"):
-        return _("需要两名护理员，但只有一人可以承接")
+        return gettext_noop("需要两名护理员，但只有一人可以承接")
     if reason.startswith("no caregiver can fit it in"):
-        return _("排不进任何护理员的一天：时间窗、班次、工作时长或午休冲突")
+        return gettext_noop("排不进任何护理员的一天：时间窗、班次、工作时长或午休冲突")
     return reason
 
 

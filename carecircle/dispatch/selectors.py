@@ -47,7 +47,7 @@ def work_orders_for(user, day: dt.date, *, q: str = "", status: str = "", qualif
 
 def plan_stops(user, plan: DispatchPlan) -> QuerySet:
     return (visible_to(user, DispatchStop).filter(plan=plan)
-            .select_related("work_order__elder", "shift__caregiver")
+            .select_related("work_order__elder", "work_order__preferred_caregiver", "shift__caregiver")
             .order_by("shift__start_time", "shift_id", "position", "id"))
 
 

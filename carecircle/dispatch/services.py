@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from carecircle.careplans.models import WorkOrder
 from carecircle.core import audit
@@ -25,7 +26,17 @@ from carecircle.engines.routing import Route, Solution, Stop, Unscheduled, check
 from carecircle.providers.models import Certificate, StaffMember
 
 from . import problem as adapter
-from .models import DispatchPlan, DispatchStop, PlaceKind, PlanStatus, Shift, TravelMode
+from .models import (
+    WARNING_DIALECT,
+    WARNING_PREFERRED,
+    DispatchPlan,
+    DispatchStop,
+    PlaceKind,
+    PlanStatus,
+    Shift,
+    TravelMode,
+    warning_text,
+)
 
 OPTIMISE_JOB = "dispatch.optimise"
 # Work orders the board plans: not yet under way, not cancelled or suppressed.
@@ -180,7 +191,7 @@ def shift_delete(*, actor, shift: Shift, reason: str = "") -> None:
         audit.record(actor=actor, action="dispatch.shift.delete", subject=shift, changes=snapshot, reason=reason)
         # Its visits stay on the board, as unscheduled, until they are moved or the day is optimised again.
         DispatchStop.objects.filter(shift=shift).update(shift=None, planned_start=None, planned_end=None,
-                                                        travel_seconds=0, unscheduled_reason=_("护理员的班次已删除"))
+                                                        travel_seconds=0, unscheduled_reason=gettext_noop("护理员的班次已删除"))
         shift.delete()
 
 
@@ -318,7 +329,7 @@ def current_solution(plan: DispatchPlan, built: adapter.Built) -> Solution:
     listed = {s.visit_id for r in result for s in r.stops} | {u.visit_id for u in unscheduled}
     for vid in built.problem.visit_by_id:
         if vid not in listed:  # a work order added to the day after the plan was made
-            unscheduled.append(Unscheduled(vid, _("计划生成后新增的工单，尚未安排")))
+            unscheduled.append(Unscheduled(vid, gettext_noop("计划生成后新增的工单，尚未安排")))
     return Solution(result, unscheduled)
 
 
@@ -372,7 +383,7 @@ def plan_optimise_run(*, plan_id: int, job) -> dict:
         seconds = None if iterations else float(policy_value("dispatch.optimise.seconds",
                                                              region=plan.organisation.region, on=plan.date))
         solution = solve(built.problem, seconds=seconds, iterations=iterations, seed=0)
-        job_progress(job, progress=2, total=steps, message=_("保存计划"))
+        job_progress(job, progress=2, total=steps, message=_("正在保存计划"))
         with transaction.atomic():
             _store(plan, built, solution)
             plan.figures = _figures(built, solution, extra={"seconds": round(solution.stats.get("seconds", 0), 1),
@@ -413,11 +424,9 @@ def _soft_warnings(built: adapter.Built, vid: str, cid: str | None) -> str:
     order = built.orders[vid]
     shift = built.shifts[cid]
     if order.preferred_caregiver_id and order.preferred_caregiver_id != shift.caregiver_id:
-        return _("老人偏好的护理员是 %(name)s，现改由 %(other)s 上门") % {
-            "name": order.preferred_caregiver.name, "other": shift.caregiver.name}
+        return WARNING_PREFERRED
     if order.dialect and order.dialect not in (shift.caregiver.dialects or ""):
-        return _("老人希望护理员会说%(dialect)s，%(name)s 的登记方言中没有") % {
-            "dialect": order.dialect, "name": shift.caregiver.name}
+        return WARNING_DIALECT
     return ""
 
 
@@ -442,7 +451,7 @@ def stop_move(*, actor, plan: DispatchPlan, work_order_id: int, shift: Shift | N
     solution = current_solution(plan, built)
     vid = f"wo{work_order_id}"
     if vid not in built.problem.visit_by_id:
-        raise ValidationError({"work_order": [stop.unscheduled_reason or _("这个工单无法参与排程")]})
+        raise ValidationError({"work_order": [stop.reason_display or _("这个工单无法参与排程")]})
     orders_by_route = {r.caregiver_id: [s.visit_id for s in r.stops] for r in solution.routes}
     unscheduled = {u.visit_id: u.reason for u in solution.unscheduled}
     source = next((cid for cid, ids in orders_by_route.items() if vid in ids), None)
@@ -451,7 +460,7 @@ def stop_move(*, actor, plan: DispatchPlan, work_order_id: int, shift: Shift | N
     unscheduled.pop(vid, None)
     target = adapter.caregiver_id(shift) if shift is not None else None
     if target is None:
-        unscheduled[vid] = _("调度员手工移出")
+        unscheduled[vid] = gettext_noop("调度员手工移出")
     else:
         ids = orders_by_route.setdefault(target, [])
         at = len(ids) if position is None else max(0, min(int(position), len(ids)))
@@ -492,7 +501,8 @@ def stop_move(*, actor, plan: DispatchPlan, work_order_id: int, shift: Shift | N
             "work_order": work_order_id, "shift": [before["shift"], after.shift_id],
             "position": [before["position"], after.position], "status": [old_status, plan.status],
             "warning": warning})
-    return {"warnings": [warning] if warning else [], "figures": figures}
+    text = warning_text(warning, order=built.orders[vid], caregiver=built.shifts[target].caregiver if target else None)
+    return {"warnings": [text] if text else [], "figures": figures}
 
 
 # --- publishing ---------------------------------------------------------------------------------------

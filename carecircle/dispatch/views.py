@@ -115,7 +115,7 @@ class BoardView(CapabilityRequiredMixin, generic.TemplateView):
         map_data = {"caregivers": caregivers, "unscheduled": [
             {"lat": float(s.work_order.elder.lat), "lng": float(s.work_order.elder.lng),
              "label": _("%(name)s：%(reason)s") % {"name": s.work_order.elder.name,
-                                                 "reason": s.unscheduled_reason}}
+                                                 "reason": s.reason_display}}
             for s in unscheduled if s.work_order.elder.lat is not None]}
         return rows, unscheduled, map_data
 
@@ -305,7 +305,7 @@ class PlanExportView(ScopedCsvExportView):
     @property
     def header(self):
         return [_("护理员"), _("顺序"), _("计划开始"), _("计划结束"), _("老人"), _("地址"), _("联系电话（脱敏）"),
-                _("服务时长（分钟）"), _("未排原因"), _("提示")]
+                _("服务时长（分钟）"), _("未排原因"), pgettext("dispatch warning", "提示")]
 
     def filter_queryset(self, queryset):
         self.plan = get_object_or_404(queryset, pk=self.kwargs["pk"])
@@ -316,7 +316,7 @@ class PlanExportView(ScopedCsvExportView):
             order = stop.work_order
             yield [stop.shift.caregiver.name if stop.shift_id else "", stop.position + 1 if stop.shift_id else "",
                    _clock(stop.planned_start), _clock(stop.planned_end), order.elder.name, order.elder.address,
-                   mask_phone(order.elder.phone), order.duration_minutes, stop.unscheduled_reason, stop.warning]
+                   mask_phone(order.elder.phone), order.duration_minutes, stop.reason_display, stop.warning_display]
 
 
 def _clock(moment) -> str:

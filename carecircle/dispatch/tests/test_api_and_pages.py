@@ -173,3 +173,34 @@ class TestPages:
         client.force_login(optimised.actor)
         body = client.get("/dispatch/", {"date": DAY.isoformat()}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert "Dispatch board" in body and "Publish" in body
+
+
+def chinese_interface_text(html: str, data: set[str]) -> list[str]:
+    """Chinese left on a page once scripts, tags and the data people entered (names, addresses) are removed."""
+    import re
+
+    text = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", text)
+    for value in sorted(data, key=len, reverse=True):
+        text = text.replace(value, " ")
+    return re.findall(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+", text)
+
+
+def test_the_dispatch_pages_in_english_have_no_chinese_interface_text(client, optimised, users, district):
+    from carecircle.careplans.models import WorkOrder
+
+    services.stop_move(actor=optimised.actor, plan=optimised.plan, work_order_id=optimised.orders[0].pk, shift=None)
+    data = {"上海话", "中文", "简体中文", district.provider.name, district.a1.name, users.provider_admin.display_name}
+    data |= {e.name for e in optimised.elders} | {e.address for e in optimised.elders}
+    data |= {s.name for s in vars(optimised.staff).values()} | {district.elders.a1.name}
+    english = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    client.force_login(optimised.actor)
+    for url in (f"/dispatch/?date={DAY}", f"/dispatch/shifts/?date={DAY}"):
+        body = client.get(url, **english).content.decode()
+        assert chinese_interface_text(body, data) == [], url
+    assert "Taken off by the dispatcher" in client.get(f"/dispatch/?date={DAY}", **english).content.decode()
+    services.plan_publish(actor=optimised.actor, plan=optimised.plan)
+    assert WorkOrder.objects.filter(caregiver=optimised.staff.wang).exists()
+    client.force_login(users.caregiver)
+    body = client.get(f"/dispatch/my-day/?date={DAY}", **english).content.decode()
+    assert chinese_interface_text(body, data | {users.caregiver.display_name}) == []

@@ -222,7 +222,7 @@ class TestMoves:
                                     shift=spare)
         assert result["warnings"] and "王芳" in result["warnings"][0]
         stop = optimised.plan.stops.get(work_order=optimised.orders[3])
-        assert stop.shift_id == spare.pk and "王芳" in stop.warning
+        assert stop.shift_id == spare.pk and "王芳" in stop.warning_display
         optimised.plan.refresh_from_db()
         assert optimised.plan.figures["violations"] == 0
         event = AuditEvent.objects.get(action="dispatch.plan.move")
