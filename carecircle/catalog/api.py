@@ -215,6 +215,7 @@ class EntitlementOutSerializer(serializers.Serializer):
 
 class EntitlementResponseSerializer(serializers.Serializer):
     elder = serializers.IntegerField()
+    name = serializers.CharField()
     date = serializers.DateField()
     programme = serializers.CharField()
     entitlement = EntitlementOutSerializer(allow_null=True)
@@ -245,5 +246,5 @@ class EntitlementViewSet(ScopedViewSetMixin, mixins.RetrieveModelMixin, viewsets
             entitlement = selectors.entitlement_for(elder, on=on)
         except ValidationError as error:
             raise serializers.ValidationError({"non_field_errors": error.messages})
-        return Response(EntitlementResponseSerializer({"elder": elder.pk, "date": on, "programme": selectors.LTCI,
+        return Response(EntitlementResponseSerializer({"elder": elder.pk, "name": elder.name, "date": on, "programme": selectors.LTCI,
                                                        "entitlement": entitlement}).data)
