@@ -68,7 +68,7 @@ class ContextForm(forms.Form):
 class PhotoForm(forms.Form):
     image = forms.FileField(label=_("证明材料照片"), widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf",
                                                                                   "capture": "environment"}))
-    caption = forms.CharField(label=_("说明"), max_length=100, required=False)
+    caption = forms.CharField(label=_("照片说明"), max_length=100, required=False)
 
 
 class ReasonForm(forms.Form):

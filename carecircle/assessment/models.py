@@ -187,7 +187,7 @@ class AssessmentPhoto(models.Model):
     assessment = models.ForeignKey(Assessment, verbose_name=_("评估结果"), on_delete=models.CASCADE,
                                    related_name="photos")
     image = models.FileField(_("照片"), upload_to=photo_path)
-    caption = models.CharField(_("说明"), max_length=100, blank=True)
+    caption = models.CharField(_("照片说明"), max_length=100, blank=True)
     sha256 = models.CharField(_("文件摘要"), max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True,
                                     on_delete=models.SET_NULL, related_name="+")

@@ -67,7 +67,7 @@ def _require_step(order: AssessmentOrder, action: str):
         raise IllegalStep(
             _("评估任务当前状态为“%(status)s”，不能执行“%(action)s”；允许的操作：%(allowed)s") % {
                 "status": order.get_status_display(), "action": action,
-                "allowed": "、".join(allowed) or _("无")},
+                "allowed": "、".join(allowed) or _("无可执行的操作")},
             allowed=allowed)
 
 

@@ -22,7 +22,7 @@ NAVIGATION = [
     (_("我的服务"), "careplans:portal", "careplans.portal"),
     (_("派单看板"), "dispatch:board", "dispatch.view"),
     (_("我的一天"), "dispatch:my-day", "dispatch.my_day"),
-    (_("评估任务"), "assessment:list", "assessment.view"),
+    (_("能力评估"), "assessment:list", "assessment.view"),
     (pgettext_lazy("section", "区域"), "regions:list", "regions.view"),
     (_("政策参数"), "core:policy-list", "policy.view"),
     (_("审计日志"), "core:audit-list", "audit.view"),
