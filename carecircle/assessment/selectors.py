@@ -118,7 +118,28 @@ def quality(*, user, since: dt.date | None = None):
                          Q(order__assessor_2_id=row["order__assessor_1_id"]))
         assessors.append({"name": row["order__assessor_1__display_name"] or row["order__assessor_1__username"],
                           "n": mine.count(), "levels": _distribution(mine), "mean_level": _mean_level(mine)})
-    return {"agencies": agencies, "assessors": assessors}
+    overall = _mean_level(qs)
+    threshold, min_volume = _drift_policy(user)
+    for row in agencies:
+        row["drift"] = round(row["mean_level"] - overall, 2) if row["mean_level"] is not None and overall is not None \
+            else None
+        row["flagged"] = (row["drift"] is not None and threshold is not None and row["n"] >= min_volume
+                          and abs(row["drift"]) >= threshold)
+    return {"agencies": agencies, "assessors": assessors, "overall_mean": overall, "threshold": threshold,
+            "min_volume": min_volume}
+
+
+def _drift_policy(user):
+    """The drift threshold and minimum volume in force for the user's region (None when not set)."""
+    region = getattr(user, "scope_region", None) if getattr(user, "scope_region_id", None) else None
+    if region is None:
+        return None, 0
+    try:
+        threshold = float(policy_value("assessment.quality.drift_threshold", region=region))
+        min_volume = int(policy_value("assessment.quality.min_volume", region=region))
+    except MissingPolicyParameter:
+        return None, 0
+    return threshold, min_volume
 
 
 def _distribution(qs) -> dict[int, int]:

@@ -242,3 +242,30 @@ def test_assessor_uploads_a_document_photo_and_a_wrong_file_is_refused(team, dis
     # another assessor of the agency who is not on the order cannot open the form
     client.force_login(users.district_admin)
     assert client.get(f"/assessment/a/{a.pk}/step/1/").status_code == 403
+
+
+def test_quality_flags_an_agency_whose_levels_drift(team, district, users):
+    from carecircle.assessment import selectors
+    from carecircle.core.policy_seed import policy_parameters_seed
+
+    policy_parameters_seed(raw_values=[{
+        "key": "assessment.quality.min_volume", "region": "310104", "value": 1, "effective_from": "2025-01-01",
+        "source": "test", "confidence": "local", "note": ""}])
+    _final(team, district, users, district.elders.a1)  # level 0 at the fixture's agency
+    order = services.assessment_order_create(elder=district.elders.b1, actor=users.street_staff_b, programme="ltci",
+                                             reason="application", agency=team.other_agency)
+    from carecircle.accounts.models import User
+
+    partner = User.objects.create_user(username="other_two", password="x-Test-2026", role="assessor",
+                                       organisation=team.other_agency)
+    services.assessment_order_schedule(order=order, actor=team.outsider, assessors=[team.outsider, partner],
+                                       appointment_at=dt.datetime(2026, 11, 24, 9))
+    a = services.assessment_start(order=order, actor=team.outsider)
+    services.assessment_save(assessment=a, actor=team.outsider,
+                             answers=full_answers("gbt42195_2022", lambda i: i.options[-1].code))
+    services.assessment_submit(assessment=a, actor=team.outsider)
+    services.assessment_confirm(assessment=a, actor=partner)
+    data = selectors.quality(user=users.district_admin)
+    assert data["overall_mean"] == 2.0 and data["threshold"] == 0.5
+    by_name = {row["name"]: row for row in data["agencies"]}
+    assert by_name[team.other_agency.name]["flagged"] and by_name[district.agency.name]["drift"] == -2.0
