@@ -9,6 +9,7 @@ urlpatterns = [
     path("optimise/", views.OptimiseView.as_view(), name="optimise"),
     path("shifts/", views.ShiftListView.as_view(), name="shifts"),
     path("shifts/copy/", views.ShiftCopyView.as_view(), name="shift-copy"),
+    path("shifts/export.csv", views.ShiftExportView.as_view(), name="shift-export"),
     path("shifts/<int:pk>/delete/", views.ShiftDeleteView.as_view(), name="shift-delete"),
     path("plans/<int:pk>/status/", views.PlanStatusView.as_view(), name="plan-status"),
     path("plans/<int:pk>/move/", views.MoveView.as_view(), name="move"),

@@ -182,6 +182,41 @@ class ShiftListView(CapabilityRequiredMixin, generic.FormView):
         return redirect(f"{reverse('dispatch:shifts')}?{urlencode({'date': shift.date.isoformat()})}")
 
 
+class ShiftExportView(ScopedCsvExportView):
+    """The day's roster as CSV (to print or share): caregiver, hours, lunch, start and end place, travel mode."""
+
+    model = Shift
+    capability = "dispatch.view"
+
+    @property
+    def filename(self):
+        return f"shifts-{self.day.isoformat()}.csv"
+
+    @property
+    def header(self):
+        return [_("护理员"), _("日期"), _("上班时间"), _("下班时间"), _("午休"), _("出发地点"), _("收工地点"), _("出行方式"),
+                _("最长工作小时"), _("临时离岗时间"), _("备注")]
+
+    def filter_queryset(self, queryset):
+        self.day = DayForm(self.request.GET or None).day()
+        queryset = queryset.filter(date=self.day).select_related("caregiver", "start_facility", "end_facility")
+        if getattr(self.request.user, "organisation_id", None):
+            queryset = queryset.filter(organisation_id=self.request.user.organisation_id)
+        return queryset.order_by("start_time", "caregiver__name", "id")
+
+    def rows(self, queryset):
+        def place(kind_display, facility):
+            return facility.name if facility else kind_display
+
+        for shift in queryset:
+            lunch = (f"{shift.lunch_earliest:%H:%M}–{shift.lunch_latest:%H:%M} / {shift.lunch_minutes}"
+                     if shift.lunch_minutes else "")
+            yield [shift.caregiver.name, shift.date.isoformat(), f"{shift.start_time:%H:%M}", f"{shift.end_time:%H:%M}",
+                   lunch, place(shift.get_start_kind_display(), shift.start_facility),
+                   place(shift.get_end_kind_display(), shift.end_facility), shift.get_travel_mode_display(),
+                   f"{shift.max_hours.normalize()}", f"{shift.off_from:%H:%M}" if shift.off_from else "", shift.note]
+
+
 class ShiftCopyView(CapabilityRequiredMixin, generic.View):
     capability = "dispatch.change"
     http_method_names = ["post"]

@@ -147,6 +147,14 @@ class TestPages:
         text = b"".join(response.streaming_content).decode("utf-8-sig")
         assert "王芳" in text and "138****8000" in text and "13800138000" not in text
 
+    def test_the_roster_exports_as_csv_for_the_own_provider_only(self, client, board, other_board):
+        client.force_login(board.actor)
+        response = client.get("/dispatch/shifts/export.csv", {"date": DAY.isoformat()})
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+        lines = text.strip().splitlines()
+        assert len(lines) == 4 and "王芳" in text and "电动自行车" in text and "康乐护士甲" not in text
+        assert "11:30–13:00 / 30" in text
+
     def test_shift_page_adds_and_copies_shifts(self, client, board):
         client.force_login(board.actor)
         staff = make_staff(board.org, name="新人")
