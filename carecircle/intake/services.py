@@ -16,6 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from carecircle.core import audit
 from carecircle.core.isolation import is_visible
@@ -218,7 +219,7 @@ def allowed_actions(application, actor) -> list[str]:
 
 def _allowed_message(application, actor) -> str:
     actions = allowed_actions(application, actor)
-    labels = "、".join(str(workflow.BY_ACTION[a].label) for a in actions) or _("无")
+    labels = "、".join(str(workflow.BY_ACTION[a].label) for a in actions) or pgettext("actions", "无")
     return _("当前状态为“%(state)s”，您可以进行的操作：%(actions)s") % {"state": application.get_state_display(),
                                                                    "actions": labels}
 

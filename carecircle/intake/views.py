@@ -56,7 +56,7 @@ def _types_for(user):
 def _queue_states(user, view: str):
     if view == "district" or (not view and has_capability(user, "intake.district")):
         return "district", selectors.DISTRICT_QUEUE_STATES
-    if view == "all":
+    if view == "all" or (not view and not has_capability(user, "intake.street")):
         return "all", selectors.open_states()
     return "street", selectors.STREET_QUEUE_STATES
 
