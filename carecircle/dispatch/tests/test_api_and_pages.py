@@ -141,6 +141,14 @@ class TestPages:
         response = client.post(f"/dispatch/plans/{plan.pk}/publish/", follow=True)
         assert "已发布" in response.content.decode()
 
+    def test_while_optimising_the_board_polls_the_job_progress(self, client, board):
+        plan = services.plan_optimise(actor=board.actor, date=DAY)  # the job waits for the commit
+        client.force_login(board.actor)
+        body = client.get("/dispatch/", {"date": DAY.isoformat()}).content.decode()
+        assert f'hx-get="/dispatch/plans/{plan.pk}/status/"' in body and 'hx-trigger="every 2s"' in body
+        fragment = client.get(f"/dispatch/plans/{plan.pk}/status/", HTTP_HX_REQUEST="true")
+        assert "HX-Refresh" not in fragment and "优化中" in fragment.content.decode()
+
     def test_export_lists_the_plan_with_masked_phones(self, client, optimised):
         client.force_login(optimised.actor)
         response = client.get(f"/dispatch/plans/{optimised.plan.pk}/export.csv")
