@@ -390,7 +390,7 @@ def plan_optimise_run(*, plan_id: int, job) -> dict:
                                                             "backend": solution.stats.get("backend", "")})
             plan.status = PlanStatus.READY
             plan.save(update_fields=["figures", "status", "updated_at"])
-            _mark_scheduled(plan)
+            _mark_scheduled(plan, actor=job.created_by)
             audit.record(actor=job.created_by, action="dispatch.plan.optimised", subject=plan,
                          changes={"status": [PlanStatus.OPTIMISING, PlanStatus.READY], "figures": {
                              k: v for k, v in plan.figures.items() if k != "routes"}})
@@ -401,13 +401,18 @@ def plan_optimise_run(*, plan_id: int, job) -> dict:
     return {k: v for k, v in plan.figures.items() if k != "routes"}
 
 
-def _mark_scheduled(plan: DispatchPlan) -> None:
+def _mark_scheduled(plan: DispatchPlan, *, actor=None) -> None:
     """Work orders the plan places are "scheduled" (so regenerating the day leaves them be); the others
-    return to "pending"."""
+    return to "pending". Each change is audited."""
     placed = plan.stops.filter(shift__isnull=False).values("work_order_id")
-    WorkOrder.objects.filter(pk__in=placed, status="pending").update(status="scheduled")
     unplaced = plan.stops.filter(shift__isnull=True).values("work_order_id")
-    WorkOrder.objects.filter(pk__in=unplaced, status="scheduled").update(status="pending")
+    for orders, old, new in ((WorkOrder.objects.filter(pk__in=placed, status="pending"), "pending", "scheduled"),
+                             (WorkOrder.objects.filter(pk__in=unplaced, status="scheduled"), "scheduled", "pending")):
+        changed = list(orders.select_related("elder__community"))
+        WorkOrder.objects.filter(pk__in=[o.pk for o in changed]).update(status=new, updated_at=timezone.now())
+        for order in changed:
+            audit.record(actor=actor, action="dispatch.work_order.schedule", subject=order,
+                         changes={"status": [old, new], "plan": plan.pk})
 
 
 # --- manual moves -------------------------------------------------------------------------------------
@@ -495,7 +500,7 @@ def stop_move(*, actor, plan: DispatchPlan, work_order_id: int, shift: Shift | N
         plan.figures = figures
         plan.status = PlanStatus.READY
         plan.save(update_fields=["figures", "status", "updated_at"])
-        _mark_scheduled(plan)
+        _mark_scheduled(plan, actor=actor)
         after = plan.stops.get(work_order_id=work_order_id)
         audit.record(actor=actor, action="dispatch.plan.move", subject=plan, changes={
             "work_order": work_order_id, "shift": [before["shift"], after.shift_id],
@@ -532,7 +537,7 @@ def plan_publish(*, actor, plan: DispatchPlan) -> dict:
             else:
                 order.caregiver, order.planned_start, order.status = None, None, "pending"
                 cleared += 1
-            order.save(update_fields=["caregiver", "planned_start", "status"])
+            order.save(update_fields=["caregiver", "planned_start", "status", "updated_at"])
             new = {"caregiver": order.caregiver_id, "planned_start": order.planned_start, "status": order.status}
             if old != new:
                 audit.record(actor=actor, action="dispatch.work_order.publish", subject=order,
@@ -579,7 +584,7 @@ def plan_replan(*, actor, plan: DispatchPlan, shift: Shift, off_from: dt.time, s
         plan.figures = _figures(built, result, extra={"replanned_at": off_from.strftime("%H:%M")})
         plan.status = PlanStatus.READY
         plan.save(update_fields=["figures", "status", "updated_at"])
-        _mark_scheduled(plan)
+        _mark_scheduled(plan, actor=actor)
         after = {s.work_order_id: s.shift_id for s in plan.stops.all()}
         moved = sorted(pk for pk in after if before.get(pk) != after[pk])
         audit.record(actor=actor, action="dispatch.shift.off", subject=shift,

@@ -112,6 +112,7 @@ class TestOptimise:
         assert plan.stops.count() == 6
         placed = plan.stops.filter(shift__isnull=False)
         assert all(WorkOrder.objects.get(pk=s.work_order_id).status == "scheduled" for s in placed)
+        assert AuditEvent.objects.filter(action="dispatch.work_order.schedule").count() == placed.count()
         # The nurse-only visit went to the nurse; the woman-only visit to a woman.
         nurse_stop = plan.stops.get(work_order=optimised.orders[1])
         assert nurse_stop.shift_id in (None, optimised.shifts.zhao.pk)
