@@ -40,6 +40,10 @@ class Scoping:
     # A second path to a region FK through which region-scoped users also reach a row, e.g. a
     # provider registered at the district that serves a community of the user's street.
     region_reach: str | None = None
+    # Paths to an Organisation FK through which some organisation-scoped roles reach a row that is
+    # not theirs: e.g. an assessment agency's assessors reach the elders it has orders for. Each entry
+    # is (path, roles); the row is visible when the path leads to the user's own organisation.
+    organisation_links: tuple = ()
 
 
 def scoping_of(model) -> Scoping:
@@ -89,6 +93,11 @@ def scope_filter(user, model) -> Q | None:
 
             reach = Q(**{f"{scoping.organisation_reach}_id__in": served_community_ids(user.organisation_id)})
             q = reach if q is None else q | reach
+        for path, roles in scoping.organisation_links:
+            if role in roles:
+                # A subquery rather than a join, so a row linked several times is listed once.
+                linked = model._default_manager.filter(**{f"{path}_id": user.organisation_id}).values("pk")
+                q = Q(pk__in=linked) if q is None else q | Q(pk__in=linked)
         return q
     if role in PERSON_SCOPED:
         if scoping.person is None:

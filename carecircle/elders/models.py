@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.choices import Gender  # noqa: F401  (re-exported: forms and serializers use it)
 from carecircle.core.isolation import Scoping
+from carecircle.core.roles import Role
 from carecircle.core.sensitive import EncryptedTextField, lookup_hash, mask_id_number
 
 from .names import pinyin_forms
@@ -73,7 +74,9 @@ class Elder(models.Model):
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    scoping = Scoping(region="community", person="pk", organisation_reach="community")
+    # Assessors reach the elders their agency has assessment orders for (any state: the history too).
+    scoping = Scoping(region="community", person="pk", organisation_reach="community",
+                      organisation_links=(("assessment_orders__agency", frozenset({Role.ASSESSOR})),))
 
     class Meta:
         verbose_name = _("老人")
