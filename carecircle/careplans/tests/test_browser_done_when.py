@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tests.test_browser import _log_in, browser_page  # noqa: F401  (the shared chromium fixture)
 
-from .conftest import set_level
+from .conftest import PRICING_KEYS, set_level
 
 pytestmark = pytest.mark.browser
 
@@ -36,10 +36,11 @@ def test_done_when_plan_order_and_tomorrows_work_orders(audit_trail_cleared_afte
 
     from carecircle.careplans.models import CarePlan, ServiceOrder, WorkOrder
     from carecircle.catalog.services import catalogue_seed
+    from carecircle.core.policy import seed_values
     from carecircle.core.policy_seed import policy_parameters_seed
     from carecircle.elders.models import ElderAccountLink
 
-    policy_parameters_seed()
+    policy_parameters_seed(raw_values=[row for row in seed_values() if row["key"].startswith(PRICING_KEYS)])
     catalogue_seed()
     elder = district.elders.a1
     today = timezone.localdate()
