@@ -149,6 +149,17 @@ class TestPages:
         fragment = client.get(f"/dispatch/plans/{plan.pk}/status/", HTTP_HX_REQUEST="true")
         assert "HX-Refresh" not in fragment and "优化中" in fragment.content.decode()
 
+    def test_an_order_cancelled_after_planning_is_flagged_and_not_published(self, client, optimised):
+        from carecircle.careplans.models import WorkOrder
+
+        stop = optimised.plan.stops.filter(shift__isnull=False).first()
+        WorkOrder.objects.filter(pk=stop.work_order_id).update(status="cancelled", suppressed_reason="老人住院")
+        client.force_login(optimised.actor)
+        body = client.get("/dispatch/", {"date": DAY.isoformat()}).content.decode()
+        assert "data-withdrawn" in body and "老人住院" in body
+        services.plan_publish(actor=optimised.actor, plan=optimised.plan)
+        assert WorkOrder.objects.get(pk=stop.work_order_id).status == "cancelled"
+
     def test_export_lists_the_plan_with_masked_phones(self, client, optimised):
         client.force_login(optimised.actor)
         response = client.get(f"/dispatch/plans/{optimised.plan.pk}/export.csv")
