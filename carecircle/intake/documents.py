@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy
 
 from carecircle.core.sensitive import mask_name
@@ -62,7 +63,7 @@ def build(application, kind: str, events) -> NoticeDocument | None:
         body = [_("%(name)s：您提交的“%(type)s”申请（编号 %(number)s）需补正材料后再审核。") % base,
                 _("需补正的内容：%(reason)s") % {"reason": event.reason}]
         if missing:
-            body.append(_("尚未收到的材料：%(docs)s") % {"docs": "、".join(_(d) for d in missing)})
+            body.append(_("尚未收到的材料：%(docs)s") % {"docs": pgettext("list separator", "、").join(_(d) for d in missing)})
     elif kind == "assessment_task":
         body = [_("%(name)s：您的“%(type)s”申请（编号 %(number)s）已通过审核，现派发评估任务。") % base,
                 _("评估机构：%(agency)s。评估人员将与您联系，上门进行评估，请保持电话畅通。")

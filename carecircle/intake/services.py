@@ -123,7 +123,7 @@ def _street_of(community):
 def _check_channel(actor, channel: str):
     if channel not in Channel.values:
         raise ValidationError({"channel": _("未知的申请渠道：%(value)s；可用：%(allowed)s")
-                               % {"value": channel, "allowed": "、".join(Channel.values)}})
+                               % {"value": channel, "allowed": pgettext("list separator", "、").join(Channel.values)}})
     if actor is None:
         return
     role_channels = {
@@ -136,7 +136,7 @@ def _check_channel(actor, channel: str):
     if channel not in allowed:
         raise ValidationError({"channel": _("您的角色不能通过“%(channel)s”渠道登记申请；可用：%(allowed)s")
                                % {"channel": Channel(channel).label,
-                                  "allowed": "、".join(str(Channel(c).label) for c in sorted(allowed)) or "—"}})
+                                  "allowed": pgettext("list separator", "、").join(str(Channel(c).label) for c in sorted(allowed)) or "—"}})
 
 
 def application_submit(*, elder, type_code: str, channel: str, actor, applicant_name: str = "",
@@ -154,7 +154,7 @@ def application_submit(*, elder, type_code: str, channel: str, actor, applicant_
     unknown = [d for d in documents if d not in kind.documents]
     if unknown:
         raise ValidationError({"documents": _("“%(type)s”不需要这些材料：%(docs)s；所需材料为：%(need)s")
-                               % {"type": kind.name, "docs": "、".join(unknown), "need": "、".join(kind.documents)}})
+                               % {"type": kind.name, "docs": pgettext("list separator", "、").join(unknown), "need": pgettext("list separator", "、").join(kind.documents)}})
     try:
         with transaction.atomic():
             return _submit(elder=elder, kind=kind, channel=channel, actor=actor, applicant_name=applicant_name,
@@ -219,7 +219,7 @@ def allowed_actions(application, actor) -> list[str]:
 
 def _allowed_message(application, actor) -> str:
     actions = allowed_actions(application, actor)
-    labels = "、".join(str(workflow.BY_ACTION[a].label) for a in actions) or pgettext("actions", "无")
+    labels = pgettext("list separator", "、").join(str(workflow.BY_ACTION[a].label) for a in actions) or pgettext("actions", "无")
     return _("当前状态为“%(state)s”，您可以进行的操作：%(actions)s") % {"state": application.get_state_display(),
                                                                    "actions": labels}
 
@@ -275,7 +275,7 @@ def _resubmit(application, *, step, actor, reason, documents=None, **_kwargs):
         unknown = [d for d in documents if d not in application.type.documents]
         if unknown:
             raise ValidationError({"documents": _("“%(type)s”不需要这些材料：%(docs)s")
-                                   % {"type": application.type.name, "docs": "、".join(unknown)}})
+                                   % {"type": application.type.name, "docs": pgettext("list separator", "、").join(unknown)}})
         added = [d for d in documents if d not in application.documents_received]
         application.documents_received = [*application.documents_received, *added]
         data["documents_added"] = added
@@ -375,7 +375,7 @@ def _notice_result(application) -> str:
 def _answer_objection(application, *, step, actor, reason, outcome="", agency=None, **_kwargs):
     if outcome not in ObjectionOutcome.values:
         raise ValidationError({"outcome": _("请选择异议处理结果：%(choices)s")
-                               % {"choices": "、".join(str(c.label) for c in ObjectionOutcome)}})
+                               % {"choices": pgettext("list separator", "、").join(str(c.label) for c in ObjectionOutcome)}})
     open_objections = list(Objection.objects.select_for_update().filter(application=application, outcome=""))
     if not open_objections:
         raise IllegalStep(_("该公示没有待答复的异议。") + _allowed_message(application, actor),

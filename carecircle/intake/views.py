@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import generic
 
 from carecircle.core.isolation import visible_to
@@ -39,7 +40,7 @@ def _apply_errors(form, error: ValidationError) -> None:
 
 
 def _errors_text(error: ValidationError) -> str:
-    return "；".join(error.messages)
+    return pgettext("message separator", "；").join(error.messages)
 
 
 def _user_region(user):
@@ -245,9 +246,12 @@ class BulkActView(CapabilityRequiredMixin, generic.View):
                                          actor=request.user)
                 done.append(application.number)
             except (services.IllegalStep, ValidationError, PermissionDenied) as error:
-                refused.append(f"{application.number}：{getattr(error, 'message', None) or error}")
+                refused.append(_("%(number)s：%(message)s") % {
+                    "number": application.number,
+                    "message": getattr(error, "message", None) or pgettext("message separator", "；").join(
+                        getattr(error, "messages", [str(error)]))})
         if done:
-            messages.success(request, _("已办理 %(n)s 件：%(numbers)s") % {"n": len(done), "numbers": "、".join(done)})
+            messages.success(request, _("已办理 %(n)s 件：%(numbers)s") % {"n": len(done), "numbers": pgettext("list separator", "、").join(done)})
         for line in refused:
             messages.error(request, line)
         return HttpResponseRedirect(back)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy
 
 from carecircle.core.policy import policy_value
@@ -62,7 +63,7 @@ def _key(entry, order: list[str]):
 def rule_text(order: list[str]) -> str:
     words = {"priority": _("优先类别（特困、高龄独居等按规定先后）"), "level": _("评估等级（高者在前）"),
              "applied": _("申请日期（早者在前）")}
-    return _("排序规则：依次比较%(rules)s，最后按申请编号。") % {"rules": "、".join(words[r] for r in order if r in words)}
+    return _("排序规则：依次比较%(rules)s，最后按申请编号。") % {"rules": pgettext("list separator", "、").join(words[r] for r in order if r in words)}
 
 
 def explain(entry) -> str:
