@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from carecircle.careplans import services
 from carecircle.careplans.models import WorkOrder, WorkOrderRun, WorkOrderStatus
@@ -122,3 +123,18 @@ def test_done_when_plan_and_an_extra_bathing_order_both_reach_tomorrows_work_ord
     services.work_orders_generate(date=tomorrow)
     sources = sorted(WorkOrder.objects.filter(date=tomorrow, elder=level4).values_list("source", flat=True))
     assert sources == ["order", "plan"]
+
+
+def test_the_nightly_beat_entry_generates_tomorrow_and_the_offer_expiry_runs_every_few_minutes(plan):
+    from carecircle.careplans import tasks
+    from carecircle.celery import app
+
+    schedule = app.conf.beat_schedule
+    assert schedule["careplans-nightly-work-orders"]["task"] == "carecircle.careplans.generate_tomorrow"
+    assert schedule["careplans-expire-order-offers"]["task"] == "carecircle.careplans.expire_order_offers"
+    summary = tasks.generate_tomorrow()
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    expected = 1 if tomorrow.weekday() < 5 else 0  # the level-4 plan visits Monday to Friday
+    assert summary["from_plans"] == expected
+    assert WorkOrder.objects.filter(date=tomorrow).count() == expected
+    assert tasks.expire_order_offers() == 0
