@@ -14,7 +14,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from carecircle.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet
+from carecircle.core.api import ScopedReadOnlyViewSet
 from carecircle.core.isolation import visible_to
 from carecircle.core.pagination import Pagination
 from carecircle.elders.models import Elder
