@@ -788,6 +788,11 @@ def service_order_place(*, actor, elder, lines, service_date: dt.date, window_st
     if not serving_providers(elder).exists():
         raise ValidationError(_("%(community)s 目前没有签约服务机构，暂时不能下单，请联系居委或热线")
                               % {"community": elder.community.name})
+    if package is None:
+        from carecircle.catalog.models import ServicePackage
+
+        package = ServicePackage.objects.filter(code__in=[line.item_code for line in priced.lines if line.is_package]
+                                                ).first()
     channel = channel or _channel_for(actor)
     if channel not in OrderChannel.values:
         raise ValidationError({"channel": [_("下单渠道无效")]})

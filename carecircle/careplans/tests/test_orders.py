@@ -184,3 +184,8 @@ def test_the_answer_deadline_follows_the_policy_value_in_force_on_the_day(policy
     wednesday = dt.datetime(2026, 11, 25, 9, 0, tzinfo=SH)
     after = place(users, policy.elders.a1, now=wednesday, day=dt.date(2026, 11, 26))
     assert after.offers.get().deadline == dt.datetime(2026, 11, 25, 13, 0, tzinfo=SH)
+
+
+def test_a_package_can_be_ordered_and_is_recorded_on_the_order(policy, users):
+    order = place(users, policy.elders.a1, lines=[{"item": "pkg-six-help", "quantity": 1}], expected="300.00")
+    assert order.package.code == "pkg-six-help" and order.total == order.fund + order.subsidy + order.self_pay
