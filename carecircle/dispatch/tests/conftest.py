@@ -97,7 +97,7 @@ def optimised(board, django_capture_on_commit_callbacks):
     from carecircle.dispatch.services import plan_optimise
 
     with django_capture_on_commit_callbacks(execute=True):
-        plan = plan_optimise(actor=board.actor, date=board.day, iterations=2000)
+        plan = plan_optimise(actor=board.actor, date=board.day, iterations=800)
     plan.refresh_from_db()
     board.plan = plan
     return board
