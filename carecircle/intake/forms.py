@@ -20,7 +20,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, types=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = BLANK + [(t.code, t.name) for t in types]
+        self.fields["type"].choices = BLANK + [(t.code, _(t.name)) for t in types]
 
 
 class RegisterForm(forms.Form):
@@ -39,7 +39,7 @@ class RegisterForm(forms.Form):
     def __init__(self, *args, user, types, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["type"].choices = [(t.code, t.name) for t in types]
+        self.fields["type"].choices = [(t.code, _(t.name)) for t in types]
         docs = []
         for t in types:
             docs.extend(d for d in t.documents if d not in docs)

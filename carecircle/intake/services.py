@@ -49,8 +49,9 @@ class Submission:
 # --- helpers ------------------------------------------------------------------------------------------
 
 def office_of(actor) -> str:
+    """The office that acted; empty for the system (pages then say "system" in the reader's language)."""
     if actor is None or not getattr(actor, "is_authenticated", False):
-        return _("系统")
+        return ""
     if actor.scope_region_id:
         return actor.scope_region.name
     if actor.organisation_id:
@@ -60,7 +61,7 @@ def office_of(actor) -> str:
 
 def _actor_repr(actor) -> str:
     if actor is None or not getattr(actor, "is_authenticated", False):
-        return _("系统")
+        return ""
     return actor.display_name or actor.get_username()
 
 
