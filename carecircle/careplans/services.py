@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -727,11 +727,26 @@ def _clean_order_lines(lines) -> list[tuple[str, Decimal]]:
     return result
 
 
+# Orders that hold a share of the month's subsidy budget: waiting for, taken by or served by a provider.
+SUBSIDY_HOLDING_STATUSES = (OrderStatus.OFFERED, OrderStatus.ACCEPTED, OrderStatus.DONE)
+
+
+def subsidy_used_in_month(*, elder, service_date: dt.date) -> Decimal:
+    """The government-purchase subsidy this elder's live orders already take in the service date's month."""
+    used = ServiceOrder.objects.filter(
+        elder=elder, status__in=SUBSIDY_HOLDING_STATUSES,
+        service_date__year=service_date.year, service_date__month=service_date.month,
+    ).aggregate(total=Sum("subsidy"))["total"]
+    return to_money(used or 0)
+
+
 def order_quote(*, elder, lines, service_date: dt.date):
-    """The price and who pays, as the person sees it before confirming (on-demand: no fund)."""
+    """The price and who pays, as the person sees it before confirming (on-demand: no fund). The monthly
+    subsidy budget is what is left after the elder's other live orders of that month."""
     from carecircle.catalog.services import quote
 
-    return quote(elder=elder, on=service_date, lines=_clean_order_lines(lines), basis="order")
+    return quote(elder=elder, on=service_date, lines=_clean_order_lines(lines), basis="order",
+                 subsidy_used=subsidy_used_in_month(elder=elder, service_date=service_date))
 
 
 def quote_dict(priced) -> dict:
@@ -772,6 +787,8 @@ def service_order_place(*, actor, elder, lines, service_date: dt.date, window_st
     _require(actor, "orders.place")
     _require_visible(actor, elder)
     now = now or timezone.now()
+    # One order at a time per elder, so two orders placed at once cannot both spend the same budget.
+    elder = type(elder).objects.select_for_update().get(pk=elder.pk)
     if elder.status != "active":
         raise ValidationError(_("老人档案状态为“%(s)s”，不能下单") % {"s": elder.get_status_display()})
     _check_order_time(elder=elder, service_date=service_date, window_start=window_start, window_end=window_end,

@@ -189,3 +189,23 @@ def test_the_answer_deadline_follows_the_policy_value_in_force_on_the_day(policy
 def test_a_package_can_be_ordered_and_is_recorded_on_the_order(policy, users):
     order = place(users, policy.elders.a1, lines=[{"item": "pkg-six-help", "quantity": 1}], expected="300.00")
     assert order.package.code == "pkg-six-help" and order.total == order.fund + order.subsidy + order.self_pay
+
+
+def test_the_monthly_subsidy_budget_is_shared_by_the_months_orders(policy, users):
+    """400 yuan a month for a 低保 elder: five 80-yuan baths use it up, the sixth is self-paid; a
+    cancelled order gives its share back; the next month starts afresh."""
+    elder = policy.elders.a1
+    elder.economic_category = "min_living"
+    elder.save()
+    orders = [place(users, elder, expected="0.00", day=dt.date(2026, 11, 24 + i)) for i in range(5)]
+    assert services.subsidy_used_in_month(elder=elder, service_date=TOMORROW) == Decimal("400.00")
+    sixth = services.order_quote(elder=elder, lines=BATH, service_date=dt.date(2026, 11, 30))
+    assert (sixth.subsidy, sixth.self_pay) == (Decimal("0.00"), Decimal("80.00"))
+    with pytest.raises(ValidationError, match="个人自付现为 80.00 元"):
+        place(users, elder, expected="0.00", day=dt.date(2026, 11, 30))
+
+    services.service_order_cancel(actor=users.elder, order=orders[0], reason="改期", now=NOW)
+    again = services.order_quote(elder=elder, lines=BATH, service_date=dt.date(2026, 11, 30))
+    assert (again.subsidy, again.self_pay) == (Decimal("80.00"), Decimal("0.00"))
+    december = services.order_quote(elder=elder, lines=BATH, service_date=dt.date(2026, 12, 1))
+    assert december.subsidy == Decimal("80.00")
