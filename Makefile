@@ -60,10 +60,10 @@ run: seed serve
 
 # The worker runs in the background of this shell; the trap stops it when the web server ends (Ctrl-C).
 serve: setup
-	@$(BIN)/celery -A carecircle worker --pool=solo --loglevel=INFO --logfile=$(VAR)/celery-worker.log & \
+	@$(BIN)/celery -A carecircle worker --pool=solo --beat --schedule=$(VAR)/celerybeat-schedule --loglevel=INFO --logfile=$(VAR)/celery-worker.log & \
 	worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null || true' EXIT INT TERM; \
-	echo "Celery worker started (pid $$worker, log $(VAR)/celery-worker.log)"; \
+	echo "Celery worker with its scheduler started (pid $$worker, log $(VAR)/celery-worker.log)"; \
 	echo "CareCircle: http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)"; \
 	$(BIN)/carecircle runserver $(HOST):$(PORT)
 
