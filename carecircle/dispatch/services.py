@@ -335,10 +335,6 @@ def current_solution(plan: DispatchPlan, built: adapter.Built) -> Solution:
 
 # --- optimising ---------------------------------------------------------------------------------------
 
-def plan_for(*, organisation, date: dt.date) -> DispatchPlan | None:
-    return DispatchPlan.objects.filter(organisation=organisation, date=date).first()
-
-
 def plan_optimise(*, actor, date: dt.date, organisation=None, iterations: int | None = None) -> DispatchPlan:
     """Start optimising a provider's day as a background job; the plan shows its progress."""
     from carecircle.core.tasks import run_job
