@@ -562,8 +562,11 @@ def _care_level_record(*, elder, programme, level, source, external_source, asse
     # The level in force until now ends the day before the new one starts.
     for row in CareLevel.objects.filter(elder=elder, programme=programme, valid_from__lt=valid_from).filter(
             Q(valid_until__isnull=True) | Q(valid_until__gte=valid_from)):
+        old_until = row.valid_until
         row.valid_until = valid_from - dt.timedelta(days=1)
         row.save(update_fields=["valid_until"])
+        audit.record(actor=actor, action="assessment.care_level.end", subject=row,
+                     changes={"valid_until": [old_until, row.valid_until]})
     level_row = CareLevel.objects.create(
         elder=elder, programme=programme, level=level, source=source, external_source=external_source,
         assessment=assessment, valid_from=valid_from, valid_until=valid_until,
