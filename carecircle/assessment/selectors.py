@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from carecircle.core.isolation import visible_to
@@ -80,17 +80,14 @@ def expiring(*, user, on: dt.date | None = None, days: int | None = None):
         except MissingPolicyParameter:
             days = 60
     qs = qs.filter(valid_until__lte=on + dt.timedelta(days=days))
-    rows = []
-    for a in qs.select_related("elder", "elder__community", "order", "order__agency").order_by("valid_until", "id"):
-        superseded = Assessment.objects.filter(elder_id=a.elder_id, order__programme=a.order.programme,
-                                               status=AssessmentStatus.FINAL, finalised_at__gt=a.finalised_at).exists()
-        open_order = AssessmentOrder.objects.filter(
-            elder_id=a.elder_id, programme=a.order.programme,
-            status__in=[OrderStatus.ASSIGNED, OrderStatus.SCHEDULED, OrderStatus.IN_PROGRESS, OrderStatus.SUBMITTED]
-        ).exists()
-        if not superseded:
-            rows.append({"assessment": a, "days_left": (a.valid_until - on).days, "open_order": open_order})
-    return rows
+    newer = Assessment.objects.filter(elder_id=OuterRef("elder_id"), order__programme=OuterRef("order__programme"),
+                                      status=AssessmentStatus.FINAL, finalised_at__gt=OuterRef("finalised_at"))
+    open_orders = AssessmentOrder.objects.filter(
+        elder_id=OuterRef("elder_id"), programme=OuterRef("order__programme"),
+        status__in=[OrderStatus.ASSIGNED, OrderStatus.SCHEDULED, OrderStatus.IN_PROGRESS, OrderStatus.SUBMITTED])
+    qs = (qs.annotate(superseded=Exists(newer), has_open_order=Exists(open_orders)).filter(superseded=False)
+          .select_related("elder", "elder__community", "order", "order__agency").order_by("valid_until", "id"))
+    return [{"assessment": a, "days_left": (a.valid_until - on).days, "open_order": a.has_open_order} for a in qs]
 
 
 def quality(*, user, since: dt.date | None = None):
@@ -153,13 +150,12 @@ def _mean_level(qs):
 
 def _changed_share(qs) -> dict:
     """Of this agency's results that were later re-assessed, how many came out at a different level."""
+    follows = Assessment.objects.filter(order__previous=OuterRef("pk"), status=AssessmentStatus.FINAL)
+    rows = qs.annotate(followed=Exists(follows),
+                       follow_level=Subquery(follows.order_by("finalised_at", "id").values("final_level")[:1]))
     total = changed = 0
-    for a in qs:
-        follow = (Assessment.objects.filter(order__previous=a, status=AssessmentStatus.FINAL)
-                  .order_by("finalised_at").first())
-        if follow is None:
-            continue
+    for row in rows.filter(followed=True).values("final_level", "follow_level"):
         total += 1
-        if follow.final_level != a.final_level:
+        if row["follow_level"] != row["final_level"]:
             changed += 1
     return {"reassessed": total, "changed": changed, "share": round(changed / total, 2) if total else None}
