@@ -193,7 +193,8 @@ class QuoteView(generics.GenericAPIView):
         elder = get_object_or_404(self.get_queryset(), pk=data["elder"])
         provider = None
         if data.get("provider"):
-            provider = get_object_or_404(Organisation.objects.filter(is_active=True), pk=data["provider"])
+            providers = visible_to(request.user, Organisation).filter(is_active=True)
+            provider = get_object_or_404(providers, pk=data["provider"])
         result = services.quote(elder=elder, on=data["date"], basis=data["basis"], provider=provider,
                                 lines=[(line["item"], line["quantity"]) for line in data["lines"]],
                                 subsidy_used=data.get("subsidy_used") or 0)

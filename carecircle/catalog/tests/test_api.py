@@ -122,3 +122,17 @@ def test_entitlement_api_without_a_level_is_null(api_as, users, policy):
     assert client.get(f"/api/v1/entitlements/{policy.elders.b1.pk}/").status_code == 404
     assert client.get(f"/api/v1/entitlements/{policy.elders.a1.pk}/?date=bad").status_code == 400
     assert api_as(users.family).get(f"/api/v1/entitlements/{policy.elders.a2.pk}/").status_code == 403
+
+
+def test_quote_with_a_provider_outside_scope_is_not_found(api_as, users, policy, catalogue):
+    """Another provider's contract prices are not readable through a quote naming that provider."""
+    ContractPrice.objects.create(organisation=policy.other_provider, item=catalogue["gb-meal"],
+                                 unit_price=D("11.00"), effective_from=dt.date(2026, 1, 1))
+    ContractPrice.objects.create(organisation=policy.provider, item=catalogue["gb-meal"],
+                                 unit_price=D("13.00"), effective_from=dt.date(2026, 1, 1))
+    payload = {"elder": policy.elders.a1.pk, "date": "2026-11-20", "lines": [{"item": "gb-meal", "quantity": 1}]}
+    client = api_as(users.provider_admin)
+    assert client.post(QUOTES, {**payload, "provider": policy.other_provider.pk}, format="json").status_code == 404
+    own = client.post(QUOTES, {**payload, "provider": policy.provider.pk}, format="json")
+    assert own.status_code == 200, own.content
+    assert own.json()["lines"][0]["unit_price"] == "13.00"
