@@ -16,9 +16,12 @@ MY_DAY_STATUSES = ("published", "started", "done")
 
 
 def shifts_for(user, day: dt.date) -> QuerySet:
-    return (visible_to(user, Shift).filter(date=day)
-            .select_related("caregiver", "start_facility", "end_facility")
-            .order_by("start_time", "caregiver__name", "id"))
+    shifts = (visible_to(user, Shift).filter(date=day)
+              .select_related("caregiver", "start_facility", "end_facility")
+              .order_by("start_time", "caregiver__name", "id"))
+    if getattr(user, "organisation_id", None):
+        shifts = shifts.filter(organisation_id=user.organisation_id)
+    return shifts
 
 
 def plan_for(user, day: dt.date, organisation=None) -> DispatchPlan | None:

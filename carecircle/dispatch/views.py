@@ -62,8 +62,6 @@ class BoardView(CapabilityRequiredMixin, generic.TemplateView):
         params = self.request.GET.copy()
         params.pop("page", None)
         shifts = list(selectors.shifts_for(user, day))
-        if getattr(user, "organisation_id", None):
-            shifts = [s for s in shifts if s.organisation_id == user.organisation_id]
         plan = selectors.plan_for(user, day)
         rows, unscheduled, map_data = [], [], {"caregivers": [], "unscheduled": []}
         if plan is not None and plan.status != PlanStatus.OPTIMISING:
