@@ -3,6 +3,7 @@ move, publish, replan) and `/api/v1/dispatch/my-day/` (a caregiver's own publish
 
 Reads go through visible_to (the scoped base classes); writes go through the services. An illegal workflow
 step answers 409 with what is allowed instead."""
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -115,8 +116,16 @@ class PlanSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(StopSerializer(many=True))
     def get_stops(self, plan) -> list[dict]:
-        stops = plan.stops.select_related("work_order__elder", "work_order__preferred_caregiver", "shift__caregiver").order_by("shift_id", "position", "id")
+        if "stops" in getattr(plan, "_prefetched_objects_cache", {}):
+            stops = plan.stops.all()  # listed plans: prefetched once for the page (see PlanViewSet)
+        else:
+            stops = plan_stops_queryset(plan.stops.all())
         return StopSerializer(stops, many=True).data
+
+
+def plan_stops_queryset(queryset):
+    return (queryset.select_related("work_order__elder", "work_order__preferred_caregiver", "shift__caregiver")
+            .order_by("shift_id", "position", "id"))
 
 
 class MoveSerializer(serializers.Serializer):
@@ -154,6 +163,13 @@ class PlanViewSet(ScopedReadOnlyViewSet):
     pagination_class = Pagination
     view_capability = "dispatch.view"
     change_capability = "dispatch.change"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action in ("list", "retrieve"):
+            stops = plan_stops_queryset(DispatchStop.objects.all())
+            queryset = queryset.prefetch_related(Prefetch("stops", queryset=stops))
+        return queryset
 
     @extend_schema(request=OptimiseSerializer, responses={202: PlanSerializer, 409: CONFLICT})
     @action(detail=False, methods=["post"])
