@@ -73,11 +73,14 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(EventSerializer(many=True))
     def get_timeline(self, application):
-        return EventSerializer(selectors.application_timeline(self.context["request"].user, application),
-                               many=True).data
+        events = getattr(application, "visible_events", None)
+        if events is None:
+            events = selectors.application_timeline(self.context["request"].user, application)
+        return EventSerializer(events, many=True).data
 
     def get_allowed_actions(self, application) -> list[str]:
-        return services.allowed_actions(application, self.context["request"].user)
+        return services.allowed_actions(application, self.context["request"].user,
+                                        scope_checked=bool(self.context.get("scope_checked")))
 
     def get_merged(self, application) -> bool:
         return bool(self.context.get("merged"))
@@ -117,7 +120,13 @@ class ApplicationViewSet(ScopedModelViewSet):
         if self.action == "list":
             params = self.request.query_params
             queryset = queryset.filter(**({"state": params["state"]} if params.get("state") else {}))
+        if self.action in ("list", "retrieve"):
+            queryset = selectors.with_timeline(self.request.user, queryset)
         return queryset.order_by("-created_at", "-id")
+
+    def get_serializer_context(self):
+        # Listed and fetched applications come from get_queryset, i.e. through visible_to for this user.
+        return {**super().get_serializer_context(), "scope_checked": self.action in ("list", "retrieve")}
 
     @extend_schema(responses={201: ApplicationSerializer, 200: ApplicationSerializer})
     def create(self, request, *args, **kwargs):

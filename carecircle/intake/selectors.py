@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from carecircle.core.isolation import visible_to
@@ -66,6 +66,13 @@ def overdue_count(user, *, today: dt.date | None = None) -> int:
 
 def application_timeline(user, application) -> QuerySet:
     return visible_to(user, ApplicationEvent).filter(application=application).order_by("at", "id")
+
+
+def with_timeline(user, queryset: QuerySet) -> QuerySet:
+    """The applications with the timeline events the user may see prefetched as `visible_events`, so a page of
+    applications reads all its timelines in one query."""
+    events = visible_to(user, ApplicationEvent).order_by("at", "id")
+    return queryset.prefetch_related(Prefetch("events", queryset=events, to_attr="visible_events"))
 
 
 def application_notices(user, application):

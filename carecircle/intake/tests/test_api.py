@@ -102,6 +102,29 @@ class TestIsolation:
         assert api_as(intake.users.provider_admin).get("/api/v1/applications/").status_code == 403
 
 
+def test_the_list_reads_a_page_in_a_fixed_number_of_queries(intake, api_as, today):
+    from django.test.utils import CaptureQueriesContext
+
+    staff = api_as(intake.users.street_staff)
+    submit(intake)
+
+    def list_queries():
+        with CaptureQueriesContext(connection) as queries:
+            response = staff.get("/api/v1/applications/")
+        assert response.status_code == 200
+        return len(queries), response.json()["results"]
+
+    one, rows = list_queries()
+    assert [e["action"] for e in rows[0]["timeline"]] == ["registered"]
+    submit(intake, type_code="ltci-home")
+    submit(intake, type_code="call-device")
+    submit(intake, elder=intake.district.elders.a2)
+    many, rows = list_queries()
+    assert len(rows) == 4
+    assert many == one
+    assert all(row["timeline"][0]["action"] == "registered" and row["allowed_actions"] for row in rows)
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="row locks need PostgreSQL; SQLite serialises writers")
 def test_two_reviewers_at_once_only_one_succeeds(district, users):
