@@ -269,3 +269,18 @@ def test_quality_flags_an_agency_whose_levels_drift(team, district, users):
     assert data["overall_mean"] == 2.0 and data["threshold"] == 0.5
     by_name = {row["name"]: row for row in data["agencies"]}
     assert by_name[team.other_agency.name]["flagged"] and by_name[district.agency.name]["drift"] == -2.0
+
+
+def test_expiring_reads_every_row_in_a_fixed_number_of_queries(team, district, users, django_assert_num_queries):
+    from django.contrib.auth import get_user_model
+
+    from carecircle.assessment import selectors
+
+    first = _final(team, district, users, district.elders.a1)
+    _final(team, district, users, district.elders.a2)
+    user = get_user_model().objects.select_related("organisation", "scope_region").get(pk=users.street_staff.pk)
+    on = first.valid_until - dt.timedelta(days=10)
+    selectors.expiring(user=user, on=on, days=60)  # warm any per-process caches
+    with django_assert_num_queries(1):
+        rows = selectors.expiring(user=user, on=on, days=60)
+    assert len(rows) == 2 and not any(r["open_order"] for r in rows)
