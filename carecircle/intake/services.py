@@ -291,18 +291,14 @@ def _withdraw(application, *, step, actor, reason, **_kwargs):
     return application
 
 
-ASSESSMENT_PROGRAMMES = {"ltci": "ltci", "gov_purchase": "gov_purchase", "institution": "institution"}
-
-
 def _order_assessment(application, *, step, actor, reason, agency=None, **_kwargs):
     """Order the assessment from the assessment module; a re-assessment after an objection goes to an agency
     that has not assessed this application before."""
     from carecircle.assessment.services import assessment_order_create
 
     exclude = list(application.previous_agency_ids)
-    programme = ASSESSMENT_PROGRAMMES.get(application.type.programme, application.type.programme)
-    kwargs = dict(elder=application.elder, actor=actor, programme=programme, application_id=application.pk,
-                  exclude_agency_ids=exclude, agency=agency)
+    kwargs = dict(elder=application.elder, actor=actor, programme=application.type.programme,
+                  application_id=application.pk, exclude_agency_ids=exclude, agency=agency)
     if exclude:
         try:
             with transaction.atomic():
