@@ -55,6 +55,15 @@ class ShiftSerializer(serializers.ModelSerializer):
                   "end_lat", "end_lng", "travel_mode", "max_hours", "off_from", "note", "created_at"]
         read_only_fields = ["off_from", "created_at"]
 
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            # Only the acting provider's own caregivers and facilities can be named.
+            fields["caregiver"].queryset = selectors.caregivers_for(request.user)
+            fields["start_facility"].queryset = fields["end_facility"].queryset = selectors.facilities_for(request.user)
+        return fields
+
 
 class ShiftViewSet(ScopedModelViewSet):
     queryset = Shift.objects.select_related("caregiver").order_by("date", "start_time", "id")

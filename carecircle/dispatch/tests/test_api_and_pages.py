@@ -6,7 +6,7 @@ import pytest
 
 from carecircle.accounts.models import User
 from carecircle.dispatch import services
-from carecircle.dispatch.models import DispatchPlan
+from carecircle.dispatch.models import DispatchPlan, Shift
 
 from .conftest import DAY, make_order, make_shift, make_staff
 
@@ -57,6 +57,15 @@ class TestApi:
         moved = client.post(f"/api/v1/dispatch/plans/{other_board.plan.pk}/move/",
                             {"work_order": other_board.order.pk}, format="json")
         assert moved.status_code == 404
+
+    def test_another_providers_caregiver_cannot_be_named_in_a_shift(self, api_as, optimised, other_board):
+        client = api_as(optimised.actor)
+        place = {"date": (DAY + dt.timedelta(days=1)).isoformat(), "start_time": "09:00", "end_time": "15:00",
+                 "start_lat": "31.2", "start_lng": "121.44", "end_lat": "31.2", "end_lng": "121.44"}
+        foreign = client.post("/api/v1/dispatch/shifts/", {"caregiver": other_board.shift.caregiver_id, **place},
+                              format="json")
+        assert foreign.status_code == 400 and "caregiver" in foreign.json()
+        assert not Shift.objects.filter(caregiver_id=other_board.shift.caregiver_id, date=DAY + dt.timedelta(days=1)).exists()
 
     def test_optimise_move_publish_and_conflicts(self, api_as, board, django_capture_on_commit_callbacks):
         client = api_as(board.actor)
