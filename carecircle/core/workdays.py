@@ -52,9 +52,10 @@ def shipped_entries() -> dict[dt.date, Entry]:
     return result
 
 
-def shipped_years() -> set[int]:
+@lru_cache(maxsize=1)
+def shipped_years() -> frozenset[int]:
     data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
-    return {int(year) for year in data["years"]}
+    return frozenset(int(year) for year in data["years"])
 
 
 class Calendar:
