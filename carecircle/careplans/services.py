@@ -648,8 +648,11 @@ def elder_absence_record(*, actor, elder, kind: str, starts_on: dt.date, ends_on
     elif ends_on < starts_on:
         errors["ends_on"] = [_("结束日期 %(end)s 早于开始日期 %(start)s")
                              % {"end": ends_on.isoformat(), "start": starts_on.isoformat()}]
-    elif (ends_on - starts_on).days > 366:
-        errors["ends_on"] = [_("一次登记不能超过一年")]
+    else:
+        longest = policy_value("careplans.absence.max_days", region=elder.community, on=starts_on)
+        if (ends_on - starts_on).days > longest:
+            errors["ends_on"] = [_("一次登记的结束日期与开始日期最多相隔 %(n)d 天，更长的期间请分次登记")
+                                 % {"n": longest}]
     if errors:
         raise ValidationError(errors)
     absence = ElderAbsence.objects.create(elder=elder, kind=kind, starts_on=starts_on, ends_on=ends_on,

@@ -81,6 +81,22 @@ def test_bad_absences_are_named(plan, users):
                                       ends_on=MONDAY)
 
 
+def test_the_longest_absence_is_the_policy_value_in_force(plan, policy, users):
+    from carecircle.core.services import policy_parameter_set
+
+    elder = plan.elder
+    services.elder_absence_record(actor=users.provider_admin, elder=elder, kind="hospital", starts_on=MONDAY,
+                                  ends_on=MONDAY + dt.timedelta(days=366))
+    with pytest.raises(ValidationError, match="366 天"):
+        services.elder_absence_record(actor=users.provider_admin, elder=elder, kind="hospital", starts_on=MONDAY,
+                                      ends_on=MONDAY + dt.timedelta(days=367))
+    policy_parameter_set(actor=users.district_admin, key="careplans.absence.max_days", region=policy.district,
+                         value=30, effective_from=MONDAY, source="区民政局通知（测试）", confidence="official",
+                         reason="缩短一次登记的期间")
+    with pytest.raises(ValidationError, match="30 天"):
+        services.elder_absence_record(actor=users.provider_admin, elder=elder, kind="travel", starts_on=MONDAY,
+                                      ends_on=MONDAY + dt.timedelta(days=31))
+
 def test_a_dispatched_order_is_never_overwritten_it_is_cancelled_with_the_reason(plan, users):
     services.work_orders_generate(date=MONDAY)
     work = WorkOrder.objects.get()
