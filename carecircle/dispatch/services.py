@@ -508,6 +508,10 @@ def stop_move(*, actor, plan: DispatchPlan, work_order_id: int, shift: Shift | N
 
 # --- publishing ---------------------------------------------------------------------------------------
 
+# What publishing writes to a work order (and audits).
+PUBLISHED_FIELDS = ["caregiver", "planned_start", "status"]
+
+
 def plan_publish(*, actor, plan: DispatchPlan) -> dict:
     """Write caregiver, planned start and "published" to every planned work order; caregivers then see
     their day. Visits already under way are left as they are; unplaced orders return to "pending"."""
@@ -526,7 +530,7 @@ def plan_publish(*, actor, plan: DispatchPlan) -> dict:
             order = stop.work_order
             if order.status in UNDER_WAY or order.status not in PLANNABLE:
                 continue
-            old = {"caregiver": order.caregiver_id, "planned_start": order.planned_start, "status": order.status}
+            old = audit.snapshot(order, fields=PUBLISHED_FIELDS)
             if stop.shift_id:
                 order.caregiver, order.planned_start, order.status = stop.shift.caregiver, stop.planned_start, "published"
                 published += 1
@@ -534,10 +538,10 @@ def plan_publish(*, actor, plan: DispatchPlan) -> dict:
                 order.caregiver, order.planned_start, order.status = None, None, "pending"
                 cleared += 1
             order.save(update_fields=["caregiver", "planned_start", "status", "updated_at"])
-            new = {"caregiver": order.caregiver_id, "planned_start": order.planned_start, "status": order.status}
+            new = audit.snapshot(order, fields=PUBLISHED_FIELDS)
             if old != new:
                 audit.record(actor=actor, action="dispatch.work_order.publish", subject=order,
-                             changes=audit.diff(audit._plain(old), audit._plain(new)))
+                             changes=audit.diff(old, new))
         plan.status, plan.published_at, plan.published_by = PlanStatus.PUBLISHED, timezone.now(), actor
         plan.save(update_fields=["status", "published_at", "published_by", "updated_at"])
         audit.record(actor=actor, action="dispatch.plan.publish", subject=plan,
