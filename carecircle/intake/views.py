@@ -123,11 +123,10 @@ class ExportView(ScopedCsvExportView):
                                            overdue=self.request.GET.get("overdue") == "on")
 
     def rows(self, queryset):
-        today = timezone.localdate()
         for a in queryset.iterator(chunk_size=500):
-            late = a.is_open and a.due_on is not None and a.due_on < today
+            # overdue_rank comes from the queue selector: 0 is overdue, as on the page
             yield [a.number, a.elder.name, a.community.name, _(a.type.name), a.get_channel_display(),
-                   a.get_state_display(), a.due_on or "", _("是") if late else "",
+                   a.get_state_display(), a.due_on or "", _("是") if a.overdue_rank == 0 else "",
                    timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M")]
 
 

@@ -35,6 +35,10 @@ class TestStaffPages:
         assert body.index(late.number) < body.index(fresh.number)
         assert "data-overdue-total" in body
         assert 'data-tab="registered"' in body and "(2)" in body
+        export = client_for(u.street_staff).get(reverse("intake:export"))
+        rows = {line.split(",")[0]: line.split(",") for line in
+                b"".join(export.streaming_content).decode("utf-8-sig").splitlines()}
+        assert rows[late.number][7] == "是" and rows[fresh.number][7] == ""
 
     def test_queue_filters_search_and_export(self, intake, today):
         u = intake.users
