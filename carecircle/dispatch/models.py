@@ -137,6 +137,10 @@ class DispatchStop(models.Model):
     def __str__(self):
         return f"{self.plan} #{self.work_order_id}"
 
+    @property
+    def audit_region(self):
+        return self.plan.organisation.region
+
     # Reasons are stored in the source language (Chinese) and warnings as a kind, so that each reader sees
     # them in their own language.
     @property
@@ -160,7 +164,3 @@ def warning_text(kind: str, *, order, caregiver) -> str:
         return gettext("老人希望护理员会说%(dialect)s，%(name)s 的登记方言中没有") % {
             "dialect": order.dialect, "name": caregiver.name}
     return ""
-
-    @property
-    def audit_region(self):
-        return self.plan.organisation.region

@@ -102,6 +102,13 @@ class TestShifts:
 # --- optimising --------------------------------------------------------------------------------------
 
 class TestOptimise:
+    def test_an_audited_stop_is_filed_under_its_providers_region(self, optimised):
+        from carecircle.core import audit
+
+        stop = DispatchStop.objects.filter(plan=optimised.plan).first()
+        event = audit.record(actor=None, action="dispatch.stop.test", subject=stop)
+        assert event.region_id == optimised.plan.organisation.region_id is not None
+
     def test_the_job_runs_end_to_end_and_the_plan_is_ready(self, optimised):
         plan = optimised.plan
         assert plan.status == "ready"
