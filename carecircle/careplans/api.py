@@ -216,8 +216,9 @@ class CarePlanViewSet(WorkflowErrorMixin, mixins.CreateModelMixin, ScopedReadOnl
     def get_queryset(self):
         if self.action == "list":
             params = self.request.query_params
-            return selectors.plan_list(self.request.user, q=params.get("q", ""), status=params.get("status", ""),
-                                       level=params.get("level", ""))
+            plans = selectors.plan_list(self.request.user, q=params.get("q", ""), status=params.get("status", ""),
+                                        level=params.get("level", ""))
+            return plans.prefetch_related("visits__lines__item", "changes")
         return selectors.plan_detail_queryset(self.request.user).prefetch_related("visits__lines__item", "changes")
 
     def get_serializer_class(self):

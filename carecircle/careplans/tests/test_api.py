@@ -123,3 +123,26 @@ def test_absence_through_the_api(level4, users, api_as):
     assert api_as(users.family).post("/api/v1/absences/", {"elder": level4.pk, "kind": "travel",
                                                             "starts_on": "2026-11-24", "ends_on": "2026-11-24"},
                                      format="json").status_code == 404
+
+
+def test_the_plan_list_reads_visits_and_changes_in_a_fixed_number_of_queries(level4, policy, users, api_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .conftest import set_level
+
+    api = api_as(users.district_admin)
+    services.care_plan_create(actor=None, elder=level4, on=MONDAY)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = api.get("/api/v1/care-plans/")
+        assert response.status_code == 200, response.content
+        return response.json()["count"], len(captured)
+
+    count, one = queries()
+    set_level(policy.elders.b1, 4, dt.date(2026, 11, 1))
+    services.care_plan_create(actor=None, elder=policy.elders.b1, on=MONDAY)
+    more, two = queries()
+    assert (count, more) == (1, 2)
+    assert two == one
