@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views import generic
@@ -36,8 +37,6 @@ def _board_url(day: dt.date) -> str:
 
 
 def _minutes(moment) -> int:
-    from django.utils import timezone
-
     local = timezone.localtime(moment)
     return local.hour * 60 + local.minute
 
@@ -367,8 +366,6 @@ class MyDayView(CapabilityRequiredMixin, generic.TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        from django.utils import timezone
-
         form = DayForm(self.request.GET or None)
         day = form.cleaned_data["date"] if form.is_valid() and form.cleaned_data.get("date") else timezone.localdate()
         visits = []
