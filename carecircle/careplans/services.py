@@ -873,15 +873,18 @@ def service_order_accept(*, actor, order: ServiceOrder, now: dt.datetime | None 
                  changes={"status": [OrderStatus.OFFERED, OrderStatus.ACCEPTED]})
     if order.service_date <= timezone.localtime(now).date() + dt.timedelta(days=1):
         # Tomorrow's (or today's) work orders are already generated: add this one now.
-        transaction.on_commit(lambda: _work_order_for_order_safe(order.pk))
+        transaction.on_commit(lambda: _work_order_for_order_safe(order.pk, actor=actor))
     return order
 
 
-def _work_order_for_order_safe(order_id: int) -> None:
+def _work_order_for_order_safe(order_id: int, *, actor=None) -> None:
     order = ServiceOrder.objects.filter(pk=order_id, status=OrderStatus.ACCEPTED).first()
     if order is not None:
         with transaction.atomic():
-            _ensure_order_work_order(order, summary=_new_summary())
+            summary = _new_summary()
+            work_order = _ensure_order_work_order(order, summary=summary)
+            audit.record(actor=actor, action="careplans.work_order_from_order", subject=work_order,
+                         changes={"order": order.pk, "summary": summary})
 
 
 @transaction.atomic

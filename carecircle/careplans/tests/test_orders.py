@@ -146,6 +146,15 @@ def test_cancellation_rules(policy, users):
     assert order.status == OrderStatus.CANCELLED and order.cancel_reason == "护理员生病"
 
 
+def test_accepting_an_order_for_tomorrow_writes_its_work_order_with_an_audit_event(policy, users,
+                                                                                  django_capture_on_commit_callbacks):
+    order = place(users, policy.elders.a1)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.service_order_accept(actor=users.provider_admin, order=order, now=NOW)
+    work = WorkOrder.objects.get(order=order)
+    event = AuditEvent.objects.get(action="careplans.work_order_from_order")
+    assert event.actor == users.provider_admin and event.subject_id == str(work.pk)
+
 def test_accepted_order_becomes_a_work_order_and_can_be_rated_after_completion(policy, users):
     elder = policy.elders.a1
     order = place(users, elder, day=dt.date(2026, 11, 23), now=NOW)
