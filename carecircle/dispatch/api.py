@@ -157,10 +157,10 @@ class OptimiseSerializer(serializers.Serializer):
                                           min_value=1, max_value=100000, required=False, allow_null=True)
 
 
-def _shift_for(plan, pk):
+def _shift_for(user, plan, pk):
     if pk is None:
         return None
-    shift = Shift.objects.filter(pk=pk, organisation=plan.organisation, date=plan.date).first()
+    shift = selectors.plan_shift(user, plan, pk)
     if shift is None:
         raise serializers.ValidationError({"shift": [_("只能选择本机构当天的班次")]})
     return shift
@@ -202,7 +202,7 @@ class PlanViewSet(ScopedReadOnlyViewSet):
         data.is_valid(raise_exception=True)
         try:
             result = services.stop_move(actor=request.user, plan=plan, work_order_id=data.validated_data["work_order"],
-                                        shift=_shift_for(plan, data.validated_data.get("shift")),
+                                        shift=_shift_for(request.user, plan, data.validated_data.get("shift")),
                                         position=data.validated_data.get("position"))
         except services.WorkflowError as error:
             return conflict(error)
@@ -229,7 +229,7 @@ class PlanViewSet(ScopedReadOnlyViewSet):
         data.is_valid(raise_exception=True)
         try:
             result = services.plan_replan(actor=request.user, plan=plan,
-                                          shift=_shift_for(plan, data.validated_data["shift"]),
+                                          shift=_shift_for(request.user, plan, data.validated_data["shift"]),
                                           off_from=data.validated_data["off_from"],
                                           iterations=data.validated_data.get("iterations"))
         except services.WorkflowError as error:

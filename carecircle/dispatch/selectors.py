@@ -24,6 +24,11 @@ def shifts_for(user, day: dt.date) -> QuerySet:
     return shifts
 
 
+def plan_shift(user, plan: DispatchPlan, pk: int) -> Shift | None:
+    """A shift named in a request about `plan`: one of the plan's provider and day the user may see."""
+    return visible_to(user, Shift).filter(pk=pk, organisation_id=plan.organisation_id, date=plan.date).first()
+
+
 def plan_for(user, day: dt.date, organisation=None) -> DispatchPlan | None:
     plans = visible_to(user, DispatchPlan).filter(date=day).select_related("organisation", "job")
     if organisation is not None:

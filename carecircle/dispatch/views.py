@@ -285,10 +285,10 @@ class PlanActionView(ScopedQuerysetMixin, generic.View):
         raise NotImplementedError
 
 
-def _shift_of(plan, shift_pk):
+def _shift_of(user, plan, shift_pk):
     if shift_pk is None:
         return None
-    shift = Shift.objects.filter(pk=shift_pk, organisation=plan.organisation, date=plan.date).first()
+    shift = selectors.plan_shift(user, plan, shift_pk)
     if shift is None:
         raise ValidationError(_("只能选择本机构当天的班次"))
     return shift
@@ -302,7 +302,7 @@ class MoveView(PlanActionView):
         data = form.cleaned_data
         position = data["position"] - 1 if data.get("position") else None
         result = services.stop_move(actor=request.user, plan=plan, work_order_id=data["work_order"],
-                                    shift=_shift_of(plan, data.get("shift")), position=position)
+                                    shift=_shift_of(request.user, plan, data.get("shift")), position=position)
         messages.success(request, _("已调整，所有硬性约束检查通过"))
         for warning in result["warnings"]:
             messages.warning(request, _("提示：%(text)s") % {"text": warning})
@@ -319,7 +319,7 @@ class ReplanView(PlanActionView):
         form = ReplanForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("请选择离岗的护理员并填写离岗时间"))
-        shift = _shift_of(plan, form.cleaned_data["shift"])
+        shift = _shift_of(request.user, plan, form.cleaned_data["shift"])
         result = services.plan_replan(actor=request.user, plan=plan, shift=shift,
                                       off_from=form.cleaned_data["off_from"])
         messages.success(request, _("已重排：%(moved)d 个上门改派，%(unscheduled)d 个无法安排；核对后请重新发布") % {
