@@ -19,7 +19,7 @@ from carecircle.core.sensitive import mask_phone
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
 from carecircle.regions.models import Region
 
-from . import documents, selectors, services, workflow
+from . import documents, selectors, services, waitlist, workflow
 from .forms import ActionForm, BulkForm, ObjectionForm, PortalApplyForm, QueueFilterForm, RegisterForm
 from .models import Application, ApplicationType, Channel, PublicNotice, State, WaitlistEntry
 
@@ -288,7 +288,8 @@ class WaitlistView(CapabilityRequiredMixin, generic.TemplateView):
         chosen = next((t for t in types if t.code == self.request.GET.get("type")), types[0] if types else None)
         entries = selectors.waitlist(self.request.user, type_id=chosen.pk) if chosen else []
         in_service = (Application.objects.filter(type=chosen, state=State.IN_SERVICE).count() if chosen else 0)
-        context.update(types=types, chosen=chosen, entries=entries, in_service=in_service)
+        rule = waitlist.queue_rule(chosen, on=timezone.localdate()) if chosen else ""
+        context.update(types=types, chosen=chosen, entries=entries, in_service=in_service, rule=rule)
         return context
 
 

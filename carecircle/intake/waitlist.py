@@ -66,6 +66,11 @@ def rule_text(order: list[str]) -> str:
     return _("排序规则：依次比较%(rules)s，最后按申请编号。") % {"rules": pgettext("list separator", "、").join(words[r] for r in order if r in words)}
 
 
+def queue_rule(kind, *, on: dt.date) -> str:
+    """A type's waiting-list order in words, as the policy in force for the type's region sets it."""
+    return rule_text(policy_value("intake.waitlist.order", region=kind.region, on=on))
+
+
 def explain(entry) -> str:
     level = _("%(level)s 级") % {"level": entry.level} if entry.level is not None else _("未评估")
     return _("优先类别：%(label)s（第 %(group)s 组）；评估等级：%(level)s；申请日期：%(applied)s。") % {

@@ -199,3 +199,17 @@ def test_workbench_counts_open_and_overdue_applications(intake, today):
     assert card(other, "applications_open") == 0 and card(other, "applications_overdue") == 0
     person = client_for(u.family).get("/").content.decode()
     assert reverse("intake:portal") in person and 'data-card="applications_open"' not in person
+
+
+@pytest.mark.django_db
+def test_waitlist_page_states_the_order_the_policy_sets(intake, today):
+    from carecircle.core.models import PolicyParameter
+
+    client = client_for(intake.users.street_staff)
+    body = client.get(reverse("intake:waitlist"), {"type": "gov-purchase"}).content.decode()
+    assert "排序规则：依次比较优先类别" in body
+    PolicyParameter.objects.create(key="intake.waitlist.order", region=intake.district.district,
+                                   value=["level", "applied"], effective_from=today.start.date() - dt.timedelta(days=1),
+                                   source="测试", confidence="local")
+    body = client.get(reverse("intake:waitlist"), {"type": "gov-purchase"}).content.decode()
+    assert "排序规则：依次比较评估等级（高者在前）、申请日期（早者在前）" in body and "依次比较优先类别" not in body
