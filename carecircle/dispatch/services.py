@@ -391,7 +391,10 @@ def plan_optimise_run(*, plan_id: int, job) -> dict:
                          changes={"status": [PlanStatus.OPTIMISING, PlanStatus.READY], "figures": {
                              k: v for k, v in plan.figures.items() if k != "routes"}})
     except Exception:
-        DispatchPlan.objects.filter(pk=plan.pk).update(status=PlanStatus.DRAFT)
+        with transaction.atomic():
+            DispatchPlan.objects.filter(pk=plan.pk).update(status=PlanStatus.DRAFT)
+            audit.record(actor=job.created_by, action="dispatch.plan.failed", subject=plan,
+                         changes={"status": [PlanStatus.OPTIMISING, PlanStatus.DRAFT], "job": job.pk})
         raise
     job_progress(job, progress=3, total=steps, message=_("完成"))
     return {k: v for k, v in plan.figures.items() if k != "routes"}

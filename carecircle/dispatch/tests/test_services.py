@@ -162,6 +162,18 @@ class TestOptimise:
         assert "上次优化失败" in client.get("/dispatch/", {"date": DAY.isoformat()}).content.decode()
         assert services.plan_optimise(actor=board.actor, date=DAY).status == "optimising"
 
+    def test_a_failed_run_returning_the_plan_to_draft_is_audited(self, board):
+        from carecircle.core.jobs import job_start
+        from carecircle.core.tasks import run_job
+
+        plan = DispatchPlan.objects.create(organisation=board.org, date=DAY, status="optimising")
+        plan.job = job_start(kind="dispatch.optimise", actor=board.actor, organisation=board.org,
+                             params={"plan": plan.pk, "iterations": "many"})
+        plan.save()
+        assert run_job(plan.job.pk) == "failed"
+        event = AuditEvent.objects.get(action="dispatch.plan.failed")
+        assert event.changes["status"] == ["optimising", "draft"] and event.actor == board.actor
+
     def test_a_day_under_way_is_not_optimised_again(self, optimised):
         WorkOrder.objects.filter(pk=optimised.orders[0].pk).update(status="started")
         with pytest.raises(services.WorkflowError) as caught:
