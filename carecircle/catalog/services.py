@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from carecircle.core import audit
+from carecircle.core.isolation import is_visible
 from carecircle.core.money import to_money
+from carecircle.core.roles import has_capability
 from carecircle.engines.funding import LineInput, Rule, SubsidyBudget, line_amount, money, split_lines
 
 from . import pricing, selectors
@@ -266,7 +268,18 @@ def _validate_item(item: ServiceItem):
     item.programme = ",".join(tags)
 
 
+def _require_change(actor, organisation=None) -> None:
+    """A user changes the catalogue only with catalog.change, and a provider's prices only within scope."""
+    if actor is None:
+        return
+    if not has_capability(actor, "catalog.change"):
+        raise PermissionDenied(_("您没有修改服务目录的权限。"))
+    if organisation is not None and not is_visible(actor, organisation):
+        raise PermissionDenied(_("该服务机构不在您的管辖范围内。"))
+
+
 def service_item_create(*, actor, code: str, reason: str = "", **values) -> ServiceItem:
+    _require_change(actor)
     with transaction.atomic():
         if ServiceItem.objects.filter(code=code).exists():
             raise ValidationError({"code": [_("项目编码 %(code)s 已存在") % {"code": code}]})
@@ -279,6 +292,7 @@ def service_item_create(*, actor, code: str, reason: str = "", **values) -> Serv
 
 
 def service_item_update(*, item: ServiceItem, actor, reason: str, **values) -> ServiceItem:
+    _require_change(actor)
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("请填写修改原因")]})
     with transaction.atomic():
@@ -299,6 +313,7 @@ def service_item_update(*, item: ServiceItem, actor, reason: str, **values) -> S
 def contract_price_set(*, actor, organisation, item: ServiceItem, unit_price, effective_from: dt.date,
                        effective_until: dt.date | None = None, contract=None, note: str = "") -> ContractPrice:
     """A new dated contract price (rows are never edited; a correction is a new row)."""
+    _require_change(actor, organisation)
     try:
         price = to_money(str(unit_price))
     except (InvalidOperation, TypeError):

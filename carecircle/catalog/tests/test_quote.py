@@ -167,3 +167,19 @@ def test_missing_policy_value_is_named(elders):
     with pytest.raises(ValidationError, match="catalog.price.item"):
         PolicyParameter.objects.filter(key="catalog.price.item").delete()
         quote(elder=elders["general"], on=ON, lines=[("gb-meal", 1)])
+
+
+def test_catalogue_writes_need_the_change_capability_in_the_service_itself(users, policy, catalogue):
+    from django.core.exceptions import PermissionDenied
+
+    from carecircle.catalog.services import service_item_create, service_item_update
+
+    with pytest.raises(PermissionDenied):
+        contract_price_set(actor=users.provider_admin, organisation=policy.provider, item=catalogue["gb-bathing"],
+                           unit_price="70", effective_from=dt.date(2026, 11, 1))
+    with pytest.raises(PermissionDenied):
+        service_item_update(item=catalogue["gb-bathing"], actor=users.provider_admin, reason="改名", name="洗澡")
+    with pytest.raises(PermissionDenied):
+        service_item_create(actor=users.caregiver, code="x-new", name="新项目", category="life", unit="time")
+    assert not ContractPrice.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="catalog.").exclude(actor=None).exists()
