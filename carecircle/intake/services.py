@@ -512,8 +512,8 @@ def _rerank(kind, *, actor, cause: str):
                    .select_related("application", "application__elder"))
     if not entries:
         return
-    region = entries[0].application.community
-    ranked = rank_entries(entries, region=region, on=timezone.localdate())
+    # One queue, one rule: the policy in force for the type's region (not for whichever entry comes first).
+    ranked = rank_entries(entries, region=kind.region, on=timezone.localdate())
     for position, (entry, explanation) in enumerate(ranked, start=1):
         old = entry.position
         if old == position and entry.explanation == explanation:

@@ -76,6 +76,19 @@ def test_rule_is_a_policy_parameter(intake, today):
     assert "评估等级（高者在前）" in high.waitlist_entry.explanation
 
 
+def test_one_queue_follows_the_rule_of_the_types_region_whoever_entered_first(intake, today):
+    people = elders(intake)
+    # A rule set for one community only does not reorder the district's shared queue.
+    PolicyParameter.objects.create(key="intake.waitlist.order", region=intake.district.a2,
+                                   value=["level", "applied"], effective_from=dt.date(2026, 1, 1), source="社区试行",
+                                   confidence="local")
+    poverty = waitlisted(intake, today, people["poverty"], 1)
+    other = waitlisted(intake, today, make_elder(intake.district.a2, name="陈其他", birth=dt.date(1952, 5, 7),
+                                                  household_type="with_children"), 5)
+    assert poverty.waitlist_entry.position == 1 and other.waitlist_entry.position == 2
+    assert "优先类别" in other.waitlist_entry.explanation
+
+
 def test_admission_in_order_and_by_capacity(intake, today):
     kind = intake.types["institution"]
     kind.capacity = 1
