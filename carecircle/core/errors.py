@@ -1,8 +1,17 @@
-"""API errors: service-layer Django errors become the same 400/403 bodies serializers give."""
+"""API errors: one answer for each kind of refusal, the same in every app.
+
+* a Django ValidationError from a service → 400 with the same body a serializer gives;
+* a Django PermissionDenied → 403;
+* `core.workflow.IllegalStep` (a step the state or the role does not allow) → 409 with `detail` in the
+  reader's language and `allowed_actions` (also under the older name `allowed`).
+"""
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .workflow import IllegalStep
 
 
 def _validation_detail(error: DjangoValidationError):
@@ -11,8 +20,14 @@ def _validation_detail(error: DjangoValidationError):
     return {"non_field_errors": list(error.messages)}
 
 
+def conflict_body(error: IllegalStep) -> dict:
+    allowed = list(error.allowed)
+    return {"detail": str(error.message), "allowed_actions": allowed, "allowed": allowed}
+
+
 def exception_handler(exc, context):
-    """Service-layer Django errors become the same 400/403 bodies serializers give."""
+    if isinstance(exc, IllegalStep):
+        return Response(conflict_body(exc), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_detail(exc))
     elif isinstance(exc, DjangoPermissionDenied):
