@@ -41,3 +41,14 @@ class RequestIdLogFilter(logging.Filter):
     def filter(self, record):
         record.request_id = current_request_id()
         return True
+
+
+class ForbiddenWithoutTracebackFilter(logging.Filter):
+    """A refused request (403) is an everyday event, not a fault: log its one warning line without the
+    traceback Django attaches to it, so real errors stay easy to find."""
+
+    def filter(self, record):
+        if record.name == "django.request" and getattr(record, "status_code", None) == 403:
+            record.exc_info = None
+            record.exc_text = None
+        return True

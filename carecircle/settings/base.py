@@ -257,9 +257,11 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "carecircle.core.middleware.RequestIdLogFilter"}},
+    "filters": {"request_id": {"()": "carecircle.core.middleware.RequestIdLogFilter"},
+                "forbidden": {"()": "carecircle.core.middleware.ForbiddenWithoutTracebackFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["request_id", "forbidden"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
