@@ -226,3 +226,14 @@ def test_the_steps_after_the_elders_are_announced(db, tmp_path):
     said = errors.getvalue()
     for step in ("服务目录与合同价格", "能力评估与照护等级", "照护计划、按需订单与工单", "护理员班次", "申请、公示与轮候"):
         assert f"正在生成：{step}" in said
+
+
+def test_demo_plan_visits_have_windows_wider_than_the_visit(tiny):
+    # A window as long as the visit makes it a fixed-time visit: real plans leave the dispatcher room.
+    from carecircle.careplans.models import PlanVisit
+
+    visits = list(PlanVisit.objects.all())
+    assert visits
+    roomy = [v for v in visits if (v.window_end.hour * 60 + v.window_end.minute)
+             - (v.window_start.hour * 60 + v.window_start.minute) >= v.duration_minutes + 60]
+    assert len(roomy) >= 0.9 * len(visits)
