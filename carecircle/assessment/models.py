@@ -178,7 +178,10 @@ class AssessmentConfirmation(models.Model):
 
 
 def photo_path(instance, filename):
-    return f"assessment/{instance.assessment_id}/{filename}"
+    """A generated name: what the uploader called the file never reaches the disk or a download."""
+    from carecircle.core.uploads import stored_name
+
+    return f"assessment/{instance.assessment_id}/{stored_name(filename)}"
 
 
 class AssessmentPhoto(models.Model):
@@ -187,6 +190,9 @@ class AssessmentPhoto(models.Model):
     assessment = models.ForeignKey(Assessment, verbose_name=_("评估结果"), on_delete=models.CASCADE,
                                    related_name="photos")
     image = models.FileField(_("照片"), upload_to=photo_path)
+    # The type the content proved when it was checked; files stored before checking have none and are
+    # only ever served as a download.
+    content_type = models.CharField(_("文件类型"), max_length=50, blank=True, editable=False)
     caption = models.CharField(_("照片说明"), max_length=100, blank=True)
     sha256 = models.CharField(_("文件摘要"), max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True,

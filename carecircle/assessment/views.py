@@ -288,9 +288,15 @@ class AssessmentStepView(CapabilityRequiredMixin, generic.TemplateView):
                 if "upload" in request.POST:
                     form = PhotoForm(request.POST, request.FILES)
                     if not form.is_valid():
-                        return self.render_to_response(self.get_context_data(photo_form=form))
-                    services.assessment_photo_add(assessment=a, actor=request.user, upload=form.cleaned_data["image"],
-                                                  caption=form.cleaned_data["caption"])
+                        return self.render_to_response(self.get_context_data(photo_form=form), status=400)
+                    try:
+                        services.assessment_photo_add(assessment=a, actor=request.user,
+                                                      upload=form.cleaned_data["image"],
+                                                      caption=form.cleaned_data["caption"])
+                    except ValidationError as error:
+                        # A refused file is named on the form itself, with the page answering 400.
+                        _errors(form, error)
+                        return self.render_to_response(self.get_context_data(photo_form=form), status=400)
                     messages.success(request, _("照片已上传"))
                     return redirect(self._url(0))
                 form = ContextForm(request.POST)
@@ -397,7 +403,9 @@ class PhotoView(ScopedDetailView):
     capability = "assessment.view"
 
     def render_to_response(self, context, **response_kwargs):
-        from django.http import FileResponse
+        from carecircle.core.uploads import extension_for, file_response
 
         photo = self.object
-        return FileResponse(photo.image.open("rb"), filename=photo.image.name.rsplit("/", 1)[-1])
+        return file_response(photo.image, content_type=photo.content_type,
+                             download_name=f"assessment-{photo.assessment_id}-photo-{photo.pk}"
+                                           f"{extension_for(photo.content_type)}")

@@ -343,6 +343,9 @@ class PlanExportView(ScopedCsvExportView):
         self.plan = get_object_or_404(queryset, pk=self.kwargs["pk"])
         return queryset.filter(pk=self.plan.pk)
 
+    def export_subject(self):
+        return self.plan
+
     def rows(self, queryset):
         for stop in selectors.plan_stops(self.request.user, self.plan):
             order = stop.work_order

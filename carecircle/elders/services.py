@@ -601,7 +601,7 @@ def elder_import_preview(*, actor, filename: str, content: bytes):
     from .models import ElderImport
 
     _require(actor, "elders.import")
-    rows = read_upload(filename, content)
+    rows = read_upload(filename, content, actor=actor)
     community_cache: dict = {}
     district_cache: dict = {}
     checked, first_line_by_hash = [], {}
