@@ -95,7 +95,7 @@ def _served_communities(user):
 
     Reached through what the organisation model declares (`Scoping.serves`), so the kernel needs no
     knowledge of the app that keeps service areas."""
-    organisation_model = type(user)._meta.get_field("organisation").related_model
+    organisation_model = user._meta.get_field("organisation").related_model
     path = scoping_of(organisation_model).serves
     if not path:
         raise ImproperlyConfigured(f"{organisation_model.__name__} declares no Scoping.serves; rows declaring "
@@ -184,7 +184,7 @@ def visible_to(user, model_or_queryset, action: str = VIEW, via: str | None = No
 
 
 def is_visible(user, obj, action: str = VIEW, via: str | None = None) -> bool:
-    return visible_to(user, type(obj), action, via).filter(pk=obj.pk).exists()
+    return visible_to(user, obj.__class__, action, via).filter(pk=obj.pk).exists()
 
 
 def require_change(user, obj, message: str | None = None) -> None:
@@ -211,7 +211,7 @@ def require_own_organisation(user, obj, message: str | None = None) -> None:
 def region_of(obj):
     """The region a row belongs to, derived from its Scoping: its region, else its organisation's, else its
     elder's. None when the row declares none of them (or leaves them empty)."""
-    scoping = getattr(type(obj), "scoping", None)
+    scoping = getattr(obj.__class__, "scoping", None)
     if not isinstance(scoping, Scoping):
         return None
     if scoping.region:
