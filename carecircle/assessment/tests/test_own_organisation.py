@@ -27,7 +27,11 @@ def test_only_the_orders_agency_schedules_it(team, district, users):
 def test_the_order_page_offers_scheduling_to_the_agency_and_the_region(team, district, users, client):
     order = services.assessment_order_create(elder=district.elders.a2, actor=users.street_staff, programme="ltci",
                                              reason="application", agency=district.agency)
-    for user, offered in ((team.first, True), (users.district_admin, True)):
+    from carecircle.accounts.models import User
+
+    root = User.objects.create_superuser("root", password="Root-pass-2026")
+    # A superuser neither works for the agency nor holds a region: the page offered them no scheduling before.
+    for user, offered in ((team.first, True), (users.district_admin, True), (root, False)):
         client.force_login(user)
         response = client.get(f"/assessment/orders/{order.pk}/")
         assert response.status_code == 200
