@@ -79,10 +79,6 @@ class AssessmentOrder(models.Model):
         return _("评估任务 %(id)s（%(elder)s）") % {"id": self.pk, "elder": self.elder.name}
 
     @property
-    def audit_region(self):
-        return self.elder.community
-
-    @property
     def assessors(self):
         return [u for u in (self.assessor_1, self.assessor_2) if u is not None]
 
@@ -138,10 +134,6 @@ class Assessment(models.Model):
 
     def __str__(self):
         return _("%(elder)s 的评估（%(instrument)s）") % {"elder": self.elder.name, "instrument": self.instrument_code}
-
-    @property
-    def audit_region(self):
-        return self.elder.community
 
     @property
     def instrument(self):
@@ -241,6 +233,3 @@ class CareLevel(models.Model):
         return _("%(elder)s %(programme)s %(level)s级") % {
             "elder": self.elder.name, "programme": self.get_programme_display(), "level": self.level}
 
-    @property
-    def audit_region(self):
-        return self.elder.community

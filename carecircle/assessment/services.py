@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.core import audit, uploads
-from carecircle.core.isolation import is_visible
+from carecircle.core.isolation import is_visible, require_own_organisation
 from carecircle.core.policy import MissingPolicyParameter, policy_value
 from carecircle.core.roles import Role, has_capability
 from carecircle.engines.scoring import check_answers, instrument_codes, load_instrument
@@ -236,8 +236,7 @@ def assessment_order_schedule(*, order: AssessmentOrder, actor, assessors: list,
     """Name the two assessors (of the order's agency) and the on-site appointment."""
     _require(actor, "assessment.schedule")
     order = AssessmentOrder.objects.select_for_update().get(pk=order.pk)
-    if actor.role == Role.ASSESSOR and actor.organisation_id != order.agency_id:
-        raise PermissionDenied(_("该评估任务不属于您的机构。"))
+    require_own_organisation(actor, order, _("该评估任务不属于您的机构。"))
     _require_step(order, "schedule")
     assessors = [a for a in assessors if a is not None]
     required = _assessors_required(order)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import generic
 
-from carecircle.core.isolation import visible_to
+from carecircle.core.isolation import acts_for, visible_to
 from carecircle.core.roles import has_capability
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
 from carecircle.elders.models import Elder
@@ -137,7 +137,7 @@ class OrderDetailView(ScopedDetailView):
             "confirmed_by": list(assessment.confirmations.select_related("assessor")) if assessment else [],
             "is_assessor": is_assessor,
             "can_schedule": has_capability(user, "assessment.schedule") and order.status in
-            {OrderStatus.ASSIGNED, OrderStatus.SCHEDULED} and (user.organisation_id == order.agency_id or
+            {OrderStatus.ASSIGNED, OrderStatus.SCHEDULED} and (acts_for(user, order) or
                                                                  user.scope_region_id is not None),
             "can_start": is_assessor and order.status in {OrderStatus.SCHEDULED, OrderStatus.IN_PROGRESS},
             "can_confirm": is_assessor and order.status == OrderStatus.SUBMITTED and assessment is not None and

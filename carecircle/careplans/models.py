@@ -92,10 +92,6 @@ class CarePlan(models.Model):
     def __str__(self):
         return _("%(elder)s 的照护计划（%(level)s 级）") % {"elder": self.elder, "level": self.care_level}
 
-    @property
-    def audit_region(self):
-        return self.elder.community
-
     def in_force_on(self, day) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
@@ -208,10 +204,6 @@ class ElderAbsence(models.Model):
     def __str__(self):
         return f"{self.elder} {self.get_kind_display()} {self.starts_on}–{self.ends_on}"
 
-    @property
-    def audit_region(self):
-        return self.elder.community
-
 
 class OrderChannel(models.TextChoices):
     PORTAL = "portal", _("老人/家属网上下单")
@@ -270,10 +262,6 @@ class ServiceOrder(models.Model):
     def __str__(self):
         return _("订单 %(id)s（%(elder)s，%(date)s）") % {"id": self.pk, "elder": self.elder,
                                                         "date": self.service_date}
-
-    @property
-    def audit_region(self):
-        return self.elder.community
 
 
 class ServiceOrderLine(models.Model):
@@ -399,10 +387,6 @@ class WorkOrder(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.window_start:%H:%M} {self.elder}"
-
-    @property
-    def audit_region(self):
-        return self.elder.community
 
 
 class WorkOrderItem(models.Model):

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from carecircle.core import audit
-from carecircle.core.isolation import is_visible
+from carecircle.core.isolation import acts_for, is_visible, require_own_organisation
 from carecircle.core.money import to_money
 from carecircle.core.policy import policy_value
 from carecircle.core.roles import PERSON_SCOPED, has_capability
@@ -412,8 +412,7 @@ def care_plan_create(*, actor, elder, organisation=None, on: dt.date | None = No
         raise ValidationError({"organisation": [_("%(org)s 不服务 %(community)s，不能承接该老人的照护计划")
                                                 % {"org": organisation or _("（未指定机构）"),
                                                    "community": elder.community.name}]})
-    if actor is not None and actor.organisation_id and actor.organisation_id != organisation.pk:
-        raise PermissionDenied(_("只能为本机构制定照护计划。"))
+    require_own_organisation(actor, organisation, _("只能为本机构制定照护计划。"))
     if CarePlan.objects.filter(elder=elder, programme=programme, status=PlanStatus.ACTIVE).exists():
         raise WorkflowError(_("%(name)s 已有执行中的照护计划，请调整现有计划") % {"name": elder.name},
                             allowed=["care_plan_update", "care_plan_stop"])
@@ -839,7 +838,7 @@ def _pending_offer(order: ServiceOrder, actor) -> OrderOffer:
     if offer is None or order.status != OrderStatus.OFFERED:
         raise WorkflowError(_("订单状态为“%(s)s”，不能再接单或拒单") % {"s": order.get_status_display()},
                             allowed=_allowed_steps(order, actor))
-    if actor is not None and actor.organisation_id != offer.organisation_id:
+    if actor is not None and not acts_for(actor, offer):
         raise PermissionDenied(_("这张订单不是派给本机构的。"))
     return offer
 
@@ -945,7 +944,7 @@ def service_order_cancel(*, actor, order: ServiceOrder, reason: str = "",
         raise WorkflowError(_("订单状态为“%(s)s”，不能取消") % {"s": order.get_status_display()},
                             allowed=_allowed_steps(order, actor))
     reason = (reason or "").strip()
-    is_provider = actor is not None and actor.organisation_id and actor.organisation_id == order.organisation_id
+    is_provider = acts_for(actor, order)
     if is_provider:
         _require(actor, "orders.answer")
         if order.status == OrderStatus.OFFERED:
@@ -1135,8 +1134,8 @@ def work_orders_generate(*, date: dt.date, organisation=None, actor=None) -> dic
         _require(actor, "workorders.generate")
         if actor.organisation_id and organisation is None:
             organisation = actor.organisation
-        if organisation is not None and actor.organisation_id and actor.organisation_id != organisation.pk:
-            raise PermissionDenied(_("只能为本机构生成工单。"))
+        if organisation is not None:
+            require_own_organisation(actor, organisation, _("只能为本机构生成工单。"))
     summary = _new_summary()
     calendar = Calendar.load()
     plans = (CarePlan.objects.filter(status__in=(PlanStatus.ACTIVE, PlanStatus.SUPERSEDED, PlanStatus.STOPPED),

@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import generic
 
-from carecircle.core.isolation import visible_to
+from carecircle.core.isolation import acts_for, visible_to
 from carecircle.core.policy import MissingPolicyParameter
 from carecircle.core.roles import PERSON_SCOPED, has_capability
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
@@ -414,17 +414,17 @@ class OrderDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         user, order = self.request.user, self.object
         pending = order.offers.filter(outcome=OfferOutcome.PENDING).first()
-        mine = pending is not None and user.organisation_id == pending.organisation_id
+        mine = pending is not None and acts_for(user, pending)
+        provider = acts_for(user, order)
         context.update({
             "person": is_person(user),
             "offers": selectors.order_offers(user, order),
             "pending": pending,
             "can_answer": mine and has_capability(user, "orders.answer"),
             "can_complete": (order.status == OrderStatus.ACCEPTED and has_capability(user, "orders.answer")
-                             and user.organisation_id == order.organisation_id),
+                             and provider),
             "can_cancel": order.status in (OrderStatus.OFFERED, OrderStatus.ACCEPTED) and (
-                has_capability(user, "orders.place") or (has_capability(user, "orders.answer")
-                                                         and user.organisation_id == order.organisation_id)),
+                has_capability(user, "orders.place") or (has_capability(user, "orders.answer") and provider)),
             "can_rate": order.status == OrderStatus.DONE and order.rating is None
             and has_capability(user, "orders.place"),
             "rate_form": RateForm(), "reason_form": ReasonForm(),

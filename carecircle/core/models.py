@@ -90,10 +90,6 @@ class PolicyParameter(models.Model):
         return f"{self.key} @ {self.region_id} from {self.effective_from}"
 
     @property
-    def audit_region(self):
-        return self.region
-
-    @property
     def needs_confirmation(self) -> bool:
         return self.confidence in {Confidence.APP_DATA, Confidence.RECALLED}
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 
 from carecircle.careplans.models import WorkOrder
 from carecircle.core import audit
-from carecircle.core.isolation import is_visible
+from carecircle.core.isolation import acts_for, is_visible
 from carecircle.core.jobs import job_progress, job_start
 from carecircle.core.models import JobStatus
 from carecircle.core.policy import policy_value
@@ -72,7 +72,7 @@ def _organisation_of(actor, organisation=None):
         organisation = getattr(actor, "organisation", None)
     if organisation is None:
         raise ValidationError(_("请指定服务机构。"))
-    if not actor.is_superuser and actor.organisation_id != organisation.pk:
+    if not actor.is_superuser and not acts_for(actor, organisation):
         raise PermissionDenied(_("只能为本机构排班派单。"))
     return organisation
 
