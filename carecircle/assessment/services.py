@@ -1,7 +1,13 @@
 """Writes for assessment: orders, assignment, the assessor's form, confirmation, care levels.
 
-Every function is keyword-only, runs in one transaction, records an audit event and sends its signals
-only once the transaction has committed.
+Every function is keyword-only, runs in one transaction and records an audit event. What other apps must
+follow (a final result, a new care level) is an outbox event written in the same transaction and delivered
+once it has committed (carecircle/core/events.py):
+
+* `assessment.finalised` {order, assessment, application}: a result became final (complete and confirmed by
+  both assessors); intake moves the application it was ordered for on.
+* `assessment.care_level_changed` {elder, programme, old_level, new_level, effective}: the care level in force
+  changed; care plans follow it.
 """
 from __future__ import annotations
 
@@ -16,14 +22,13 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from carecircle.core import audit
+from carecircle.core import audit, events
 from carecircle.core.isolation import is_visible
 from carecircle.core.policy import MissingPolicyParameter, policy_value
 from carecircle.core.roles import Role, has_capability
 from carecircle.engines.scoring import check_answers, instrument_codes, load_instrument
 from carecircle.providers.models import Organisation, OrganisationKind, ServiceArea
 
-from . import signals
 from .models import (
     Assessment,
     AssessmentConfirmation,
@@ -38,6 +43,9 @@ from .models import (
     Programme,
 )
 from .scoring import score_answers
+
+ASSESSMENT_FINALISED = "assessment.finalised"
+CARE_LEVEL_CHANGED = "assessment.care_level_changed"
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf"}
@@ -519,8 +527,8 @@ def _finalise_if_confirmed(assessment: Assessment, actor):
         _care_level_record(elder=assessment.elder, programme=order.programme, level=assessment.care_level,
                            source=CareLevelSource.ASSESSMENT, external_source="", assessment=assessment,
                            valid_from=today, valid_until=assessment.valid_until, actor=actor)
-    transaction.on_commit(lambda: signals.assessment_finalised.send(
-        sender=Assessment, order=order, assessment=assessment))
+    events.emit(name=ASSESSMENT_FINALISED, actor=actor, region=assessment.elder.community,
+                payload={"order": order.pk, "assessment": assessment.pk, "application": order.application_id})
 
 
 # --- photos -------------------------------------------------------------------------------------------
@@ -575,9 +583,9 @@ def _care_level_record(*, elder, programme, level, source, external_source, asse
                  changes=audit.snapshot(level_row, ["elder", "programme", "level", "source", "external_source",
                                                     "assessment", "valid_from", "valid_until"]))
     if old_level != level:
-        transaction.on_commit(lambda: signals.care_level_changed.send(
-            sender=CareLevel, elder=elder, programme=programme, old_level=old_level, new_level=level,
-            effective=valid_from))
+        events.emit(name=CARE_LEVEL_CHANGED, actor=actor, region=elder.community,
+                    payload={"elder": elder.pk, "programme": programme, "old_level": old_level, "new_level": level,
+                             "effective": valid_from})
     return level_row
 
 

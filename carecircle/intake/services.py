@@ -320,7 +320,7 @@ def _order_assessment(application, *, step, actor, reason, agency=None, **_kwarg
 
 def application_record_assessment(*, application, level: int | None, summary: str, actor=None, agency=None,
                                   order=None) -> Application:
-    """The assessment result arrives (from the assessment module's signal, or entered by the district)."""
+    """The assessment result arrives (from the assessment module's event, or entered by the district)."""
     with transaction.atomic():
         locked = Application.objects.select_for_update().select_related("type", "elder", "community").get(
             pk=application.pk)
@@ -528,8 +528,9 @@ def _rerank(kind, *, actor, cause: str):
                    data={"from": old, "to": position})
 
 
-def assessment_result_received(*, order, assessment) -> Application | None:
-    """Called on a final assessment result: the application the order was made for becomes "assessed"."""
+def assessment_result_received(*, order, assessment, actor=None) -> Application | None:
+    """Called on a final assessment result (the assessment module's outbox event): the application the order
+    was made for becomes "assessed", in the name of whoever made the result final."""
     application_id = getattr(order, "application_id", None)
     if not application_id:
         return None
@@ -542,4 +543,4 @@ def assessment_result_received(*, order, assessment) -> Application | None:
         level = getattr(assessment, "final_level", None)
     summary = getattr(assessment, "explanation", "") or ""
     return application_record_assessment(application=application, level=level, summary=str(summary)[:2000],
-                                         actor=None, agency=getattr(order, "agency", None), order=order)
+                                         actor=actor, agency=getattr(order, "agency", None), order=order)
