@@ -26,6 +26,7 @@ from carecircle.core import audit, events
 from carecircle.core.isolation import is_visible
 from carecircle.core.policy import MissingPolicyParameter, policy_value
 from carecircle.core.roles import Role, has_capability
+from carecircle.core.workflow import IllegalStep
 from carecircle.engines.scoring import check_answers, instrument_codes, load_instrument
 from carecircle.providers.models import Organisation, OrganisationKind, ServiceArea
 
@@ -43,6 +44,7 @@ from .models import (
     Programme,
 )
 from .scoring import score_answers
+from .workflow import ASSESSMENT_FLOW, ORDER_FLOW, not_signed_yet
 
 ASSESSMENT_FINALISED = "assessment.finalised"
 CARE_LEVEL_CHANGED = "assessment.care_level_changed"
@@ -51,32 +53,21 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf"}
 
 
-class IllegalStep(ValidationError):
-    """A workflow step that is not allowed from the current state; the API answers 409 with `allowed`."""
-
-    def __init__(self, message: str, *, allowed: Iterable[str] = ()):
-        self.allowed = list(allowed)
-        super().__init__(message, code="illegal_step")
-
-
-ALLOWED_ACTIONS = {
-    OrderStatus.ASSIGNED: ["schedule", "reassign", "cancel"],
-    OrderStatus.SCHEDULED: ["schedule", "start", "cancel"],
-    OrderStatus.IN_PROGRESS: ["save", "submit", "schedule", "cancel"],
-    OrderStatus.SUBMITTED: ["confirm", "reopen"],
-    OrderStatus.FINAL: [],
-    OrderStatus.CANCELLED: [],
-}
-
-
-def _require_step(order: AssessmentOrder, action: str):
-    allowed = ALLOWED_ACTIONS[order.status]
-    if action not in allowed:
+def _require_step(flow, obj, actor, action: str, *, reason: str = "", reason_missing: str = ""):
+    """The step from the workflow table (carecircle/assessment/workflow.py): an illegal one is `IllegalStep`
+    (HTTP 409 with the actions allowed from here), a missing reason a ValidationError in this app's words."""
+    try:
+        return flow.check(obj, actor, action, reason=reason)
+    except IllegalStep as refused:
+        order = obj if flow is ORDER_FLOW else obj.order
+        labels = "、".join(str(flow.label(a)) for a in refused.allowed)
         raise IllegalStep(
             _("评估任务当前状态为“%(status)s”，不能执行“%(action)s”；允许的操作：%(allowed)s") % {
-                "status": order.get_status_display(), "action": action,
-                "allowed": "、".join(allowed) or _("无可执行的操作")},
-            allowed=allowed)
+                "status": order.get_status_display(), "action": flow.label(action),
+                "allowed": labels or _("无可执行的操作")},
+            allowed=refused.allowed) from None
+    except ValidationError:
+        raise ValidationError({"reason": reason_missing}) from None
 
 
 def _require(actor, capability: str):
@@ -205,9 +196,7 @@ def assessment_order_reassign(*, order: AssessmentOrder, actor, agency=None, rea
     """Move an unstarted order to another agency (given, or the next in round-robin)."""
     _require(actor, "assessment.order")
     order = AssessmentOrder.objects.select_for_update().get(pk=order.pk)
-    _require_step(order, "reassign")
-    if not reason.strip():
-        raise ValidationError({"reason": _("请填写改派原因")})
+    _require_step(ORDER_FLOW, order, actor, "reassign", reason=reason, reason_missing=_("请填写改派原因"))
     old = order.agency_id
     excluded = set(order.excluded_agency_ids) | {old}
     if agency is None:
@@ -249,7 +238,7 @@ def assessment_order_schedule(*, order: AssessmentOrder, actor, assessors: list,
     order = AssessmentOrder.objects.select_for_update().get(pk=order.pk)
     if actor.role == Role.ASSESSOR and actor.organisation_id != order.agency_id:
         raise PermissionDenied(_("该评估任务不属于您的机构。"))
-    _require_step(order, "schedule")
+    _require_step(ORDER_FLOW, order, actor, "schedule")
     assessors = [a for a in assessors if a is not None]
     required = _assessors_required(order)
     if len(assessors) > required:
@@ -293,9 +282,7 @@ def _require_order_assessor(actor, order: AssessmentOrder):
 def assessment_order_cancel(*, order: AssessmentOrder, actor, reason: str) -> AssessmentOrder:
     _require(actor, "assessment.order")
     order = AssessmentOrder.objects.select_for_update().get(pk=order.pk)
-    _require_step(order, "cancel")
-    if not reason.strip():
-        raise ValidationError({"reason": _("请填写取消原因")})
+    _require_step(ORDER_FLOW, order, actor, "cancel", reason=reason, reason_missing=_("请填写取消原因"))
     old = order.status
     order.status = OrderStatus.CANCELLED
     order.cancelled_reason = reason
@@ -315,7 +302,7 @@ def assessment_start(*, order: AssessmentOrder, actor) -> Assessment:
     existing = Assessment.objects.filter(order=order).first()
     if existing is not None:
         return existing
-    _require_step(order, "start")
+    _require_step(ORDER_FLOW, order, actor, "start")
     instrument = load_instrument(order.instrument_code)
     assessment = Assessment.objects.create(
         order=order, elder=order.elder, instrument_code=instrument.code, instrument_version=instrument.version,
@@ -369,7 +356,7 @@ def assessment_save(*, assessment: Assessment, actor, answers: dict | None = Non
     """Save part of the form (partial answers are kept as a draft; each given answer must be valid)."""
     assessment = Assessment.objects.select_for_update().select_related("order").get(pk=assessment.pk)
     _require_order_assessor(actor, assessment.order)
-    _require_step(assessment.order, "save")
+    _require_step(ASSESSMENT_FLOW, assessment, actor, "save")
     changes = {}
     if answers:
         problems, _points = check_answers(assessment.instrument, answers)
@@ -417,7 +404,7 @@ def assessment_submit(*, assessment: Assessment, actor) -> Assessment:
     assessment = Assessment.objects.select_for_update().select_related("order", "elder").get(pk=assessment.pk)
     order = assessment.order
     _require_order_assessor(actor, order)
-    _require_step(order, "submit")
+    _require_step(ASSESSMENT_FLOW, assessment, actor, "submit")
     result = preview(assessment)  # refuses an incomplete or invalid answer set, naming every item
     assessment.result = result
     assessment.status = AssessmentStatus.SUBMITTED
@@ -438,9 +425,10 @@ def assessment_confirm(*, assessment: Assessment, actor) -> Assessment:
     """The second assessor signs; with both signatures the result becomes final."""
     assessment = Assessment.objects.select_for_update().select_related("order", "elder").get(pk=assessment.pk)
     _require_order_assessor(actor, assessment.order)
-    _require_step(assessment.order, "confirm")
-    if assessment.confirmations.filter(assessor=actor).exists():
-        raise IllegalStep(_("您已确认过本次评估，须由另一名评估员确认"), allowed=["confirm"])
+    if assessment.status == AssessmentStatus.SUBMITTED and not not_signed_yet(assessment, actor):
+        raise IllegalStep(_("您已确认过本次评估，须由另一名评估员确认"),
+                          allowed=ASSESSMENT_FLOW.allowed_actions(assessment, actor))
+    _require_step(ASSESSMENT_FLOW, assessment, actor, "confirm")
     AssessmentConfirmation.objects.create(assessment=assessment, assessor=actor)
     audit.record(actor=actor, action="assessment.confirm", subject=assessment)
     _finalise_if_confirmed(assessment, actor)
@@ -452,9 +440,8 @@ def assessment_reopen(*, assessment: Assessment, actor, reason: str) -> Assessme
     """Send a submitted (not yet final) form back to draft; the signatures are withdrawn."""
     assessment = Assessment.objects.select_for_update().select_related("order").get(pk=assessment.pk)
     _require_order_assessor(actor, assessment.order)
-    _require_step(assessment.order, "reopen")
-    if not reason.strip():
-        raise ValidationError({"reason": _("请填写退回修改的原因")})
+    _require_step(ASSESSMENT_FLOW, assessment, actor, "reopen", reason=reason,
+                  reason_missing=_("请填写退回修改的原因"))
     assessment.confirmations.all().delete()
     assessment.status = AssessmentStatus.DRAFT
     assessment.result = {}
@@ -537,8 +524,7 @@ def _finalise_if_confirmed(assessment: Assessment, actor):
 def assessment_photo_add(*, assessment: Assessment, actor, upload, caption: str = "") -> AssessmentPhoto:
     assessment = Assessment.objects.select_related("order").get(pk=assessment.pk)
     _require_order_assessor(actor, assessment.order)
-    if assessment.status == AssessmentStatus.FINAL:
-        raise IllegalStep(_("评估结果已定稿，不能再添加照片"), allowed=[])
+    ASSESSMENT_FLOW.check(assessment, actor, "add_photo", message=_("评估结果已定稿，不能再添加照片"))
     if upload is None:
         raise ValidationError({"image": _("请选择要上传的照片")})
     if upload.size > MAX_PHOTO_BYTES:
