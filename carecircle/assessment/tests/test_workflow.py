@@ -93,3 +93,26 @@ def test_the_order_page_offers_what_the_tables_allow(team, district, users, clie
     # A refused step on the page is a message, not an error page.
     answer = client.post(f"/assessment/orders/{order.pk}/cancel/", {"reason": "再取消一次"}, follow=True)
     assert answer.status_code == 200 and "不能执行“取消评估任务”" in answer.content.decode()
+
+
+def test_a_death_closes_open_orders_and_ends_levels_in_the_name_of_who_recorded_it(
+        team, district, users, django_capture_on_commit_callbacks):
+    from carecircle.assessment.models import CareLevel
+    from carecircle.core.models import AuditEvent, OutboxEvent
+    from carecircle.elders.services import elder_change_status
+
+    elder = district.elders.a1
+    order = _scheduled(team, district, users)
+    services.care_level_record_external(elder=elder, programme="ltci", level=3, source="市评估系统 R-1",
+                                        valid_from=dt.date(2026, 1, 1), actor=None)
+    died = dt.date(2026, 11, 20)
+    with django_capture_on_commit_callbacks(execute=True):
+        elder_change_status(actor=users.street_staff, elder=elder, status="deceased", on=died, reason="死亡医学证明")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED and order.cancelled_reason == "老人已去世"
+    assert CareLevel.objects.get(elder=elder).valid_until == died
+    event = OutboxEvent.objects.get(name="elders.status_changed")
+    assert event.delivered_at is not None
+    assert "assessment.close_orders_for_elder" in set(event.deliveries.values_list("handler", flat=True))
+    cancel = AuditEvent.objects.get(action="assessment.order.cancel", subject_id=str(order.pk))
+    assert cancel.actor == users.street_staff and cancel.reason == "老人已去世"

@@ -313,3 +313,15 @@ def test_the_step_table_is_the_shared_workflow_and_its_refusal_is_the_shared_exc
         act(app, "pass_first_review", street)
     assert refused.value.allowed == ["accept", "not_accept", "withdraw"]
     assert "不能“初审通过”" in refused.value.message and "受理、不予受理、撤回申请" in refused.value.message
+
+
+def test_a_final_assessment_moves_the_application_in_the_name_of_the_confirming_assessor(intake):
+    from carecircle.core.models import OutboxEvent
+
+    app = to_state(intake, submit(intake, type_code="ltci-home"), "assessed")
+    assessed = app.events.get(action="assessed")
+    first, second = intake.assessors
+    assert assessed.actor == second and assessed.to_state == State.ASSESSED
+    event = OutboxEvent.objects.get(name="assessment.finalised", payload__application=app.pk)
+    assert event.delivered_at is not None and event.actor == second
+    assert list(event.deliveries.values_list("handler", flat=True)) == ["intake.record_assessment_result"]
