@@ -268,6 +268,14 @@ def _make_audit_events(world):
         audit.record(actor=world.superuser, action="matrix.probe", subject=elder, reason="access matrix")
 
 
+def _make_outbox_events(world):
+    from carecircle.core.models import OutboxEvent
+
+    d = world.district
+    for region in (d.street_a, d.street_b, world.outside.district):
+        OutboxEvent.objects.create(name="matrix.probe", payload={}, region=region, last_error="access matrix")
+
+
 def _make_policy_parameters(world):
     from carecircle.core.models import PolicyParameter
     from carecircle.core.policy import SPEC_FILE
@@ -457,6 +465,7 @@ def _make_intake(world):
 MAKERS = {
     "core.job": _make_jobs,
     "core.auditevent": _make_audit_events,
+    "core.outboxevent": _make_outbox_events,
     "core.policyparameter": _make_policy_parameters,
     "providers.facility": _make_facilities,
     "providers.contract": _make_contracts,

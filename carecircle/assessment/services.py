@@ -1,7 +1,13 @@
 """Writes for assessment: orders, assignment, the assessor's form, confirmation, care levels.
 
-Every function is keyword-only, runs in one transaction, records an audit event and sends its signals
-only once the transaction has committed.
+Every function is keyword-only, runs in one transaction and records an audit event. What other apps must
+follow (a final result, a new care level) is an outbox event written in the same transaction and delivered
+once it has committed (carecircle/core/events.py):
+
+* `assessment.finalised` {order, assessment, application}: a result became final (complete and confirmed by
+  both assessors); intake moves the application it was ordered for on.
+* `assessment.care_level_changed` {elder, programme, old_level, new_level, effective}: the care level in force
+  changed; care plans follow it.
 """
 from __future__ import annotations
 
@@ -15,14 +21,14 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from carecircle.core import audit, uploads
+from carecircle.core import audit, events, uploads
 from carecircle.core.isolation import is_visible, require_own_organisation
 from carecircle.core.policy import MissingPolicyParameter, policy_value
 from carecircle.core.roles import Role, has_capability
+from carecircle.core.workflow import IllegalStep
 from carecircle.engines.scoring import check_answers, instrument_codes, load_instrument
 from carecircle.providers.models import Organisation, OrganisationKind, ServiceArea
 
-from . import signals
 from .models import (
     Assessment,
     AssessmentConfirmation,
@@ -37,35 +43,28 @@ from .models import (
     Programme,
 )
 from .scoring import score_answers
+from .workflow import ASSESSMENT_FLOW, ORDER_FLOW, not_signed_yet
+
+ASSESSMENT_FINALISED = "assessment.finalised"
+CARE_LEVEL_CHANGED = "assessment.care_level_changed"
 
 
 
-class IllegalStep(ValidationError):
-    """A workflow step that is not allowed from the current state; the API answers 409 with `allowed`."""
-
-    def __init__(self, message: str, *, allowed: Iterable[str] = ()):
-        self.allowed = list(allowed)
-        super().__init__(message, code="illegal_step")
-
-
-ALLOWED_ACTIONS = {
-    OrderStatus.ASSIGNED: ["schedule", "reassign", "cancel"],
-    OrderStatus.SCHEDULED: ["schedule", "start", "cancel"],
-    OrderStatus.IN_PROGRESS: ["save", "submit", "schedule", "cancel"],
-    OrderStatus.SUBMITTED: ["confirm", "reopen"],
-    OrderStatus.FINAL: [],
-    OrderStatus.CANCELLED: [],
-}
-
-
-def _require_step(order: AssessmentOrder, action: str):
-    allowed = ALLOWED_ACTIONS[order.status]
-    if action not in allowed:
+def _require_step(flow, obj, actor, action: str, *, reason: str = "", reason_missing: str = ""):
+    """The step from the workflow table (carecircle/assessment/workflow.py): an illegal one is `IllegalStep`
+    (HTTP 409 with the actions allowed from here), a missing reason a ValidationError in this app's words."""
+    try:
+        return flow.check(obj, actor, action, reason=reason)
+    except IllegalStep as refused:
+        order = obj if flow is ORDER_FLOW else obj.order
+        labels = "、".join(str(flow.label(a)) for a in refused.allowed)
         raise IllegalStep(
             _("评估任务当前状态为“%(status)s”，不能执行“%(action)s”；允许的操作：%(allowed)s") % {
-                "status": order.get_status_display(), "action": action,
-                "allowed": "、".join(allowed) or _("无可执行的操作")},
-            allowed=allowed)
+                "status": order.get_status_display(), "action": flow.label(action),
+                "allowed": labels or _("无可执行的操作")},
+            allowed=refused.allowed) from None
+    except ValidationError:
+        raise ValidationError({"reason": reason_missing}) from None
 
 
 def _require(actor, capability: str):
@@ -194,9 +193,7 @@ def assessment_order_reassign(*, order: AssessmentOrder, actor, agency=None, rea
     """Move an unstarted order to another agency (given, or the next in round-robin)."""
     _require(actor, "assessment.order")
     order = AssessmentOrder.objects.select_for_update().get(pk=order.pk)
-    _require_step(order, "reassign")
-    if not reason.strip():
-        raise ValidationError({"reason": _("请填写改派原因")})
+    _require_step(ORDER_FLOW, order, actor, "reassign", reason=reason, reason_missing=_("请填写改派原因"))
     old = order.agency_id
     excluded = set(order.excluded_agency_ids) | {old}
     if agency is None:
@@ -237,7 +234,7 @@ def assessment_order_schedule(*, order: AssessmentOrder, actor, assessors: list,
     _require(actor, "assessment.schedule")
     order = AssessmentOrder.objects.select_for_update().get(pk=order.pk)
     require_own_organisation(actor, order, _("该评估任务不属于您的机构。"))
-    _require_step(order, "schedule")
+    _require_step(ORDER_FLOW, order, actor, "schedule")
     assessors = [a for a in assessors if a is not None]
     required = _assessors_required(order)
     if len(assessors) > required:
@@ -281,9 +278,7 @@ def _require_order_assessor(actor, order: AssessmentOrder):
 def assessment_order_cancel(*, order: AssessmentOrder, actor, reason: str) -> AssessmentOrder:
     _require(actor, "assessment.order")
     order = AssessmentOrder.objects.select_for_update().get(pk=order.pk)
-    _require_step(order, "cancel")
-    if not reason.strip():
-        raise ValidationError({"reason": _("请填写取消原因")})
+    _require_step(ORDER_FLOW, order, actor, "cancel", reason=reason, reason_missing=_("请填写取消原因"))
     old = order.status
     order.status = OrderStatus.CANCELLED
     order.cancelled_reason = reason
@@ -303,7 +298,7 @@ def assessment_start(*, order: AssessmentOrder, actor) -> Assessment:
     existing = Assessment.objects.filter(order=order).first()
     if existing is not None:
         return existing
-    _require_step(order, "start")
+    _require_step(ORDER_FLOW, order, actor, "start")
     instrument = load_instrument(order.instrument_code)
     assessment = Assessment.objects.create(
         order=order, elder=order.elder, instrument_code=instrument.code, instrument_version=instrument.version,
@@ -357,7 +352,7 @@ def assessment_save(*, assessment: Assessment, actor, answers: dict | None = Non
     """Save part of the form (partial answers are kept as a draft; each given answer must be valid)."""
     assessment = Assessment.objects.select_for_update().select_related("order").get(pk=assessment.pk)
     _require_order_assessor(actor, assessment.order)
-    _require_step(assessment.order, "save")
+    _require_step(ASSESSMENT_FLOW, assessment, actor, "save")
     changes = {}
     if answers:
         problems, _points = check_answers(assessment.instrument, answers)
@@ -405,7 +400,7 @@ def assessment_submit(*, assessment: Assessment, actor) -> Assessment:
     assessment = Assessment.objects.select_for_update().select_related("order", "elder").get(pk=assessment.pk)
     order = assessment.order
     _require_order_assessor(actor, order)
-    _require_step(order, "submit")
+    _require_step(ASSESSMENT_FLOW, assessment, actor, "submit")
     result = preview(assessment)  # refuses an incomplete or invalid answer set, naming every item
     assessment.result = result
     assessment.status = AssessmentStatus.SUBMITTED
@@ -426,9 +421,10 @@ def assessment_confirm(*, assessment: Assessment, actor) -> Assessment:
     """The second assessor signs; with both signatures the result becomes final."""
     assessment = Assessment.objects.select_for_update().select_related("order", "elder").get(pk=assessment.pk)
     _require_order_assessor(actor, assessment.order)
-    _require_step(assessment.order, "confirm")
-    if assessment.confirmations.filter(assessor=actor).exists():
-        raise IllegalStep(_("您已确认过本次评估，须由另一名评估员确认"), allowed=["confirm"])
+    if assessment.status == AssessmentStatus.SUBMITTED and not not_signed_yet(assessment, actor):
+        raise IllegalStep(_("您已确认过本次评估，须由另一名评估员确认"),
+                          allowed=ASSESSMENT_FLOW.allowed_actions(assessment, actor))
+    _require_step(ASSESSMENT_FLOW, assessment, actor, "confirm")
     AssessmentConfirmation.objects.create(assessment=assessment, assessor=actor)
     audit.record(actor=actor, action="assessment.confirm", subject=assessment)
     _finalise_if_confirmed(assessment, actor)
@@ -440,9 +436,8 @@ def assessment_reopen(*, assessment: Assessment, actor, reason: str) -> Assessme
     """Send a submitted (not yet final) form back to draft; the signatures are withdrawn."""
     assessment = Assessment.objects.select_for_update().select_related("order").get(pk=assessment.pk)
     _require_order_assessor(actor, assessment.order)
-    _require_step(assessment.order, "reopen")
-    if not reason.strip():
-        raise ValidationError({"reason": _("请填写退回修改的原因")})
+    _require_step(ASSESSMENT_FLOW, assessment, actor, "reopen", reason=reason,
+                  reason_missing=_("请填写退回修改的原因"))
     assessment.confirmations.all().delete()
     assessment.status = AssessmentStatus.DRAFT
     assessment.result = {}
@@ -515,8 +510,8 @@ def _finalise_if_confirmed(assessment: Assessment, actor):
         _care_level_record(elder=assessment.elder, programme=order.programme, level=assessment.care_level,
                            source=CareLevelSource.ASSESSMENT, external_source="", assessment=assessment,
                            valid_from=today, valid_until=assessment.valid_until, actor=actor)
-    transaction.on_commit(lambda: signals.assessment_finalised.send(
-        sender=Assessment, order=order, assessment=assessment))
+    events.emit(name=ASSESSMENT_FINALISED, actor=actor, region=assessment.elder.community,
+                payload={"order": order.pk, "assessment": assessment.pk, "application": order.application_id})
 
 
 # --- photos -------------------------------------------------------------------------------------------
@@ -525,8 +520,7 @@ def _finalise_if_confirmed(assessment: Assessment, actor):
 def assessment_photo_add(*, assessment: Assessment, actor, upload, caption: str = "") -> AssessmentPhoto:
     assessment = Assessment.objects.select_related("order").get(pk=assessment.pk)
     _require_order_assessor(actor, assessment.order)
-    if assessment.status == AssessmentStatus.FINAL:
-        raise IllegalStep(_("评估结果已定稿，不能再添加照片"), allowed=[])
+    ASSESSMENT_FLOW.check(assessment, actor, "add_photo", message=_("评估结果已定稿，不能再添加照片"))
     if upload is None:
         raise ValidationError({"image": _("请选择要上传的照片")})
     try:
@@ -567,9 +561,9 @@ def _care_level_record(*, elder, programme, level, source, external_source, asse
                  changes=audit.snapshot(level_row, ["elder", "programme", "level", "source", "external_source",
                                                     "assessment", "valid_from", "valid_until"]))
     if old_level != level:
-        transaction.on_commit(lambda: signals.care_level_changed.send(
-            sender=CareLevel, elder=elder, programme=programme, old_level=old_level, new_level=level,
-            effective=valid_from))
+        events.emit(name=CARE_LEVEL_CHANGED, actor=actor, region=elder.community,
+                    payload={"elder": elder.pk, "programme": programme, "old_level": old_level, "new_level": level,
+                             "effective": valid_from})
     return level_row
 
 

@@ -14,12 +14,14 @@ from django.views import generic
 from carecircle.core.isolation import acts_for, visible_to
 from carecircle.core.roles import has_capability
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
+from carecircle.core.workflow import IllegalStep
 from carecircle.elders.models import Elder
 
 from . import selectors, services
 from .explain import adjustment_lines, explain, level_label, rule_name
 from .forms import ContextForm, ExternalLevelForm, OrderCreateForm, OrderSearchForm, PhotoForm, ReasonForm, ScheduleForm
 from .models import Assessment, AssessmentOrder, AssessmentPhoto, AssessmentStatus, OrderStatus
+from .workflow import ASSESSMENT_FLOW, ORDER_FLOW
 
 
 def _chinese() -> bool:
@@ -126,6 +128,8 @@ class OrderDetailView(ScopedDetailView):
         order, user = self.object, self.request.user
         assessment = Assessment.objects.filter(order=order).first()
         is_assessor = user.pk in {order.assessor_1_id, order.assessor_2_id}
+        order_actions = ORDER_FLOW.allowed_actions(order, user)
+        form_actions = ASSESSMENT_FLOW.allowed_actions(assessment, user) if assessment is not None else []
         context.update({
             "assessment": assessment,
             "explanation": explain(assessment.result) if assessment and assessment.result else "",
@@ -136,14 +140,14 @@ class OrderDetailView(ScopedDetailView):
                           if d["affected"]],
             "confirmed_by": list(assessment.confirmations.select_related("assessor")) if assessment else [],
             "is_assessor": is_assessor,
-            "can_schedule": has_capability(user, "assessment.schedule") and order.status in
-            {OrderStatus.ASSIGNED, OrderStatus.SCHEDULED} and (acts_for(user, order) or
-                                                                 user.scope_region_id is not None),
+            # What the step tables allow this user now; the page does not offer re-scheduling once the
+            # assessors are at work, and "start" on a running form continues it. Only the order's own agency
+            # or the region that ordered it may schedule.
+            "can_schedule": "schedule" in order_actions and order.status != OrderStatus.IN_PROGRESS
+            and (acts_for(user, order) or user.scope_region_id is not None),
             "can_start": is_assessor and order.status in {OrderStatus.SCHEDULED, OrderStatus.IN_PROGRESS},
-            "can_confirm": is_assessor and order.status == OrderStatus.SUBMITTED and assessment is not None and
-            not assessment.confirmations.filter(assessor=user).exists(),
-            "can_cancel": has_capability(user, "assessment.order") and order.status in
-            {OrderStatus.ASSIGNED, OrderStatus.SCHEDULED, OrderStatus.IN_PROGRESS},
+            "can_confirm": is_assessor and "confirm" in form_actions,
+            "can_cancel": "cancel" in order_actions,
             "schedule_form": ScheduleForm(agency=order.agency, initial={
                 "assessor_1": order.assessor_1_id, "assessor_2": order.assessor_2_id,
                 "appointment_at": timezone.localtime(order.appointment_at) if order.appointment_at else None}),
@@ -176,7 +180,7 @@ class OrderScheduleView(_OrderAction):
             services.assessment_order_schedule(order=order, actor=request.user,
                                                assessors=[form.cleaned_data["assessor_1"], form.cleaned_data["assessor_2"]],
                                                appointment_at=form.cleaned_data["appointment_at"])
-        except ValidationError as error:
+        except (ValidationError, IllegalStep) as error:
             return self.fail(order, error)
         messages.success(request, _("已安排评估员和上门时间"))
         return redirect("assessment:order", pk=order.pk)
@@ -189,7 +193,7 @@ class OrderCancelView(_OrderAction):
         order = self.order()
         try:
             services.assessment_order_cancel(order=order, actor=request.user, reason=request.POST.get("reason", ""))
-        except ValidationError as error:
+        except (ValidationError, IllegalStep) as error:
             return self.fail(order, error)
         messages.success(request, _("评估任务已取消"))
         return redirect("assessment:order", pk=order.pk)
@@ -202,7 +206,7 @@ class AssessmentStartView(_OrderAction):
         order = self.order()
         try:
             assessment = services.assessment_start(order=order, actor=request.user)
-        except ValidationError as error:
+        except (ValidationError, IllegalStep) as error:
             return self.fail(order, error)
         return redirect("assessment:step", pk=assessment.pk, step=0)
 
@@ -215,7 +219,7 @@ class AssessmentConfirmView(_OrderAction):
         assessment = get_object_or_404(Assessment, order=order)
         try:
             assessment = services.assessment_confirm(assessment=assessment, actor=request.user)
-        except ValidationError as error:
+        except (ValidationError, IllegalStep) as error:
             return self.fail(order, error)
         if assessment.is_final:
             messages.success(request, _("双人确认完成，评估结果已定稿"))
@@ -324,8 +328,8 @@ class AssessmentStepView(CapabilityRequiredMixin, generic.TemplateView):
             services.assessment_submit(assessment=a, actor=request.user)
             messages.success(request, _("已提交，等待另一名评估员确认"))
             return redirect("assessment:order", pk=a.order_id)
-        except ValidationError as error:
-            for message in error.messages:
+        except (ValidationError, IllegalStep) as error:
+            for message in getattr(error, "messages", None) or [str(error)]:
                 messages.error(request, message)
             return redirect(self._url(step))
 

@@ -8,4 +8,4 @@ class CareplansConfig(AppConfig):
     verbose_name = _("照护计划与工单")
 
     def ready(self):
-        from . import receivers, tasks  # noqa: F401  (connects signal receivers, registers job handlers)
+        from . import tasks  # noqa: F401  (registers job handlers; handlers.py is collected by core)

@@ -6,3 +6,9 @@ class CoreConfig(AppConfig):
     name = "carecircle.core"
     label = "core"
     verbose_name = _("平台核心")
+
+    def ready(self):
+        from .events import collect_handlers
+
+        # Every app's handlers.py registers what it does when another app's event arrives.
+        collect_handlers()

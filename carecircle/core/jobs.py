@@ -1,8 +1,28 @@
 """Starting background jobs and reporting their progress (services call these; tasks stay thin)."""
+import logging
+
 from django.db import transaction
 from django.utils import timezone
 
 from .models import Job, JobStatus
+
+logger = logging.getLogger(__name__)
+
+
+def queue_on_commit(task, *args) -> None:
+    """Queue `task(*args)` once the surrounding transaction commits (never for a change that rolled back).
+
+    A broker that cannot be reached is logged, not raised: the change has committed already, and what
+    the message was for must be picked up again by its own periodic task (the outbox does that).
+    """
+
+    def send():
+        try:
+            task.delay(*args)
+        except Exception:  # noqa: BLE001
+            logger.exception("could not queue %s%r", getattr(task, "name", task), args)
+
+    transaction.on_commit(send)
 
 
 def job_start(*, kind: str, actor=None, params: dict | None = None, region=None, organisation=None,

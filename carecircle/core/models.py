@@ -170,3 +170,57 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.name} ({self.kind})"
+
+
+class OutboxEvent(models.Model):
+    """A consequence for other apps, written in the same transaction as the change that causes it.
+
+    Delivered after commit by a background task to every handler registered for its name; a handler that
+    fails leaves the event undelivered with its error, and it is tried again later (see core/events.py).
+    """
+
+    name = models.CharField(_("事件"), max_length=80, db_index=True)
+    payload = models.JSONField(_("内容"), default=dict, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    actor_repr = models.CharField(_("操作人账号"), max_length=150, blank=True)
+    # Where the change happened, so a district sees its own undelivered events and no other district's.
+    region = models.ForeignKey("regions.Region", verbose_name=_("区域"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+", db_constraint=False)
+    created_at = models.DateTimeField(_("发生时间"), auto_now_add=True, db_index=True)
+    attempts = models.PositiveIntegerField(_("投递次数"), default=0)
+    last_error = models.TextField(_("最近一次错误"), blank=True)
+    next_attempt_at = models.DateTimeField(_("下次投递时间"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("投递完成时间"), null=True, blank=True)
+
+    scoping = Scoping(region="region")
+
+    class Meta:
+        verbose_name = _("待投递事件")
+        verbose_name_plural = _("待投递事件")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["delivered_at", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.name} #{self.pk}"
+
+    @property
+    def failed(self) -> bool:
+        return self.delivered_at is None and bool(self.last_error)
+
+
+class OutboxDelivery(models.Model):
+    """One handler has dealt with one event; a replay of the event skips the handlers recorded here."""
+
+    event = models.ForeignKey(OutboxEvent, verbose_name=_("事件"), on_delete=models.CASCADE,
+                              related_name="deliveries")
+    handler = models.CharField(_("处理程序"), max_length=120)
+    delivered_at = models.DateTimeField(_("完成时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("事件投递记录")
+        verbose_name_plural = _("事件投递记录")
+        constraints = [models.UniqueConstraint(fields=["event", "handler"], name="outbox_delivery_once")]
+
+    def __str__(self):
+        return f"{self.event_id} → {self.handler}"

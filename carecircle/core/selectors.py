@@ -105,3 +105,16 @@ def job_for(*, user, pk: int) -> Job | None:
     if not user.is_superuser:
         qs = qs.filter(created_by=user)
     return qs.filter(pk=pk).first()
+
+
+def outbox_events(*, user, state: str = "failed"):
+    """Outbox events the user may see: "failed" (a handler failed, not yet delivered), "pending" (not yet
+    delivered) or "all"."""
+    from .models import OutboxEvent
+
+    qs = visible_to(user, OutboxEvent).select_related("region")
+    if state == "failed":
+        qs = qs.filter(delivered_at__isnull=True).exclude(last_error="")
+    elif state == "pending":
+        qs = qs.filter(delivered_at__isnull=True)
+    return qs.order_by("-created_at", "-id")

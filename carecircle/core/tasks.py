@@ -85,3 +85,19 @@ def check_worker_environment(job: Job) -> dict:
     zone = timezone.get_current_timezone_name()
     job_progress(job, progress=3, total=steps, message=_("时区：%(zone)s") % {"zone": zone})
     return {"regions": region_count, "time_zone": zone}
+
+
+@shared_task(name="carecircle.core.deliver_outbox_event")
+def deliver_outbox_event(event_id: int) -> bool:
+    """Deliver one outbox event to its handlers (queued when the emitting transaction commits)."""
+    from .events import deliver
+
+    return deliver(event_id)
+
+
+@shared_task(name="carecircle.core.outbox_redeliver")
+def outbox_redeliver() -> dict:
+    """Periodic: try again every outbox event whose next attempt is due."""
+    from .events import redeliver_due
+
+    return redeliver_due()

@@ -84,7 +84,7 @@ class _Driver:
                                                              self.rng.choice([0.2, 0.35, 0.5])))
         assessment_services.assessment_submit(assessment=result, actor=first)
         result = assessment_services.assessment_confirm(assessment=result, actor=second)
-        # The assessment module's signal arrives on commit, after the whole seed; hand the result over now.
+        # The assessment module's event is delivered on commit, after the whole seed; hand the result over now.
         services.assessment_result_received(order=order, assessment=result)
         app.refresh_from_db()
 

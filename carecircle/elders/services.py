@@ -14,9 +14,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from carecircle.core import audit
+from carecircle.core import audit, events
 from carecircle.core.isolation import CHANGE, is_visible
-from carecircle.core.roles import has_capability
+from carecircle.core.roles import REGION_SCOPED, has_capability
 from carecircle.core.sensitive import lookup_hash, mask_id_number
 from carecircle.engines.geo import gcj02_to_wgs84
 from carecircle.regions import geometry
@@ -395,12 +395,16 @@ def elder_change_status(*, actor, elder: Elder, status: str, on: dt.date | None 
     return elder
 
 
-def _announce_change(*, elder: Elder, change: str, on: dt.date, reason: str, actor) -> None:
-    """Care plans and other services stop or resume once the change is committed."""
-    from .signals import elder_status_changed
+ELDER_STATUS_CHANGED = "elders.status_changed"
 
-    transaction.on_commit(lambda: elder_status_changed.send(sender=Elder, elder=elder, change=change, on=on,
-                                                            reason=reason, actor=actor))
+
+def _announce_change(*, elder: Elder, change: str, on: dt.date, reason: str, actor) -> None:
+    """Care plans, assessment orders and the like follow a death, a move or an admission through an outbox
+    event written in this transaction: the change stands on its own, and the event is delivered (and retried
+    until it is) once it has committed. Payload: elder (id), change ("deceased" | "moved_out" | "active" |
+    "institution"), on (ISO date), reason."""
+    events.emit(name=ELDER_STATUS_CHANGED, actor=actor, region=elder.community,
+                payload={"elder": elder.pk, "change": str(change), "on": on, "reason": reason})
 
 
 @transaction.atomic

@@ -150,11 +150,8 @@ class ApplicationViewSet(ScopedModelViewSet):
         body = ActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        try:
-            application = services.application_act(
-                application=application, action=data["action"], actor=request.user, reason=data.get("reason", ""),
-                outcome=data.get("outcome", ""), documents=data.get("documents"))
-        except services.IllegalStep as refused:
-            return Response({"detail": refused.message, "allowed_actions": refused.allowed},
-                            status=status.HTTP_409_CONFLICT)
+        # An illegal step raises IllegalStep, which the API's exception handler answers with 409 (core/errors.py).
+        application = services.application_act(
+            application=application, action=data["action"], actor=request.user, reason=data.get("reason", ""),
+            outcome=data.get("outcome", ""), documents=data.get("documents"))
         return Response(ApplicationSerializer(application, context=self.get_serializer_context()).data)

@@ -6,6 +6,3 @@ class IntakeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "carecircle.intake"
     verbose_name = _("申请受理")
-
-    def ready(self):
-        from . import receivers  # noqa: F401

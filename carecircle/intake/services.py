@@ -24,20 +24,12 @@ from carecircle.core.policy import MissingPolicyParameter, policy_value
 from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import mask_name
 from carecircle.core.workdays import Calendar
+from carecircle.core.workflow import IllegalStep
 
 from . import workflow
 from .models import (CLOSED_STATES, Application, ApplicationEvent, ApplicationType, Channel, Objection,
                      ObjectionOutcome, PublicNotice, State, WaitlistEntry, WaitlistStatus)
 from .waitlist import rank_entries
-
-
-class IllegalStep(Exception):
-    """A step that is not allowed from the current state or for this user's role (HTTP 409)."""
-
-    def __init__(self, message: str, allowed: list[str]):
-        super().__init__(message)
-        self.message = message
-        self.allowed = allowed
 
 
 @dataclass
@@ -204,32 +196,49 @@ def _submit(*, elder, kind, channel, actor, applicant_name, applicant_relation, 
 
 # --- the workflow -------------------------------------------------------------------------------------
 
-def _may(actor, step) -> bool:
-    if actor is None:
-        return True
-    return any(has_capability(actor, capability) for capability in step.capabilities)
-
-
 def allowed_actions(application, actor, *, scope_checked: bool = False) -> list[str]:
     """The actions this user may take on this application now (none on one outside their scope).
     `scope_checked`: the caller read the application through visible_to for this user already."""
     if actor is not None and not scope_checked and not is_visible(actor, application):
         return []
-    return [step.action for step in workflow.STEPS
-            if application.state in step.source and workflow.step_applies(step, application) and _may(actor, step)]
+    return workflow.FLOW.allowed_actions(application, actor)
 
 
 def _allowed_message(application, actor) -> str:
     actions = allowed_actions(application, actor)
-    labels = pgettext("list separator", "、").join(str(workflow.BY_ACTION[a].label) for a in actions) or pgettext("actions", "无")
+    labels = pgettext("list separator", "、").join(str(workflow.FLOW.label(a)) for a in actions) or pgettext("actions", "无")
     return _("当前状态为“%(state)s”，您可以进行的操作：%(actions)s") % {"state": application.get_state_display(),
                                                                    "actions": labels}
+
+
+def _refuse(application, actor, message) -> IllegalStep:
+    return IllegalStep(message + _allowed_message(application, actor), allowed=allowed_actions(application, actor))
+
+
+def _require_first_in_queue(application, actor) -> None:
+    """Admission follows the waiting order; a later entry is told its place rather than just "not allowed"."""
+    entry = WaitlistEntry.objects.select_for_update().filter(application=application).first()
+    if entry is not None and entry.status == WaitlistStatus.WAITING and entry.position != 1:
+        raise _refuse(application, actor, _("轮候须按顺序入住：该申请目前排第 %(position)s 位，应先安排第 1 位。")
+                      % {"position": entry.position})
+
+
+def _check_step(application, actor, step, reason: str) -> None:
+    """The shared workflow check (state, the type's configuration, capability, reason), in intake's words."""
+    if step.action == "admit" and application.state in step.source and step.permits(actor):
+        _require_first_in_queue(application, actor)
+    try:
+        workflow.FLOW.check(application, actor, step.action, reason=reason)
+    except IllegalStep:
+        raise _refuse(application, actor, _("不能“%(step)s”。") % {"step": step.label}) from None
+    except ValidationError:
+        raise ValidationError({"reason": _("“%(step)s”须填写原因") % {"step": step.label}}) from None
 
 
 def application_act(*, application, action: str, actor, reason: str = "", outcome: str = "",
                     agency=None, documents=None) -> Application:
     """Take one workflow step. Illegal steps raise IllegalStep naming what is allowed from here."""
-    step = workflow.BY_ACTION.get(action)
+    step = workflow.FLOW.by_action.get(action)
     if step is None:
         raise ValidationError({"action": _("未知的操作：%(action)s") % {"action": action}})
     with transaction.atomic():
@@ -237,14 +246,8 @@ def application_act(*, application, action: str, actor, reason: str = "", outcom
             pk=application.pk)
         if actor is not None and not is_visible(actor, locked):
             raise PermissionDenied(_("该申请不在您的管辖或关联范围内"))
-        if (locked.state not in step.source or not workflow.step_applies(step, locked, listing=False)
-                or not _may(actor, step)):
-            raise IllegalStep(
-                _("不能“%(step)s”。") % {"step": step.label} + _allowed_message(locked, actor),
-                allowed_actions(locked, actor))
         reason = (reason or "").strip()
-        if step.needs_reason and not reason:
-            raise ValidationError({"reason": _("“%(step)s”须填写原因") % {"step": step.label}})
+        _check_step(locked, actor, step, reason)
         handler = _HANDLERS.get(action, _simple)
         result = handler(locked, step=step, actor=actor, reason=reason, outcome=outcome, agency=agency,
                          documents=documents)
@@ -320,13 +323,13 @@ def _order_assessment(application, *, step, actor, reason, agency=None, **_kwarg
 
 def application_record_assessment(*, application, level: int | None, summary: str, actor=None, agency=None,
                                   order=None) -> Application:
-    """The assessment result arrives (from the assessment module's signal, or entered by the district)."""
+    """The assessment result arrives (from the assessment module's event, or entered by the district)."""
     with transaction.atomic():
         locked = Application.objects.select_for_update().select_related("type", "elder", "community").get(
             pk=application.pk)
         if locked.state != State.ASSESSMENT_ORDERED:
             raise IllegalStep(_("只有“已派评估”的申请可以记录评估结果；当前状态为“%(state)s”")
-                              % {"state": locked.get_state_display()}, allowed_actions(locked, actor))
+                              % {"state": locked.get_state_display()}, allowed=allowed_actions(locked, actor))
         if level is not None and (not isinstance(level, int) or level < 0 or level > 6):
             raise ValidationError({"level": _("评估等级须为 0 至 6 的整数")})
         locked.assessed_level = level
@@ -376,8 +379,7 @@ def _answer_objection(application, *, step, actor, reason, outcome="", agency=No
                                % {"choices": pgettext("list separator", "、").join(str(c.label) for c in ObjectionOutcome)}})
     open_objections = list(Objection.objects.select_for_update().filter(application=application, outcome=""))
     if not open_objections:
-        raise IllegalStep(_("该公示没有待答复的异议。") + _allowed_message(application, actor),
-                          allowed_actions(application, actor))
+        raise _refuse(application, actor, _("该公示没有待答复的异议。"))
     now = timezone.now()
     for objection in open_objections:
         objection.outcome, objection.answer, objection.answered_by, objection.answered_at = outcome, reason, actor, now
@@ -399,11 +401,9 @@ def _close_notice(application, *, step, actor, reason, **_kwargs):
     notice = PublicNotice.objects.filter(application=application, is_open=True).order_by("-id").first()
     today = timezone.localdate()
     if notice is not None and today <= notice.ends_on:
-        raise IllegalStep(_("公示期至 %(date)s 截止，期满后才能结束公示。") % {"date": notice.ends_on}
-                          + _allowed_message(application, actor), allowed_actions(application, actor))
+        raise _refuse(application, actor, _("公示期至 %(date)s 截止，期满后才能结束公示。") % {"date": notice.ends_on})
     if Objection.objects.filter(application=application, outcome="").exists():
-        raise IllegalStep(_("尚有异议未答复，须先答复异议。") + _allowed_message(application, actor),
-                          allowed_actions(application, actor))
+        raise _refuse(application, actor, _("尚有异议未答复，须先答复异议。"))
     if notice is not None:
         notice.is_open = False
         notice.save(update_fields=["is_open"])
@@ -424,17 +424,12 @@ def _after_approval(application, *, actor, action, reason):
 
 def _admit(application, *, step, actor, reason, **_kwargs):
     kind = application.type
-    entry = WaitlistEntry.objects.select_for_update().get(application=application)
-    if entry.position != 1:
-        raise IllegalStep(_("轮候须按顺序入住：该申请目前排第 %(position)s 位，应先安排第 1 位。")
-                          % {"position": entry.position} + _allowed_message(application, actor),
-                          allowed_actions(application, actor))
+    entry = WaitlistEntry.objects.select_for_update().get(application=application)  # first in the queue (step guard)
     if kind.capacity is not None:
         in_service = Application.objects.filter(type=kind, state=State.IN_SERVICE).count()
         if in_service >= kind.capacity:
-            raise IllegalStep(_("“%(type)s”容量 %(capacity)s 人已满（服务中 %(n)s 人），暂不能安排入住。")
-                              % {"type": kind.name, "capacity": kind.capacity, "n": in_service}
-                              + _allowed_message(application, actor), allowed_actions(application, actor))
+            raise _refuse(application, actor, _("“%(type)s”容量 %(capacity)s 人已满（服务中 %(n)s 人），暂不能安排入住。")
+                          % {"type": kind.name, "capacity": kind.capacity, "n": in_service})
     entry.status = WaitlistStatus.ADMITTED
     entry.admitted_at = timezone.now()
     entry.position = None
@@ -528,8 +523,9 @@ def _rerank(kind, *, actor, cause: str):
                    data={"from": old, "to": position})
 
 
-def assessment_result_received(*, order, assessment) -> Application | None:
-    """Called on a final assessment result: the application the order was made for becomes "assessed"."""
+def assessment_result_received(*, order, assessment, actor=None) -> Application | None:
+    """Called on a final assessment result (the assessment module's outbox event): the application the order
+    was made for becomes "assessed", in the name of whoever made the result final."""
     application_id = getattr(order, "application_id", None)
     if not application_id:
         return None
@@ -542,4 +538,4 @@ def assessment_result_received(*, order, assessment) -> Application | None:
         level = getattr(assessment, "final_level", None)
     summary = getattr(assessment, "explanation", "") or ""
     return application_record_assessment(application=application, level=level, summary=str(summary)[:2000],
-                                         actor=None, agency=getattr(order, "agency", None), order=order)
+                                         actor=actor, agency=getattr(order, "agency", None), order=order)

@@ -18,6 +18,7 @@ from carecircle.core.isolation import visible_to
 from carecircle.core.roles import PERSON_SCOPED, has_capability
 from carecircle.core.sensitive import mask_phone
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
+from carecircle.core.workflow import IllegalStep
 from carecircle.regions.models import Region
 
 from . import documents, selectors, services, waitlist, workflow
@@ -214,7 +215,7 @@ class ActView(CapabilityRequiredMixin, generic.View):
         try:
             services.application_act(application=application, action=data["action"], actor=request.user,
                                      reason=data["reason"], outcome=data["outcome"])
-        except services.IllegalStep as refused:
+        except IllegalStep as refused:
             messages.error(request, refused.message)
             return HttpResponseRedirect(target)
         except ValidationError as error:
@@ -245,7 +246,7 @@ class BulkActView(CapabilityRequiredMixin, generic.View):
                 services.application_act(application=application, action=form.cleaned_data["action"],
                                          actor=request.user)
                 done.append(application.number)
-            except (services.IllegalStep, ValidationError, PermissionDenied) as error:
+            except (IllegalStep, ValidationError, PermissionDenied) as error:
                 refused.append(_("%(number)s：%(message)s") % {
                     "number": application.number,
                     "message": getattr(error, "message", None) or pgettext("message separator", "；").join(

@@ -255,6 +255,10 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BEAT_SCHEDULE = {
+    # Consequences whose handler failed (or whose message was lost) are tried again when due.
+    "outbox-redeliver": {"task": "carecircle.core.outbox_redeliver", "schedule": 60.0},
+}
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 

@@ -1,10 +1,10 @@
-"""The names other apps code against (orders, results, care levels, signals) behave as promised."""
+"""The names other apps code against (orders, results, care levels, events) behave as promised."""
 import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from carecircle.assessment import selectors, services, signals
+from carecircle.assessment import selectors, services
 from carecircle.assessment.models import AssessmentOrder, CareLevel, OrderStatus
 
 from .conftest import full_answers
@@ -39,35 +39,45 @@ def test_agency_belonging_to_a_provider_serving_the_elder_is_never_chosen(team, 
     assert "回避" in str(err.value)
 
 
-def test_full_path_finalises_sends_signals_and_records_a_care_level(team, district, users, django_capture_on_commit_callbacks):
-    received = {}
-    signals.assessment_finalised.connect(lambda sender, **kw: received.setdefault("final", kw), weak=False,
-                                         dispatch_uid="t1")
-    signals.care_level_changed.connect(lambda sender, **kw: received.setdefault("level", kw), weak=False,
-                                       dispatch_uid="t2")
-    try:
-        order = _order(district, users, application_id=5)
-        services.assessment_order_schedule(order=order, actor=team.first, assessors=[team.first, team.second],
-                                           appointment_at=dt.datetime(2026, 11, 24, 9, 0))
-        a = services.assessment_start(order=order, actor=team.first)
-        services.assessment_save(assessment=a, actor=team.first, answers=full_answers("gbt42195_2022"),
-                                 diagnoses=["F03.9"])
-        with django_capture_on_commit_callbacks(execute=True):
-            services.assessment_submit(assessment=a, actor=team.first)
-            assert "final" not in received
-            a = services.assessment_confirm(assessment=a, actor=team.second)
-        a.refresh_from_db()
-        assert a.is_final and a.final_level == 1 and a.initial_level == 0
-        assert "痴呆" in a.explanation
-        assert a.instrument.code == "gbt42195_2022"
-        assert received["final"]["order"].application_id == 5
-        assert received["final"]["assessment"].final_level == 1
-        level = selectors.current_care_level(district.elders.a1, programme="ltci")
-        assert level is not None and level.level == a.care_level == 1 and level.assessment_id == a.pk
-        assert received["level"]["new_level"] == 1 and received["level"]["old_level"] is None
-    finally:
-        signals.assessment_finalised.disconnect(dispatch_uid="t1")
-        signals.care_level_changed.disconnect(dispatch_uid="t2")
+def test_full_path_finalises_emits_events_and_records_a_care_level(team, district, users,
+                                                                   django_capture_on_commit_callbacks):
+    from carecircle.core.models import OutboxEvent
+
+    order = _order(district, users, application_id=5)
+    services.assessment_order_schedule(order=order, actor=team.first, assessors=[team.first, team.second],
+                                       appointment_at=dt.datetime(2026, 11, 24, 9, 0))
+    a = services.assessment_start(order=order, actor=team.first)
+    services.assessment_save(assessment=a, actor=team.first, answers=full_answers("gbt42195_2022"),
+                             diagnoses=["F03.9"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.assessment_submit(assessment=a, actor=team.first)
+        assert not OutboxEvent.objects.filter(name=services.ASSESSMENT_FINALISED).exists()
+        a = services.assessment_confirm(assessment=a, actor=team.second)
+    a.refresh_from_db()
+    assert a.is_final and a.final_level == 1 and a.initial_level == 0
+    assert "痴呆" in a.explanation
+    assert a.instrument.code == "gbt42195_2022"
+    final = OutboxEvent.objects.get(name=services.ASSESSMENT_FINALISED)
+    assert final.payload == {"order": order.pk, "assessment": a.pk, "application": 5}
+    assert final.actor == team.second and final.region == district.elders.a1.community
+    assert final.delivered_at is not None  # delivered on commit (no application 5 to move: nothing to do)
+    level = selectors.current_care_level(district.elders.a1, programme="ltci")
+    assert level is not None and level.level == a.care_level == 1 and level.assessment_id == a.pk
+    changed = OutboxEvent.objects.get(name=services.CARE_LEVEL_CHANGED)
+    assert changed.payload["new_level"] == 1 and changed.payload["old_level"] is None
+    assert changed.payload["effective"] == a.valid_from.isoformat()
+
+
+def test_a_failed_result_leaves_nothing_behind_not_even_its_events(team, district, users):
+    from carecircle.core.models import OutboxEvent
+
+    order = _order(district, users)
+    services.assessment_order_schedule(order=order, actor=team.first, assessors=[team.first, team.second],
+                                       appointment_at=dt.datetime(2026, 11, 24, 9, 0))
+    a = services.assessment_start(order=order, actor=team.first)
+    with pytest.raises(ValidationError):
+        services.assessment_submit(assessment=a, actor=team.first)  # incomplete: refused, rolled back
+    assert not OutboxEvent.objects.exists()
 
 
 def test_external_care_level_and_lookup_by_date(district, users):

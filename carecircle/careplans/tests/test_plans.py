@@ -188,7 +188,7 @@ def test_a_reassessment_confirming_the_same_level_changes_nothing(level4, users,
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         set_level(level4, 5, dt.date(2026, 12, 1))
         set_level(level4, 4, dt.date(2026, 12, 1))  # the result corrected the same day: level 4 again
-    assert callbacks  # the level-change signals were sent
+    assert callbacks  # the level-change events were delivered on commit
     plan.refresh_from_db()
     assert plan.status == PlanStatus.ACTIVE and CarePlan.objects.count() == 1
     assert not plan.changes.filter(kind=PlanChangeKind.LEVEL_CHANGED).exists()

@@ -52,7 +52,7 @@ def to_state(intake, app, state, today=None):
 
 def finalise_assessment(intake, app, pick=None):
     """Complete the assessment order through the assessment module (two assessors on site, both confirm);
-    its on-commit signal moves the application to "assessed"."""
+    its outbox event, delivered on commit, moves the application to "assessed"."""
     from carecircle.assessment import services as assessment
     from carecircle.engines.scoring import load_instrument
 

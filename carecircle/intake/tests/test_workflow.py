@@ -298,3 +298,30 @@ def test_assessment_result_only_when_ordered(intake, today):
     with pytest.raises(ValidationError):
         application_record_assessment(application=app, level=9, summary="")
     assert ApplicationEvent.objects.filter(action="assessed").count() == 0
+
+
+def test_the_step_table_is_the_shared_workflow_and_its_refusal_is_the_shared_exception(intake):
+    from carecircle.core import workflow as core_workflow
+
+    app = submit(intake)
+    street = intake.users.street_staff
+    assert core_workflow.workflow_for(app) is workflow.FLOW
+    assert core_workflow.allowed_actions(app, street) == allowed_actions(app, street) == ["accept", "not_accept",
+                                                                                          "withdraw"]
+    assert IllegalStep is core_workflow.IllegalStep
+    with pytest.raises(core_workflow.IllegalStep) as refused:
+        act(app, "pass_first_review", street)
+    assert refused.value.allowed == ["accept", "not_accept", "withdraw"]
+    assert "不能“初审通过”" in refused.value.message and "受理、不予受理、撤回申请" in refused.value.message
+
+
+def test_a_final_assessment_moves_the_application_in_the_name_of_the_confirming_assessor(intake):
+    from carecircle.core.models import OutboxEvent
+
+    app = to_state(intake, submit(intake, type_code="ltci-home"), "assessed")
+    assessed = app.events.get(action="assessed")
+    first, second = intake.assessors
+    assert assessed.actor == second and assessed.to_state == State.ASSESSED
+    event = OutboxEvent.objects.get(name="assessment.finalised", payload__application=app.pk)
+    assert event.delivered_at is not None and event.actor == second
+    assert list(event.deliveries.values_list("handler", flat=True)) == ["intake.record_assessment_result"]
