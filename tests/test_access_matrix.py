@@ -265,7 +265,7 @@ def _make_audit_events(world):
     from carecircle.core import audit
 
     for elder in (*world.district_elders, world.outside.elder):
-        audit.record(actor=world.superuser, action="matrix.probe", subject=elder, reason="access matrix")
+        audit.record(actor=world.superuser, action="elders.reveal", subject=elder, reason="access matrix")
 
 
 def _make_policy_parameters(world):
@@ -913,7 +913,7 @@ def _structure_problems(route: Route) -> list[str]:
 def test_the_matrix_sees_the_whole_resolver():
     labels = {route.label for route in ROUTES}
     # A few routes that exist since the skeleton: if these vanish, route discovery is broken.
-    assert {"accounts:home", "accounts:login", "api-token", "api-schema", "admin:index"} <= labels
+    assert {"workbench:home", "accounts:login", "api-token", "api-schema", "admin:index"} <= labels
     assert any(route.is_api for route in ROUTES) and any(route.is_admin for route in ROUTES)
 
 

@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +6,9 @@ class CoreConfig(AppConfig):
     name = "carecircle.core"
     label = "core"
     verbose_name = _("平台核心")
+
+    def ready(self):
+        from .plugins import registry
+
+        # Every app's models are loaded by now: collect what each one declares in its plugin.py.
+        registry.collect(apps.get_app_configs())
