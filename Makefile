@@ -16,12 +16,13 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: help run serve setup migrate seed logins test test-setup lint bench
+.PHONY: help run serve setup migrate seed logins test test-setup lint imports bench
 
 help:
 	@echo "make run     start CareCircle on http://$(HOST):$(PORT) (web server + Celery worker; Ctrl-C stops both)"
 	@echo "make test    run the whole test suite on SQLite (installs test extras and Debian's chromium)"
-	@echo "make lint    Django system checks and the missing-migrations check"
+	@echo "make lint    Django system checks, the missing-migrations check and the import contracts"
+	@echo "make imports the import contracts only (lint-imports: core, engines, app boundaries)"
 	@echo "make bench   list the benchmark commands"
 
 # The stamp files record which pyproject.toml a venv was built from: an unchanged file reuses the venv.
@@ -76,9 +77,14 @@ test-setup: $(VENV)/.installed-test
 test: test-setup
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --ds=carecircle.settings.test $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed
+lint: imports
 	$(BIN)/carecircle check --fail-level WARNING
 	$(BIN)/carecircle makemigrations --check --dry-run
+
+# The layers of the code (contracts in pyproject.toml): core imports no domain app, engines import no Django,
+# apps reach each other only through their public modules. A broken contract exits non-zero.
+imports: $(VENV)/.installed-test
+	$(BIN)/lint-imports --no-logo
 
 # Each benchmark's docstring names its command line; this prints them so nobody has to open the files.
 bench:

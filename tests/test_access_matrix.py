@@ -15,12 +15,14 @@ proves:
 
 When the matrix cannot tell how to call a route — a URL parameter it does not know, a model it cannot
 find, a model it has no rows of — the test FAILS and says what to teach it here (PARAM_VALUES,
-MAKERS, PUBLIC_ROUTES). Nothing is skipped silently.
+PUBLIC_ROUTES here; MAKERS and URL_OBJECTS in the app's own tests/matrix.py). Nothing is skipped silently.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
+import importlib.util
 import json
 import re
 from dataclasses import dataclass, field
@@ -80,28 +82,6 @@ QUERY_STRINGS = {
     "api-policy-parameter-in-force": lambda world: f"?key={_first_policy_key()}&region={world.district.district.code}",
 }
 
-# Which model a URL key stands for, for views that load their object themselves (get_object_or_404 over
-# visible_to) without declaring `model`, `queryset` or `parent_model`. Keyed by route name; each maps URL
-# parameters to model labels. A view that declares its model needs no entry here.
-URL_OBJECTS = {
-    "elders:edit": {"pk": "elders.elder"},
-    "elders:status": {"pk": "elders.elder"},
-    "elders:reveal": {"pk": "elders.elder"},
-    "elders:merge": {"pk": "elders.elder"},
-    "elders:contact-add": {"pk": "elders.elder"},
-    "elders:contact-edit": {"pk": "elders.elder", "contact_pk": "elders.emergencycontact"},
-    "elders:contact-remove": {"pk": "elders.elder", "contact_pk": "elders.emergencycontact"},
-    "elders:merge-undo": {"merge_pk": "elders.eldermerge"},
-    "elders:import-preview": {"pk": "elders.elderimport"},
-    "elders:import-progress": {"pk": "elders.elderimport"},
-    "intake:act": {"pk": "intake.application"},
-    "assessment:schedule": {"pk": "assessment.assessmentorder"},
-    "assessment:cancel": {"pk": "assessment.assessmentorder"},
-    "assessment:start": {"pk": "assessment.assessmentorder"},
-    "assessment:confirm": {"pk": "assessment.assessmentorder"},
-    "assessment:history": {"elder_pk": "elders.elder"},
-    "assessment:step": {"pk": "assessment.assessment"},
-}
 
 SAFE_METHODS = {"get", "head", "options"}
 WRITE_METHODS = ("post", "put", "patch", "delete")
@@ -250,246 +230,56 @@ def _admin_value(route: Route, name: str) -> str:
 # The world every route is walked in: the shared district, a neighbouring district, rows of each model.
 
 
-def _make_jobs(world):
-    from carecircle.core.models import Job
-
-    # Jobs are shown to the person who started them: one per staff user, in that user's scope.
-    for user in role_users(world).values():
-        if user.scope_region_id or user.organisation_id:
-            Job.objects.create(kind="matrix.probe", region=user.scope_region, organisation=user.organisation,
-                               created_by=user)
-    Job.objects.create(kind="matrix.probe", region=world.outside.district, created_by=world.superuser)
 
 
-def _make_audit_events(world):
-    from carecircle.core import audit
-
-    for elder in (*world.district_elders, world.outside.elder):
-        audit.record(actor=world.superuser, action="matrix.probe", subject=elder, reason="access matrix")
 
 
-def _make_outbox_events(world):
-    from carecircle.core.models import OutboxEvent
-
-    d = world.district
-    for region in (d.street_a, d.street_b, world.outside.district):
-        OutboxEvent.objects.create(name="matrix.probe", payload={}, region=region, last_error="access matrix")
 
 
-def _make_policy_parameters(world):
-    from carecircle.core.models import PolicyParameter
-    from carecircle.core.policy import SPEC_FILE
-
-    first = json.loads(SPEC_FILE.read_text(encoding="utf-8"))["values"][0]
-    d = world.district
-    for region in (d.district, d.street_a, d.street_b, world.outside.district):
-        PolicyParameter.objects.create(key=first["key"], region=region, value=first["value"],
-                                       effective_from=dt.date(2026, 1, 1), source="access matrix",
-                                       confidence="local")
 
 
-def _make_facilities(world):
-    from carecircle.providers.models import Facility
-
-    d = world.district
-    for org, community in ((d.provider, d.a1), (d.other_provider, d.b1), (world.outside.provider,
-                                                                          world.outside.community)):
-        Facility.objects.create(organisation=org, community=community, name=f"{community.name}日间照料中心",
-                                kind="day_centre", lat=community.centroid_lat, lng=community.centroid_lng)
 
 
-def _make_contracts(world):
-    from carecircle.providers.models import Contract
-
-    d = world.district
-    for number, (org, region) in enumerate(((d.provider, d.street_a), (d.other_provider, d.street_b),
-                                            (world.outside.provider, world.outside.district)), start=1):
-        Contract.objects.create(organisation=org, region=region, number=f"MATRIX-{number}", programme="gov_purchase",
-                                starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2026, 12, 31))
 
 
-def _make_contract_prices(world):
-    from carecircle.catalog.models import ContractPrice, ServiceItem
-    from carecircle.catalog.services import catalogue_seed
-
-    catalogue_seed()
-    item = ServiceItem.objects.get(code="gb-bathing")
-    d = world.district
-    for org in (d.provider, d.other_provider, world.outside.provider):
-        ContractPrice.objects.create(organisation=org, item=item, unit_price="70.00",
-                                     effective_from=dt.date(2026, 1, 1), note="access matrix")
 
 
-def _make_staff(world):
-    from carecircle.core.sensitive import lookup_hash
-    from carecircle.elders.identity import make_id_number
-    from carecircle.providers.models import Certificate, StaffMember
-
-    d = world.district
-    for number, org in enumerate((d.provider, d.other_provider, d.agency, world.outside.provider), start=1):
-        id_number = make_id_number("310104", dt.date(1980, 1, number), 500 + number, "F")
-        staff = StaffMember.objects.create(organisation=org, name=f"{org.name[:2]}护理员", gender="F",
-                                           id_number=id_number, id_number_hash=lookup_hash(id_number),
-                                           position="caregiver")
-        Certificate.objects.create(staff=staff, qualification="care_worker_4", number=f"CERT-{number}",
-                                   issued_on=dt.date(2024, 1, 1))
 
 
-def _make_merges(world):
-    from carecircle.elders.models import ElderMerge
-
-    for survivor in (*world.district_elders, world.outside.elder):
-        duplicate = make_elder(survivor.community, name=f"{survivor.name}副本", birth=survivor.birth_date,
-                               status="merged", merged_into=survivor)
-        ElderMerge.objects.create(survivor=survivor, merged=duplicate, previous_status="active",
-                                  reason="access matrix", merged_by=world.superuser)
 
 
-def _make_imports(world):
-    from carecircle.elders.models import ElderImport
-
-    from carecircle.core.models import Job
-
-    d = world.district
-    for region in (d.street_a, d.street_b, world.outside.street):
-        job = Job.objects.create(kind="elders.import", region=region, created_by=world.superuser)
-        ElderImport.objects.create(filename=f"{region.code}.csv", rows="[]", region=region, job=job,
-                                   created_by=world.superuser)
 
 
-def _make_assessments(world):
-    """An order with a draft result per elder (street A, street B, the neighbouring district), each district's
-    with its own agency, and an external care level for each elder."""
-    from django.core.files.base import ContentFile
-
-    from carecircle.assessment.models import Assessment, AssessmentOrder, AssessmentPhoto, CareLevel
-    from carecircle.providers.models import Organisation
-
-    outside_agency = Organisation.objects.create(name="长宁评估所", kind="assessment_agency",
-                                                 credit_code="91310105MA1FL0019X", region=world.outside.district)
-    d = world.district
-    for elder, agency in ((d.elders.a1, d.agency), (d.elders.b1, d.agency), (world.outside.elder, outside_agency)):
-        order = AssessmentOrder.objects.create(elder=elder, programme="ltci", reason="application",
-                                               instrument_code="gbt42195_2022", agency=agency,
-                                               assignment_method="manual", assessor_1=world.users.assessor)
-        assessment = Assessment.objects.create(order=order, elder=elder, instrument_code="gbt42195_2022",
-                                               instrument_version="2022")
-        AssessmentPhoto.objects.create(assessment=assessment, image=ContentFile(b"photo", name="matrix.png"),
-                                       sha256="0" * 64)
-        CareLevel.objects.create(elder=elder, programme="ltci", level=3, source="external", external_source="matrix",
-                                 valid_from=dt.date(2026, 1, 1))
 
 
-def _make_contacts(world):
-    from carecircle.elders.models import EmergencyContact
-
-    for elder in (*world.district_elders, world.outside.elder):
-        EmergencyContact.objects.create(elder=elder, name=f"{elder.name}之子", relation="儿子", phone="13900139000")
 
 
-def _make_dispatch(world):
-    from carecircle.core.sensitive import lookup_hash
-    from carecircle.dispatch.models import DispatchPlan, Shift
-    from carecircle.elders.identity import make_id_number
-    from carecircle.providers.models import StaffMember
-
-    d = world.district
-    day = dt.date(2026, 12, 1)
-    for number, org in enumerate((d.provider, d.other_provider, world.outside.provider), start=1):
-        id_number = make_id_number("310104", dt.date(1985, 2, number), 700 + number, "F")
-        staff = StaffMember.objects.create(organisation=org, name=f"{org.name[:2]}派单员工", gender="F",
-                                           id_number=id_number, id_number_hash=lookup_hash(id_number),
-                                           position="caregiver")
-        Shift.objects.create(organisation=org, caregiver=staff, date=day, start_time=dt.time(8), end_time=dt.time(17),
-                             start_lat="31.2", start_lng="121.44", end_lat="31.2", end_lng="121.44", max_hours=8)
-        DispatchPlan.objects.create(organisation=org, date=day)
 
 
-def _make_careplans(world):
-    from carecircle.careplans.models import (
-        CarePlan,
-        ElderAbsence,
-        OrderOffer,
-        PlanChange,
-        PlanVisit,
-        ServiceOrder,
-        WorkOrder,
-    )
-
-    d = world.district
-    day = dt.date(2026, 12, 1)
-    now = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone.utc)
-    # Plans and orders exist only with a provider serving the elder's community (A2 has none).
-    pairs = ((d.elders.a1, d.provider), (d.elders.b1, d.other_provider), (world.outside.elder, world.outside.provider))
-    for elder, org in pairs:
-        plan = CarePlan.objects.create(elder=elder, organisation=org, care_level=4, visits_per_week_entitled=5,
-                                       minutes_per_visit_entitled=60, weekly_minutes_cap=300, valid_from=day)
-        visit = PlanVisit.objects.create(plan=plan, weekday=1, window_start=dt.time(9), window_end=dt.time(10),
-                                         duration_minutes=60)
-        PlanChange.objects.create(plan=plan, kind="created", effective=day, explanation="access matrix")
-        ElderAbsence.objects.create(elder=elder, kind="travel", starts_on=day, ends_on=day)
-        order = ServiceOrder.objects.create(elder=elder, organisation=org, channel="phone", service_date=day,
-                                            window_start=dt.time(14), window_end=dt.time(16), total="80.00",
-                                            fund="0.00", subsidy="0.00", self_pay="80.00")
-        OrderOffer.objects.create(order=order, organisation=org, offered_at=now, deadline=now)
-        WorkOrder.objects.create(organisation=org, elder=elder, date=day, window_start=dt.time(9),
-                                 window_end=dt.time(10), duration_minutes=60, source="plan", plan_visit=visit)
 
 
-def _make_intake(world):
-    from django.utils import timezone
-
-    from carecircle.intake.models import Application, ApplicationEvent, ApplicationType, PublicNotice
-
-    d = world.district
-    types = {}
-    for region in (d.district, world.outside.district):
-        types[region.pk] = ApplicationType.objects.create(region=region, code="matrix-type", name="矩阵类型",
-                                                          programme="gov_purchase", documents=["身份证"])
-    rows = ((d.elders.a1, d.street_a, d.district), (d.elders.b1, d.street_b, d.district),
-            (world.outside.elder, world.outside.street, world.outside.district))
-    for number, (elder, street, dist) in enumerate(rows, start=1):
-        application = Application.objects.create(
-            number=f"MATRIX{number}", elder=elder, type=types[dist.pk], community=elder.community, street=street,
-            channel="window", state="public_notice", state_since=timezone.now())
-        # An acceptance on the timeline, so the printable acceptance notice exists for every application.
-        ApplicationEvent.objects.create(application=application, action="accept", from_state="registered",
-                                        to_state="accepted", office=street.name)
-        PublicNotice.objects.create(application=application, street=street, starts_on=dt.date(2026, 1, 5),
-                                    ends_on=dt.date(2026, 1, 9), result="矩阵公示")
+# Every app teaches the matrix about its own objects in `<app>/tests/matrix.py`: MAKERS (model label → a
+# function of the world that creates rows in street A, street B and the neighbouring district, and in the
+# organisations of each) and URL_OBJECTS (route name → which model each URL key stands for, for views that
+# load their object themselves without declaring `model`, `queryset` or `parent_model`). A route over a model
+# that has no rows inside and outside some role's scope fails and asks for a maker there.
+def _collect_app_teaching():
+    makers, url_objects = {}, {}
+    for config in apps.get_app_configs():
+        module_name = f"{config.name}.tests.matrix"
+        try:
+            spec = importlib.util.find_spec(module_name)
+        except ModuleNotFoundError:  # the app has no tests package (or a tests module, as Django's own apps)
+            spec = None
+        if spec is None:
+            continue
+        module = importlib.import_module(module_name)
+        makers.update(getattr(module, "MAKERS", {}))
+        url_objects.update(getattr(module, "URL_OBJECTS", {}))
+    return makers, url_objects
 
 
-# Rows for models the shared fixtures do not create, keyed by model label. A route over a model that has
-# no rows inside and outside some role's scope fails and asks for a maker here. Makers put rows in
-# street A, street B and the neighbouring district (and in the organisations of each).
-MAKERS = {
-    "core.job": _make_jobs,
-    "core.auditevent": _make_audit_events,
-    "core.outboxevent": _make_outbox_events,
-    "core.policyparameter": _make_policy_parameters,
-    "providers.facility": _make_facilities,
-    "providers.contract": _make_contracts,
-    "catalog.contractprice": _make_contract_prices,
-    "providers.staffmember": _make_staff,
-    "providers.certificate": _make_staff,
-    "elders.emergencycontact": _make_contacts,
-    "assessment.assessmentorder": _make_assessments,
-    "assessment.assessment": _make_assessments,
-    "assessment.carelevel": _make_assessments,
-    "assessment.assessmentphoto": _make_assessments,
-    "elders.eldermerge": _make_merges,
-    "elders.elderimport": _make_imports,
-    "intake.applicationtype": _make_intake,
-    "intake.application": _make_intake,
-    "dispatch.shift": _make_dispatch,
-    "dispatch.dispatchplan": _make_dispatch,
-    "careplans.careplan": _make_careplans,
-    "careplans.serviceorder": _make_careplans,
-    "careplans.orderoffer": _make_careplans,
-    "careplans.workorder": _make_careplans,
-    "careplans.elderabsence": _make_careplans,
-    "careplans.planchange": _make_careplans,
-}
+MAKERS, URL_OBJECTS = _collect_app_teaching()
 
 
 @pytest.fixture
@@ -617,7 +407,7 @@ def _teach(route: Route, what: str):
     pytest.fail(
         f"route {route.text!r} ({route.label}): {what}. Teach tests/test_access_matrix.py: a scalar parameter goes "
         "in PARAM_VALUES; an object key needs a view that declares its model (model, queryset, base_queryset or "
-        "parent_model, with lookup_field/pk_url_kwarg) or an entry in URL_OBJECTS; a parent key is named "
+        "parent_model, with lookup_field/pk_url_kwarg) or an entry in URL_OBJECTS of the app's tests/matrix.py; a parent key is named "
         "<field>_pk where the object has <field>_id."
     )
 
@@ -899,7 +689,7 @@ class Walk:
     def no_rows_message(self, model, where="inside or outside"):
         return (f"route {self.route.label}: no role was let in to a {model.__name__} {where} its scope, so the matrix "
                 f"proves nothing about it. Add a maker for {model._meta.label_lower!r} to MAKERS in "
-                "tests/test_access_matrix.py that creates rows in street A, street B and the neighbouring district "
+                f"the tests/matrix.py of the app {model._meta.app_label!r} that creates rows in street A, street B and the neighbouring district "
                 "(or check that some role holds the view's capability).")
 
 
@@ -922,7 +712,7 @@ def _structure_problems(route: Route) -> list[str]:
 def test_the_matrix_sees_the_whole_resolver():
     labels = {route.label for route in ROUTES}
     # A few routes that exist since the skeleton: if these vanish, route discovery is broken.
-    assert {"accounts:home", "accounts:login", "api-token", "api-schema", "admin:index"} <= labels
+    assert {"workbench:home", "accounts:login", "api-token", "api-schema", "admin:index"} <= labels
     assert any(route.is_api for route in ROUTES) and any(route.is_admin for route in ROUTES)
 
 

@@ -148,6 +148,8 @@ def test_redis_worker_runs_a_job_in_the_shared_database(redis_broker_url, produc
 
     env = _clean_env(
         DJANGO_SETTINGS_MODULE="carecircle.settings.test",
+        # The test settings install an app that lives in the repository's tests/ folder, not in the package.
+        PYTHONPATH=str(Path(__file__).resolve().parent.parent),
         DATABASE_URL=_database_url_for_worker(),
         CELERY_BROKER_URL=redis_broker_url,
         CELERY_TASK_ALWAYS_EAGER="false",

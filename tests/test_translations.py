@@ -296,17 +296,17 @@ def test_chinese_stays_the_default_language(client, db):
 def test_the_language_switch_keeps_english_for_the_next_pages(client, users):
     client.force_login(users.district_admin)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    body = client.get(reverse("accounts:home")).content.decode()
+    body = client.get(reverse("workbench:home")).content.decode()
     assert "Workbench" in body and chinese_left(body) == []
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
-    assert "工作台" in client.get(reverse("accounts:home")).content.decode()
+    assert "工作台" in client.get(reverse("workbench:home")).content.decode()
 
 
 @pytest.mark.parametrize("role", ["district_admin", "street_staff", "community_worker", "operator", "inspector",
                                   "provider_admin", "caregiver", "assessor", "elder", "family"])
 def test_every_role_s_workbench_in_english_has_no_chinese(client, users, world, role):
     client.force_login(getattr(users, role))
-    response = client.get(reverse("accounts:home"), **ENGLISH)
+    response = client.get(reverse("workbench:home"), **ENGLISH)
     assert response.status_code == 200
     assert chinese_left(response.content.decode()) == []
 
@@ -514,7 +514,7 @@ def test_the_elder_s_and_the_family_s_own_pages_in_english(client, district, use
     leftovers = {}
     for role, elder in [("elder", district.elders.a1), ("family", district.elders.a2)]:
         client.force_login(getattr(users, role))
-        leftovers |= _english_leftovers(client, [("accounts:home", [], {}), ("elders:list", [], {}),
+        leftovers |= _english_leftovers(client, [("workbench:home", [], {}), ("elders:list", [], {}),
                                                  ("elders:detail", [elder.pk], {})])
     assert leftovers == {}
     client.force_login(users.elder)

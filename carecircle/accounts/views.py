@@ -14,9 +14,8 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from carecircle.core.roles import Role
 
-from . import selectors, services
+from . import services
 from .forms import LoginForm, OtpForm
 
 
@@ -24,14 +23,6 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
-
-
-@login_required
-def home(request):
-    """Each role lands on its own workbench."""
-    context = selectors.workbench_for(user=request.user)
-    template = "accounts/home_person.html" if request.user.role in {Role.ELDER, Role.FAMILY} else "accounts/home.html"
-    return render(request, template, context)
 
 
 @login_required
@@ -55,7 +46,7 @@ def otp_verify(request):
 def otp_setup(request):
     if not request.user.is_staff_role and not request.user.is_superuser:
         messages.info(request, _("两步验证面向工作人员账号。"))
-        return redirect("accounts:home")
+        return redirect("workbench:home")
     confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
     if request.method == "POST" and request.POST.get("action") == "remove":
         services.totp_device_remove(user=request.user, reason=request.POST.get("reason", ""))
@@ -67,7 +58,7 @@ def otp_setup(request):
         if services.totp_device_confirm(user=request.user, device=device, token=form.cleaned_data["token"]):
             otp_login(request, device)
             messages.success(request, _("两步验证已开启，以后登录时需要输入验证码。"))
-            return redirect("accounts:home")
+            return redirect("workbench:home")
         form.add_error("token", _("验证码不正确，请确认手机时间准确后重试。"))
     if not confirmed and device is None:
         device = services.totp_device_start(user=request.user)

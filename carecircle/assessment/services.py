@@ -182,7 +182,7 @@ def assessment_order_create(*, elder, actor, programme: str, reason: str, applic
         excluded_agency_ids=sorted(excluded), previous=previous,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    audit.record(actor=actor, action="assessment.order.create", subject=order,
+    audit.record(actor=actor, action="assessment.order_create", subject=order,
                  changes=audit.snapshot(order, ["elder", "programme", "reason", "application_id", "agency",
                                                 "assignment_method", "instrument_code", "excluded_agency_ids"]))
     return order
@@ -212,7 +212,7 @@ def assessment_order_reassign(*, order: AssessmentOrder, actor, agency=None, rea
         order.assignment_method = AssignmentMethod.MANUAL
     order.agency = agency
     order.save(update_fields=["agency", "assignment_method"])
-    audit.record(actor=actor, action="assessment.order.reassign", subject=order,
+    audit.record(actor=actor, action="assessment.order_reassign", subject=order,
                  changes={"agency": [old, agency.pk]}, reason=reason)
     return order
 
@@ -255,7 +255,7 @@ def assessment_order_schedule(*, order: AssessmentOrder, actor, assessors: list,
     if order.status == OrderStatus.ASSIGNED:
         order.status = OrderStatus.SCHEDULED
     order.save(update_fields=["assessor_1", "assessor_2", "appointment_at", "status"])
-    audit.record(actor=actor, action="assessment.order.schedule", subject=order,
+    audit.record(actor=actor, action="assessment.order_schedule", subject=order,
                  changes=audit.diff(before, audit.snapshot(order, list(before))))
     return order
 
@@ -283,7 +283,7 @@ def assessment_order_cancel(*, order: AssessmentOrder, actor, reason: str) -> As
     order.status = OrderStatus.CANCELLED
     order.cancelled_reason = reason
     order.save(update_fields=["status", "cancelled_reason"])
-    audit.record(actor=actor, action="assessment.order.cancel", subject=order, changes={"status": [old, order.status]},
+    audit.record(actor=actor, action="assessment.order_cancel", subject=order, changes={"status": [old, order.status]},
                  reason=reason)
     return order
 
@@ -531,7 +531,7 @@ def assessment_photo_add(*, assessment: Assessment, actor, upload, caption: str 
                             content_type=verified.content_type, uploaded_by=actor)
     photo.image.save(verified.generated_name(), verified.as_file(), save=False)
     photo.save()
-    audit.record(actor=actor, action="assessment.photo.add", subject=assessment,
+    audit.record(actor=actor, action="assessment.photo_add", subject=assessment,
                  changes={"photo": photo.pk, "sha256": photo.sha256, "caption": photo.caption,
                           "content_type": photo.content_type, "size": verified.size})
     return photo
@@ -551,13 +551,13 @@ def _care_level_record(*, elder, programme, level, source, external_source, asse
         old_until = row.valid_until
         row.valid_until = valid_from - dt.timedelta(days=1)
         row.save(update_fields=["valid_until"])
-        audit.record(actor=actor, action="assessment.care_level.end", subject=row,
+        audit.record(actor=actor, action="assessment.care_level_end", subject=row,
                      changes={"valid_until": [old_until, row.valid_until]})
     level_row = CareLevel.objects.create(
         elder=elder, programme=programme, level=level, source=source, external_source=external_source,
         assessment=assessment, valid_from=valid_from, valid_until=valid_until,
         created_by=actor if getattr(actor, "is_authenticated", False) else None)
-    audit.record(actor=actor, action="assessment.care_level.record", subject=level_row,
+    audit.record(actor=actor, action="assessment.care_level_record", subject=level_row,
                  changes=audit.snapshot(level_row, ["elder", "programme", "level", "source", "external_source",
                                                     "assessment", "valid_from", "valid_until"]))
     if old_level != level:
@@ -621,7 +621,7 @@ def assessment_orders_close_for_elder(*, elder, change: str, on: dt.date, actor=
         order.status = OrderStatus.CANCELLED
         order.cancelled_reason = str(labels[change])
         order.save(update_fields=["status", "cancelled_reason"])
-        audit.record(actor=actor, action="assessment.order.cancel", subject=order,
+        audit.record(actor=actor, action="assessment.order_cancel", subject=order,
                      changes={"status": [old, order.status]}, reason=order.cancelled_reason)
         cancelled += 1
     if change != "deceased":
@@ -631,6 +631,6 @@ def assessment_orders_close_for_elder(*, elder, change: str, on: dt.date, actor=
         old_until = level.valid_until
         level.valid_until = on
         level.save(update_fields=["valid_until"])
-        audit.record(actor=actor, action="assessment.care_level.end", subject=level,
+        audit.record(actor=actor, action="assessment.care_level_end", subject=level,
                      changes={"valid_until": [old_until, on]}, reason=str(labels[change]))
     return cancelled

@@ -286,7 +286,7 @@ def service_item_create(*, actor, code: str, reason: str = "", **values) -> Serv
         item = ServiceItem(code=code, **{k: v for k, v in values.items() if k in ITEM_FIELDS})
         _validate_item(item)
         item.save()
-        audit.record(actor=actor, action="catalog.item.create", subject=item, changes=audit.snapshot(item),
+        audit.record(actor=actor, action="catalog.item_create", subject=item, changes=audit.snapshot(item),
                      reason=reason)
     return item
 
@@ -306,7 +306,7 @@ def service_item_update(*, item: ServiceItem, actor, reason: str, **values) -> S
         changes = audit.diff(before, audit.snapshot(item, ITEM_FIELDS))
         if changes:
             item.save()
-            audit.record(actor=actor, action="catalog.item.update", subject=item, changes=changes, reason=reason)
+            audit.record(actor=actor, action="catalog.item_update", subject=item, changes=changes, reason=reason)
     return item
 
 
@@ -332,7 +332,7 @@ def contract_price_set(*, actor, organisation, item: ServiceItem, unit_price, ef
         row = ContractPrice.objects.create(organisation=organisation, item=item, unit_price=price,
                                            effective_from=effective_from, effective_until=effective_until,
                                            contract=contract, note=note, created_by=actor)
-        audit.record(actor=actor, action="catalog.contract_price.create", subject=row,
+        audit.record(actor=actor, action="catalog.contract_price_create", subject=row,
                      changes=audit.snapshot(row), reason=note)
     return row
 
@@ -383,7 +383,7 @@ def catalogue_seed(*, actor=None, data: dict | None = None) -> CatalogueSeedRepo
                 item = ServiceItem(code=raw["code"], **values)
                 _validate_item(item)
                 item.save()
-                audit.record(actor=actor, action="catalog.item.create", subject=item, changes=audit.snapshot(item),
+                audit.record(actor=actor, action="catalog.item_create", subject=item, changes=audit.snapshot(item),
                              reason=_("载入服务目录种子数据"))
                 report.items_added += 1
                 continue
@@ -394,7 +394,7 @@ def catalogue_seed(*, actor=None, data: dict | None = None) -> CatalogueSeedRepo
             changes = audit.diff(before, audit.snapshot(item, ITEM_FIELDS))
             if changes:
                 item.save()
-                audit.record(actor=actor, action="catalog.item.update", subject=item, changes=changes,
+                audit.record(actor=actor, action="catalog.item_update", subject=item, changes=changes,
                              reason=_("载入服务目录种子数据"))
                 report.items_updated += 1
         items = {item.code: item for item in ServiceItem.objects.all()}
@@ -427,7 +427,7 @@ def catalogue_seed(*, actor=None, data: dict | None = None) -> CatalogueSeedRepo
                      "lines": {code: str(quantity) for code, quantity in lines.items()}}
             changes = audit.diff(before, after)
             if changes:
-                audit.record(actor=actor, action="catalog.package.create" if created else "catalog.package.update",
+                audit.record(actor=actor, action="catalog.package_create" if created else "catalog.package_update",
                              subject=package, changes=changes, reason=_("载入服务目录种子数据"))
                 if created:
                     report.packages_added += 1

@@ -3,6 +3,7 @@ from django.contrib import admin
 
 from . import audit
 from .models import AuditEvent
+from .plugin import AuditAction
 
 
 class AuditedAdminMixin:
@@ -11,14 +12,14 @@ class AuditedAdminMixin:
     def save_model(self, request, obj, form, change):
         before = audit.snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change and obj.pk else {}
         super().save_model(request, obj, form, change)
-        action = f"admin.{obj._meta.label_lower}.{'change' if change else 'create'}"
+        action = AuditAction.ADMIN_OBJECT_CHANGE if change else AuditAction.ADMIN_OBJECT_CREATE
         audit.record(actor=request.user, action=action, subject=obj, changes=audit.diff(before, audit.snapshot(obj)))
 
     def delete_model(self, request, obj):
         before = audit.snapshot(obj)
         subject = {"subject_type": obj._meta.label_lower, "subject_id": str(obj.pk), "subject_repr": str(obj)[:200]}
         super().delete_model(request, obj)
-        audit.record(actor=request.user, action=f"admin.{obj._meta.label_lower}.delete",
+        audit.record(actor=request.user, action=AuditAction.ADMIN_OBJECT_DELETE,
                      changes=audit.diff(before, {}), **subject)
 
     def delete_queryset(self, request, queryset):

@@ -10,13 +10,12 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from carecircle.regions.models import Region
-
 from . import selectors
 from .api import ScopedViewSetMixin
 from .isolation import visible_to
 from .models import PolicyParameter
 from .policy import parameter_in_force
+from .region_tree import region_model
 from .serializers import PolicyInForceSerializer, PolicyParameterCreateSerializer, PolicyParameterSerializer
 from .services import policy_parameter_set
 
@@ -67,7 +66,7 @@ class PolicyParameterViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.C
                 errors["date"] = [_("日期格式应为 YYYY-MM-DD")]
         if errors:
             raise serializers.ValidationError(errors)
-        region = visible_to(request.user, Region).filter(code=params["region"]).first()
+        region = visible_to(request.user, region_model()).filter(code=params["region"]).first()
         if region is None:
             raise Http404
         row = parameter_in_force(params["key"], region=region, on=on)

@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,6 +9,9 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from .events import collect_handlers
+        from .plugins import registry
 
+        # Every app's models are loaded by now: collect what each one declares in its plugin.py.
+        registry.collect(apps.get_app_configs())
         # Every app's handlers.py registers what it does when another app's event arrives.
         collect_handlers()

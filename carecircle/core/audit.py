@@ -1,4 +1,9 @@
-"""Recording audit events. Every service write and every reveal of sensitive data calls `record`."""
+"""Recording audit events. Every service write and every reveal of sensitive data calls `record`.
+
+Action names are declared by the app that records them (`audit_actions` in its plugin.py, typed choices in
+the style "area.entity_verb"); `record` refuses a name nobody declared, so the trail holds only names that
+mean something. Rows written under an older name stay as they are and stay readable.
+"""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -64,7 +69,9 @@ def record(*, actor, action: str, subject: models.Model | None = None, changes: 
            reason: str = "", subject_type: str = "", subject_id: str = "", subject_repr: str = "",
            region=None):
     from .models import AuditEvent
+    from .plugins import registry
 
+    registry.check_audit_action(action)
     if subject is not None:
         subject_type = subject_type or subject._meta.label_lower
         subject_id = subject_id or str(subject.pk)
@@ -73,7 +80,7 @@ def record(*, actor, action: str, subject: models.Model | None = None, changes: 
     return AuditEvent.objects.create(
         actor=actor if authenticated else None,
         actor_repr=(actor.get_username() if authenticated else "system")[:150],
-        action=action,
+        action=str(action),
         subject_type=subject_type,
         subject_id=subject_id,
         subject_repr=subject_repr,

@@ -87,11 +87,11 @@ def policy_parameters_seed(*, actor=None, raw_values: list[dict] | None = None) 
 
     The regions the seed names must already exist: the seed never invents a region.
     """
-    from carecircle.regions.models import Region
+    from .region_tree import region_model
 
     rows = _checked_rows(seed_values() if raw_values is None else raw_values, every_spec=raw_values is None)
     codes = sorted({row.region_code for row in rows})
-    regions = {region.code: region for region in Region.objects.filter(code__in=codes)}
+    regions = {region.code: region for region in region_model()._default_manager.filter(code__in=codes)}
     missing = [code for code in codes if code not in regions]
     if missing:
         raise ValidationError(

@@ -1,9 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from carecircle.regions.models import Region
-
 from .models import Confidence, PolicyParameter
+from .region_tree import region_model
 
 
 class PolicyParameterSerializer(serializers.ModelSerializer):
@@ -20,7 +19,7 @@ class PolicyParameterSerializer(serializers.ModelSerializer):
 class PolicyParameterCreateSerializer(serializers.Serializer):
     key = serializers.CharField(label=_("参数"))
     region = serializers.SlugRelatedField(label=_("适用区域（区划代码）"), slug_field="code",
-                                          queryset=Region.objects.all())
+                                          queryset=region_model()._default_manager.all())
     value = serializers.JSONField(label=_("取值"))
     effective_from = serializers.DateField(label=_("生效日期"))
     source = serializers.CharField(label=_("来源"))

@@ -69,12 +69,11 @@ def run_job(job_id: int) -> str:
 def check_worker_environment(job: Job) -> dict:
     """Proves, from inside the worker, the things a job needs: the database the web process uses,
     field keys that decrypt what the web process encrypted, and the platform's time zone."""
-    from carecircle.regions.models import Region
-
+    from .region_tree import region_model
     from .sensitive import decrypt, encrypt, lookup_hash
 
     steps = 3
-    region_count = Region.objects.count()
+    region_count = region_model()._default_manager.count()
     job_progress(job, progress=1, total=steps, message=_("数据库可访问"))
 
     probe = f"worker-check-{job.pk}"

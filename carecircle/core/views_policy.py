@@ -7,11 +7,10 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views import generic
 
-from carecircle.regions.selectors import regions_in_scope, scope_root
-
 from . import selectors
 from .forms import PolicyFilterForm, PolicyValueForm
 from .policy import specs
+from .region_tree import regions_in_scope, scope_root
 from .roles import has_capability
 from .services import policy_parameter_set
 from .views import CapabilityRequiredMixin

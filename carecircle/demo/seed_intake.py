@@ -21,7 +21,6 @@ from carecircle.assessment import services as assessment_services
 from carecircle.core.roles import Role
 from carecircle.elders.models import Elder, ElderAccountLink
 from carecircle.intake import services
-from carecircle.intake.defaults import application_types_seed
 from carecircle.intake.models import Application, PublicNotice, State
 from carecircle.regions.models import Region
 
@@ -141,7 +140,7 @@ def demo_intake_seed(*, actor=None, rng: random.Random, as_of: dt.date) -> dict[
     district = Region.objects.filter(kind="district").order_by("path").first()
     if district is None:
         return {"application_types": 0, "applications": 0}
-    types = application_types_seed(region=district, actor=actor)
+    types = services.application_types_seed(region=district, actor=actor)
     staff = list(User.objects.filter(role=Role.STREET_STAFF, is_active=True, scope_region__isnull=False)
                  .select_related("scope_region").order_by("id"))
     district_admin = User.objects.filter(role=Role.DISTRICT_ADMIN, is_active=True).order_by("id").first()

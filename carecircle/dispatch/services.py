@@ -175,7 +175,7 @@ def shift_create(*, actor, caregiver: StaffMember, date: dt.date, start_time: dt
             end_kind=end_kind, end_facility=end_facility, end_lat=end_lat, end_lng=end_lng,
             travel_mode=travel_mode, max_hours=max_hours, note=note, created_by=actor,
         )
-        audit.record(actor=actor, action="dispatch.shift.create", subject=shift,
+        audit.record(actor=actor, action="dispatch.shift_create", subject=shift,
                      changes=audit.snapshot(shift))
     return shift
 
@@ -188,7 +188,7 @@ def shift_delete(*, actor, shift: Shift, reason: str = "") -> None:
                             allowed=["replan"])
     with transaction.atomic():
         snapshot = audit.snapshot(shift)
-        audit.record(actor=actor, action="dispatch.shift.delete", subject=shift, changes=snapshot, reason=reason)
+        audit.record(actor=actor, action="dispatch.shift_delete", subject=shift, changes=snapshot, reason=reason)
         # Its visits stay on the board, as unscheduled, until they are moved or the day is optimised again.
         DispatchStop.objects.filter(shift=shift).update(shift=None, planned_start=None, planned_end=None,
                                                         travel_seconds=0, unscheduled_reason=gettext_noop("护理员的班次已删除"))
@@ -215,7 +215,7 @@ def shifts_copy_last_week(*, actor, date: dt.date, organisation=None) -> dict:
                 end_lat=old.end_lat, end_lng=old.end_lng, travel_mode=old.travel_mode, max_hours=old.max_hours,
                 note=old.note, created_by=actor,
             )
-            audit.record(actor=actor, action="dispatch.shift.copy", subject=shift,
+            audit.record(actor=actor, action="dispatch.shift_copy", subject=shift,
                          changes={"from": old.pk, **audit.snapshot(shift)})
             created += 1
     return {"created": created, "skipped": skipped, "source": source}
@@ -361,7 +361,7 @@ def plan_optimise(*, actor, date: dt.date, organisation=None, iterations: int | 
         old = plan.status
         plan.status, plan.job = PlanStatus.OPTIMISING, job
         plan.save(update_fields=["status", "job", "updated_at"])
-        audit.record(actor=actor, action="dispatch.plan.optimise", subject=plan,
+        audit.record(actor=actor, action="dispatch.plan_optimise", subject=plan,
                      changes={"status": [old, plan.status], "job": job.pk})
     return plan
 
@@ -387,13 +387,13 @@ def plan_optimise_run(*, plan_id: int, job) -> dict:
             plan.status = PlanStatus.READY
             plan.save(update_fields=["figures", "status", "updated_at"])
             _mark_scheduled(plan, actor=job.created_by)
-            audit.record(actor=job.created_by, action="dispatch.plan.optimised", subject=plan,
+            audit.record(actor=job.created_by, action="dispatch.plan_optimised", subject=plan,
                          changes={"status": [PlanStatus.OPTIMISING, PlanStatus.READY], "figures": {
                              k: v for k, v in plan.figures.items() if k != "routes"}})
     except Exception:
         with transaction.atomic():
             DispatchPlan.objects.filter(pk=plan.pk).update(status=PlanStatus.DRAFT)
-            audit.record(actor=job.created_by, action="dispatch.plan.failed", subject=plan,
+            audit.record(actor=job.created_by, action="dispatch.plan_failed", subject=plan,
                          changes={"status": [PlanStatus.OPTIMISING, PlanStatus.DRAFT], "job": job.pk})
         raise
     job_progress(job, progress=3, total=steps, message=_("完成"))
@@ -410,7 +410,7 @@ def _mark_scheduled(plan: DispatchPlan, *, actor=None) -> None:
         changed = list(orders.select_related("elder__community"))
         WorkOrder.objects.filter(pk__in=[o.pk for o in changed]).update(status=new, updated_at=timezone.now())
         for order in changed:
-            audit.record(actor=actor, action="dispatch.work_order.schedule", subject=order,
+            audit.record(actor=actor, action="dispatch.work_order_schedule", subject=order,
                          changes={"status": [old, new], "plan": plan.pk})
 
 
@@ -501,7 +501,7 @@ def stop_move(*, actor, plan: DispatchPlan, work_order_id: int, shift: Shift | N
         plan.save(update_fields=["figures", "status", "updated_at"])
         _mark_scheduled(plan, actor=actor)
         after = plan.stops.get(work_order_id=work_order_id)
-        audit.record(actor=actor, action="dispatch.plan.move", subject=plan, changes={
+        audit.record(actor=actor, action="dispatch.plan_move", subject=plan, changes={
             "work_order": work_order_id, "shift": [before["shift"], after.shift_id],
             "position": [before["position"], after.position], "status": [old_status, plan.status],
             "warning": warning})
@@ -543,11 +543,11 @@ def plan_publish(*, actor, plan: DispatchPlan) -> dict:
             order.save(update_fields=["caregiver", "planned_start", "status", "updated_at"])
             new = audit.snapshot(order, fields=PUBLISHED_FIELDS)
             if old != new:
-                audit.record(actor=actor, action="dispatch.work_order.publish", subject=order,
+                audit.record(actor=actor, action="dispatch.work_order_publish", subject=order,
                              changes=audit.diff(old, new))
         plan.status, plan.published_at, plan.published_by = PlanStatus.PUBLISHED, timezone.now(), actor
         plan.save(update_fields=["status", "published_at", "published_by", "updated_at"])
-        audit.record(actor=actor, action="dispatch.plan.publish", subject=plan,
+        audit.record(actor=actor, action="dispatch.plan_publish", subject=plan,
                      changes={"status": [PlanStatus.READY, PlanStatus.PUBLISHED], "published": published,
                               "unplaced": cleared})
     return {"published": published, "unplaced": cleared}
@@ -590,9 +590,9 @@ def plan_replan(*, actor, plan: DispatchPlan, shift: Shift, off_from: dt.time, s
         _mark_scheduled(plan, actor=actor)
         after = {s.work_order_id: s.shift_id for s in plan.stops.all()}
         moved = sorted(pk for pk in after if before.get(pk) != after[pk])
-        audit.record(actor=actor, action="dispatch.shift.off", subject=shift,
+        audit.record(actor=actor, action="dispatch.shift_off", subject=shift,
                      changes={"off_from": [old_off, off_from]})
-        audit.record(actor=actor, action="dispatch.plan.replan", subject=plan,
+        audit.record(actor=actor, action="dispatch.plan_replan", subject=plan,
                      changes={"status": [old_status, plan.status], "caregiver": shift.caregiver_id,
                               "off_from": off_from, "moved": moved})
     return {"moved": len(moved), "unscheduled": plan.figures["unscheduled"], "figures": plan.figures}

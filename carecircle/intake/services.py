@@ -27,6 +27,7 @@ from carecircle.core.workdays import Calendar
 from carecircle.core.workflow import IllegalStep
 
 from . import workflow
+from .defaults import application_types_seed  # noqa: F401  (a write other apps reach through services)
 from .models import (CLOSED_STATES, Application, ApplicationEvent, ApplicationType, Channel, Objection,
                      ObjectionOutcome, PublicNotice, State, WaitlistEntry, WaitlistStatus)
 from .waitlist import rank_entries

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "carecircle.core",
     "carecircle.regions",
     "carecircle.accounts",
+    "carecircle.workbench",
     "carecircle.elders",
     "carecircle.providers",
     "carecircle.intake",
@@ -66,7 +67,7 @@ ROOT_URLCONF = "carecircle.urls"
 WSGI_APPLICATION = "carecircle.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:home"
+LOGIN_REDIRECT_URL = "workbench:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 TEMPLATES = [

@@ -14,3 +14,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# An app that exists only for the tests (tests/sampleapp): it proves that a new app plugs itself in with this one
+# line — menu, workbench, access matrix and audit trail come from its own plugin.py.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.sampleapp"]  # noqa: F405

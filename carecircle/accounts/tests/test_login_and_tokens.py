@@ -18,7 +18,7 @@ class TestLoginPage:
         response = client.post(reverse("accounts:login"), {"username": "street_a", "password": PASSWORD}, follow=True)
         assert response.status_code == 200
         assert response.context["user"] == users.street_staff
-        cards = {c["label"]: c["count"] for c in response.context["cards"]}
+        cards = {card.key: card.count for card in response.context["cards"]}
         assert cards["elders"] == 2  # street A's two elders, not street B's
 
     def test_wrong_password_is_refused_with_a_message(self, client, users):
@@ -34,12 +34,12 @@ class TestLoginPage:
         assert "登录尝试过多" in response.content.decode()
 
     def test_anonymous_home_redirects_to_login(self, client, db):
-        response = client.get(reverse("accounts:home"))
+        response = client.get(reverse("workbench:home"))
         assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
 
     def test_elder_sees_the_big_type_page_with_only_their_record(self, client, users, district):
         client.force_login(users.elder)
-        response = client.get(reverse("accounts:home"))
+        response = client.get(reverse("workbench:home"))
         body = response.content.decode()
         assert "age-friendly" in body
         assert district.elders.a1.name in body and district.elders.a2.name not in body
@@ -72,7 +72,7 @@ class TestTwoFactor:
         assert AuditEvent.objects.filter(action="accounts.2fa_enabled", actor=users.street_staff).exists()
         client.logout()
         client.post(reverse("accounts:login"), {"username": "street_a", "password": PASSWORD})
-        response = client.get(reverse("accounts:home"))
+        response = client.get(reverse("workbench:home"))
         assert response.status_code == 302 and reverse("accounts:otp-verify") in response["Location"]
         bad = client.post(reverse("accounts:otp-verify"), {"token": "123456", "next": "/"})
         assert "验证码不正确" in bad.content.decode()
@@ -83,7 +83,7 @@ class TestTwoFactor:
         device.save()
         good = client.post(reverse("accounts:otp-verify"), {"token": current_code(device), "next": "/"})
         assert good.status_code == 302
-        assert client.get(reverse("accounts:home")).status_code == 200
+        assert client.get(reverse("workbench:home")).status_code == 200
 
     def test_verify_ignores_an_offsite_next(self, client, users):
         device = self.enrol(client, users.street_staff)

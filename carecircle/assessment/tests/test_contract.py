@@ -91,7 +91,7 @@ def test_external_care_level_and_lookup_by_date(district, users):
     assert old.valid_until == dt.date(2025, 12, 31)
     from carecircle.core.models import AuditEvent
 
-    ended = AuditEvent.objects.get(action="assessment.care_level.end", subject_id=str(old.pk))
+    ended = AuditEvent.objects.get(action="assessment.care_level_end", subject_id=str(old.pk))
     assert ended.changes["valid_until"][1] == "2025-12-31"
     assert selectors.current_care_level(elder, on=dt.date(2025, 6, 1)).pk == old.pk
     assert selectors.current_care_level(elder, on=dt.date(2026, 6, 1)).pk == new.pk

@@ -104,7 +104,7 @@ def test_contract_price_api_create_and_scope(api_as, users, policy, catalogue):
     response = api_as(users.district_admin).post("/api/v1/contract-prices/", payload, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["unit_price"] == "72.50"
-    assert AuditEvent.objects.filter(action="catalog.contract_price.create").count() == 1
+    assert AuditEvent.objects.filter(action="catalog.contract_price_create").count() == 1
     assert api_as(users.provider_admin).get("/api/v1/contract-prices/").json()["count"] == 1
     other = ContractPrice.objects.create(organisation=policy.other_provider, item=catalogue["gb-meal"],
                                          unit_price=D("12.00"), effective_from=dt.date(2026, 1, 1))

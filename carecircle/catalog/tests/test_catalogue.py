@@ -67,7 +67,7 @@ def test_seed_updates_changed_items_and_audits(catalogue):
     report = catalogue_seed(data=data)
     assert (report.items_updated, report.packages_updated) == (1, 1)
     assert ServiceItem.objects.get(code=data["items"][0]["code"]).standard_minutes == 25
-    assert AuditEvent.objects.filter(action="catalog.package.update").exists()
+    assert AuditEvent.objects.filter(action="catalog.package_update").exists()
     assert PackageItem.objects.get(package__code=data["packages"][0]["code"]).quantity == 6
 
 

@@ -56,7 +56,7 @@ def test_item_edit_is_audited_and_needs_a_reason(client_as, users, catalogue):
     response = client.post(url, {**form, "reason": "本区暂停专项改造"})
     assert response.status_code == 302
     assert not ServiceItem.objects.get(pk=item.pk).is_active
-    event = AuditEvent.objects.get(action="catalog.item.update", subject_id=str(item.pk))
+    event = AuditEvent.objects.get(action="catalog.item_update", subject_id=str(item.pk))
     assert event.changes["is_active"] == [True, False] and event.reason == "本区暂停专项改造"
     bad = client.post(url, {**form, "programme": "ltci;drop", "reason": "x"})
     assert bad.status_code == 200 and "资金渠道标记" in bad.content.decode()
@@ -131,7 +131,7 @@ def test_item_create_is_audited_and_refuses_a_taken_code(client_as, users, catal
     assert response.status_code == 302
     item = ServiceItem.objects.get(code="xh-foot-care")
     assert item.programme == "gov_purchase,market"
-    assert AuditEvent.objects.filter(action="catalog.item.create", subject_id=str(item.pk)).exists()
+    assert AuditEvent.objects.filter(action="catalog.item_create", subject_id=str(item.pk)).exists()
     again = client.post("/catalog/items/new/", form)
     assert again.status_code == 200 and ServiceItem.objects.filter(code="xh-foot-care").count() == 1
     assert client_as(users.street_staff).get("/catalog/items/new/").status_code == 403

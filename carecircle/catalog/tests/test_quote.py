@@ -96,7 +96,7 @@ def test_package_priced_from_the_package_table(elders):
 def test_contract_price_wins_for_that_provider_from_its_date(elders, users, policy, catalogue):
     row = contract_price_set(actor=users.district_admin, organisation=policy.provider, item=catalogue["gb-bathing"],
                              unit_price="70", effective_from=dt.date(2026, 11, 1), note="2026 年服务协议")
-    assert AuditEvent.objects.filter(action="catalog.contract_price.create", subject_id=str(row.pk)).exists()
+    assert AuditEvent.objects.filter(action="catalog.contract_price_create", subject_id=str(row.pk)).exists()
     elder = elders["general"]
     assert quote(elder=elder, on=ON, lines=[("gb-bathing", 1)], provider=policy.provider).total == D("70.00")
     assert quote(elder=elder, on=dt.date(2026, 10, 31), lines=[("gb-bathing", 1)],

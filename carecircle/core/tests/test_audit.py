@@ -11,7 +11,7 @@ from carecircle.core.models import AppendOnlyError, AuditEvent
 
 
 def test_events_cannot_be_changed_or_deleted_through_the_model(district, users):
-    event = audit.record(actor=users.district_admin, action="test.write", subject=district.a1)
+    event = audit.record(actor=users.district_admin, action="regions.update", subject=district.a1)
     event.reason = "changed"
     with pytest.raises(AppendOnlyError):
         event.save()
@@ -20,12 +20,12 @@ def test_events_cannot_be_changed_or_deleted_through_the_model(district, users):
 
 
 def test_the_database_refuses_update_and_delete(district, users):
-    event = audit.record(actor=users.district_admin, action="test.write", subject=district.a1)
+    event = audit.record(actor=users.district_admin, action="regions.update", subject=district.a1)
     table = AuditEvent._meta.db_table
     for sql in (f"UPDATE {table} SET action = 'x' WHERE id = %s", f"DELETE FROM {table} WHERE id = %s"):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [event.pk])
-    assert AuditEvent.objects.get(pk=event.pk).action == "test.write"
+    assert AuditEvent.objects.get(pk=event.pk).action == "regions.update"
 
 
 @pytest.fixture

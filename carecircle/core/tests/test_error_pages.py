@@ -50,6 +50,6 @@ def test_a_forbidden_request_is_logged_without_its_traceback():
 @pytest.mark.django_db
 def test_htmx_is_told_not_to_inject_its_indicator_style(client, users):
     client.force_login(users.street_staff)
-    page = client.get(reverse("accounts:home")).content.decode()
+    page = client.get(reverse("workbench:home")).content.decode()
     assert '"includeIndicatorStyles": false' in page
     assert page.index("htmx-config") < page.index("htmx.min.js")

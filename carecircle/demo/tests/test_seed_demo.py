@@ -176,7 +176,7 @@ def test_the_same_seed_gives_the_same_elders_and_another_seed_different_ones(tin
 
 def test_reset_keeps_audited_accounts_retired_and_the_trail_intact(tiny, tmp_path):
     admin = User.objects.get(username="district_admin")
-    event = audit.record(actor=admin, action="test.touched", subject=admin)
+    event = audit.record(actor=admin, action="accounts.token_issued", subject=admin)
     seed(tmp_path, "--reset")
     admin.refresh_from_db()
     assert admin.username.startswith("retired-") and not admin.is_active and not admin.has_usable_password()

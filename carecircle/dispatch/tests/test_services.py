@@ -22,7 +22,7 @@ class TestShifts:
         shift = board.shifts.wang
         assert shift.lunch_minutes == 30 and shift.lunch_earliest == dt.time(11, 30)
         assert shift.max_hours == 8 and shift.organisation == board.org
-        assert AuditEvent.objects.filter(action="dispatch.shift.create", subject_id=str(shift.pk)).exists()
+        assert AuditEvent.objects.filter(action="dispatch.shift_create", subject_id=str(shift.pk)).exists()
 
     @pytest.mark.parametrize("kwargs, field, words", [
         ({"start": "17:00", "end": "08:00"}, "end_time", "晚于"),
@@ -106,7 +106,7 @@ class TestOptimise:
         from carecircle.core import audit
 
         stop = DispatchStop.objects.filter(plan=optimised.plan).first()
-        event = audit.record(actor=None, action="dispatch.stop.test", subject=stop)
+        event = audit.record(actor=None, action="dispatch.plan_move", subject=stop)
         assert event.region_id == optimised.plan.organisation.region_id is not None
 
     def test_the_job_runs_end_to_end_and_the_plan_is_ready(self, optimised):
@@ -119,13 +119,13 @@ class TestOptimise:
         assert plan.stops.count() == 6
         placed = plan.stops.filter(shift__isnull=False)
         assert all(WorkOrder.objects.get(pk=s.work_order_id).status == "scheduled" for s in placed)
-        assert AuditEvent.objects.filter(action="dispatch.work_order.schedule").count() == placed.count()
+        assert AuditEvent.objects.filter(action="dispatch.work_order_schedule").count() == placed.count()
         # The nurse-only visit went to the nurse; the woman-only visit to a woman.
         nurse_stop = plan.stops.get(work_order=optimised.orders[1])
         assert nurse_stop.shift_id in (None, optimised.shifts.zhao.pk)
         female_stop = plan.stops.get(work_order=optimised.orders[4])
         assert female_stop.shift_id != optimised.shifts.li.pk
-        assert AuditEvent.objects.filter(action="dispatch.plan.optimised", subject_id=str(plan.pk)).exists()
+        assert AuditEvent.objects.filter(action="dispatch.plan_optimised", subject_id=str(plan.pk)).exists()
 
     def test_runs_are_reproducible_by_iteration_count(self, board, django_capture_on_commit_callbacks):
         layouts = []
@@ -171,7 +171,7 @@ class TestOptimise:
                              params={"plan": plan.pk, "iterations": "many"})
         plan.save()
         assert run_job(plan.job.pk) == "failed"
-        event = AuditEvent.objects.get(action="dispatch.plan.failed")
+        event = AuditEvent.objects.get(action="dispatch.plan_failed")
         assert event.changes["status"] == ["optimising", "draft"] and event.actor == board.actor
 
     def test_a_day_under_way_is_not_optimised_again(self, optimised):
@@ -234,7 +234,7 @@ class TestMoves:
         before = sorted(optimised.plan.stops.values_list("work_order_id", "shift_id", "position"))
         refused(optimised, optimised.orders[1], optimised.shifts.li)
         assert sorted(optimised.plan.stops.values_list("work_order_id", "shift_id", "position")) == before
-        assert not AuditEvent.objects.filter(action="dispatch.plan.move").exists()
+        assert not AuditEvent.objects.filter(action="dispatch.plan_move").exists()
 
     def test_a_soft_preference_only_warns(self, optimised):
         spare = make_shift(optimised.actor, make_staff(optimised.org, name="替班", gender="F"))
@@ -245,7 +245,7 @@ class TestMoves:
         assert stop.shift_id == spare.pk and "王芳" in stop.warning_display
         optimised.plan.refresh_from_db()
         assert optimised.plan.figures["violations"] == 0
-        event = AuditEvent.objects.get(action="dispatch.plan.move")
+        event = AuditEvent.objects.get(action="dispatch.plan_move")
         assert event.changes["shift"][1] == spare.pk
 
     def test_unassigning_lists_the_visit_as_unscheduled(self, optimised):
@@ -292,8 +292,8 @@ class TestPublish:
             order = stop.work_order
             assert order.status == "published" and order.caregiver_id == stop.shift.caregiver_id
             assert order.planned_start == stop.planned_start
-        assert AuditEvent.objects.filter(action="dispatch.work_order.publish").count() == placed.count()
-        assert AuditEvent.objects.filter(action="dispatch.plan.publish").count() == 1
+        assert AuditEvent.objects.filter(action="dispatch.work_order_publish").count() == placed.count()
+        assert AuditEvent.objects.filter(action="dispatch.plan_publish").count() == 1
 
     def test_publishing_twice_is_a_workflow_error(self, optimised):
         services.plan_publish(actor=optimised.actor, plan=optimised.plan)
@@ -340,8 +340,8 @@ class TestReplan:
         for pk in before_ten:
             assert plan.stops.get(work_order_id=pk).shift_id == wang.pk
         assert result["figures"]["unscheduled"] == plan.stops.filter(shift__isnull=True).count()
-        assert AuditEvent.objects.filter(action="dispatch.plan.replan").exists()
-        assert AuditEvent.objects.filter(action="dispatch.shift.off", subject_id=str(wang.pk)).exists()
+        assert AuditEvent.objects.filter(action="dispatch.plan_replan").exists()
+        assert AuditEvent.objects.filter(action="dispatch.shift_off", subject_id=str(wang.pk)).exists()
 
     def test_the_off_time_must_lie_within_the_shift(self, optimised):
         with pytest.raises(ValidationError) as caught:

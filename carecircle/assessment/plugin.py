@@ -1,0 +1,41 @@
+"""Assessment: the district and streets order and follow up; agencies' assessors schedule and assess; the
+district and inspectors watch the quality of assessments; any staff member may dry-run a score."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from carecircle.core.plugins import AppPlugin, NavItem
+from carecircle.core.roles import Role
+
+
+class AuditAction(models.TextChoices):
+    ORDER_CREATE = "assessment.order_create"
+    ORDER_SCHEDULE = "assessment.order_schedule"
+    ORDER_REASSIGN = "assessment.order_reassign"
+    ORDER_CANCEL = "assessment.order_cancel"
+    START = "assessment.start"
+    SAVE = "assessment.save"
+    PHOTO_ADD = "assessment.photo_add"
+    SUBMIT = "assessment.submit"
+    CONFIRM = "assessment.confirm"
+    REOPEN = "assessment.reopen"
+    FINALISE = "assessment.finalise"
+    CARE_LEVEL_RECORD = "assessment.care_level_record"
+    CARE_LEVEL_END = "assessment.care_level_end"
+
+
+plugin = AppPlugin(
+    capabilities={
+        Role.DISTRICT_ADMIN: {"assessment.import", "assessment.order", "assessment.quality", "assessment.schedule",
+                              "assessment.score", "assessment.view"},
+        Role.STREET_STAFF: {"assessment.import", "assessment.order", "assessment.score", "assessment.view"},
+        Role.COMMUNITY_WORKER: {"assessment.score", "assessment.view"},
+        Role.OPERATOR: {"assessment.score"},
+        Role.INSPECTOR: {"assessment.quality", "assessment.score", "assessment.view"},
+        Role.PROVIDER_ADMIN: {"assessment.score"},
+        Role.ASSESSOR: {"assessment.assess", "assessment.schedule", "assessment.score", "assessment.view"},
+    },
+    navigation=[NavItem(140, _("能力评估"), "assessment:list", "assessment.view")],
+    audit_actions=AuditAction,
+    url_prefix="assessment/",
+    api=True,
+)

@@ -1,0 +1,59 @@
+"""Care plans, on-demand orders and work orders: providers make and edit plans, answer orders and generate
+their work orders; elders, family, the hotline and community workers order and register absences; the
+district and streets watch (caregivers see their own visits on the dispatch pages). "*.list" opens the staff
+lists; elders and family use their own big-type pages ("careplans.portal")."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from carecircle.core.plugins import AppPlugin, NavItem
+from carecircle.core.roles import Role
+
+
+class AuditAction(models.TextChoices):
+    PLAN_CREATE = "careplans.plan_create"
+    PLAN_UPDATE = "careplans.plan_update"
+    PLAN_STOP = "careplans.plan_stop"
+    PLAN_LEVEL_CHANGE = "careplans.plan_level_change"
+    ELDER_CHANGE = "careplans.elder_change"
+    ABSENCE_RECORD = "careplans.absence_record"
+    ABSENCE_CANCEL = "careplans.absence_cancel"
+    ORDER_PLACE = "careplans.order_place"
+    ORDER_OFFER = "careplans.order_offer"
+    ORDER_OFFER_EXPIRED = "careplans.order_offer_expired"
+    ORDER_ACCEPT = "careplans.order_accept"
+    ORDER_DECLINE = "careplans.order_decline"
+    ORDER_UNASSIGNED = "careplans.order_unassigned"
+    ORDER_CANCEL = "careplans.order_cancel"
+    ORDER_COMPLETE = "careplans.order_complete"
+    ORDER_RATE = "careplans.order_rate"
+    WORK_ORDERS_GENERATE = "careplans.work_orders_generate"
+    WORK_ORDER_FROM_ORDER = "careplans.work_order_from_order"
+
+
+plugin = AppPlugin(
+    capabilities={
+        Role.DISTRICT_ADMIN: {"careplans.change", "careplans.list", "careplans.view", "orders.list", "orders.view",
+                              "workorders.generate", "workorders.view"},
+        Role.STREET_STAFF: {"careplans.absence", "careplans.list", "careplans.view", "orders.list", "orders.place",
+                            "orders.view", "workorders.view"},
+        Role.COMMUNITY_WORKER: {"careplans.absence", "careplans.list", "careplans.view", "orders.list",
+                                "orders.place", "orders.view", "workorders.view"},
+        Role.OPERATOR: {"careplans.absence", "careplans.list", "careplans.view", "orders.list", "orders.place",
+                        "orders.view"},
+        Role.INSPECTOR: {"careplans.list", "careplans.view", "orders.list", "orders.view", "workorders.view"},
+        Role.PROVIDER_ADMIN: {"careplans.absence", "careplans.change", "careplans.list", "careplans.view",
+                              "orders.answer", "orders.list", "orders.view", "workorders.generate", "workorders.view"},
+        Role.ELDER: {"careplans.absence", "careplans.portal", "careplans.view", "orders.place", "orders.view"},
+        Role.FAMILY: {"careplans.absence", "careplans.portal", "careplans.view", "orders.place", "orders.view"},
+    },
+    navigation=[
+        NavItem(70, _("照护计划"), "careplans:plan-list", "careplans.list"),
+        NavItem(80, _("订单收件箱"), "careplans:inbox", "orders.answer"),
+        NavItem(90, _("按需订单"), "careplans:order-list", "orders.list"),
+        NavItem(100, _("工单"), "careplans:workorder-list", "workorders.view"),
+        NavItem(110, _("我的服务"), "careplans:portal", "careplans.portal"),
+    ],
+    audit_actions=AuditAction,
+    url_prefix="careplans/",
+    api=True,
+)

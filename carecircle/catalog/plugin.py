@@ -1,0 +1,35 @@
+"""Service catalogue and pricing: everyone reads the catalogue; the district changes it and its contract
+prices; those who order on an elder's behalf may ask for a quote."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from carecircle.core.plugins import AppPlugin, NavItem
+from carecircle.core.roles import Role
+
+
+class AuditAction(models.TextChoices):
+    ITEM_CREATE = "catalog.item_create"
+    ITEM_UPDATE = "catalog.item_update"
+    PACKAGE_CREATE = "catalog.package_create"
+    PACKAGE_UPDATE = "catalog.package_update"
+    CONTRACT_PRICE_CREATE = "catalog.contract_price_create"
+
+
+plugin = AppPlugin(
+    capabilities={
+        Role.DISTRICT_ADMIN: {"catalog.change", "catalog.quote", "catalog.view"},
+        Role.STREET_STAFF: {"catalog.quote", "catalog.view"},
+        Role.COMMUNITY_WORKER: {"catalog.quote", "catalog.view"},
+        Role.OPERATOR: {"catalog.quote", "catalog.view"},
+        Role.INSPECTOR: {"catalog.view"},
+        Role.PROVIDER_ADMIN: {"catalog.quote", "catalog.view"},
+        Role.ASSESSOR: {"catalog.view"},
+        Role.CAREGIVER: {"catalog.view"},
+        Role.ELDER: {"catalog.quote"},
+        Role.FAMILY: {"catalog.quote"},
+    },
+    navigation=[NavItem(60, _("服务目录"), "catalog:list", "catalog.view")],
+    audit_actions=AuditAction,
+    url_prefix="catalog/",
+    api=True,
+)

@@ -1,0 +1,58 @@
+"""Applications: capabilities, menu entries, audit actions and workbench cards of the intake app."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from carecircle.core.plugins import AppPlugin, Card, NavItem, PortalBlock
+from carecircle.core.roles import Role, has_capability
+
+from .workflow import STEPS
+
+# Every workflow step is recorded as "intake.<step>"; the steps the services take on their own (an assessment
+# result arrives, an objection is answered) and the other writes are named here.
+AuditAction = models.TextChoices("AuditAction", [
+    *((step.action.upper(), f"intake.{step.action}") for step in STEPS),
+    *((name.upper(), f"intake.{name}") for name in (
+        "assessed", "objection_answered", "objection_lodged", "application_registered", "application_merged",
+        "type_created",
+    ) if name not in {step.action for step in STEPS}),
+])
+
+
+def workbench(user):
+    from .selectors import open_application_count, overdue_count
+
+    if not has_capability(user, "intake.queue"):
+        return []
+    return [
+        Card(60, "applications_open", _("办理中的申请"), open_application_count(user), "intake:queue", "view=all"),
+        Card(70, "applications_overdue", _("超期未办的申请"), overdue_count(user), "intake:queue",
+             "view=all&overdue=on"),
+    ]
+
+
+def portal(user):
+    if not has_capability(user, "intake.apply"):
+        return []
+    return [PortalBlock(20, "intake/_portal_link.html")]
+
+
+plugin = AppPlugin(
+    capabilities={
+        Role.DISTRICT_ADMIN: {"intake.district", "intake.queue", "intake.submit", "intake.view"},
+        Role.STREET_STAFF: {"intake.queue", "intake.street", "intake.submit", "intake.view"},
+        Role.COMMUNITY_WORKER: {"intake.queue", "intake.submit", "intake.view"},
+        Role.OPERATOR: {"intake.queue", "intake.submit", "intake.view"},
+        Role.INSPECTOR: {"intake.queue", "intake.view"},
+        Role.ELDER: {"intake.apply", "intake.submit", "intake.view"},
+        Role.FAMILY: {"intake.apply", "intake.submit", "intake.view"},
+    },
+    navigation=[
+        NavItem(20, _("申请受理"), "intake:queue", "intake.queue"),
+        NavItem(30, _("我的申请"), "intake:portal", "intake.apply"),
+    ],
+    audit_actions=AuditAction,
+    workbench=workbench,
+    portal=portal,
+    url_prefix="intake/",
+    api=True,
+)
