@@ -77,6 +77,6 @@ def record_export(*, actor, what: str, rows: int, fmt: str, request=None, filter
     if request is not None:
         changes["path"] = request.path[:200]
     if subject is not None:
-        return audit.record(actor=actor, action="export", subject=subject, changes=changes)
-    return audit.record(actor=actor, action="export", subject_type=what, subject_repr=what, changes=changes)
+        return audit.record(actor=actor, action="data.export", subject=subject, changes=changes)
+    return audit.record(actor=actor, action="data.export", subject_type=what, subject_repr=what, changes=changes)
 

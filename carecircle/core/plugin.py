@@ -12,6 +12,10 @@ class AuditAction(models.TextChoices):
     CALENDAR_DAY_DELETE = "calendar.day_delete"
     SENSITIVE_ROTATE_KEYS = "sensitive.rotate_keys"
     SYSTEM_WORKER_CHECK = "system.worker_check"
+    # Every export (CSV, XLSX, PDF, print) with its filters and row count; the subject type names what.
+    DATA_EXPORT = "data.export"
+    # A district admin asks for a failed cross-app event to be delivered again now.
+    CORE_OUTBOX_RETRY = "core.outbox_retry"
     # Writes made in the Django admin; the subject type names the model.
     ADMIN_OBJECT_CREATE = "admin.object_create"
     ADMIN_OBJECT_CHANGE = "admin.object_change"

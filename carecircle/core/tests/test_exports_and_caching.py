@@ -43,7 +43,7 @@ def test_an_export_is_audited_with_filters_and_rows_and_a_formula_name_is_neutra
     rows = _csv(response)
     names = [row[1] for row in rows[1:]]
     assert "'" + HYPERLINK in names and HYPERLINK not in names
-    event = AuditEvent.objects.get(action="export")
+    event = AuditEvent.objects.get(action="data.export")
     assert event.actor == users.street_staff
     assert event.subject_type == "elders.elder"
     assert event.changes["rows"] == len(rows) - 1 == 2  # street A's elders living alone
@@ -54,7 +54,7 @@ def test_exact_numbers_in_export_filters_stay_masked_in_the_trail(district, user
     client.force_login(users.street_staff)
     id_number = district.elders.a1.id_number
     client.get(reverse("elders:export"), {"q": id_number})
-    event = AuditEvent.objects.get(action="export")
+    event = AuditEvent.objects.get(action="data.export")
     assert id_number not in str(event.changes) and event.changes["rows"] == 1
 
 
@@ -100,14 +100,14 @@ def test_every_csv_export_page_is_audited(district, users, client):
     for user in (users.district_admin, users.provider_admin, users.assessor):
         client.force_login(user)
         for url in urls:
-            before = AuditEvent.objects.filter(action="export").count()
+            before = AuditEvent.objects.filter(action="data.export").count()
             response = client.get(url)
             if response.status_code != 200:
                 assert response.status_code in (302, 403, 404)
                 continue
             rows = _csv(response)
-            event = AuditEvent.objects.filter(action="export").latest("id")
-            assert AuditEvent.objects.filter(action="export").count() == before + 1, url
+            event = AuditEvent.objects.filter(action="data.export").latest("id")
+            assert AuditEvent.objects.filter(action="data.export").count() == before + 1, url
             assert event.actor == user and event.changes["rows"] == len(rows) - 1, url
             audited += 1
     assert audited >= len(urls)

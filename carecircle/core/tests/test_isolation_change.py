@@ -205,7 +205,7 @@ def test_region_of_follows_region_organisation_and_elder(district, users):
 
 
 def _recorded_region(actor, subject):
-    return audit.record(actor=actor, action="test.touch", subject=subject).region
+    return audit.record(actor=actor, action="policy.set", subject=subject).region
 
 
 def test_audit_events_of_several_kinds_of_subjects_keep_their_region(district, users):
@@ -248,5 +248,5 @@ def test_audit_events_of_several_kinds_of_subjects_keep_their_region(district, u
     assert _recorded_region(users.provider_admin, item) == district.district
     assert _recorded_region(None, item) is None
     # An explicit region still wins.
-    assert audit.record(actor=None, action="t", subject=district.elders.a1, region=district.city).region \
+    assert audit.record(actor=None, action="policy.set", subject=district.elders.a1, region=district.city).region \
         == district.city

@@ -20,10 +20,10 @@ def test_printing_and_downloading_a_notice_are_audited(intake, today):
     assert client.get(url).status_code == 200
     pdf = client.get(url, {"format": "pdf"})
     assert pdf.status_code == 200 and "no-store" in pdf["Cache-Control"]
-    events = list(AuditEvent.objects.filter(action="export").order_by("id"))
+    events = list(AuditEvent.objects.filter(action="data.export").order_by("id"))
     assert [e.changes["format"] for e in events] == ["print", "pdf"]
     assert all(e.actor == staff and e.subject_id == str(app.pk) and e.changes["rows"] == 1 for e in events)
     assert events[0].changes["what"] == "intake.notice.acceptance"
     # A notice that does not exist yet is not recorded as taken.
     assert client.get(reverse("intake:notice-document", args=[app.pk, "correction"])).status_code == 404
-    assert AuditEvent.objects.filter(action="export").count() == 2
+    assert AuditEvent.objects.filter(action="data.export").count() == 2
