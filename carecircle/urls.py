@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("carecircle.assessment.api_urls")),
     path("", include("carecircle.dispatch.api_urls")),
     path("", include("carecircle.careplans.api_urls")),
+    path("", include("carecircle.workorders.api_urls")),
     path("", include("carecircle.core.api_urls")),
 ]
 
@@ -24,6 +25,7 @@ urlpatterns = [
     path("intake/", include("carecircle.intake.urls")),
     path("assessment/", include("carecircle.assessment.urls")),
     path("dispatch/", include("carecircle.dispatch.urls")),
+    path("careplans/work-orders/", include("carecircle.workorders.urls")),
     path("careplans/", include("carecircle.careplans.urls")),
     path("regions/", include("carecircle.regions.urls")),
     path("system/", include("carecircle.core.urls")),

@@ -405,8 +405,8 @@ def _make_careplans(world):
         PlanChange,
         PlanVisit,
         ServiceOrder,
-        WorkOrder,
     )
+    from carecircle.workorders.models import WorkOrder
 
     d = world.district
     day = dt.date(2026, 12, 1)
@@ -477,7 +477,7 @@ MAKERS = {
     "careplans.careplan": _make_careplans,
     "careplans.serviceorder": _make_careplans,
     "careplans.orderoffer": _make_careplans,
-    "careplans.workorder": _make_careplans,
+    "workorders.workorder": _make_careplans,
     "careplans.elderabsence": _make_careplans,
     "careplans.planchange": _make_careplans,
 }

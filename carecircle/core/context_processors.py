@@ -18,7 +18,7 @@ NAVIGATION = [
     (_("照护计划"), "careplans:plan-list", "careplans.list"),
     (_("订单收件箱"), "careplans:inbox", "orders.answer"),
     (_("按需订单"), "careplans:order-list", "orders.list"),
-    (_("工单"), "careplans:workorder-list", "workorders.view"),
+    (_("工单"), "workorders:list", "workorders.view"),
     (_("我的服务"), "careplans:portal", "careplans.portal"),
     (_("派单看板"), "dispatch:board", "dispatch.view"),
     (_("我的一天"), "dispatch:my-day", "dispatch.my_day"),

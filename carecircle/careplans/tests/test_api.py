@@ -5,7 +5,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from carecircle.careplans import services
-from carecircle.careplans.models import ServiceOrder, WorkOrder
+from carecircle.careplans.models import ServiceOrder
+from carecircle.workorders.models import WorkOrder
 
 from .conftest import MONDAY
 

@@ -6,7 +6,8 @@ from django.test import Client
 from django.utils import timezone
 
 from carecircle.careplans import services
-from carecircle.careplans.models import CarePlan, OrderStatus, ServiceOrder, VisitFunding, WorkOrder
+from carecircle.careplans.models import CarePlan, OrderStatus, ServiceOrder, VisitFunding
+from carecircle.workorders.models import WorkOrder
 
 from .conftest import MONDAY
 

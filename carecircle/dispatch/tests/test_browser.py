@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
-from carecircle.careplans.models import WorkOrder
+from carecircle.workorders.models import WorkOrder
 from carecircle.dispatch.models import DispatchPlan
 
 from .conftest import DAY
