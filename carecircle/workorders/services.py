@@ -93,9 +93,11 @@ def _step_many(*, actor, work_orders, action: str, reason: str = "", values: dic
 
 
 def _step_one(*, actor, work_order: WorkOrder, action: str, reason: str = "", values: dict | None = None,
-              extra: dict | None = None) -> WorkOrder:
+              extra: dict | None = None, require=None) -> WorkOrder:
     _require_visible(actor, work_order)
     work_order = _locked(work_order)
+    if require is not None:
+        require(actor, work_order)  # a condition on the order as it is now, not as the caller last read it
     reason = (reason or "").strip()
     step = WORK_ORDER_FLOW.check(work_order, actor, action, reason=reason)
     values = dict(values or {})
@@ -141,14 +143,12 @@ def work_order_publish(*, actor, work_order: WorkOrder, caregiver, planned_start
 @transaction.atomic
 def work_order_start(*, actor, work_order: WorkOrder) -> WorkOrder:
     """The caregiver begins the visit (the assigned caregiver, or their provider on their behalf)."""
-    _require_own_visit(actor, work_order)
-    return _step_one(actor=actor, work_order=work_order, action="start")
+    return _step_one(actor=actor, work_order=work_order, action="start", require=_require_own_visit)
 
 
 @transaction.atomic
 def work_order_complete(*, actor, work_order: WorkOrder) -> WorkOrder:
-    _require_own_visit(actor, work_order)
-    return _step_one(actor=actor, work_order=work_order, action="complete")
+    return _step_one(actor=actor, work_order=work_order, action="complete", require=_require_own_visit)
 
 
 def _require_own_visit(actor, work_order: WorkOrder) -> None:
@@ -208,11 +208,11 @@ def work_orders_publish(*, actor, assignments) -> int:
         caregiver, start = wanted[order.pk]
         if caregiver is None or start is None or caregiver.organisation_id != order.organisation_id:
             raise PermissionDenied(_("只能安排本机构的护理员。"))
-        old = audit.snapshot(order, fields=PUBLISHED_FIELDS)
+        if (order.caregiver_id, order.planned_start, order.status) == (caregiver.pk, start, step.target):
+            continue
+        olds[order.pk] = audit.snapshot(order, fields=PUBLISHED_FIELDS)
         order.caregiver, order.planned_start, order.status = caregiver, start, step.target
-        if audit.snapshot(order, fields=PUBLISHED_FIELDS) != old:
-            olds[order.pk] = old
-            changed.append(order)
+        changed.append(order)
     now = timezone.now()
     for order in changed:
         order.updated_at = now

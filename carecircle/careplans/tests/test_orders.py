@@ -8,11 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from carecircle.careplans import services
 from carecircle.careplans.models import OfferOutcome, OrderStatus
-from carecircle.workorders.models import WorkOrder
 from carecircle.core.models import AuditEvent
-from carecircle.providers.models import ServiceArea
 from carecircle.core.workflow import IllegalStep
+from carecircle.providers.models import ServiceArea
 from carecircle.workorders import services as work_orders
+from carecircle.workorders.models import WorkOrder
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=SH)  # Monday morning, office hours 08:30–17:30

@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from carecircle.careplans import services
 from carecircle.careplans.models import CarePlan, PlanChangeKind, PlanStatus, StopReason, VisitFunding
-from carecircle.workorders.models import WorkOrder
 from carecircle.core.models import AuditEvent
 from carecircle.core.workflow import IllegalStep
 from carecircle.workorders import services as work_orders
+from carecircle.workorders.models import WorkOrder, WorkOrderStatus
 
 from .conftest import MONDAY, set_level
 
@@ -143,13 +143,13 @@ def test_an_elder_who_dies_with_visits_planned(level4, users, django_capture_on_
     plan = services.care_plan_create(actor=users.provider_admin, elder=level4, on=MONDAY)
     work_orders.work_orders_generate(date=MONDAY)
     work_orders.work_orders_generate(date=MONDAY + dt.timedelta(days=1))
-    assert WorkOrder.objects.filter(status="pending").count() == 2
+    assert WorkOrder.objects.filter(status=WorkOrderStatus.PENDING).count() == 2
     with django_capture_on_commit_callbacks(execute=True):
         elder_change_status(actor=users.street_staff, elder=level4, status="deceased", on=MONDAY,
                             reason="死亡医学证明")
     plan.refresh_from_db()
     assert plan.status == PlanStatus.STOPPED and plan.stop_reason == StopReason.DECEASED
-    assert set(WorkOrder.objects.values_list("status", flat=True)) == {"cancelled"}
+    assert set(WorkOrder.objects.values_list("status", flat=True)) == {WorkOrderStatus.CANCELLED}
     assert "老人去世" in WorkOrder.objects.first().suppressed_reason
     # The family and the provider read the same explanation.
     from carecircle.careplans.selectors import plan_changes

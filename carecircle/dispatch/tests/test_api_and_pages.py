@@ -7,6 +7,8 @@ import pytest
 from carecircle.accounts.models import User
 from carecircle.dispatch import services
 from carecircle.dispatch.models import DispatchPlan, Shift
+from carecircle.workorders import services as work_orders
+from carecircle.workorders.models import WorkOrderStatus
 
 from .conftest import DAY, make_order, make_shift, make_staff
 
@@ -164,12 +166,13 @@ class TestPages:
         from carecircle.workorders.models import WorkOrder
 
         stop = optimised.plan.stops.filter(shift__isnull=False).first()
-        WorkOrder.objects.filter(pk=stop.work_order_id).update(status="cancelled", suppressed_reason="老人住院")
+        work_orders.work_orders_cancel(actor=None, work_orders=WorkOrder.objects.filter(pk=stop.work_order_id),
+                                       reason="老人住院")
         client.force_login(optimised.actor)
         body = client.get("/dispatch/", {"date": DAY.isoformat()}).content.decode()
         assert "data-withdrawn" in body and "老人住院" in body
         services.plan_publish(actor=optimised.actor, plan=optimised.plan)
-        assert WorkOrder.objects.get(pk=stop.work_order_id).status == "cancelled"
+        assert WorkOrder.objects.get(pk=stop.work_order_id).status == WorkOrderStatus.CANCELLED
 
     def test_export_lists_the_plan_with_masked_phones(self, client, optimised):
         client.force_login(optimised.actor)

@@ -5,11 +5,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from carecircle.workorders.models import WorkOrder
 from carecircle.core.models import AuditEvent, Job
+from carecircle.core.workflow import IllegalStep
 from carecircle.dispatch import services
 from carecircle.dispatch.models import DispatchPlan, DispatchStop, Shift
-from carecircle.core.workflow import IllegalStep
+from carecircle.workorders.models import WorkOrder, WorkOrderStatus
 
 from .conftest import DAY, make_order, make_shift, make_staff
 
@@ -119,7 +119,7 @@ class TestOptimise:
         assert plan.figures["violations"] == 0
         assert plan.stops.count() == 6
         placed = plan.stops.filter(shift__isnull=False)
-        assert all(WorkOrder.objects.get(pk=s.work_order_id).status == "scheduled" for s in placed)
+        assert all(WorkOrder.objects.get(pk=s.work_order_id).status == WorkOrderStatus.SCHEDULED for s in placed)
         assert AuditEvent.objects.filter(action="workorders.work_order_schedule").count() == placed.count()
         # The nurse-only visit went to the nurse; the woman-only visit to a woman.
         nurse_stop = plan.stops.get(work_order=optimised.orders[1])
@@ -176,7 +176,7 @@ class TestOptimise:
         assert event.changes["status"] == ["optimising", "draft"] and event.actor == board.actor
 
     def test_a_day_under_way_is_not_optimised_again(self, optimised):
-        WorkOrder.objects.filter(pk=optimised.orders[0].pk).update(status="started")
+        WorkOrder.objects.filter(pk=optimised.orders[0].pk).update(status=WorkOrderStatus.STARTED)
         with pytest.raises(IllegalStep) as caught:
             services.plan_optimise(actor=optimised.actor, date=DAY)
         assert caught.value.allowed == ["replan", "move"]
@@ -266,7 +266,7 @@ class TestMoves:
 
     def test_a_visit_under_way_cannot_be_moved(self, optimised):
         order = optimised.orders[0]
-        WorkOrder.objects.filter(pk=order.pk).update(status="started")
+        WorkOrder.objects.filter(pk=order.pk).update(status=WorkOrderStatus.STARTED)
         with pytest.raises(IllegalStep):
             services.stop_move(actor=optimised.actor, plan=optimised.plan, work_order_id=order.pk, shift=None)
 
@@ -283,6 +283,33 @@ class TestMoves:
 # --- publishing and the caregiver's day ----------------------------------------------------------------
 
 class TestPublish:
+    def test_publish_changes_work_orders_only_through_the_workorders_services(self, optimised, monkeypatch):
+        from carecircle.workorders import services as work_orders
+
+        calls = []
+        real_publish, real_unschedule = work_orders.work_orders_publish, work_orders.work_orders_unschedule
+
+        def publish(**kwargs):
+            calls.append(("publish", sorted(order.pk for order, _c, _s in kwargs["assignments"])))
+            return real_publish(**kwargs)
+
+        def unschedule(**kwargs):
+            calls.append(("unschedule", sorted(kwargs["work_orders"].values_list("pk", flat=True))))
+            return real_unschedule(**kwargs)
+
+        monkeypatch.setattr(work_orders, "work_orders_publish", publish)
+        monkeypatch.setattr(work_orders, "work_orders_unschedule", unschedule)
+        services.plan_publish(actor=optimised.actor, plan=optimised.plan)
+        placed = sorted(optimised.plan.stops.filter(shift__isnull=False).values_list("work_order_id", flat=True))
+        assert ("publish", placed) in calls
+        assert [name for name, _ids in calls] == ["publish", "unschedule"]
+        published = WorkOrder.objects.filter(status=WorkOrderStatus.PUBLISHED)
+        assert sorted(published.values_list("pk", flat=True)) == placed
+        # Each changed order carries its own audit event from the owner of work orders.
+        events = AuditEvent.objects.filter(action="workorders.work_order_publish")
+        assert sorted(int(e.subject_id) for e in events) == placed
+        assert all(e.changes["status"] == ["scheduled", "published"] for e in events)
+
     def test_publish_writes_caregiver_time_and_status_and_is_audited(self, optimised):
         result = services.plan_publish(actor=optimised.actor, plan=optimised.plan)
         plan = DispatchPlan.objects.get(pk=optimised.plan.pk)
@@ -329,7 +356,7 @@ class TestReplan:
         ten = dt.time(10, 0)
         wang_stops = list(plan.stops.filter(shift=wang).order_by("position"))
         before_ten = [s.work_order_id for s in wang_stops if timezone.localtime(s.planned_start).time() < ten]
-        WorkOrder.objects.filter(pk__in=before_ten).update(status="started")
+        WorkOrder.objects.filter(pk__in=before_ten).update(status=WorkOrderStatus.STARTED)
         result = services.plan_replan(actor=optimised.actor, plan=plan, shift=wang, off_from=ten, iterations=500)
         plan.refresh_from_db()
         assert plan.status == "ready" and plan.figures["violations"] == 0
