@@ -195,3 +195,19 @@ def test_a_reassessment_confirming_the_same_level_changes_nothing(level4, users,
     plan.refresh_from_db()
     assert plan.status == PlanStatus.ACTIVE and CarePlan.objects.count() == 1
     assert not plan.changes.filter(kind=PlanChangeKind.LEVEL_CHANGED).exists()
+
+
+def test_plan_and_order_lists_find_elders_with_the_registrys_own_search(level4, users):
+    """One elder search: the lists of plans and orders match names, initials and ID numbers the way the
+    elder registry does (a name matches from its start)."""
+    from carecircle.careplans import selectors
+
+    services.care_plan_create(actor=users.provider_admin, elder=level4, on=MONDAY)
+    user = users.provider_admin
+    assert list(selectors.plan_list(user, q=level4.name[:2])) != []
+    assert list(selectors.plan_list(user, q=level4.name_initials)) != []
+    assert list(selectors.plan_list(user, q=level4.id_number[-4:])) != []
+    assert list(selectors.plan_list(user, q=level4.name[1:])) == []  # not from the start of the name
+    assert list(selectors.plan_list(user, q="!!")) == []
+    assert selectors.order_list(user, q=level4.name).count() == 0
+    assert selectors.plan_list(user, q="  ").count() == 1
