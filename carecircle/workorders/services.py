@@ -48,7 +48,8 @@ def _require_visible(actor, obj) -> None:
 
 
 def _locked(work_order: WorkOrder) -> WorkOrder:
-    return WorkOrder.objects.select_for_update().select_related("elder__community").get(pk=work_order.pk)
+    return (WorkOrder.objects.select_for_update(of=("self",)).select_related("elder__community")
+            .get(pk=work_order.pk))
 
 
 def _permitted(actor, action: str, sample: WorkOrder | None = None) -> None:
