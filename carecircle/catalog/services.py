@@ -90,6 +90,8 @@ def _hourly(item_qualification: str, *, region, on) -> tuple[Decimal, str, prici
 
 
 def item_unit_price(item: ServiceItem, *, region, on, provider) -> tuple[Decimal, Rule]:
+    """An item's unit price on `on` and the rule it came from: the provider's contract price, else the
+    region's item price table, else the hourly rate (by qualification) for the item's unit and minutes."""
     if provider is not None:
         agreed = selectors.contract_price_in_force(organisation=provider, item=item, on=on)
         if agreed is not None:
