@@ -4,6 +4,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from carecircle.careplans import services
@@ -179,8 +180,13 @@ def test_accepted_order_becomes_a_work_order_and_can_be_rated_after_completion(p
 
 
 def test_a_future_order_cannot_be_completed(policy, users):
-    order = place(users, policy.elders.a1, day=dt.date(2026, 12, 1))
-    services.service_order_accept(actor=users.provider_admin, order=order, now=NOW)
+    # Completing compares with the real today, so the order is placed on the next Monday morning after it
+    # (office hours, whenever this runs) for the Thursday of that week.
+    today = timezone.localdate()
+    monday = today + dt.timedelta(days=7 - today.weekday())
+    now = dt.datetime.combine(monday, dt.time(9, 0), tzinfo=SH)
+    order = place(users, policy.elders.a1, day=monday + dt.timedelta(days=3), now=now)
+    services.service_order_accept(actor=users.provider_admin, order=order, now=now)
     with pytest.raises(ValidationError, match="还没到"):
         services.service_order_complete(actor=users.provider_admin, order=order)
 
