@@ -26,6 +26,18 @@ class User(AbstractUser):
     def __str__(self):
         return self.display_name or self.username
 
+    def delete(self, *args, **kwargs):
+        """Accounts are deactivated, never deleted, once they have acted: their audit trail must keep
+        naming them. An account that never did anything (created by mistake) may still be removed."""
+        from carecircle.core.models import AuditEvent
+
+        history = AuditEvent.objects.filter(actor_id=self.pk)
+        if self.pk is not None and history.exists():
+            raise models.ProtectedError(
+                _("用户“%(user)s”有操作记录，不能删除，只能停用（取消“有效”）；停用后无法登录，历史记录保留。")
+                % {"user": self.get_username()}, set(history[:10]))
+        return super().delete(*args, **kwargs)
+
     @property
     def is_staff_role(self) -> bool:
         return self.role in STAFF_ROLES

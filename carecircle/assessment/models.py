@@ -79,10 +79,6 @@ class AssessmentOrder(models.Model):
         return _("评估任务 %(id)s（%(elder)s）") % {"id": self.pk, "elder": self.elder.name}
 
     @property
-    def audit_region(self):
-        return self.elder.community
-
-    @property
     def assessors(self):
         return [u for u in (self.assessor_1, self.assessor_2) if u is not None]
 
@@ -140,10 +136,6 @@ class Assessment(models.Model):
         return _("%(elder)s 的评估（%(instrument)s）") % {"elder": self.elder.name, "instrument": self.instrument_code}
 
     @property
-    def audit_region(self):
-        return self.elder.community
-
-    @property
     def instrument(self):
         from carecircle.engines.scoring import load_instrument
 
@@ -178,7 +170,10 @@ class AssessmentConfirmation(models.Model):
 
 
 def photo_path(instance, filename):
-    return f"assessment/{instance.assessment_id}/{filename}"
+    """A generated name: what the uploader called the file never reaches the disk or a download."""
+    from carecircle.core.uploads import stored_name
+
+    return f"assessment/{instance.assessment_id}/{stored_name(filename)}"
 
 
 class AssessmentPhoto(models.Model):
@@ -187,6 +182,9 @@ class AssessmentPhoto(models.Model):
     assessment = models.ForeignKey(Assessment, verbose_name=_("评估结果"), on_delete=models.CASCADE,
                                    related_name="photos")
     image = models.FileField(_("照片"), upload_to=photo_path)
+    # The type the content proved when it was checked; files stored before checking have none and are
+    # only ever served as a download.
+    content_type = models.CharField(_("文件类型"), max_length=50, blank=True, editable=False)
     caption = models.CharField(_("照片说明"), max_length=100, blank=True)
     sha256 = models.CharField(_("文件摘要"), max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True,
@@ -235,6 +233,3 @@ class CareLevel(models.Model):
         return _("%(elder)s %(programme)s %(level)s级") % {
             "elder": self.elder.name, "programme": self.get_programme_display(), "level": self.level}
 
-    @property
-    def audit_region(self):
-        return self.elder.community

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import hashlib
 from typing import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,8 +15,8 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from carecircle.core import audit
-from carecircle.core.isolation import is_visible
+from carecircle.core import audit, uploads
+from carecircle.core.isolation import is_visible, require_own_organisation
 from carecircle.core.policy import MissingPolicyParameter, policy_value
 from carecircle.core.roles import Role, has_capability
 from carecircle.engines.scoring import check_answers, instrument_codes, load_instrument
@@ -39,8 +38,6 @@ from .models import (
 )
 from .scoring import score_answers
 
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
-PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf"}
 
 
 class IllegalStep(ValidationError):
@@ -239,8 +236,7 @@ def assessment_order_schedule(*, order: AssessmentOrder, actor, assessors: list,
     """Name the two assessors (of the order's agency) and the on-site appointment."""
     _require(actor, "assessment.schedule")
     order = AssessmentOrder.objects.select_for_update().get(pk=order.pk)
-    if actor.role == Role.ASSESSOR and actor.organisation_id != order.agency_id:
-        raise PermissionDenied(_("该评估任务不属于您的机构。"))
+    require_own_organisation(actor, order, _("该评估任务不属于您的机构。"))
     _require_step(order, "schedule")
     assessors = [a for a in assessors if a is not None]
     required = _assessors_required(order)
@@ -533,21 +529,17 @@ def assessment_photo_add(*, assessment: Assessment, actor, upload, caption: str 
         raise IllegalStep(_("评估结果已定稿，不能再添加照片"), allowed=[])
     if upload is None:
         raise ValidationError({"image": _("请选择要上传的照片")})
-    if upload.size > MAX_PHOTO_BYTES:
-        raise ValidationError({"image": _("照片不能超过 10 MB")})
-    content_type = getattr(upload, "content_type", "") or ""
-    if content_type not in PHOTO_TYPES:
-        raise ValidationError({"image": _("只能上传 JPEG、PNG、WebP、HEIC 图片或 PDF 文件")})
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    photo = AssessmentPhoto(assessment=assessment, caption=caption[:100], sha256=digest.hexdigest(),
-                            uploaded_by=actor)
-    photo.image.save(upload.name.rsplit("/", 1)[-1][-80:], upload, save=False)
+    try:
+        verified = uploads.verify(upload, kind=uploads.DOCUMENT, region=assessment.elder.community)
+    except ValidationError as error:
+        raise ValidationError({"image": error.messages})
+    photo = AssessmentPhoto(assessment=assessment, caption=caption[:100], sha256=verified.sha256,
+                            content_type=verified.content_type, uploaded_by=actor)
+    photo.image.save(verified.generated_name(), verified.as_file(), save=False)
     photo.save()
     audit.record(actor=actor, action="assessment.photo.add", subject=assessment,
-                 changes={"photo": photo.pk, "sha256": photo.sha256, "caption": photo.caption})
+                 changes={"photo": photo.pk, "sha256": photo.sha256, "caption": photo.caption,
+                          "content_type": photo.content_type, "size": verified.size})
     return photo
 
 

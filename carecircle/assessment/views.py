@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import generic
 
-from carecircle.core.isolation import visible_to
+from carecircle.core.isolation import acts_for, visible_to
 from carecircle.core.roles import has_capability
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
 from carecircle.elders.models import Elder
@@ -137,7 +137,7 @@ class OrderDetailView(ScopedDetailView):
             "confirmed_by": list(assessment.confirmations.select_related("assessor")) if assessment else [],
             "is_assessor": is_assessor,
             "can_schedule": has_capability(user, "assessment.schedule") and order.status in
-            {OrderStatus.ASSIGNED, OrderStatus.SCHEDULED} and (user.organisation_id == order.agency_id or
+            {OrderStatus.ASSIGNED, OrderStatus.SCHEDULED} and (acts_for(user, order) or
                                                                  user.scope_region_id is not None),
             "can_start": is_assessor and order.status in {OrderStatus.SCHEDULED, OrderStatus.IN_PROGRESS},
             "can_confirm": is_assessor and order.status == OrderStatus.SUBMITTED and assessment is not None and
@@ -288,9 +288,15 @@ class AssessmentStepView(CapabilityRequiredMixin, generic.TemplateView):
                 if "upload" in request.POST:
                     form = PhotoForm(request.POST, request.FILES)
                     if not form.is_valid():
-                        return self.render_to_response(self.get_context_data(photo_form=form))
-                    services.assessment_photo_add(assessment=a, actor=request.user, upload=form.cleaned_data["image"],
-                                                  caption=form.cleaned_data["caption"])
+                        return self.render_to_response(self.get_context_data(photo_form=form), status=400)
+                    try:
+                        services.assessment_photo_add(assessment=a, actor=request.user,
+                                                      upload=form.cleaned_data["image"],
+                                                      caption=form.cleaned_data["caption"])
+                    except ValidationError as error:
+                        # A refused file is named on the form itself, with the page answering 400.
+                        _errors(form, error)
+                        return self.render_to_response(self.get_context_data(photo_form=form), status=400)
                     messages.success(request, _("照片已上传"))
                     return redirect(self._url(0))
                 form = ContextForm(request.POST)
@@ -397,7 +403,9 @@ class PhotoView(ScopedDetailView):
     capability = "assessment.view"
 
     def render_to_response(self, context, **response_kwargs):
-        from django.http import FileResponse
+        from carecircle.core.uploads import extension_for, file_response
 
         photo = self.object
-        return FileResponse(photo.image.open("rb"), filename=photo.image.name.rsplit("/", 1)[-1])
+        return file_response(photo.image, content_type=photo.content_type,
+                             download_name=f"assessment-{photo.assessment_id}-photo-{photo.pk}"
+                                           f"{extension_for(photo.content_type)}")

@@ -93,10 +93,6 @@ class CarePlan(models.Model):
     def __str__(self):
         return _("%(elder)s 的照护计划（%(level)s 级）") % {"elder": self.elder, "level": self.care_level}
 
-    @property
-    def audit_region(self):
-        return self.elder.community
-
     def in_force_on(self, day) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
@@ -209,10 +205,6 @@ class ElderAbsence(models.Model):
     def __str__(self):
         return f"{self.elder} {self.get_kind_display()} {self.starts_on}–{self.ends_on}"
 
-    @property
-    def audit_region(self):
-        return self.elder.community
-
 
 class OrderChannel(models.TextChoices):
     PORTAL = "portal", _("老人/家属网上下单")
@@ -271,10 +263,6 @@ class ServiceOrder(models.Model):
     def __str__(self):
         return _("订单 %(id)s（%(elder)s，%(date)s）") % {"id": self.pk, "elder": self.elder,
                                                         "date": self.service_date}
-
-    @property
-    def audit_region(self):
-        return self.elder.community
 
 
 class ServiceOrderLine(models.Model):
@@ -341,8 +329,9 @@ ABSENCE_FLOW = Workflow("careplans.elderabsence", state_field="cancelled", steps
 
 def _offered_to_actor(order, actor) -> bool:
     """Only the provider an order is offered to (or has accepted it) answers it."""
-    return actor is None or (bool(getattr(actor, "organisation_id", None))
-                             and actor.organisation_id == order.organisation_id) or actor.is_superuser
+    from carecircle.core.isolation import acts_for
+
+    return actor is None or actor.is_superuser or acts_for(actor, order)
 
 
 def _may_cancel(order, actor) -> bool:

@@ -200,6 +200,3 @@ class ContractPrice(models.Model):
     def __str__(self):
         return f"{self.organisation} {self.item.code} {self.unit_price}"
 
-    @property
-    def audit_region(self):
-        return self.organisation.region

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from carecircle.core import audit
-from carecircle.core.isolation import is_visible
+from carecircle.core.isolation import CHANGE, is_visible
 from carecircle.core.money import to_money
 from carecircle.core.roles import has_capability
 from carecircle.engines.funding import LineInput, Rule, SubsidyBudget, line_amount, money, split_lines
@@ -276,7 +276,7 @@ def _require_change(actor, organisation=None) -> None:
         return
     if not has_capability(actor, "catalog.change"):
         raise PermissionDenied(_("您没有修改服务目录的权限。"))
-    if organisation is not None and not is_visible(actor, organisation):
+    if organisation is not None and not is_visible(actor, organisation, CHANGE):
         raise PermissionDenied(_("该服务机构不在您的管辖范围内。"))
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 
+from .isolation import region_of
 from .middleware import current_request_id, current_request_meta
 
 
@@ -47,8 +48,8 @@ def diff(old: dict, new: dict) -> dict:
 
 
 def _region_of(actor, subject):
-    """The subject's own region when it declares one (`audit_region`), else the actor's."""
-    region = getattr(subject, "audit_region", None) if subject is not None else None
+    """The subject's own region as its Scoping derives it, else the actor's."""
+    region = region_of(subject) if subject is not None else None
     if region is not None:
         return region
     if actor is not None and getattr(actor, "is_authenticated", False):

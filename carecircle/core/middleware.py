@@ -41,3 +41,40 @@ class RequestIdLogFilter(logging.Filter):
     def filter(self, record):
         record.request_id = current_request_id()
         return True
+
+
+class ForbiddenWithoutTracebackFilter(logging.Filter):
+    """A refused request (403) is an everyday event, not a fault: log its one warning line without the
+    traceback Django attaches to it, so real errors stay easy to find."""
+
+    def filter(self, record):
+        if record.name == "django.request" and getattr(record, "status_code", None) == 403:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+class NoStoreMiddleware:
+    """Answers that hold personal data must not be kept by a browser, a shared computer's cache or a proxy:
+    every answer to a signed-in user, every API answer, every download and export, and the anonymous pages
+    listed in CARECIRCLE_NO_STORE_PATHS (the public notice board shows masked names only while a notice
+    runs) are sent with `Cache-Control: no-store`. Static assets and other anonymous pages stay cacheable."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.paths = tuple(getattr(settings, "CARECIRCLE_NO_STORE_PATHS", ("/api/",)))
+
+    def __call__(self, request):
+        from django.utils.cache import add_never_cache_headers
+
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (
+            (user is not None and user.is_authenticated)
+            or request.path.startswith(self.paths)
+            or "attachment" in response.get("Content-Disposition", "")
+        ):
+            add_never_cache_headers(response)
+        return response

@@ -13,8 +13,10 @@ class AuditEvent(models.Model):
     """Who did what to which record, when, why. Append-only: no update, no delete (also in the DB)."""
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # PROTECT, not SET_NULL: the trail is append-only, so a user who acted can never be deleted (only
+    # deactivated) — nulling the actor would be an update the database refuses.
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+", db_constraint=False)
+                              on_delete=models.PROTECT, related_name="+", db_constraint=False)
     actor_repr = models.CharField(_("操作人账号"), max_length=150)
     action = models.CharField(_("操作"), max_length=80, db_index=True)
     subject_type = models.CharField(_("对象类型"), max_length=100, blank=True)
@@ -86,10 +88,6 @@ class PolicyParameter(models.Model):
 
     def __str__(self):
         return f"{self.key} @ {self.region_id} from {self.effective_from}"
-
-    @property
-    def audit_region(self):
-        return self.region
 
     @property
     def needs_confirmation(self) -> bool:

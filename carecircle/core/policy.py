@@ -79,6 +79,7 @@ UNITS = (
     gettext_noop("米"),
     gettext_noop("米/分钟"),
     gettext_noop("级"),
+    gettext_noop("MB"),
     gettext_noop("项"),
 )
 

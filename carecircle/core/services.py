@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import audit
+from .isolation import CHANGE, is_visible
 from .models import Confidence, PolicyParameter
 from .policy import parameter_in_force, validate_value
 from .roles import has_capability
@@ -17,7 +18,7 @@ def policy_parameter_set(*, actor, key: str, region, value, effective_from: dt.d
     """Add a dated value; the previous one stays in the history."""
     if actor is not None and not has_capability(actor, "policy.change"):
         raise PermissionDenied(_("您没有修改政策参数的权限"))
-    if actor is not None and not actor.is_superuser and not region.path.startswith(actor.scope_region.path):
+    if actor is not None and not is_visible(actor, region, CHANGE):
         raise PermissionDenied(_("只能为本辖区设置政策参数"))
     normalised = validate_value(key, value)
     if not source or not source.strip():

@@ -34,8 +34,10 @@ ABSENCE_SHARE = 0.06
 MAX_ORDERS = 120
 ORDERS_PER_ELDERS = 10  # one order for every ten elders, up to MAX_ORDERS
 ORDER_ITEMS = ("gb-bathing", "gb-cleaning", "gb-meal", "gb-medical-escort", "gb-mobility", "pkg-six-help")
-WINDOWS = ((dt.time(8, 0), dt.time(9, 0)), (dt.time(9, 0), dt.time(10, 0)), (dt.time(10, 0), dt.time(11, 0)),
-           (dt.time(14, 0), dt.time(15, 0)), (dt.time(15, 0), dt.time(16, 0)))
+# The windows families ask for in real plans ("a morning visit", "after the nap"), a few hours wide: a window
+# as long as the visit would make nearly every visit a fixed-time one and leave the dispatcher no room.
+WINDOWS = ((dt.time(8, 0), dt.time(11, 0)), (dt.time(8, 30), dt.time(11, 30)), (dt.time(9, 0), dt.time(12, 0)),
+           (dt.time(13, 30), dt.time(16, 30)), (dt.time(14, 0), dt.time(17, 0)), (dt.time(8, 0), dt.time(10, 0)))
 DIALECTS = ("上海话", "苏北话", "宁波话")
 DECLINE_REASONS = ("当天护理员已排满", "该时段无持证助浴人员", "距离较远，无法按时到达")
 RATING_COMMENTS = ("很细心，谢谢", "准时，服务周到", "态度好，就是来得稍晚", "")

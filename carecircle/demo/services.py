@@ -109,11 +109,18 @@ def existing_data_counts() -> dict[str, int]:
 # ------------------------------------------------------------------------------------------ seeding
 
 def demo_district_seed(*, actor=None, scale: str = "small", seed: int = 1, as_of: dt.date,
-                       progress: Callable[[int], None] | None = None) -> DemoSeedReport:
+                       progress: Callable[[int], None] | None = None,
+                       stage: Callable[[str], None] | None = None) -> DemoSeedReport:
     """Build the demo district into an empty database, in one transaction, and audit it as one event.
 
     Refuses (DemoDataPresent) when elders, organisations or non-superuser accounts already exist.
+    `progress` is told how many elders were written; `stage` what is being built after them (the steps
+    after the elders take as long again, and a bar standing at 100 % would say nothing).
     """
+    def announce(what):
+        if stage is not None:
+            stage(what)
+
     if scale not in SCALES:
         raise ValidationError({"scale": _("未知的规模“%(scale)s”，应为 %(choices)s")
                                % {"scale": scale, "choices": "/".join(SCALES)}})
@@ -132,10 +139,16 @@ def demo_district_seed(*, actor=None, scale: str = "small", seed: int = 1, as_of
         orgs = _seed_organisations(random.Random(f"{seed}:organisations"), plan, regions, ids, as_of)
         elder_refs = _seed_elders(random.Random(f"{seed}:elders"), plan, regions, ids, progress)
         report.accounts = _seed_accounts(orgs, regions, elder_refs)
+        announce(_("服务目录与合同价格"))
         seed_catalog.demo_catalogue_seed(actor=actor, rng=random.Random(f"{seed}:catalog"), as_of=as_of)
+        announce(_("能力评估与照护等级"))
         seed_assessment.demo_assessment_seed(actor=actor, rng=random.Random(f"{seed}:assessment"), as_of=as_of)
+        report.accounts += _assessor_partner_accounts(report.accounts)
+        announce(_("照护计划、按需订单与工单"))
         seed_careplans.demo_careplans_seed(rng=random.Random(f"{seed}:careplans"), as_of=as_of)
+        announce(_("护理员班次"))
         seed_dispatch.demo_dispatch_seed(rng=random.Random(f"{seed}:dispatch"), as_of=as_of)
+        announce(_("申请、公示与轮候"))
         seed_intake.demo_intake_seed(actor=actor, rng=random.Random(f"{seed}:intake"), as_of=as_of)
         report.counts = {
             "streets": len(geography.STREETS),
@@ -536,6 +549,17 @@ def _seed_elders(rng: random.Random, plan: Scale, regions: _Regions, ids: people
 
 
 # --------------------------------------------------------------------------------------- accounts
+
+def _assessor_partner_accounts(known: list[DemoAccount]) -> list[DemoAccount]:
+    """The second assessor of each agency (two assessors confirm every result), so the printed logins
+    hold everyone needed to finish an assessment."""
+    names = {account.username for account in known}
+    partners = (User.objects.filter(role=Role.ASSESSOR, username__endswith="_partner", is_active=True,
+                                    organisation__isnull=False).exclude(username__in=names)
+                .select_related("organisation").order_by("username"))
+    return [DemoAccount(username=user.username, password=seed_assessment.PARTNER_PASSWORD, role=Role.ASSESSOR,
+                        scope=user.organisation.name) for user in partners]
+
 
 def _seed_accounts(orgs: _Organisations, regions: _Regions, refs: _ElderRefs) -> list[DemoAccount]:
     if len(refs.tianping) < 2:

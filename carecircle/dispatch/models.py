@@ -66,10 +66,6 @@ class Shift(models.Model):
     def __str__(self):
         return f"{self.caregiver} {self.date:%Y-%m-%d} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
-    @property
-    def audit_region(self):
-        return self.organisation.region
-
 
 class PlanStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
@@ -106,10 +102,6 @@ class DispatchPlan(models.Model):
 
     def __str__(self):
         return f"{self.organisation} {self.date:%Y-%m-%d}"
-
-    @property
-    def audit_region(self):
-        return self.organisation.region
 
 
 def _optimise_may_start(plan, actor) -> bool:
@@ -158,10 +150,6 @@ class DispatchStop(models.Model):
 
     def __str__(self):
         return f"{self.plan} #{self.work_order_id}"
-
-    @property
-    def audit_region(self):
-        return self.plan.organisation.region
 
     # Reasons are stored in the source language (Chinese) and warnings as a kind, so that each reader sees
     # them in their own language.

@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from carecircle.core.policy import policy_value
+from carecircle.engines.routing import solution_with as routing_solution_with
+from carecircle.engines.routing import time_route as routing_time_route
 from carecircle.engines.routing import (
     Caregiver,
     Location,
@@ -178,62 +180,9 @@ def build_problem(*, day: dt.date, work_orders, shifts, settings: Settings) -> B
 
 
 # --- timing one caregiver's visits in a given order ----------------------------------------------------
-
-def _start_in_windows(visit: Visit, arrive: float) -> float:
-    windows = visit.windows()
-    for window in windows:
-        if arrive <= window.end:
-            return max(arrive, window.start)
-    return arrive  # late for every window: the checker names it
-
-
-def time_route(problem: Problem, cid: str, visit_ids: list[str]) -> Route:
-    """Earliest feasible times for `cid` serving `visit_ids` in this order, with the lunch break placed in
-    the first gap where it fits. The result may break rules; `check` says which."""
-    caregiver = problem.caregiver_by_id[cid]
-    if not visit_ids:
-        return Route(cid, [])
-    travel = problem.matrix.durations(caregiver)
-    index = problem.matrix.index
-    visits = [problem.visit_by_id[v] for v in visit_ids]
-    lunch = caregiver.lunch_break
-    # Leave as late as the first visit allows, so no working time is spent waiting at home.
-    first = visits[0]
-    leg0 = travel[index[caregiver.start.key]][index[first.location.key]]
-    departure = max(caregiver.shift.start, first.windows()[0].start - leg0)
-    place, free = caregiver.start, departure
-    stops, break_start = [], None
-    legs = [(v.location, v) for v in visits] + [(caregiver.end, None)]
-    for target, visit in legs:
-        leg = travel[index[place.key]][index[target.key]]
-        if lunch is not None and break_start is None and place is not caregiver.start:
-            candidate = max(free, lunch.earliest)
-            if candidate <= lunch.latest:
-                if visit is None:
-                    take = True
-                else:
-                    with_break = _start_in_windows(visit, candidate + lunch.duration + leg)
-                    without = _start_in_windows(visit, free + leg)
-                    service_end = without + visit.services[0].duration_for(cid)
-                    fits = any(with_break <= w.end for w in visit.windows())
-                    # Take it now if the next visit still fits, or if after that visit it would be too late.
-                    take = fits or service_end > lunch.latest
-                if take:
-                    break_start = candidate
-                    free = candidate + lunch.duration
-        if visit is None:
-            arrival = free + leg
-            break
-        start = _start_in_windows(visit, free + leg)
-        stops.append(Stop(visit.id, 0, start))
-        free = start + visit.services[0].duration_for(cid)
-        place = target
-    return Route(cid, stops, departure=departure, arrival=arrival, break_start=break_start)
-
-
-def solution_with(problem: Problem, routes: dict[str, list[str]], unscheduled: dict[str, str]) -> Solution:
-    timed = [time_route(problem, cid, ids) for cid, ids in routes.items()]
-    return Solution(timed, [Unscheduled(v, reason) for v, reason in unscheduled.items()])
+# A manual move is judged exactly as the engine's repair pass judges a place: `time_route` and `check`.
+time_route = routing_time_route
+solution_with = routing_solution_with
 
 
 # --- the engine's words in the reader's language ------------------------------------------------------

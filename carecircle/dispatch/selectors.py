@@ -1,11 +1,14 @@
-"""Reads of the dispatch board. Every function takes the acting user and starts from visible_to."""
+"""Reads of the dispatch board. Every function takes the acting user and starts from visible_to.
+
+The board lists what the user plans — the rows they may change (a provider's own organisation) — not
+everything they may read."""
 from __future__ import annotations
 
 import datetime as dt
 
 from django.db.models import Q, QuerySet
 
-from carecircle.core.isolation import visible_to
+from carecircle.core.isolation import CHANGE, visible_to
 from carecircle.providers.models import Facility, StaffMember
 from carecircle.workorders.models import MY_DAY, WorkOrder
 
@@ -16,12 +19,9 @@ MY_DAY_STATUSES = MY_DAY
 
 
 def shifts_for(user, day: dt.date) -> QuerySet:
-    shifts = (visible_to(user, Shift).filter(date=day)
-              .select_related("caregiver", "start_facility", "end_facility")
-              .order_by("start_time", "caregiver__name", "id"))
-    if getattr(user, "organisation_id", None):
-        shifts = shifts.filter(organisation_id=user.organisation_id)
-    return shifts
+    return (visible_to(user, Shift, CHANGE).filter(date=day)
+            .select_related("caregiver", "start_facility", "end_facility")
+            .order_by("start_time", "caregiver__name", "id"))
 
 
 def plan_shift(user, plan: DispatchPlan, pk: int) -> Shift | None:
@@ -30,20 +30,16 @@ def plan_shift(user, plan: DispatchPlan, pk: int) -> Shift | None:
 
 
 def plan_for(user, day: dt.date, organisation=None) -> DispatchPlan | None:
-    plans = visible_to(user, DispatchPlan).filter(date=day).select_related("organisation", "job")
+    plans = visible_to(user, DispatchPlan, CHANGE).filter(date=day).select_related("organisation", "job")
     if organisation is not None:
         plans = plans.filter(organisation=organisation)
-    elif getattr(user, "organisation_id", None):
-        plans = plans.filter(organisation_id=user.organisation_id)
     return plans.first()
 
 
 def work_orders_for(user, day: dt.date, *, q: str = "", status: str = "", qualification: str = "") -> QuerySet:
-    orders = (visible_to(user, WorkOrder).filter(date=day)
+    orders = (visible_to(user, WorkOrder, CHANGE).filter(date=day)
               .select_related("elder", "caregiver", "preferred_caregiver")
               .order_by("window_start", "id"))
-    if getattr(user, "organisation_id", None):
-        orders = orders.filter(organisation_id=user.organisation_id)
     if q:
         orders = orders.filter(Q(elder__name__contains=q) | Q(elder__address__contains=q))
     if status:
@@ -60,17 +56,11 @@ def plan_stops(user, plan: DispatchPlan) -> QuerySet:
 
 
 def caregivers_for(user) -> QuerySet:
-    staff = visible_to(user, StaffMember).filter(is_active=True).order_by("name")
-    if getattr(user, "organisation_id", None):
-        staff = staff.filter(organisation_id=user.organisation_id)
-    return staff
+    return visible_to(user, StaffMember, CHANGE).filter(is_active=True).order_by("name")
 
 
 def facilities_for(user) -> QuerySet:
-    facilities = visible_to(user, Facility).filter(is_active=True).order_by("name")
-    if getattr(user, "organisation_id", None):
-        facilities = facilities.filter(organisation_id=user.organisation_id)
-    return facilities
+    return visible_to(user, Facility, CHANGE).filter(is_active=True).order_by("name")
 
 
 def my_day(user, day: dt.date) -> QuerySet:

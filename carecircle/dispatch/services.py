@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from carecircle.core import audit
-from carecircle.core.isolation import is_visible
+from carecircle.core.isolation import acts_for, is_visible
 from carecircle.core.jobs import job_progress, job_start
 from carecircle.core.policy import policy_value
 from carecircle.core.roles import has_capability
@@ -62,7 +62,7 @@ def _organisation_of(actor, organisation=None):
         organisation = getattr(actor, "organisation", None)
     if organisation is None:
         raise ValidationError(_("请指定服务机构。"))
-    if not actor.is_superuser and actor.organisation_id != organisation.pk:
+    if not actor.is_superuser and not acts_for(actor, organisation):
         raise PermissionDenied(_("只能为本机构排班派单。"))
     return organisation
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views import generic
 
+from carecircle.core.isolation import CHANGE, visible_to
 from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import mask_phone
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedQuerysetMixin
@@ -201,9 +202,9 @@ class ShiftExportView(ScopedCsvExportView):
 
     def filter_queryset(self, queryset):
         self.day = DayForm(self.request.GET or None).day()
+        # The roster of what the user plans (their own organisation's shifts), not all they may read.
+        queryset = visible_to(self.request.user, queryset, CHANGE)
         queryset = queryset.filter(date=self.day).select_related("caregiver", "start_facility", "end_facility")
-        if getattr(self.request.user, "organisation_id", None):
-            queryset = queryset.filter(organisation_id=self.request.user.organisation_id)
         return queryset.order_by("start_time", "caregiver__name", "id")
 
     def rows(self, queryset):
@@ -347,6 +348,9 @@ class PlanExportView(ScopedCsvExportView):
     def filter_queryset(self, queryset):
         self.plan = get_object_or_404(queryset, pk=self.kwargs["pk"])
         return queryset.filter(pk=self.plan.pk)
+
+    def export_subject(self):
+        return self.plan
 
     def rows(self, queryset):
         for stop in selectors.plan_stops(self.request.user, self.plan):

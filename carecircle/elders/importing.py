@@ -51,12 +51,9 @@ def column_label(field: str) -> str:
 
 
 def _decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError(_("无法识别文件编码：请在表格软件中另存为“CSV UTF-8”或 GB18030（简体中文）编码后重新上传"))
+    from carecircle.core.uploads import decode_text
+
+    return decode_text(content)
 
 
 def _header_map(header: list) -> dict[int, str]:
@@ -141,22 +138,21 @@ def read_xlsx(content: bytes) -> list[dict]:
         workbook.close()
 
 
-def read_upload(filename: str, content: bytes) -> list[dict]:
-    limit = settings.CARECIRCLE_MAX_UPLOAD_BYTES
-    if len(content) > limit:
-        raise ValidationError(_("文件过大（%(size).1f MB），上限为 %(limit).1f MB，请拆分后上传")
-                              % {"size": len(content) / 1048576, "limit": limit / 1048576})
-    lower = filename.lower()
-    if lower.endswith(".xlsx"):
+def read_upload(filename: str, content: bytes, *, actor=None) -> list[dict]:
+    """The rows of an upload whose content (not its name) proved it a workbook or a text CSV."""
+    from carecircle.core.uploads import XLSX, read_import
+
+    kind, content = read_import(content, filename=filename, actor=actor)
+    if kind == XLSX:
         return read_xlsx(content)
-    if lower.endswith(".csv") or lower.endswith(".txt"):
-        return read_csv(content)
-    raise ValidationError(_("只支持 .csv 和 .xlsx 文件（旧版 .xls 请在表格软件中另存为 .xlsx）"))
+    return read_csv(content)
 
 
 def template_csv() -> bytes:
+    from carecircle.core.exports import SafeCsvWriter
+
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)
     writer.writerow([str(c.header) for c in COLUMNS])
     writer.writerow([str(c.example) for c in COLUMNS])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
@@ -165,17 +161,19 @@ def template_csv() -> bytes:
 def template_xlsx() -> bytes:
     from openpyxl import Workbook
 
+    from carecircle.core.exports import append_xlsx_row
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("老人档案")
-    sheet.append([str(c.header) for c in COLUMNS])
-    sheet.append([str(c.example) for c in COLUMNS])
+    append_xlsx_row(sheet, [str(c.header) for c in COLUMNS])
+    append_xlsx_row(sheet, [str(c.example) for c in COLUMNS])
     notes = workbook.create_sheet(_("填写说明"))
-    notes.append([_("列名"), _("是否必填"), _("示例")])
+    append_xlsx_row(notes, [_("列名"), _("是否必填"), _("示例")])
     for column in COLUMNS:
-        notes.append([str(column.header), _("必填") if column.required else _("选填"), str(column.example)])
+        append_xlsx_row(notes, [str(column.header), _("必填") if column.required else _("选填"), str(column.example)])
     notes.append([])
-    notes.append([_("坐标系填 GCJ-02 时（高德、腾讯、微信地图取得的坐标），系统会换算为 WGS84 保存。")])
+    append_xlsx_row(notes, [_("坐标系填 GCJ-02 时（高德、腾讯、微信地图取得的坐标），系统会换算为 WGS84 保存。")])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

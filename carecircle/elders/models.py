@@ -101,10 +101,6 @@ class Elder(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def audit_region(self):
-        return self.community
-
     def fill_derived(self):
         """Search and lookup columns derived from the clear values (also used by bulk loaders)."""
         self.id_number = (self.id_number or "").strip().upper()
@@ -188,10 +184,6 @@ class ElderMerge(models.Model):
     def __str__(self):
         return f"{self.merged_id} → {self.survivor_id}"
 
-    @property
-    def audit_region(self):
-        return self.survivor.community
-
 
 class ImportStatus(models.TextChoices):
     PREVIEWED = "previewed", _("待确认")
@@ -232,6 +224,3 @@ class ElderImport(models.Model):
     def __str__(self):
         return self.filename
 
-    @property
-    def audit_region(self):
-        return self.region

@@ -14,7 +14,7 @@ from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from carecircle.core.isolation import visible_to
+from carecircle.core.isolation import CHANGE, visible_to
 from carecircle.core.sensitive import lookup_hash
 from carecircle.regions.models import Region, RegionKind
 
@@ -213,11 +213,8 @@ def elder_merges(user, elder: Elder) -> QuerySet:
 def regions_for_filter(user) -> QuerySet:
     """Streets and communities inside the user's scope, for the region filter."""
     qs = Region.objects.filter(kind__in=[RegionKind.STREET, RegionKind.COMMUNITY])
-    if user.is_superuser:
-        return qs.order_by("path")
-    if user.scope_region_id:
-        return qs.filter(path__startswith=user.scope_region.path).order_by("path")
-    return qs.none()
+    # The tree is readable by all; the filter offers the part of it the user works in.
+    return visible_to(user, qs, CHANGE).order_by("path")
 
 
 def communities_in_scope(user) -> QuerySet:

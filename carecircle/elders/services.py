@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from carecircle.core import audit
-from carecircle.core.isolation import is_visible
-from carecircle.core.roles import REGION_SCOPED, has_capability
+from carecircle.core.isolation import CHANGE, is_visible
+from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import lookup_hash, mask_id_number
 from carecircle.engines.geo import gcj02_to_wgs84
 from carecircle.regions import geometry
@@ -79,12 +79,8 @@ def _require_visible(actor, obj) -> None:
 
 
 def community_in_scope(actor, community: Region) -> bool:
-    """Region rows are readable by everyone, so the write scope is checked on the tree itself."""
-    if actor.is_superuser:
-        return True
-    if actor.role not in REGION_SCOPED or actor.scope_region_id is None:
-        return False
-    return community.path.startswith(actor.scope_region.path)
+    """Region rows are readable by everyone; changing what lies in a community needs it in the write scope."""
+    return is_visible(actor, community, CHANGE)
 
 
 def district_of(region: Region) -> Region | None:
@@ -601,7 +597,7 @@ def elder_import_preview(*, actor, filename: str, content: bytes):
     from .models import ElderImport
 
     _require(actor, "elders.import")
-    rows = read_upload(filename, content)
+    rows = read_upload(filename, content, actor=actor)
     community_cache: dict = {}
     district_cache: dict = {}
     checked, first_line_by_hash = [], {}

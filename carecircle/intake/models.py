@@ -129,10 +129,6 @@ class Application(models.Model):
     def __str__(self):
         return self.number
 
-    @property
-    def audit_region(self):
-        return self.community
-
 
 class ApplicationEvent(models.Model):
     """One line of the timeline: a step, a merge, a notice, an objection, a change of waiting position."""

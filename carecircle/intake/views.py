@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views import generic
 
+from carecircle.core import exports
 from carecircle.core.isolation import visible_to
 from carecircle.core.roles import PERSON_SCOPED, has_capability
 from carecircle.core.sensitive import mask_phone
@@ -271,7 +272,10 @@ class NoticeDocumentView(ScopedDetailView):
         document = documents.build(self.object, self.kwargs["notice_kind"], events)
         if document is None:
             raise Http404(_("该申请尚未产生此通知书"))
-        if request.GET.get("format") == "pdf":
+        as_pdf = request.GET.get("format") == "pdf"
+        exports.record_export(actor=request.user, what=f"intake.notice.{document.kind}", rows=1,
+                              fmt="pdf" if as_pdf else "print", request=request, subject=self.object)
+        if as_pdf:
             response = HttpResponse(documents.render_pdf(document), content_type="application/pdf")
             response["Content-Disposition"] = f'inline; filename="{self.object.number}-{document.kind}.pdf"'
             return response

@@ -70,9 +70,10 @@ class FacilityForm(forms.ModelForm):
 
     def __init__(self, *args, user, organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        if user.organisation_id == organisation.pk:
+        from carecircle.core.isolation import acts_for, visible_to
+
+        if acts_for(user, organisation):
             # A provider may run facilities anywhere in the district it is registered in.
-            from carecircle.core.isolation import visible_to
             from carecircle.regions.models import Region
 
             region = organisation.region

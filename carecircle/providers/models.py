@@ -2,7 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.choices import Gender  # noqa: F401  (re-exported: forms and serializers use it)
-from carecircle.core.isolation import Scoping
+from carecircle.core.isolation import DIRECT_LINKS, REGION_REACH, Scoping
 from carecircle.core.sensitive import EncryptedTextField
 
 
@@ -31,7 +31,11 @@ class Organisation(models.Model):
     is_active = models.BooleanField(_("在营"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
-    scoping = Scoping(region="region", organisation="self", region_reach="service_areas__community")
+    # A region also changes the registration of a provider registered elsewhere that serves one of its
+    # communities (`region_reach` may write); rows that declare `organisation_reach` are reached through
+    # the communities the organisation serves.
+    scoping = Scoping(region="region", organisation="self", region_reach="service_areas__community",
+                      change_via=DIRECT_LINKS | {REGION_REACH}, serves="service_areas__community")
 
     class Meta:
         verbose_name = _("服务机构")
@@ -40,10 +44,6 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
-
-    @property
-    def audit_region(self):
-        return self.region
 
 
 class FacilityKind(models.TextChoices):
@@ -83,10 +83,6 @@ class Facility(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def audit_region(self):
-        return self.community
-
 
 class ServiceArea(models.Model):
     """A community an organisation serves; providers see elders only where they serve."""
@@ -106,10 +102,6 @@ class ServiceArea(models.Model):
 
     def __str__(self):
         return f"{self.organisation} → {self.community}"
-
-    @property
-    def audit_region(self):
-        return self.community
 
 
 class ContractStatus(models.TextChoices):
@@ -140,10 +132,6 @@ class Contract(models.Model):
 
     def __str__(self):
         return self.number
-
-    @property
-    def audit_region(self):
-        return self.region
 
 
 class StaffPosition(models.TextChoices):
@@ -182,10 +170,6 @@ class StaffMember(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def audit_region(self):
-        return self.organisation.region
-
 
 class Qualification(models.TextChoices):
     CARE_WORKER_5 = "care_worker_5", _("养老护理员（五级/初级）")
@@ -220,6 +204,3 @@ class Certificate(models.Model):
     def __str__(self):
         return f"{self.get_qualification_display()} {self.number}"
 
-    @property
-    def audit_region(self):
-        return self.staff.organisation.region

@@ -15,11 +15,6 @@ from .models import Certificate, Contract, Facility, Organisation, ServiceArea, 
 CERTIFICATE_WARNING_KEY = "staff.certificate_expiry_warning_days"
 
 
-def served_community_ids(organisation_id: int):
-    """Communities an organisation serves (a subquery, so isolation stays one SQL statement)."""
-    return ServiceArea.objects.filter(organisation_id=organisation_id).values("community_id")
-
-
 def _in_region(queryset, lookup: str, region_code: str):
     """Rows whose region is the region with this code or lies below it."""
     return queryset.filter(**{f"{lookup}__path__contains": f"/{region_code}/"}) if region_code else queryset

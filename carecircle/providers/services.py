@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.core import audit
-from carecircle.core.isolation import is_visible
+from carecircle.core.isolation import CHANGE, acts_for, is_visible
 from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import lookup_hash
 from carecircle.elders.identity import IdNumberError, parse_id_number
@@ -47,28 +47,26 @@ CERTIFICATE_FIELDS = ["qualification", "number", "issued_on", "expires_on"]
 # --- who may write -------------------------------------------------------------------------------
 
 def _in_actor_scope(actor, region) -> bool:
-    if actor is None or actor.is_superuser:
-        return True
-    return actor.scope_region_id is not None and region.path.startswith(actor.scope_region.path)
+    return actor is None or is_visible(actor, region, CHANGE)
 
 
 def can_manage_district_facts(actor, organisation) -> bool:
     """Registration, service areas and contracts: the district, for organisations it can see."""
     if actor is None:
         return True
-    return has_capability(actor, "providers.change") and is_visible(actor, organisation)
+    return has_capability(actor, "providers.change") and is_visible(actor, organisation, CHANGE)
 
 
 def can_manage_own_facts(actor, organisation) -> bool:
     """Contact details, facilities and staff: the district, or the organisation's own administrator."""
     if can_manage_district_facts(actor, organisation):
         return True
-    return has_capability(actor, "providers.change_own") and actor.organisation_id == organisation.pk
+    return has_capability(actor, "providers.change_own") and acts_for(actor, organisation)
 
 
 def _region_limited(actor, organisation):
     """The actor whose region scope limits where a facility may be; a provider is limited only by the district."""
-    if actor is None or actor.organisation_id == organisation.pk:
+    if actor is None or acts_for(actor, organisation):
         return None
     return actor
 

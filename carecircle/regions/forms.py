@@ -1,6 +1,7 @@
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from carecircle.core import uploads
 
 
 class RegionImportForm(forms.Form):
@@ -13,12 +14,11 @@ class RegionImportForm(forms.Form):
         data = super().clean()
         upload = data.get("file")
         if upload is not None:
-            if upload.size > settings.CARECIRCLE_MAX_UPLOAD_BYTES:
-                raise forms.ValidationError(_("文件太大"))
             try:
-                data["text"] = upload.read().decode("utf-8-sig")
-            except UnicodeDecodeError:
-                self.add_error("file", _("文件不是 UTF-8 编码，请在表格软件中另存为“CSV UTF-8”"))
+                _kind, content = uploads.read_import(upload, allowed=(uploads.CSV,))
+                data["text"] = uploads.decode_text(content, encodings=("utf-8-sig",))
+            except forms.ValidationError as error:
+                self.add_error("file", error)
         elif not data.get("text"):
             self.add_error("file", _("请选择要导入的 CSV 文件"))
         return data

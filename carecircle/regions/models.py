@@ -42,10 +42,6 @@ class Region(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def audit_region(self):
-        return self
-
     def build_path(self) -> str:
         return f"{self.parent.path if self.parent else '/'}{self.code}/"
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from carecircle.core import audit
+from carecircle.core.isolation import CHANGE, is_visible
 from carecircle.core.roles import has_capability
 
 from .geometry import polygon_problem
@@ -191,8 +192,7 @@ def region_update(*, actor, region: Region, reason: str = "", **changes) -> Regi
         errors["code"] = _("区划代码 %(code)s 已被使用") % {"code": region.code}
     if region.boundary is not None and polygon_problem(region.boundary):
         errors["boundary"] = _boundary_message(polygon_problem(region.boundary))
-    if actor is not None and not actor.is_superuser and parent is not None \
-            and not parent.path.startswith(actor.scope_region.path):
+    if actor is not None and parent is not None and not is_visible(actor, parent, CHANGE):
         errors["parent"] = _("%(name)s不在您的管辖范围内") % {"name": parent.name}
     if errors:
         raise ValidationError(errors)

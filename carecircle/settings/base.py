@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "carecircle.core.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "carecircle.accounts.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -143,6 +144,9 @@ SESSION_COOKIE_AGE = env.int("CARECIRCLE_SESSION_SECONDS", default=8 * 3600)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Anonymous paths whose answers hold personal data and so are never stored by a cache (see NoStoreMiddleware;
+# answers to signed-in users, downloads and exports are never stored either).
+CARECIRCLE_NO_STORE_PATHS = ["/api/", "/intake/public/"]
 
 from csp.constants import NONE, SELF  # noqa: E402
 
@@ -258,9 +262,11 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "carecircle.core.middleware.RequestIdLogFilter"}},
+    "filters": {"request_id": {"()": "carecircle.core.middleware.RequestIdLogFilter"},
+                "forbidden": {"()": "carecircle.core.middleware.ForbiddenWithoutTracebackFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["request_id", "forbidden"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 

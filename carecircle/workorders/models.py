@@ -100,10 +100,6 @@ class WorkOrder(models.Model):
         """Cancelled or suppressed: shown with its reason, never visited."""
         return self.status in (WorkOrderStatus.CANCELLED, WorkOrderStatus.SUPPRESSED)
 
-    @property
-    def audit_region(self):
-        return self.elder.community
-
 
 class WorkOrderItem(models.Model):
     work_order = models.ForeignKey(WorkOrder, verbose_name=_("工单"), on_delete=models.CASCADE, related_name="lines")

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.core import audit
-from carecircle.core.isolation import is_visible
+from carecircle.core.isolation import is_visible, require_own_organisation
 from carecircle.core.policy import policy_value
 from carecircle.core.roles import has_capability
 from carecircle.core.workflow import IllegalStep
@@ -392,8 +392,8 @@ def work_orders_generate(*, date: dt.date, organisation=None, actor=None) -> dic
             raise PermissionDenied(_("您没有执行此操作的权限。"))
         if actor.organisation_id and organisation is None:
             organisation = actor.organisation
-        if organisation is not None and actor.organisation_id and actor.organisation_id != organisation.pk:
-            raise PermissionDenied(_("只能为本机构生成工单。"))
+        if organisation is not None:
+            require_own_organisation(actor, organisation, _("只能为本机构生成工单。"))
     summary = _new_summary()
     calendar = Calendar.load()
     plans = (CarePlan.objects.filter(status__in=(PlanStatus.ACTIVE, PlanStatus.SUPERSEDED, PlanStatus.STOPPED),

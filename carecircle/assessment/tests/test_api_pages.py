@@ -210,6 +210,16 @@ def test_pages_in_english(team, district, users, client):
     assert b"Intact ability" in page.content and b"Total 90 points" in page.content
 
 
+def _png_bytes(size=(8, 8)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (250, 250, 240)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def test_assessor_uploads_a_document_photo_and_a_wrong_file_is_refused(team, district, users, client, settings,
                                                                       tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -221,7 +231,7 @@ def test_assessor_uploads_a_document_photo_and_a_wrong_file_is_refused(team, dis
                                        appointment_at=dt.datetime(2026, 11, 24, 9, 0))
     a = services.assessment_start(order=order, actor=team.first)
     client.force_login(team.first)
-    png = SimpleUploadedFile("discharge.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, content_type="image/png")
+    png = SimpleUploadedFile("discharge.png", _png_bytes(), content_type="image/png")
     response = client.post(f"/assessment/a/{a.pk}/step/0/", {"upload": "1", "image": png, "caption": "出院小结"})
     assert response.status_code == 302
     photo = a.photos.get()
@@ -231,7 +241,7 @@ def test_assessor_uploads_a_document_photo_and_a_wrong_file_is_refused(team, dis
     assert client.get(f"/assessment/photos/{photo.pk}/").status_code == 404
     client.force_login(team.first)
     exe = SimpleUploadedFile("x.exe", b"MZ", content_type="application/x-msdownload")
-    client.post(f"/assessment/a/{a.pk}/step/0/", {"upload": "1", "image": exe})
+    assert client.post(f"/assessment/a/{a.pk}/step/0/", {"upload": "1", "image": exe}).status_code == 400
     assert a.photos.count() == 1
     # the context step saves diagnoses and events, and a bad ICD-10 code is named
     page = client.post(f"/assessment/a/{a.pk}/step/0/", {"diagnoses": "F03, XYZ", "event_fall": "1"})

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.core import audit
+from carecircle.core.isolation import acts_for
 from carecircle.core.money import to_money
 from carecircle.core.policy import policy_value
 from carecircle.core.workflow import IllegalStep
@@ -188,7 +189,7 @@ def _pending_offer(order: ServiceOrder, actor, action: str) -> OrderOffer:
     offer = order.offers.filter(outcome=OfferOutcome.PENDING).select_for_update().first()
     if offer is None or order.status != OrderStatus.OFFERED:
         raise IllegalStep(message, allowed=ORDER_FLOW.allowed_actions(order, actor))
-    if actor is not None and actor.organisation_id != offer.organisation_id:
+    if actor is not None and not acts_for(actor, offer):
         raise PermissionDenied(_("这张订单不是派给本机构的。"))
     ORDER_FLOW.check(order, actor, action, message=message)
     return offer
@@ -273,7 +274,7 @@ def service_order_cancel(*, actor, order: ServiceOrder, reason: str = "",
         raise IllegalStep(_("订单状态为“%(s)s”，不能取消") % {"s": order.get_status_display()},
                           allowed=ORDER_FLOW.allowed_actions(order, actor))
     reason = (reason or "").strip()
-    is_provider = actor is not None and actor.organisation_id and actor.organisation_id == order.organisation_id
+    is_provider = acts_for(actor, order)
     if is_provider:
         _require(actor, "orders.answer")
         if order.status == OrderStatus.OFFERED:

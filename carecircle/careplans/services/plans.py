@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.core import audit
+from carecircle.core.isolation import require_own_organisation
 from carecircle.core.money import to_money
 from carecircle.core.workflow import IllegalStep
 from carecircle.workorders import services as work_orders
@@ -115,8 +116,7 @@ def care_plan_create(*, actor, elder, organisation=None, on: dt.date | None = No
         raise ValidationError({"organisation": [_("%(org)s 不服务 %(community)s，不能承接该老人的照护计划")
                                                 % {"org": organisation or _("（未指定机构）"),
                                                    "community": elder.community.name}]})
-    if actor is not None and actor.organisation_id and actor.organisation_id != organisation.pk:
-        raise PermissionDenied(_("只能为本机构制定照护计划。"))
+    require_own_organisation(actor, organisation, _("只能为本机构制定照护计划。"))
     if CarePlan.objects.filter(elder=elder, programme=programme, status=PlanStatus.ACTIVE).exists():
         existing = CarePlan.objects.filter(elder=elder, programme=programme, status=PlanStatus.ACTIVE).first()
         raise IllegalStep(_("%(name)s 已有执行中的照护计划，请调整现有计划") % {"name": elder.name},

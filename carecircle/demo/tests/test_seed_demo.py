@@ -111,6 +111,8 @@ def test_accounts_file_has_every_role_with_working_passwords(tiny):
     assert {a["role"] for a in accounts} == set(Role.values)
     street_scopes = {a["scope"] for a in accounts if a["role"] == "street_staff"}
     assert street_scopes == {"天平路街道", "枫林路街道"}
+    # Both assessors who confirm a result are printed, the second one included.
+    assert {"assessor", "assessor_partner"} <= {a["username"] for a in accounts}
     for account in accounts:
         user = User.objects.get(username=account["username"])
         assert user.role == account["role"] and user.is_active
@@ -215,3 +217,23 @@ def test_district_scale_facility_network_matches_xuhui(db):
     for community in Region.objects.filter(kind="community"):
         served = ServiceArea.objects.filter(community=community, organisation__kind=OrganisationKind.HOME_CARE).count()
         assert 3 <= served <= 5, community.code
+
+
+def test_the_steps_after_the_elders_are_announced(db, tmp_path):
+    errors = StringIO()
+    call_command("seed_demo", "--scale", "tiny", "--seed", "3", "--as-of", AS_OF,
+                 "--accounts-file", str(tmp_path / "demo_accounts.json"), stdout=StringIO(), stderr=errors)
+    said = errors.getvalue()
+    for step in ("服务目录与合同价格", "能力评估与照护等级", "照护计划、按需订单与工单", "护理员班次", "申请、公示与轮候"):
+        assert f"正在生成：{step}" in said
+
+
+def test_demo_plan_visits_have_windows_wider_than_the_visit(tiny):
+    # A window as long as the visit makes it a fixed-time visit: real plans leave the dispatcher room.
+    from carecircle.careplans.models import PlanVisit
+
+    visits = list(PlanVisit.objects.all())
+    assert visits
+    roomy = [v for v in visits if (v.window_end.hour * 60 + v.window_end.minute)
+             - (v.window_start.hour * 60 + v.window_start.minute) >= v.duration_minutes + 60]
+    assert len(roomy) >= 0.9 * len(visits)

@@ -9,6 +9,13 @@ Pure Python, no Django. The dispatch app builds a `Problem` and calls:
         Plain VRPTW problems go to PyVRP; everything else (qualifications, two-caregiver
         visits, breaks, ...) to the built-in large neighbourhood search.
 
+    time_route(problem, caregiver_id, visit_ids) -> Route
+        The visits in this order at their earliest times, as a dispatcher's manual move
+        arranges them; `check` says whether that breaks a rule. Every solve and re-plan ends
+        with a repair pass (`manual.place_unscheduled`) that tries each visit left out at
+        every position of every caregiver's day this way, so no visit stays unscheduled
+        that a legal manual move could place.
+
     check(problem, solution) -> list[Violation]
         Independent of the solvers: every broken hard constraint, empty if feasible.
 
@@ -49,10 +56,11 @@ from .model import (
     Violation,
     Visit,
 )
+from .manual import place_unscheduled, solution_with, time_route
 from .solver import replan, solve
 
 __all__ = [
     "Caregiver", "Evaluation", "Location", "LunchBreak", "Objective", "Problem", "Route", "Service",
     "Solution", "Stop", "TimeWindow", "TravelMatrix", "TravelMode", "Unscheduled", "Violation", "Visit",
-    "check", "evaluate", "replan", "solve",
+    "check", "evaluate", "place_unscheduled", "replan", "solution_with", "solve", "time_route",
 ]

@@ -6,6 +6,7 @@ import time
 from typing import Iterable
 
 from .checker import check, evaluate
+from .manual import place_unscheduled
 from .model import Problem, Solution
 from .schedule import Compiled
 from .search import Search
@@ -72,6 +73,9 @@ def solve(
         state = search.run(state, iterations=iterations, seconds=None if seconds is None else max(0.0, seconds - (time.monotonic() - began)))
         solution = cp.to_solution(state.routes, {v: _reason(cp, v) for v in state.unassigned})
         solution.stats.update(backend="alns", iterations=search.iterations_done)
+    placed_before = len(solution.unscheduled)
+    solution = place_unscheduled(problem, solution)
+    solution.stats["repaired"] = placed_before - len(solution.unscheduled)
     solution.stats["seconds"] = time.monotonic() - began
     solution.stats["violations"] = len(check(problem, solution))
     solution.stats.update(evaluate(problem, solution).as_dict())
@@ -159,5 +163,10 @@ def replan(
     state = search.initial(routes)
     state = search.run(state, iterations=iterations, seconds=seconds)
     result = cp.to_solution(state.routes, {v: _reason(cp, v) for v in state.unassigned})
-    result.stats.update(backend="alns", iterations=search.iterations_done, violations=len(check(problem, result)))
+    result.stats.update(backend="alns", iterations=search.iterations_done)
+    started_at = {stop.visit_id: stop.start for route in solution.routes for stop in route.stops
+                  if stop.visit_id in started_visits and stop.visit_id in visit_index}
+    placed_before = len(result.unscheduled)
+    result = place_unscheduled(problem, result, started=started_at, not_before=now, unavailable=unavailable)
+    result.stats.update(repaired=placed_before - len(result.unscheduled), violations=len(check(problem, result)))
     return result

@@ -136,3 +136,12 @@ def _caregiver_of(organisation):
     from carecircle.dispatch.tests.conftest import make_staff
 
     return make_staff(organisation, name="王护理")
+
+
+def test_work_orders_are_generated_only_for_the_own_organisation(policy, district, users):
+    with pytest.raises(PermissionDenied, match="只能为本机构生成工单"):
+        work_orders.work_orders_generate(date=dt.date(2026, 11, 24), organisation=district.other_provider,
+                                         actor=users.provider_admin)
+    # The district works for no organisation and names any.
+    work_orders.work_orders_generate(date=dt.date(2026, 11, 24), organisation=district.other_provider,
+                                     actor=users.district_admin)

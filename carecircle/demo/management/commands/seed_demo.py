@@ -56,8 +56,15 @@ class Command(BaseCommand):
                                      disable=no_progress, mininterval=1.0))
                 bars[0].update(advance)
 
+            def stage(what: str):
+                if bars:
+                    bars[0].close()
+                if not no_progress:
+                    self.stderr.write(_("正在生成：%(what)s……") % {"what": what})
+
             try:
-                report = demo_district_seed(actor=None, scale=scale, seed=seed, as_of=as_of_date, progress=progress)
+                report = demo_district_seed(actor=None, scale=scale, seed=seed, as_of=as_of_date, progress=progress,
+                                            stage=stage)
             finally:
                 for bar in bars:
                     bar.close()
