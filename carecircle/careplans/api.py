@@ -1,8 +1,8 @@
-"""REST API: `/api/v1/care-plans/`, `/api/v1/service-orders/`, `/api/v1/work-orders/`, `/api/v1/absences/`.
+"""REST API: `/api/v1/care-plans/`, `/api/v1/service-orders/`, `/api/v1/absences/`.
 
 Reads go through visible_to (the scoped base classes and the selectors); writes go through the services.
-A ValidationError becomes a 400 naming the problem; a workflow step the state does not allow is a 409 with
-the steps that are allowed."""
+A ValidationError becomes a 400 naming the problem; a workflow step the state does not allow
+(`core.workflow.IllegalStep`) is a 409 with the steps that are allowed (core/errors.py)."""
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
@@ -29,20 +29,11 @@ from .models import (
     PlanChange,
     PlanVisit,
     ServiceOrder,
+    OfferOutcome,
     StopReason,
-    WorkOrder,
 )
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True, "read_only": True}
-
-
-class WorkflowErrorMixin:
-    """A WorkflowError from a service is an HTTP 409 naming what is allowed."""
-
-    def handle_exception(self, exc):
-        if isinstance(exc, services.WorkflowError):
-            return Response({"detail": exc.message, "allowed": exc.allowed}, status=status.HTTP_409_CONFLICT)
-        return super().handle_exception(exc)
 
 
 # --- serializers ----------------------------------------------------------------------------------------------
@@ -205,7 +196,7 @@ def _visible_elder(request, pk):
     ]),
     retrieve=extend_schema(summary=_("照护计划")),
 )
-class CarePlanViewSet(WorkflowErrorMixin, mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+class CarePlanViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     queryset = CarePlan.objects.all()
     serializer_class = CarePlanSerializer
     pagination_class = Pagination
@@ -305,7 +296,7 @@ class ServiceOrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_answer_deadline(self, order) -> dt.datetime | None:
-        offer = next((o for o in order.offers.all() if o.outcome == "pending"), None)
+        offer = next((o for o in order.offers.all() if o.outcome == OfferOutcome.PENDING), None)
         return offer.deadline if offer else None
 
 
@@ -361,7 +352,7 @@ ORDER_ACTION_CAPABILITY = {"accept": "orders.answer", "decline": "orders.answer"
     ]),
     retrieve=extend_schema(summary=_("按需订单")),
 )
-class ServiceOrderViewSet(WorkflowErrorMixin, mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+class ServiceOrderViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     queryset = ServiceOrder.objects.all()
     serializer_class = ServiceOrderSerializer
     pagination_class = Pagination
@@ -452,86 +443,6 @@ class ServiceOrderViewSet(WorkflowErrorMixin, mixins.CreateModelMixin, ScopedRea
             actor=request.user, order=order, stars=data["stars"], comment=data.get("comment", "")), RateSerializer)
 
 
-# --- work orders ------------------------------------------------------------------------------------------------
-
-class WorkOrderSerializer(serializers.ModelSerializer):
-    elder_name = serializers.CharField(source="elder.name", read_only=True, label=_("老人"))
-    community = serializers.CharField(source="elder.community.code", read_only=True, label=_("社区代码"))
-    items = serializers.SerializerMethodField(label=_("服务项目"))
-
-    class Meta:
-        model = WorkOrder
-        fields = ["id", "organisation", "elder", "elder_name", "community", "date", "window_start", "window_end",
-                  "fixed_time", "duration_minutes", "required_qualification", "items", "preferred_caregiver",
-                  "excluded_caregivers", "preferred_gender", "dialect", "priority", "source", "plan_visit", "order",
-                  "status", "suppressed_reason", "caregiver", "planned_start", "created_at"]
-        read_only_fields = fields
-
-    @extend_schema_field_items
-    def get_items(self, work_order) -> list[dict]:
-        return [{"item": line.item.code, "name": line.item.name, "quantity": str(line.quantity)}
-                for line in work_order.lines.all()]
-
-
-class GenerateSerializer(serializers.Serializer):
-    date = serializers.DateField(label=_("服务日期"))
-
-
-class GenerateResultSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-    suppressed = serializers.IntegerField()
-    cancelled = serializers.IntegerField()
-    kept_dispatched = serializers.IntegerField()
-    from_plans = serializers.IntegerField()
-    from_orders = serializers.IntegerField()
-
-
-@extend_schema_view(
-    list=extend_schema(summary=_("工单"), parameters=[
-        OpenApiParameter("date", OpenApiTypes.DATE, description=_("服务日期 YYYY-MM-DD")),
-        OpenApiParameter("status", OpenApiTypes.STR, description=_("状态")),
-        OpenApiParameter("source", OpenApiTypes.STR, enum=["plan", "order"], description=_("来源")),
-        OpenApiParameter("q", OpenApiTypes.STR, description=_("老人姓名或拼音")),
-    ]),
-    retrieve=extend_schema(summary=_("工单")),
-)
-class WorkOrderViewSet(ScopedReadOnlyViewSet):
-    queryset = WorkOrder.objects.all()
-    serializer_class = WorkOrderSerializer
-    pagination_class = Pagination
-    view_capability = "workorders.view"
-    change_capability = "workorders.generate"
-
-    def get_queryset(self):
-        params = self.request.query_params
-        if self.action == "list":
-            day = None
-            if params.get("date"):
-                try:
-                    day = dt.date.fromisoformat(params["date"])
-                except ValueError:
-                    raise serializers.ValidationError({"date": [_("日期格式应为 YYYY-MM-DD")]})
-            qs = selectors.work_order_list(self.request.user, date=day, status=params.get("status", ""),
-                                           source=params.get("source", ""), q=params.get("q", ""))
-        else:
-            qs = super().get_queryset().select_related("elder__community")
-        return qs.prefetch_related("lines__item", "excluded_caregivers")
-
-    def get_serializer_class(self):
-        return GenerateSerializer if self.action == "generate" else WorkOrderSerializer
-
-    @extend_schema(request=GenerateSerializer, responses={200: GenerateResultSerializer},
-                   summary=_("生成某日工单（幂等）"))
-    @action(detail=False, methods=["post"])
-    def generate(self, request):
-        body = GenerateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        summary = services.work_orders_generate(date=body.validated_data["date"], actor=request.user)
-        return Response(GenerateResultSerializer(summary).data)
-
-
 # --- absences ---------------------------------------------------------------------------------------------------
 
 class AbsenceSerializer(serializers.ModelSerializer):
@@ -546,7 +457,7 @@ class AbsenceSerializer(serializers.ModelSerializer):
 
 @extend_schema_view(list=extend_schema(summary=_("老人不在家登记")), retrieve=extend_schema(summary=_("老人不在家登记")),
                     create=extend_schema(summary=_("登记住院、外出")))
-class AbsenceViewSet(WorkflowErrorMixin, mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+class AbsenceViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     queryset = ElderAbsence.objects.select_related("elder")
     serializer_class = AbsenceSerializer
     pagination_class = Pagination

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.choices import Gender
 
-from .models import AbsenceKind, OrderStatus, PlanStatus, StopReason, Weekday, WorkOrderSource, WorkOrderStatus
+from .models import AbsenceKind, OrderStatus, PlanStatus, StopReason, Weekday
 
 BLANK = [("", "—")]
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -32,14 +32,6 @@ class OrderSearchForm(forms.Form):
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("老人姓名或拼音")}))
     status = forms.ChoiceField(label=_("状态"), required=False, choices=BLANK + list(OrderStatus.choices))
     service_date = forms.DateField(label=_("服务日期"), required=False, widget=DATE)
-
-
-class WorkOrderSearchForm(forms.Form):
-    date = forms.DateField(label=_("服务日期"), required=False, widget=DATE)
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=BLANK + list(WorkOrderStatus.choices))
-    source = forms.ChoiceField(label=_("来源"), required=False, choices=BLANK + list(WorkOrderSource.choices))
-    q = forms.CharField(label=_("搜索"), required=False,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("老人姓名或拼音")}))
 
 
 class PreferencesForm(forms.Form):
@@ -122,10 +114,6 @@ class RateForm(forms.Form):
     stars = forms.TypedChoiceField(label=_("评价"), coerce=int, choices=[(n, "★" * n) for n in range(5, 0, -1)],
                                    widget=forms.RadioSelect)
     comment = forms.CharField(label=_("想说的话"), required=False, max_length=300)
-
-
-class GenerateForm(forms.Form):
-    date = forms.DateField(label=_("服务日期"), widget=DATE)
 
 
 # The portal's ordering: step 1 chooses what and when; step 2 shows the price and confirms.

@@ -1,8 +1,8 @@
-"""Care plans (weekly recurring visits), on-demand orders, absences and the daily work orders.
+"""Care plans (weekly recurring visits), on-demand orders and absences.
 
 A plan belongs to one elder and one provider serving the elder's community; each `PlanVisit` is a weekly
 slot (weekday + time window) with its items. Each night the plans and the accepted orders become the next
-day's `WorkOrder` rows, which the dispatch board assigns to caregivers.
+day's work orders (the workorders app owns them), which the dispatch board assigns to caregivers.
 """
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.choices import Gender
 from carecircle.core.isolation import Scoping
+from carecircle.core.workflow import Step, Workflow
 
 
 class Weekday(models.IntegerChoices):
@@ -313,111 +314,45 @@ class OrderOffer(models.Model):
         return f"{self.order_id} → {self.organisation}"
 
 
-class WorkOrderSource(models.TextChoices):
-    PLAN = "plan", _("照护计划")
-    ORDER = "order", _("按需订单")
+# --- step tables (core.workflow): what may be done to a plan, an absence or an order, and by whom -----------
+
+# A plan is changed by its provider while active; a new care level supersedes it (the system's step).
+PLAN_FLOW = Workflow("careplans.careplan", steps=[
+    Step("care_plan_update", _("调整计划"), {PlanStatus.ACTIVE}, PlanStatus.ACTIVE, {"careplans.change"}),
+    Step("care_plan_stop", _("停止计划"), {PlanStatus.ACTIVE}, PlanStatus.STOPPED, {"careplans.change"}),
+])
+
+ABSENCE_FLOW = Workflow("careplans.elderabsence", state_field="cancelled", steps=[
+    Step("cancel", _("撤销登记"), {False}, True, {"careplans.absence"}),
+])
 
 
-class WorkOrderStatus(models.TextChoices):
-    PENDING = "pending", _("待排班")
-    SCHEDULED = "scheduled", _("已排班")
-    PUBLISHED = "published", _("已发布")
-    STARTED = "started", _("服务中")
-    DONE = "done", _("已完成")
-    CANCELLED = "cancelled", _("已取消")
-    SUPPRESSED = "suppressed", _("暂停（不上门）")
+def _offered_to_actor(order, actor) -> bool:
+    """Only the provider an order is offered to (or has accepted it) answers it."""
+    from carecircle.core.isolation import acts_for
+
+    return actor is None or actor.is_superuser or acts_for(actor, order)
 
 
-class WorkOrder(models.Model):
-    """One visit on one day for one provider, ready for dispatch (caregiver and start time are set by the
-    dispatch services; careplans never overwrites a scheduled or published order)."""
+def _may_cancel(order, actor) -> bool:
+    """Whoever may place orders for the elder cancels; the provider cancels only an order it accepted (an
+    offered one it declines)."""
+    from carecircle.core.roles import has_capability
 
-    organisation = models.ForeignKey("providers.Organisation", verbose_name=_("服务机构"), on_delete=models.PROTECT,
-                                     related_name="work_orders")
-    elder = models.ForeignKey("elders.Elder", verbose_name=_("老人"), on_delete=models.PROTECT,
-                              related_name="work_orders")
-    date = models.DateField(_("服务日期"), db_index=True)
-    window_start = models.TimeField(_("时段开始"))
-    window_end = models.TimeField(_("时段结束"))
-    fixed_time = models.BooleanField(_("须准时开始"), default=False)
-    duration_minutes = models.PositiveIntegerField(_("服务时长（分钟）"))
-    required_qualification = models.CharField(_("须持资质"), max_length=32, blank=True)
-    items = models.ManyToManyField("catalog.ServiceItem", through="WorkOrderItem", related_name="+",
-                                   verbose_name=_("服务项目"))
-    preferred_caregiver = models.ForeignKey("providers.StaffMember", verbose_name=_("指定护理员"), null=True,
-                                            blank=True, on_delete=models.SET_NULL, related_name="+")
-    excluded_caregivers = models.ManyToManyField("providers.StaffMember", verbose_name=_("不安排的护理员"),
-                                                 blank=True, related_name="+")
-    preferred_gender = models.CharField(_("护理员性别偏好"), max_length=1, choices=Gender.choices, blank=True)
-    dialect = models.CharField(_("方言"), max_length=50, blank=True)
-    priority = models.IntegerField(_("优先级"), default=0)
-    source = models.CharField(_("来源"), max_length=10, choices=WorkOrderSource.choices)
-    plan_visit = models.ForeignKey(PlanVisit, verbose_name=_("计划上门"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="work_orders")
-    order = models.ForeignKey(ServiceOrder, verbose_name=_("按需订单"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="work_orders")
-    status = models.CharField(_("状态"), max_length=20, choices=WorkOrderStatus.choices,
-                              default=WorkOrderStatus.PENDING, db_index=True)
-    suppressed_reason = models.CharField(_("暂停/取消原因"), max_length=200, blank=True)
-    caregiver = models.ForeignKey("providers.StaffMember", verbose_name=_("护理员"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="work_orders")
-    planned_start = models.DateTimeField(_("计划开始时间"), null=True, blank=True)
-    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-
-    scoping = Scoping(region="elder__community", organisation="organisation", person="elder")
-
-    class Meta:
-        verbose_name = _("工单")
-        verbose_name_plural = _("工单")
-        ordering = ["date", "window_start", "id"]
-        constraints = [
-            # Idempotent generation: one live work order per plan visit (or order) and day; a cancelled one
-            # stays beside its replacement so the board can show why.
-            models.UniqueConstraint(fields=["plan_visit", "date"],
-                                    condition=Q(plan_visit__isnull=False) & ~Q(status="cancelled"),
-                                    name="careplans_one_work_order_per_plan_visit_day"),
-            models.UniqueConstraint(fields=["order", "date"],
-                                    condition=Q(order__isnull=False) & ~Q(status="cancelled"),
-                                    name="careplans_one_work_order_per_order_day"),
-            models.CheckConstraint(condition=Q(window_end__gt=models.F("window_start")),
-                                   name="careplans_work_order_window"),
-        ]
-        indexes = [models.Index(fields=["organisation", "date", "status"])]
-
-    def __str__(self):
-        return f"{self.date} {self.window_start:%H:%M} {self.elder}"
+    if actor is None or has_capability(actor, "orders.place"):
+        return True
+    return order.status == OrderStatus.ACCEPTED and _offered_to_actor(order, actor)
 
 
-class WorkOrderItem(models.Model):
-    work_order = models.ForeignKey(WorkOrder, verbose_name=_("工单"), on_delete=models.CASCADE, related_name="lines")
-    item = models.ForeignKey("catalog.ServiceItem", verbose_name=_("服务项目"), on_delete=models.PROTECT,
-                             related_name="+")
-    quantity = models.DecimalField(_("数量"), max_digits=8, decimal_places=2, default=1)
+ORDER_FLOW = Workflow("careplans.serviceorder", steps=[
+    Step("accept", _("接单"), {OrderStatus.OFFERED}, OrderStatus.ACCEPTED, {"orders.answer"},
+         guard=_offered_to_actor),
+    Step("decline", _("拒单"), {OrderStatus.OFFERED}, None, {"orders.answer"}, guard=_offered_to_actor),
+    Step("cancel", _("取消订单"), {OrderStatus.OFFERED, OrderStatus.ACCEPTED}, OrderStatus.CANCELLED,
+         {"orders.place", "orders.answer"}, guard=_may_cancel),
+    Step("complete", _("标记完成"), {OrderStatus.ACCEPTED}, OrderStatus.DONE, {"orders.answer"},
+         guard=_offered_to_actor),
+    Step("rate", _("评价"), {OrderStatus.DONE}, OrderStatus.DONE, {"orders.place"},
+         guard=lambda order, actor: order.rating is None),
+])
 
-    scoping = Scoping(region="work_order__elder__community", organisation="work_order__organisation",
-                      person="work_order__elder")
-
-    class Meta:
-        verbose_name = _("工单服务项目")
-        verbose_name_plural = _("工单服务项目")
-        ordering = ["work_order", "id"]
-
-
-class WorkOrderRun(models.Model):
-    """One generation of a day's work orders (nightly or on demand) and what it did."""
-
-    date = models.DateField(_("服务日期"))
-    organisation = models.ForeignKey("providers.Organisation", verbose_name=_("服务机构"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
-    summary = models.JSONField(_("结果"), default=dict)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
-
-    scoping = Scoping(organisation="organisation", region="organisation__region")
-
-    class Meta:
-        verbose_name = _("工单生成记录")
-        verbose_name_plural = _("工单生成记录")
-        ordering = ["-created_at", "-id"]

@@ -1,6 +1,5 @@
-"""Care plans, on-demand orders and work orders: providers make and edit plans, answer orders and generate
-their work orders; elders, family, the hotline and community workers order and register absences; the
-district and streets watch (caregivers see their own visits on the dispatch pages). "*.list" opens the staff
+"""Care plans and on-demand orders: providers make and edit plans and answer orders; elders, family, the
+hotline and community workers order and register absences; the district and streets watch (caregivers see their own visits on the dispatch pages). "*.list" opens the staff
 lists; elders and family use their own big-type pages ("careplans.portal")."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -26,23 +25,23 @@ class AuditAction(models.TextChoices):
     ORDER_CANCEL = "careplans.order_cancel"
     ORDER_COMPLETE = "careplans.order_complete"
     ORDER_RATE = "careplans.order_rate"
+    # Recorded before work orders had their own app; declared so older rows of the trail keep their meaning.
     WORK_ORDERS_GENERATE = "careplans.work_orders_generate"
     WORK_ORDER_FROM_ORDER = "careplans.work_order_from_order"
 
 
 plugin = AppPlugin(
     capabilities={
-        Role.DISTRICT_ADMIN: {"careplans.change", "careplans.list", "careplans.view", "orders.list", "orders.view",
-                              "workorders.generate", "workorders.view"},
+        Role.DISTRICT_ADMIN: {"careplans.change", "careplans.list", "careplans.view", "orders.list", "orders.view"},
         Role.STREET_STAFF: {"careplans.absence", "careplans.list", "careplans.view", "orders.list", "orders.place",
-                            "orders.view", "workorders.view"},
+                            "orders.view"},
         Role.COMMUNITY_WORKER: {"careplans.absence", "careplans.list", "careplans.view", "orders.list",
-                                "orders.place", "orders.view", "workorders.view"},
+                                "orders.place", "orders.view"},
         Role.OPERATOR: {"careplans.absence", "careplans.list", "careplans.view", "orders.list", "orders.place",
                         "orders.view"},
-        Role.INSPECTOR: {"careplans.list", "careplans.view", "orders.list", "orders.view", "workorders.view"},
+        Role.INSPECTOR: {"careplans.list", "careplans.view", "orders.list", "orders.view"},
         Role.PROVIDER_ADMIN: {"careplans.absence", "careplans.change", "careplans.list", "careplans.view",
-                              "orders.answer", "orders.list", "orders.view", "workorders.generate", "workorders.view"},
+                              "orders.answer", "orders.list", "orders.view"},
         Role.ELDER: {"careplans.absence", "careplans.portal", "careplans.view", "orders.place", "orders.view"},
         Role.FAMILY: {"careplans.absence", "careplans.portal", "careplans.view", "orders.place", "orders.view"},
     },
@@ -50,7 +49,6 @@ plugin = AppPlugin(
         NavItem(70, _("照护计划"), "careplans:plan-list", "careplans.list"),
         NavItem(80, _("订单收件箱"), "careplans:inbox", "orders.answer"),
         NavItem(90, _("按需订单"), "careplans:order-list", "orders.list"),
-        NavItem(100, _("工单"), "careplans:workorder-list", "workorders.view"),
         NavItem(110, _("我的服务"), "careplans:portal", "careplans.portal"),
     ],
     audit_actions=AuditAction,

@@ -1,4 +1,4 @@
-"""Reads for plans, orders, absences and work orders. Every function takes the acting user and starts
+"""Reads for plans, orders and absences. Every function takes the acting user and starts
 from visible_to."""
 from __future__ import annotations
 
@@ -18,17 +18,14 @@ from .models import (
     PlanChange,
     PlanStatus,
     ServiceOrder,
-    WorkOrder,
-    WorkOrderRun,
 )
 
 
-def _search_elder(queryset, q: str, prefix: str = "elder__"):
-    q = (q or "").strip()
-    if not q:
-        return queryset
-    return queryset.filter(Q(**{f"{prefix}name__icontains": q}) | Q(**{f"{prefix}name_pinyin__icontains": q.lower()})
-                           | Q(**{f"{prefix}name_initials__startswith": q.lower()}))
+def _search_elder(queryset, q: str):
+    """The rows whose elder the registry's own search finds for `q` (name, pinyin, initials, ID, phone)."""
+    from carecircle.elders.selectors import elders_matching
+
+    return queryset.filter(elder__in=elders_matching(q)) if (q or "").strip() else queryset
 
 
 def plan_list(user, *, q: str = "", status: str = "", organisation_id: str = "", level: str = ""):
@@ -93,28 +90,6 @@ def absence_list(user, *, elder=None, current_only: bool = False):
     if current_only:
         qs = qs.filter(cancelled=False, ends_on__gte=timezone.localdate())
     return qs.order_by("-starts_on", "-id")
-
-
-def work_order_list(user, *, date: dt.date | None = None, status: str = "", q: str = "", organisation_id: str = "",
-                    source: str = ""):
-    from .models import WorkOrderSource, WorkOrderStatus
-
-    qs = visible_to(user, WorkOrder).select_related("elder__community", "organisation", "caregiver",
-                                                    "preferred_caregiver")
-    if date is not None:
-        qs = qs.filter(date=date)
-    if status in WorkOrderStatus.values:
-        qs = qs.filter(status=status)
-    if source in WorkOrderSource.values:
-        qs = qs.filter(source=source)
-    if str(organisation_id).isdigit():
-        qs = qs.filter(organisation_id=int(organisation_id))
-    qs = _search_elder(qs, q)
-    return qs.order_by("date", "window_start", "elder__name", "id")
-
-
-def last_runs(user, limit: int = 5):
-    return visible_to(user, WorkOrderRun).select_related("organisation")[:limit]
 
 
 def elders_awaiting_plan(user, *, on: dt.date | None = None, limit: int = 20):

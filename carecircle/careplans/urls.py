@@ -25,7 +25,4 @@ urlpatterns = [
     path("orders/<int:pk>/cancel/", views.OrderStepView.as_view(step="cancel"), name="order-cancel"),
     path("orders/<int:pk>/complete/", views.OrderStepView.as_view(step="complete"), name="order-complete"),
     path("orders/<int:pk>/rate/", views.OrderStepView.as_view(step="rate"), name="order-rate"),
-    path("work-orders/", views.WorkOrderListView.as_view(), name="workorder-list"),
-    path("work-orders/export.csv", views.WorkOrderExportView.as_view(), name="workorder-export"),
-    path("work-orders/generate/", views.WorkOrderGenerateView.as_view(), name="workorder-generate"),
 ]

@@ -1,4 +1,4 @@
-"""Pages: plan lists and the plan editor for providers, the order inbox, the work-order day list, and the
+"""Pages: plan lists and the plan editor for providers, the order inbox, and the
 elders' and families' big-type pages (my services, 一键下单 in three steps). Views parse input, call a
 selector or a service and render; the rules live in the services."""
 from __future__ import annotations
@@ -8,23 +8,22 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import generic
 
-from carecircle.core.isolation import acts_for, visible_to
+from carecircle.core.isolation import visible_to
 from carecircle.core.policy import MissingPolicyParameter
 from carecircle.core.roles import PERSON_SCOPED, has_capability
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
+from carecircle.core.workflow import IllegalStep
 from carecircle.elders.models import Elder
 
 from . import selectors, services
 from .forms import (
     WINDOWS,
     AbsenceForm,
-    GenerateForm,
     OrderChoiceForm,
     OrderSearchForm,
     PlanEditForm,
@@ -34,10 +33,19 @@ from .forms import (
     ReasonForm,
     StopForm,
     VisitFormSet,
-    WorkOrderSearchForm,
     ltci_task_choices,
 )
-from .models import CarePlan, ElderAbsence, OfferOutcome, OrderOffer, OrderStatus, PlanStatus, ServiceOrder, WorkOrder
+from .models import (
+    ORDER_FLOW,
+    PLAN_FLOW,
+    CarePlan,
+    ElderAbsence,
+    OfferOutcome,
+    OrderOffer,
+    OrderStatus,
+    PlanStatus,
+    ServiceOrder,
+)
 
 
 def is_person(user) -> bool:
@@ -48,7 +56,7 @@ def _flash_error(request, error) -> None:
     if isinstance(error, ValidationError):
         for message in error.messages:
             messages.error(request, message)
-    elif isinstance(error, services.WorkflowError):
+    elif isinstance(error, IllegalStep):
         messages.error(request, error.message)
     else:
         messages.error(request, str(error) or _("您没有执行此操作的权限。"))
@@ -169,7 +177,7 @@ class PlanDetailView(ScopedDetailView):
         context.update({
             "changes": selectors.plan_changes(user, plan=plan),
             "person": is_person(user),
-            "can_change": has_capability(user, "careplans.change") and plan.status == PlanStatus.ACTIVE,
+            "can_change": "care_plan_update" in PLAN_FLOW.allowed_actions(plan, user),
             "stop_form": StopForm(initial={"on": timezone.localdate()}),
         })
         return context
@@ -192,7 +200,7 @@ class PlanCreateView(ElderFromUrlMixin, generic.FormView):
 
     def get_context_data(self, **kwargs):
         try:
-            entitlement = services._entitlement(self.elder, programme=services.LTCI, on=timezone.localdate())
+            entitlement = services.elder_entitlement(self.elder, programme=services.LTCI, on=timezone.localdate())
         except MissingPolicyParameter:
             entitlement = None
         existing = CarePlan.objects.filter(elder=self.elder, status=PlanStatus.ACTIVE).first()
@@ -211,7 +219,7 @@ class PlanCreateView(ElderFromUrlMixin, generic.FormView):
         except ValidationError as error:
             _apply_errors(form, error)
             return self.form_invalid(form)
-        except (services.WorkflowError, PermissionDenied) as error:
+        except (IllegalStep, PermissionDenied) as error:
             form.add_error(None, getattr(error, "message", None) or str(error))
             return self.form_invalid(form)
         messages.success(self.request, _("已为 %(name)s 制定照护计划。") % {"name": self.elder.name})
@@ -285,7 +293,7 @@ class PlanEditView(ObjectFromUrlMixin, generic.TemplateView):
         except ValidationError as error:
             _apply_errors(form, error)
             return self.render_to_response(self.get_context_data(previewed=True, **context))
-        except services.WorkflowError as error:
+        except IllegalStep as error:
             form.add_error(None, error.message)
             return self.render_to_response(self.get_context_data(**context))
         messages.success(request, _("照护计划已保存，变化已告知老人和家属。"))
@@ -310,7 +318,7 @@ class PlanStopView(ObjectFromUrlMixin, generic.FormView):
         except ValidationError as error:
             _apply_errors(form, error)
             return self.form_invalid(form)
-        except services.WorkflowError as error:
+        except IllegalStep as error:
             form.add_error(None, error.message)
             return self.form_invalid(form)
         messages.success(self.request, _("照护计划已停止，说明已告知老人和家属。"))
@@ -351,7 +359,7 @@ class AbsenceCancelView(ObjectFromUrlMixin, generic.View):
         try:
             services.elder_absence_cancel(actor=request.user, absence=self.object)
             messages.success(request, _("登记已撤销，上门服务按计划恢复。"))
-        except (services.WorkflowError, PermissionDenied) as error:
+        except (IllegalStep, PermissionDenied) as error:
             _flash_error(request, error)
         return redirect("careplans:absence-new", self.object.elder_id)
 
@@ -414,19 +422,17 @@ class OrderDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         user, order = self.request.user, self.object
         pending = order.offers.filter(outcome=OfferOutcome.PENDING).first()
-        mine = pending is not None and acts_for(user, pending)
-        provider = acts_for(user, order)
+        # The buttons are the steps the order's state allows this user (the same table the services check).
+        actions = ORDER_FLOW.allowed_actions(order, user)
         context.update({
             "person": is_person(user),
             "offers": selectors.order_offers(user, order),
             "pending": pending,
-            "can_answer": mine and has_capability(user, "orders.answer"),
-            "can_complete": (order.status == OrderStatus.ACCEPTED and has_capability(user, "orders.answer")
-                             and provider),
-            "can_cancel": order.status in (OrderStatus.OFFERED, OrderStatus.ACCEPTED) and (
-                has_capability(user, "orders.place") or (has_capability(user, "orders.answer") and provider)),
-            "can_rate": order.status == OrderStatus.DONE and order.rating is None
-            and has_capability(user, "orders.place"),
+            "actions": actions,
+            "can_answer": pending is not None and "accept" in actions,
+            "can_complete": "complete" in actions,
+            "can_cancel": "cancel" in actions,
+            "can_rate": "rate" in actions,
             "rate_form": RateForm(), "reason_form": ReasonForm(),
         })
         return context
@@ -459,7 +465,7 @@ class OrderStepView(ObjectFromUrlMixin, generic.View):
                 services.service_order_rate(actor=user, order=order, stars=request.POST.get("stars"),
                                             comment=request.POST.get("comment", ""))
                 messages.success(request, _("谢谢您的评价。"))
-        except (ValidationError, services.WorkflowError, PermissionDenied) as error:
+        except (ValidationError, IllegalStep, PermissionDenied) as error:
             _flash_error(request, error)
         if request.POST.get("next") == "inbox" and has_capability(user, "orders.answer"):
             return redirect("careplans:inbox")
@@ -564,79 +570,3 @@ class PortalView(CapabilityRequiredMixin, generic.TemplateView):
                 "orders": list(selectors.order_list(user).filter(elder=elder)[:5]),
             })
         return super().get_context_data(rows=rows, **kwargs)
-
-
-# --- work orders ------------------------------------------------------------------------------------------------
-
-class WorkOrderListView(ScopedListView):
-    model = WorkOrder
-    capability = "workorders.view"
-    template_name = "careplans/workorder_list.html"
-    paginate_by = 50
-
-    @cached_property
-    def search_form(self):
-        data = self.request.GET.copy()
-        data.setdefault("date", (timezone.localdate() + dt.timedelta(days=1)).isoformat())
-        return WorkOrderSearchForm(data)
-
-    def get_queryset(self):
-        form = self.search_form
-        cleaned = form.cleaned_data if form.is_valid() else {}
-        return selectors.work_order_list(self.request.user, date=cleaned.get("date"), status=cleaned.get("status", ""),
-                                         source=cleaned.get("source", ""), q=cleaned.get("q", ""))
-
-    def get_context_data(self, **kwargs):
-        user = self.request.user
-        form = self.search_form
-        day = form.cleaned_data.get("date") if form.is_valid() else None
-        return super().get_context_data(
-            search_form=form, day=day, can_generate=has_capability(user, "workorders.generate"),
-            generate_form=GenerateForm(initial={"date": day}), runs=selectors.last_runs(user), **kwargs)
-
-
-class WorkOrderExportView(ScopedCsvExportView):
-    model = WorkOrder
-    capability = "workorders.view"
-    filename = "work-orders.csv"
-
-    @property
-    def header(self):
-        return [_("工单编号"), _("服务日期"), _("时段"), _("老人"), _("社区"), _("服务机构"), _("时长（分钟）"),
-                _("须持资质"), _("来源"), _("状态"), _("暂停/取消原因"), _("护理员")]
-
-    def get_queryset(self):
-        try:
-            day = dt.date.fromisoformat(self.request.GET.get("date", ""))
-        except ValueError:
-            day = None
-        return selectors.work_order_list(self.request.user, date=day, status=self.request.GET.get("status", ""),
-                                         source=self.request.GET.get("source", ""), q=self.request.GET.get("q", ""))
-
-    def rows(self, queryset):
-        for work in queryset:
-            yield [work.pk, work.date.isoformat(), f"{work.window_start:%H:%M}-{work.window_end:%H:%M}",
-                   work.elder.name, work.elder.community.name, work.organisation.name, work.duration_minutes,
-                   work.required_qualification, work.get_source_display(), work.get_status_display(),
-                   work.suppressed_reason, work.caregiver.name if work.caregiver else ""]
-
-
-class WorkOrderGenerateView(CapabilityRequiredMixin, generic.View):
-    capability = "workorders.generate"
-
-    def post(self, request, *args, **kwargs):
-        form = GenerateForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _("请选择要生成工单的日期。"))
-            return redirect("careplans:workorder-list")
-        day = form.cleaned_data["date"]
-        try:
-            summary = services.work_orders_generate(date=day, actor=request.user)
-        except PermissionDenied as error:
-            _flash_error(request, error)
-            return redirect("careplans:workorder-list")
-        messages.success(request, _("%(date)s 的工单已生成：新增 %(c)d，更新 %(u)d，暂停 %(s)d，取消 %(x)d。")
-                         % {"date": day.isoformat(), "c": summary["created"], "u": summary["updated"],
-                            "s": summary["suppressed"], "x": summary["cancelled"]})
-        return redirect(f"{reverse('careplans:workorder-list')}?date={day.isoformat()}")
-

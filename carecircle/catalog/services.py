@@ -89,7 +89,9 @@ def _hourly(item_qualification: str, *, region, on) -> tuple[Decimal, str, prici
     return to_money(table.value[key]), key, table
 
 
-def _item_unit_price(item: ServiceItem, *, region, on, provider) -> tuple[Decimal, Rule]:
+def item_unit_price(item: ServiceItem, *, region, on, provider) -> tuple[Decimal, Rule]:
+    """An item's unit price on `on` and the rule it came from: the provider's contract price, else the
+    region's item price table, else the hourly rate (by qualification) for the item's unit and minutes."""
     if provider is not None:
         agreed = selectors.contract_price_in_force(organisation=provider, item=item, on=on)
         if agreed is not None:
@@ -209,7 +211,7 @@ def quote(*, elder, on: dt.date, lines: list[tuple[str, Decimal | int]], basis: 
             tags, name, unit = [t.strip() for t in package.programme.split(",") if t.strip()], package.display_name, package.unit
         else:
             quantity = _quantity(raw_quantity, code=code, unit=item.unit)
-            unit_price, price_rule = _item_unit_price(item, region=region, on=on, provider=provider)
+            unit_price, price_rule = item_unit_price(item, region=region, on=on, provider=provider)
             tags, name, unit = item.programme_tags, item.display_name, item.unit
         amount = line_amount(unit_price, quantity)
         lead = [price_rule, Rule("amount", {"amount": amount, "price": unit_price, "quantity": quantity})]

@@ -109,7 +109,7 @@ class ItemDetailView(CatalogPageMixin, ScopedDetailView):
         price = None
         if region is not None:
             try:
-                price_value, rule = services._item_unit_price(item, region=region, on=on, provider=None)
+                price_value, rule = services.item_unit_price(item, region=region, on=on, provider=None)
                 from .rules import describe
 
                 price = {"value": price_value, "rule": describe(rule)}

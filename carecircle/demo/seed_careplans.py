@@ -23,8 +23,10 @@ from carecircle.assessment.models import CareLevel
 from carecircle.careplans import services
 from carecircle.careplans.models import OrderChannel
 from carecircle.catalog.models import ServiceItem
+from carecircle.core.workflow import IllegalStep
 from carecircle.elders.models import Elder, ElderAccountLink, ElderStatus
 from carecircle.providers.models import OrganisationKind, ServiceArea
+from carecircle.workorders import services as work_orders
 
 MAX_PLANS = 240
 PLAN_SHARE = 0.85
@@ -79,7 +81,7 @@ def demo_careplans_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]
                 preferred_gender=rng.choice(("", "", "", "F", "M")),
                 dialect=rng.choice(DIALECTS) if rng.random() < 0.2 else "",
                 serve_on_holidays=rng.random() < 0.15)
-        except (ValidationError, services.WorkflowError):
+        except (ValidationError, IllegalStep):
             continue  # a level the district's policy does not cover on that date, or a plan already made
         counts["care_plans"] += 1
         planned.append(elder)
@@ -92,8 +94,8 @@ def demo_careplans_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]
                                           note="瑞金医院" if kind == "hospital" else "")
             counts["absences"] += 1
     counts["service_orders"] = _seed_orders(rng=rng, as_of=as_of, planned=planned)
-    today_run = services.work_orders_generate(date=as_of)
-    tomorrow_run = services.work_orders_generate(date=tomorrow)
+    today_run = work_orders.work_orders_generate(date=as_of)
+    tomorrow_run = work_orders.work_orders_generate(date=tomorrow)
     counts["work_orders_today"] = today_run["created"]
     counts["work_orders_tomorrow"] = tomorrow_run["created"]
     return counts

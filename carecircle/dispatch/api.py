@@ -2,7 +2,7 @@
 move, publish, replan) and `/api/v1/dispatch/my-day/` (a caregiver's own published visits).
 
 Reads go through visible_to (the scoped base classes); writes go through the services. An illegal workflow
-step answers 409 with what is allowed instead."""
+step (`core.workflow.IllegalStep`) answers 409 with what is allowed instead (core/errors.py)."""
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,21 +13,18 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from carecircle.careplans.models import WorkOrder
 from carecircle.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from carecircle.core.pagination import Pagination
 from carecircle.core.sensitive import mask_phone
 from carecircle.providers.models import Facility, StaffMember
+from carecircle.workorders.models import WorkOrder
 
 from . import selectors, services
 from .models import DispatchPlan, DispatchStop, PlaceKind, Shift, TravelMode
 
 CONFLICT = inline_serializer("DispatchConflict", fields={
-    "detail": serializers.CharField(), "allowed": serializers.ListField(child=serializers.CharField())})
-
-
-def conflict(error: services.WorkflowError) -> Response:
-    return Response({"detail": error.message, "allowed": error.allowed}, status=status.HTTP_409_CONFLICT)
+    "detail": serializers.CharField(), "allowed_actions": serializers.ListField(child=serializers.CharField()),
+    "allowed": serializers.ListField(child=serializers.CharField())})
 
 
 class ShiftSerializer(serializers.ModelSerializer):
@@ -185,11 +182,8 @@ class PlanViewSet(ScopedReadOnlyViewSet):
     def optimise(self, request):
         data = OptimiseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            plan = services.plan_optimise(actor=request.user, date=data.validated_data["date"],
-                                          iterations=data.validated_data.get("iterations"))
-        except services.WorkflowError as error:
-            return conflict(error)
+        plan = services.plan_optimise(actor=request.user, date=data.validated_data["date"],
+                                      iterations=data.validated_data.get("iterations"))
         plan.refresh_from_db()
         return Response(PlanSerializer(plan).data, status=status.HTTP_202_ACCEPTED)
 
@@ -200,12 +194,9 @@ class PlanViewSet(ScopedReadOnlyViewSet):
         plan = self.get_object()
         data = MoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            result = services.stop_move(actor=request.user, plan=plan, work_order_id=data.validated_data["work_order"],
-                                        shift=_shift_for(request.user, plan, data.validated_data.get("shift")),
-                                        position=data.validated_data.get("position"))
-        except services.WorkflowError as error:
-            return conflict(error)
+        result = services.stop_move(actor=request.user, plan=plan, work_order_id=data.validated_data["work_order"],
+                                    shift=_shift_for(request.user, plan, data.validated_data.get("shift")),
+                                    position=data.validated_data.get("position"))
         plan.refresh_from_db()
         return Response({"warnings": result["warnings"], "plan": PlanSerializer(plan).data})
 
@@ -214,10 +205,7 @@ class PlanViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         plan = self.get_object()
-        try:
-            return Response(services.plan_publish(actor=request.user, plan=plan))
-        except services.WorkflowError as error:
-            return conflict(error)
+        return Response(services.plan_publish(actor=request.user, plan=plan))
 
     @extend_schema(request=ReplanSerializer, responses={200: inline_serializer("ReplanResult", fields={
         "moved": serializers.IntegerField(), "unscheduled": serializers.IntegerField(), "plan": PlanSerializer()}),
@@ -227,13 +215,10 @@ class PlanViewSet(ScopedReadOnlyViewSet):
         plan = self.get_object()
         data = ReplanSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            result = services.plan_replan(actor=request.user, plan=plan,
-                                          shift=_shift_for(request.user, plan, data.validated_data["shift"]),
-                                          off_from=data.validated_data["off_from"],
-                                          iterations=data.validated_data.get("iterations"))
-        except services.WorkflowError as error:
-            return conflict(error)
+        result = services.plan_replan(actor=request.user, plan=plan,
+                                      shift=_shift_for(request.user, plan, data.validated_data["shift"]),
+                                      off_from=data.validated_data["off_from"],
+                                      iterations=data.validated_data.get("iterations"))
         plan.refresh_from_db()
         return Response({"moved": result["moved"], "unscheduled": result["unscheduled"],
                          "plan": PlanSerializer(plan).data})

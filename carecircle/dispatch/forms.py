@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from carecircle.careplans.models import WorkOrderStatus
+from carecircle.workorders.models import WorkOrderStatus
 from carecircle.providers.models import Qualification
 
 from . import selectors

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from carecircle.core.isolation import Scoping
+from carecircle.core.workflow import Step, Workflow
 
 
 class TravelMode(models.TextChoices):
@@ -103,11 +104,32 @@ class DispatchPlan(models.Model):
         return f"{self.organisation} {self.date:%Y-%m-%d}"
 
 
+def _optimise_may_start(plan, actor) -> bool:
+    """A plan being optimised may be started again only once its job has ended (done or failed)."""
+    if plan.status != PlanStatus.OPTIMISING:
+        return True
+    from carecircle.core.models import JobStatus
+
+    return plan.job is not None and plan.job.status in (JobStatus.DONE, JobStatus.FAILED)
+
+
+# A provider's day: optimised (a background job), adjusted by hand, published to the caregivers, and
+# re-planned when a caregiver drops out. Optimising again is refused once the day is published.
+PLAN_FLOW = Workflow("dispatch.dispatchplan", steps=[
+    Step("optimise", _("优化排程"), {PlanStatus.DRAFT, PlanStatus.READY, PlanStatus.OPTIMISING},
+         PlanStatus.OPTIMISING, {"dispatch.change"}, guard=_optimise_may_start),
+    Step("move", _("手工调整"), {PlanStatus.READY, PlanStatus.PUBLISHED}, PlanStatus.READY, {"dispatch.change"}),
+    Step("publish", _("发布"), {PlanStatus.READY}, PlanStatus.PUBLISHED, {"dispatch.change"}),
+    Step("replan", _("病假/离岗重排"), {PlanStatus.READY, PlanStatus.PUBLISHED}, PlanStatus.READY,
+         {"dispatch.change"}),
+])
+
+
 class DispatchStop(models.Model):
     """One work order in a plan: on a caregiver's shift at `position` with planned times, or unscheduled."""
 
     plan = models.ForeignKey(DispatchPlan, verbose_name=_("派单计划"), on_delete=models.CASCADE, related_name="stops")
-    work_order = models.ForeignKey("careplans.WorkOrder", verbose_name=pgettext_lazy("one item", "工单"), on_delete=models.CASCADE,
+    work_order = models.ForeignKey("workorders.WorkOrder", verbose_name=pgettext_lazy("one item", "工单"), on_delete=models.CASCADE,
                                    related_name="dispatch_stops")
     shift = models.ForeignKey(Shift, verbose_name=_("班次"), null=True, blank=True, on_delete=models.CASCADE,
                               related_name="stops")

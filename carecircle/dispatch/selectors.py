@@ -8,14 +8,14 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
-from carecircle.careplans.models import WorkOrder
 from carecircle.core.isolation import CHANGE, visible_to
 from carecircle.providers.models import Facility, StaffMember
+from carecircle.workorders.models import MY_DAY, WorkOrder
 
 from .models import DispatchPlan, DispatchStop, Shift
 
 # What a caregiver sees of their day: published visits and the ones under way or done.
-MY_DAY_STATUSES = ("published", "started", "done")
+MY_DAY_STATUSES = MY_DAY
 
 
 def shifts_for(user, day: dt.date) -> QuerySet:

@@ -1,7 +1,9 @@
 """Writes of the dispatch board: shifts, optimising a day, manual moves, publishing and re-planning.
 
-Every function is keyword-only, runs in one transaction and records an audit event. Illegal workflow steps
-raise `WorkflowError` (HTTP 409 in the API, naming what is allowed); bad input raises ValidationError.
+Every function is keyword-only, runs in one transaction and records an audit event. A step the plan's state
+does not allow raises `core.workflow.IllegalStep` (HTTP 409 in the API, naming what is allowed; the step
+table is `models.PLAN_FLOW`); bad input raises ValidationError. Work orders change only through the
+workorders services (schedule, unschedule, publish).
 """
 from __future__ import annotations
 
@@ -15,18 +17,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from carecircle.careplans.models import WorkOrder
 from carecircle.core import audit
 from carecircle.core.isolation import acts_for, is_visible
 from carecircle.core.jobs import job_progress, job_start
-from carecircle.core.models import JobStatus
 from carecircle.core.policy import policy_value
 from carecircle.core.roles import has_capability
+from carecircle.core.workflow import IllegalStep
 from carecircle.engines.routing import Route, Solution, Stop, Unscheduled, check, evaluate, replan, solve
 from carecircle.providers.models import Certificate, StaffMember
+from carecircle.workorders import services as work_orders
+from carecircle.workorders.models import ON_BOARD, PLANNABLE, UNDER_WAY, WorkOrder, WorkOrderStatus
 
 from . import problem as adapter
 from .models import (
+    PLAN_FLOW,
     WARNING_DIALECT,
     WARNING_PREFERRED,
     DispatchPlan,
@@ -39,21 +43,7 @@ from .models import (
 )
 
 OPTIMISE_JOB = "dispatch.optimise"
-# Work orders the board plans: not yet under way, not cancelled or suppressed.
-PLANNABLE = ("pending", "scheduled", "published")
-# Work orders a plan keeps where they are: the visit is under way or over.
-UNDER_WAY = ("started", "done")
-ON_BOARD = PLANNABLE + UNDER_WAY
 _COORD = Decimal("0.000001")
-
-
-class WorkflowError(Exception):
-    """A step the plan's state does not allow; `allowed` names what may be done instead."""
-
-    def __init__(self, message: str, *, allowed: list[str] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.allowed = allowed or []
 
 
 def _require(actor, capability: str) -> None:
@@ -184,8 +174,8 @@ def shift_delete(*, actor, shift: Shift, reason: str = "") -> None:
     _require(actor, "dispatch.change")
     _require_visible(actor, shift)
     if DispatchStop.objects.filter(shift=shift, plan__status=PlanStatus.PUBLISHED).exists():
-        raise WorkflowError(_("该班次已有发布的上门安排，不能删除；请用“病假/离岗重排”把剩余上门转给他人。"),
-                            allowed=["replan"])
+        raise IllegalStep(_("该班次已有发布的上门安排，不能删除；请用“病假/离岗重排”把剩余上门转给他人。"),
+                          allowed=["replan"])
     with transaction.atomic():
         snapshot = audit.snapshot(shift)
         audit.record(actor=actor, action="dispatch.shift_delete", subject=shift, changes=snapshot, reason=reason)
@@ -344,15 +334,13 @@ def plan_optimise(*, actor, date: dt.date, organisation=None, iterations: int | 
     with transaction.atomic():
         plan, created = DispatchPlan.objects.select_for_update().get_or_create(
             organisation=organisation, date=date, defaults={"created_by": actor})
-        if plan.status == PlanStatus.OPTIMISING and not (plan.job and plan.job.status in (JobStatus.DONE,
-                                                                                         JobStatus.FAILED)):
-            raise WorkflowError(_("这一天的计划正在优化中，请等待完成。"), allowed=[])
-        if plan.status == PlanStatus.PUBLISHED:
-            raise WorkflowError(_("这一天的计划已发布，不能重新优化；如有护理员临时离岗，请使用“病假/离岗重排”。"),
-                                allowed=["replan", "move"])
+        if plan.status == PlanStatus.OPTIMISING:
+            PLAN_FLOW.check(plan, actor, "optimise", message=_("这一天的计划正在优化中，请等待完成。"))
+        PLAN_FLOW.check(plan, actor, "optimise",
+                        message=_("这一天的计划已发布，不能重新优化；如有护理员临时离岗，请使用“病假/离岗重排”。"))
         if WorkOrder.objects.filter(organisation=organisation, date=date, status__in=UNDER_WAY).exists():
-            raise WorkflowError(_("这一天已有上门开始或完成，不能整体重新优化；请用手工调整或“病假/离岗重排”。"),
-                                allowed=["replan", "move"])
+            raise IllegalStep(_("这一天已有上门开始或完成，不能整体重新优化；请用手工调整或“病假/离岗重排”。"),
+                              allowed=["replan", "move"])
         if not Shift.objects.filter(organisation=organisation, date=date).exists():
             raise ValidationError(_("%(date)s 还没有任何班次：请先录入护理员班次（或从上周复制）。")
                                   % {"date": date.isoformat()})
@@ -401,25 +389,21 @@ def plan_optimise_run(*, plan_id: int, job) -> dict:
 
 
 def _mark_scheduled(plan: DispatchPlan, *, actor=None) -> None:
-    """Work orders the plan places are "scheduled" (so regenerating the day leaves them be); the others
-    return to "pending". Each change is audited."""
+    """Work orders the plan places are scheduled (so regenerating the day leaves them be); scheduled ones it
+    no longer places return to pending. The workorders services audit each change."""
     placed = plan.stops.filter(shift__isnull=False).values("work_order_id")
     unplaced = plan.stops.filter(shift__isnull=True).values("work_order_id")
-    for orders, old, new in ((WorkOrder.objects.filter(pk__in=placed, status="pending"), "pending", "scheduled"),
-                             (WorkOrder.objects.filter(pk__in=unplaced, status="scheduled"), "scheduled", "pending")):
-        changed = list(orders.select_related("elder__community"))
-        WorkOrder.objects.filter(pk__in=[o.pk for o in changed]).update(status=new, updated_at=timezone.now())
-        for order in changed:
-            audit.record(actor=actor, action="dispatch.work_order_schedule", subject=order,
-                         changes={"status": [old, new], "plan": plan.pk})
+    work_orders.work_orders_schedule(actor=actor, work_orders=WorkOrder.objects.filter(pk__in=placed), plan=plan)
+    work_orders.work_orders_unschedule(
+        actor=actor, plan=plan,
+        work_orders=WorkOrder.objects.filter(pk__in=unplaced).exclude(status=WorkOrderStatus.PUBLISHED))
 
 
 # --- manual moves -------------------------------------------------------------------------------------
 
-def _editable(plan: DispatchPlan) -> None:
-    if plan.status not in (PlanStatus.READY, PlanStatus.PUBLISHED):
-        raise WorkflowError(_("计划处于“%(status)s”状态，不能调整；请先完成优化。") % {"status": plan.get_status_display()},
-                            allowed=["optimise"] if plan.status == PlanStatus.DRAFT else [])
+def _editable(plan: DispatchPlan, actor, action: str) -> None:
+    PLAN_FLOW.check(plan, actor, action, message=_("计划处于“%(status)s”状态，不能调整；请先完成优化。")
+                    % {"status": plan.get_status_display()})
 
 
 def _soft_warnings(built: adapter.Built, vid: str, cid: str | None) -> str:
@@ -443,14 +427,14 @@ def stop_move(*, actor, plan: DispatchPlan, work_order_id: int, shift: Shift | N
     """
     _require(actor, "dispatch.change")
     _require_visible(actor, plan)
-    _editable(plan)
+    _editable(plan, actor, "move")
     if shift is not None and shift.organisation_id != plan.organisation_id or shift is not None and shift.date != plan.date:
         raise ValidationError({"shift": [_("只能移到本机构当天的班次")]})
     stop = plan.stops.select_related("work_order").filter(work_order_id=work_order_id).first()
     if stop is None:
         raise ValidationError({"work_order": [_("这个工单不在当天的计划中")]})
     if stop.work_order.status in UNDER_WAY:
-        raise WorkflowError(_("该上门已开始或已完成，不能再调整。"), allowed=[])
+        raise IllegalStep(_("该上门已开始或已完成，不能再调整。"), allowed=[])
     built = build_day(plan)
     solution = current_solution(plan, built)
     vid = f"wo{work_order_id}"
@@ -511,40 +495,26 @@ def stop_move(*, actor, plan: DispatchPlan, work_order_id: int, shift: Shift | N
 
 # --- publishing ---------------------------------------------------------------------------------------
 
-# What publishing writes to a work order (and audits).
-PUBLISHED_FIELDS = ["caregiver", "planned_start", "status"]
-
-
 def plan_publish(*, actor, plan: DispatchPlan) -> dict:
-    """Write caregiver, planned start and "published" to every planned work order; caregivers then see
-    their day. Visits already under way are left as they are; unplaced orders return to "pending"."""
+    """Publish every planned work order to its caregiver at its planned start (the workorders services write
+    and audit each one); caregivers then see their day. Visits already under way are left as they are;
+    unplaced orders return to pending."""
     _require(actor, "dispatch.change")
     _require_visible(actor, plan)
-    if plan.status != PlanStatus.READY:
-        raise WorkflowError(_("只有“待发布”的计划可以发布（当前：%(status)s）。") % {"status": plan.get_status_display()},
-                            allowed=["optimise"] if plan.status == PlanStatus.DRAFT else [])
+    PLAN_FLOW.check(plan, actor, "publish", message=_("只有“待发布”的计划可以发布（当前：%(status)s）。")
+                    % {"status": plan.get_status_display()})
     built = build_day(plan)
     violations = check(built.problem, current_solution(plan, built))
     if violations:
         raise ValidationError([adapter.violation_text(v, orders=built.orders, shifts=built.shifts) for v in violations])
-    published = cleared = 0
     with transaction.atomic():
-        for stop in plan.stops.select_related("work_order", "shift__caregiver").select_for_update(of=("self",)):
-            order = stop.work_order
-            if order.status in UNDER_WAY or order.status not in PLANNABLE:
-                continue
-            old = audit.snapshot(order, fields=PUBLISHED_FIELDS)
-            if stop.shift_id:
-                order.caregiver, order.planned_start, order.status = stop.shift.caregiver, stop.planned_start, "published"
-                published += 1
-            else:
-                order.caregiver, order.planned_start, order.status = None, None, "pending"
-                cleared += 1
-            order.save(update_fields=["caregiver", "planned_start", "status", "updated_at"])
-            new = audit.snapshot(order, fields=PUBLISHED_FIELDS)
-            if old != new:
-                audit.record(actor=actor, action="dispatch.work_order_publish", subject=order,
-                             changes=audit.diff(old, new))
+        stops = list(plan.stops.select_related("work_order", "shift__caregiver").select_for_update(of=("self",))
+                     .filter(work_order__status__in=PLANNABLE))
+        placed = [(stop.work_order, stop.shift.caregiver, stop.planned_start) for stop in stops if stop.shift_id]
+        unplaced = [stop.work_order_id for stop in stops if not stop.shift_id]
+        work_orders.work_orders_publish(actor=actor, assignments=placed)
+        work_orders.work_orders_unschedule(actor=actor, plan=plan, work_orders=WorkOrder.objects.filter(pk__in=unplaced))
+        published, cleared = len(placed), len(unplaced)
         plan.status, plan.published_at, plan.published_by = PlanStatus.PUBLISHED, timezone.now(), actor
         plan.save(update_fields=["status", "published_at", "published_by", "updated_at"])
         audit.record(actor=actor, action="dispatch.plan_publish", subject=plan,
@@ -561,7 +531,7 @@ def plan_replan(*, actor, plan: DispatchPlan, shift: Shift, off_from: dt.time, s
     visits to others (or list them as unscheduled, with the reason) and re-plan the rest of the day."""
     _require(actor, "dispatch.change")
     _require_visible(actor, plan)
-    _editable(plan)
+    _editable(plan, actor, "replan")
     if shift.organisation_id != plan.organisation_id or shift.date != plan.date:
         raise ValidationError({"shift": [_("只能选择本机构当天的班次")]})
     if not shift.start_time <= off_from <= shift.end_time:

@@ -19,11 +19,12 @@ from carecircle.core.isolation import CHANGE, visible_to
 from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import mask_phone
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedQuerysetMixin
+from carecircle.core.workflow import IllegalStep
 from carecircle.providers.models import Qualification
 
 from . import selectors, services
 from .forms import DayForm, MoveForm, ReplanForm, ShiftForm, WorkOrderFilterForm
-from .models import DispatchPlan, PlanStatus, Shift
+from .models import PLAN_FLOW, DispatchPlan, PlanStatus, Shift
 
 # The timeline spans the working day; bars outside it are clipped by the page.
 TIMELINE_START, TIMELINE_END = 6 * 60, 21 * 60
@@ -73,6 +74,10 @@ class BoardView(CapabilityRequiredMixin, generic.TemplateView):
             "figures": {k: v for k, v in (plan.figures if plan else {}).items() if not isinstance(v, dict)},
             "rows": rows, "unscheduled": unscheduled, "map_data": map_data,
             "can_change": has_capability(user, "dispatch.change"),
+            # What the plan's buttons offer: the steps its state allows this user (a day without a plan
+            # may be optimised by whoever may plan).
+            "plan_actions": (PLAN_FLOW.allowed_actions(plan, user) if plan is not None
+                             else ["optimise"] if has_capability(user, "dispatch.change") else []),
             "timeline_start": TIMELINE_START, "timeline_end": TIMELINE_END,
             "hours": list(range(TIMELINE_START // 60, TIMELINE_END // 60 + 1)),
             "move_form": MoveForm(), "replan_form": ReplanForm(),
@@ -241,7 +246,7 @@ class ShiftDeleteView(ScopedQuerysetMixin, generic.View):
         day = shift.date
         try:
             services.shift_delete(actor=request.user, shift=shift)
-        except services.WorkflowError as error:
+        except IllegalStep as error:
             messages.error(request, error.message)
         else:
             messages.success(request, _("班次已删除"))
@@ -256,7 +261,7 @@ class OptimiseView(CapabilityRequiredMixin, generic.View):
         day = DayForm(request.POST).day()
         try:
             services.plan_optimise(actor=request.user, date=day)
-        except services.WorkflowError as error:
+        except IllegalStep as error:
             messages.error(request, error.message)
         except ValidationError as error:
             messages.error(request, _errors_text(error))
@@ -276,7 +281,7 @@ class PlanActionView(ScopedQuerysetMixin, generic.View):
         plan = get_object_or_404(self.get_queryset(), pk=pk)
         try:
             self.act(request, plan)
-        except services.WorkflowError as error:
+        except IllegalStep as error:
             messages.error(request, error.message)
         except ValidationError as error:
             messages.error(request, _errors_text(error))

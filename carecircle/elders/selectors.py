@@ -92,6 +92,13 @@ def search_condition(q: str) -> Q | None:
     return Q(pk__in=[])
 
 
+def elders_matching(q: str) -> QuerySet:
+    """Every elder record the search text means (no scope: for narrowing a list that is already scoped,
+    e.g. care plans or orders by their elder). The same matching as the registry's search."""
+    condition = search_condition(q)
+    return Elder.objects.filter(condition) if condition is not None else Elder.objects.all()
+
+
 def _birth_date_bounds(filters: ElderFilters, today: dt.date) -> list[tuple[str, str, object]]:
     """Age a ≤ age ≤ b ⇔ born after (today − (b+1) years) and on or before (today − a years)."""
     def years_before(years: int) -> dt.date:

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "carecircle.catalog",
     "carecircle.assessment",
     "carecircle.careplans",
+    "carecircle.workorders",
     "carecircle.dispatch",
     "carecircle.demo",
 ]
@@ -221,8 +222,8 @@ SPECTACULAR_SETTINGS = {
         "CarePlanStopReasonEnum": "carecircle.careplans.models.StopReason",
         "ServiceOrderStatusEnum": "carecircle.careplans.models.OrderStatus",
         "ServiceOrderChannelEnum": "carecircle.careplans.models.OrderChannel",
-        "WorkOrderStatusEnum": "carecircle.careplans.models.WorkOrderStatus",
-        "WorkOrderSourceEnum": "carecircle.careplans.models.WorkOrderSource",
+        "WorkOrderStatusEnum": "carecircle.workorders.models.WorkOrderStatus",
+        "WorkOrderSourceEnum": "carecircle.workorders.models.WorkOrderSource",
         "AbsenceKindEnum": "carecircle.careplans.models.AbsenceKind",
         "PlanChangeKindEnum": "carecircle.careplans.models.PlanChangeKind",
         "VisitFundingEnum": "carecircle.careplans.models.VisitFunding",

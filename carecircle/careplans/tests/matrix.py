@@ -6,6 +6,7 @@ import datetime as dt
 
 
 def make_careplans(world):
+    from carecircle.workorders.models import WorkOrder
     from carecircle.careplans.models import (
         CarePlan,
         ElderAbsence,
@@ -13,7 +14,6 @@ def make_careplans(world):
         PlanChange,
         PlanVisit,
         ServiceOrder,
-        WorkOrder,
     )
 
     d = world.district
@@ -40,7 +40,7 @@ MAKERS = {
     "careplans.careplan": make_careplans,
     "careplans.serviceorder": make_careplans,
     "careplans.orderoffer": make_careplans,
-    "careplans.workorder": make_careplans,
+    "workorders.workorder": make_careplans,  # made here: each comes from one of these plans' visits
     "careplans.elderabsence": make_careplans,
     "careplans.planchange": make_careplans,
 }

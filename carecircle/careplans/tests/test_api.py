@@ -1,11 +1,11 @@
-"""The API: plans, orders, work orders by date, absences — scope, bad input and illegal steps (409)."""
+"""The API: plans, orders, absences — scope, bad input and illegal steps (409)."""
 import datetime as dt
 
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from carecircle.careplans import services
-from carecircle.careplans.models import ServiceOrder, WorkOrder
+from carecircle.careplans.models import ServiceOrder
 
 from .conftest import MONDAY
 
@@ -91,24 +91,6 @@ def test_order_bad_input_is_named(policy, users, api_as):
                     format="json").status_code == 404
 
 
-def test_work_orders_by_date_in_scope(level4, users, api_as):
-    services.care_plan_create(actor=users.provider_admin, elder=level4, on=MONDAY)
-    provider = api_as(users.provider_admin)
-    generated = provider.post("/api/v1/work-orders/generate/", {"date": "2026-11-24"}, format="json")
-    assert generated.status_code == 200 and generated.json()["created"] == 1
-    listed = provider.get("/api/v1/work-orders/?date=2026-11-24").json()
-    assert listed["count"] == 1
-    work = listed["results"][0]
-    assert work["date"] == "2026-11-24" and work["elder"] == level4.pk and work["status"] == "pending"
-    assert provider.get("/api/v1/work-orders/?date=2026-11-25").json()["count"] == 0
-    assert provider.get("/api/v1/work-orders/?date=tomorrow").status_code == 400
-    assert api_as(users.street_staff_b).get("/api/v1/work-orders/?date=2026-11-24").json()["count"] == 0
-    assert api_as(users.street_staff).get("/api/v1/work-orders/?date=2026-11-24").json()["count"] == 1
-    assert api_as(users.street_staff).post("/api/v1/work-orders/generate/", {"date": "2026-11-24"},
-                                           format="json").status_code == 403
-    assert WorkOrder.objects.count() == 1
-
-
 def test_absence_through_the_api(level4, users, api_as):
     api = api_as(users.elder)
     created = api.post("/api/v1/absences/", {"elder": level4.pk, "kind": "hospital", "starts_on": "2026-11-24",
@@ -146,3 +128,33 @@ def test_the_plan_list_reads_visits_and_changes_in_a_fixed_number_of_queries(lev
     more, two = queries()
     assert (count, more) == (1, 2)
     assert two == one
+
+
+def test_illegal_steps_answer_409_naming_the_allowed_actions_of_the_step_tables(level4, users, api_as):
+    """The API's 409 names what the actor may do now, from the same step table the pages ask."""
+    from carecircle.careplans.models import ORDER_FLOW, PLAN_FLOW
+    from carecircle.core.workflow import allowed_actions
+
+    plan = services.care_plan_create(actor=users.provider_admin, elder=level4, on=MONDAY)
+    api = api_as(users.provider_admin)
+    again = api.post("/api/v1/care-plans/", {"elder": level4.pk, "on": "2026-11-23"}, format="json")
+    assert again.status_code == 409
+    allowed = PLAN_FLOW.allowed_actions(plan, users.provider_admin)
+    assert allowed == ["care_plan_update", "care_plan_stop"]
+    assert again.json()["allowed_actions"] == again.json()["allowed"] == allowed
+    stopped = api.post(f"/api/v1/care-plans/{plan.pk}/stop/", {"reason": "provider", "on": "2026-11-24"},
+                       format="json")
+    assert stopped.status_code == 200, stopped.content
+    refused = api.post(f"/api/v1/care-plans/{plan.pk}/stop/", {"reason": "provider", "on": "2026-11-24"},
+                       format="json")
+    assert refused.status_code == 409 and refused.json()["allowed_actions"] == []
+    assert "已停止" in refused.json()["detail"]
+    # An order offered to the provider: it may accept or decline, the orderer may cancel.
+    order = ServiceOrder.objects.create(elder=level4, organisation=plan.organisation, channel="phone",
+                                        service_date=TOMORROW, window_start=dt.time(14), window_end=dt.time(16),
+                                        total="80.00", fund="0.00", subsidy="0.00", self_pay="80.00")
+    assert allowed_actions(order, users.provider_admin) == ["accept", "decline"]
+    assert ORDER_FLOW.allowed_actions(order, users.elder) == ["cancel"]
+    assert allowed_actions(order, users.street_staff_b) == ["cancel"]  # may order, so may cancel (if in scope)
+    completed = api.post(f"/api/v1/service-orders/{order.pk}/complete/", {}, format="json")
+    assert completed.status_code == 409 and completed.json()["allowed_actions"] == ["accept", "decline"]

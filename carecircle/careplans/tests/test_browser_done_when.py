@@ -34,7 +34,8 @@ def test_done_when_plan_order_and_tomorrows_work_orders(audit_trail_cleared_afte
                                                         browser_page):  # noqa: F811
     from playwright.sync_api import expect
 
-    from carecircle.careplans.models import CarePlan, ServiceOrder, WorkOrder
+    from carecircle.careplans.models import CarePlan, ServiceOrder
+    from carecircle.workorders.models import WorkOrder
     from carecircle.catalog.services import catalogue_seed
     from carecircle.core.policy import seed_values
     from carecircle.core.policy_seed import policy_parameters_seed

@@ -8,9 +8,12 @@ from django.utils import timezone
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from carecircle.careplans import services
-from carecircle.careplans.models import OfferOutcome, OrderStatus, WorkOrder
+from carecircle.careplans.models import OfferOutcome, OrderStatus
 from carecircle.core.models import AuditEvent
+from carecircle.core.workflow import IllegalStep
 from carecircle.providers.models import ServiceArea
+from carecircle.workorders import services as work_orders
+from carecircle.workorders.models import WorkOrder
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=SH)  # Monday morning, office hours 08:30–17:30
@@ -114,7 +117,7 @@ def test_an_answer_after_the_deadline_is_refused_and_decline_needs_a_reason(poli
     order = place(users, policy.elders.a1)
     with pytest.raises(ValidationError, match="拒单原因"):
         services.service_order_decline(actor=users.provider_admin, order=order, reason="", now=NOW)
-    with pytest.raises(services.WorkflowError, match="答复期限"):
+    with pytest.raises(IllegalStep, match="答复期限"):
         services.service_order_accept(actor=users.provider_admin, order=order, now=NOW + dt.timedelta(hours=3))
     with pytest.raises(PermissionDenied):
         services.service_order_accept(actor=users.elder, order=order, now=NOW)
@@ -132,13 +135,13 @@ def test_cancellation_rules(policy, users):
     services.service_order_cancel(actor=users.elder, order=order, now=NOW)  # before acceptance: free
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED and order.offers.get().outcome == OfferOutcome.WITHDRAWN
-    with pytest.raises(services.WorkflowError):
+    with pytest.raises(IllegalStep):
         services.service_order_cancel(actor=users.elder, order=order, now=NOW)
 
     order = place(users, elder)
     services.service_order_accept(actor=users.provider_admin, order=order, now=NOW)
     late = dt.datetime(2026, 11, 24, 11, 0, tzinfo=SH)  # three hours before 14:00, notice is four
-    with pytest.raises(services.WorkflowError, match="服务开始前 4 小时内不能自行取消"):
+    with pytest.raises(IllegalStep, match="服务开始前 4 小时内不能自行取消"):
         services.service_order_cancel(actor=users.elder, order=order, now=late)
     with pytest.raises(ValidationError, match="说明原因"):
         services.service_order_cancel(actor=users.provider_admin, order=order, now=late)
@@ -153,18 +156,18 @@ def test_accepting_an_order_for_tomorrow_writes_its_work_order_with_an_audit_eve
     with django_capture_on_commit_callbacks(execute=True):
         services.service_order_accept(actor=users.provider_admin, order=order, now=NOW)
     work = WorkOrder.objects.get(order=order)
-    event = AuditEvent.objects.get(action="careplans.work_order_from_order")
+    event = AuditEvent.objects.get(action="workorders.work_order_from_order")
     assert event.actor == users.provider_admin and event.subject_id == str(work.pk)
 
 def test_accepted_order_becomes_a_work_order_and_can_be_rated_after_completion(policy, users):
     elder = policy.elders.a1
     order = place(users, elder, day=dt.date(2026, 11, 23), now=NOW)
     services.service_order_accept(actor=users.provider_admin, order=order, now=NOW)
-    summary = services.work_orders_generate(date=dt.date(2026, 11, 23))
+    summary = work_orders.work_orders_generate(date=dt.date(2026, 11, 23))
     work = WorkOrder.objects.get(order=order)
     assert summary["from_orders"] == 1 and work.source == "order" and work.duration_minutes == 60
     assert [line.item.code for line in work.lines.all()] == ["gb-bathing"]
-    with pytest.raises(services.WorkflowError, match="服务完成后"):
+    with pytest.raises(IllegalStep, match="服务完成后"):
         services.service_order_rate(actor=users.elder, order=order, stars=5)
     services.service_order_complete(actor=users.provider_admin, order=order)
     with pytest.raises(ValidationError, match="1 到 5"):
@@ -172,7 +175,7 @@ def test_accepted_order_becomes_a_work_order_and_can_be_rated_after_completion(p
     services.service_order_rate(actor=users.elder, order=order, stars=5, comment="很细心")
     order.refresh_from_db()
     assert order.rating == 5
-    with pytest.raises(services.WorkflowError, match="已经评价"):
+    with pytest.raises(IllegalStep, match="已经评价"):
         services.service_order_rate(actor=users.elder, order=order, stars=4)
 
 

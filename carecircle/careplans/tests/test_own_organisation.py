@@ -29,15 +29,6 @@ def test_a_plan_is_made_only_for_the_own_organisation(level4, district, users):
     assert not CarePlan.objects.exists()
 
 
-def test_work_orders_are_generated_only_for_the_own_organisation(policy, district, users):
-    with pytest.raises(PermissionDenied, match="只能为本机构生成工单"):
-        services.work_orders_generate(date=dt.date(2026, 11, 24), organisation=district.other_provider,
-                                      actor=users.provider_admin)
-    # The district works for no organisation and names any.
-    services.work_orders_generate(date=dt.date(2026, 11, 24), organisation=district.other_provider,
-                                  actor=users.district_admin)
-
-
 def test_only_the_offered_organisation_answers_an_order(policy, district, users, other_admin):
     from carecircle.accounts.models import User
 

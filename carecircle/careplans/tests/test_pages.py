@@ -1,4 +1,4 @@
-"""Pages: the plan editor shows the self-pay before saving, the three-step order, inbox, work orders."""
+"""Pages: the plan editor shows the self-pay before saving, the three-step order, the inbox."""
 import datetime as dt
 
 import pytest
@@ -6,7 +6,7 @@ from django.test import Client
 from django.utils import timezone
 
 from carecircle.careplans import services
-from carecircle.careplans.models import CarePlan, OrderStatus, ServiceOrder, VisitFunding, WorkOrder
+from carecircle.careplans.models import CarePlan, OrderStatus, ServiceOrder, VisitFunding
 
 from .conftest import MONDAY
 
@@ -107,19 +107,6 @@ def test_the_inbox_accepts_and_declines(policy, users):
     assert elder.name in listing
     csv = client_for(users.operator).get("/careplans/orders/export.csv")
     assert b"".join(csv.streaming_content).decode("utf-8-sig").count("\n") == 2
-
-
-def test_work_order_page_generates_and_lists_the_day(level4, users):
-    services.care_plan_create(actor=users.provider_admin, elder=level4, on=MONDAY)
-    client = client_for(users.provider_admin)
-    response = client.post("/careplans/work-orders/generate/", {"date": "2026-11-24"}, follow=True)
-    page = response.content.decode()
-    assert "2026-11-24 的工单已生成：新增 1" in page and level4.name in page
-    assert WorkOrder.objects.count() == 1
-    empty = client.get("/careplans/work-orders/?date=2026-11-29").content.decode()
-    assert "这一天没有工单" in empty
-    assert client_for(users.street_staff).post("/careplans/work-orders/generate/",
-                                               {"date": "2026-11-24"}).status_code == 403
 
 
 def test_absence_page_and_stop_page(level4, users):

@@ -7,8 +7,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from carecircle.careplans import services
-from carecircle.careplans.models import CarePlan, PlanChangeKind, PlanStatus, StopReason, VisitFunding, WorkOrder
+from carecircle.careplans.models import CarePlan, PlanChangeKind, PlanStatus, StopReason, VisitFunding
 from carecircle.core.models import AuditEvent
+from carecircle.core.workflow import IllegalStep
+from carecircle.workorders import services as work_orders
+from carecircle.workorders.models import WorkOrder, WorkOrderStatus
 
 from .conftest import MONDAY, set_level
 
@@ -86,7 +89,7 @@ def test_no_plan_without_an_eligible_level_or_for_a_provider_not_serving_the_com
 
 def test_one_active_plan_per_programme(level4, users):
     services.care_plan_create(actor=users.provider_admin, elder=level4, on=MONDAY)
-    with pytest.raises(services.WorkflowError) as refused:
+    with pytest.raises(IllegalStep) as refused:
         services.care_plan_create(actor=users.provider_admin, elder=level4, on=MONDAY)
     assert "care_plan_update" in refused.value.allowed
 
@@ -138,15 +141,15 @@ def test_an_elder_who_dies_with_visits_planned(level4, users, django_capture_on_
     from carecircle.elders.services import elder_change_status
 
     plan = services.care_plan_create(actor=users.provider_admin, elder=level4, on=MONDAY)
-    services.work_orders_generate(date=MONDAY)
-    services.work_orders_generate(date=MONDAY + dt.timedelta(days=1))
-    assert WorkOrder.objects.filter(status="pending").count() == 2
+    work_orders.work_orders_generate(date=MONDAY)
+    work_orders.work_orders_generate(date=MONDAY + dt.timedelta(days=1))
+    assert WorkOrder.objects.filter(status=WorkOrderStatus.PENDING).count() == 2
     with django_capture_on_commit_callbacks(execute=True):
         elder_change_status(actor=users.street_staff, elder=level4, status="deceased", on=MONDAY,
                             reason="死亡医学证明")
     plan.refresh_from_db()
     assert plan.status == PlanStatus.STOPPED and plan.stop_reason == StopReason.DECEASED
-    assert set(WorkOrder.objects.values_list("status", flat=True)) == {"cancelled"}
+    assert set(WorkOrder.objects.values_list("status", flat=True)) == {WorkOrderStatus.CANCELLED}
     assert "老人去世" in WorkOrder.objects.first().suppressed_reason
     # The family and the provider read the same explanation.
     from carecircle.careplans.selectors import plan_changes
@@ -155,7 +158,7 @@ def test_an_elder_who_dies_with_visits_planned(level4, users, django_capture_on_
         stopped = plan_changes(reader, elder=level4).filter(kind=PlanChangeKind.STOPPED).get()
         assert "老人去世" in stopped.explanation and "已取消 2 个未开始的上门工单" in stopped.explanation
     # Nothing is generated for later days.
-    assert services.work_orders_generate(date=MONDAY + dt.timedelta(days=2))["created"] == 0
+    assert work_orders.work_orders_generate(date=MONDAY + dt.timedelta(days=2))["created"] == 0
 
 
 @pytest.mark.parametrize("change, reason", [("moved_out", StopReason.MOVED_OUT),
@@ -179,7 +182,7 @@ def test_stop_by_hand_needs_a_known_reason_and_an_active_plan(level4, users):
     with pytest.raises(ValidationError):
         services.care_plan_stop(actor=users.provider_admin, plan=plan, reason="bored", on=MONDAY)
     services.care_plan_stop(actor=users.provider_admin, plan=plan, reason="provider", on=MONDAY)
-    with pytest.raises(services.WorkflowError):
+    with pytest.raises(IllegalStep):
         services.care_plan_stop(actor=users.provider_admin, plan=plan, reason="provider", on=MONDAY)
 
 
@@ -192,3 +195,19 @@ def test_a_reassessment_confirming_the_same_level_changes_nothing(level4, users,
     plan.refresh_from_db()
     assert plan.status == PlanStatus.ACTIVE and CarePlan.objects.count() == 1
     assert not plan.changes.filter(kind=PlanChangeKind.LEVEL_CHANGED).exists()
+
+
+def test_plan_and_order_lists_find_elders_with_the_registrys_own_search(level4, users):
+    """One elder search: the lists of plans and orders match names, initials and ID numbers the way the
+    elder registry does (a name matches from its start)."""
+    from carecircle.careplans import selectors
+
+    services.care_plan_create(actor=users.provider_admin, elder=level4, on=MONDAY)
+    user = users.provider_admin
+    assert list(selectors.plan_list(user, q=level4.name[:2])) != []
+    assert list(selectors.plan_list(user, q=level4.name_initials)) != []
+    assert list(selectors.plan_list(user, q=level4.id_number[-4:])) != []
+    assert list(selectors.plan_list(user, q=level4.name[1:])) == []  # not from the start of the name
+    assert list(selectors.plan_list(user, q="!!")) == []
+    assert selectors.order_list(user, q=level4.name).count() == 0
+    assert selectors.plan_list(user, q="  ").count() == 1

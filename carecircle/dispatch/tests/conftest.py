@@ -37,7 +37,7 @@ def make_staff(organisation, *, name, gender="F", qualifications=("care_worker_4
 
 
 def make_order(organisation, elder, start, end, minutes=60, *, day=DAY, **extra):
-    from carecircle.careplans.models import WorkOrder
+    from carecircle.workorders.models import WorkOrder
 
     excluded = extra.pop("excluded", ())
     order = WorkOrder.objects.create(organisation=organisation, elder=elder, date=day,

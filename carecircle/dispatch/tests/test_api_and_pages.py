@@ -7,6 +7,8 @@ import pytest
 from carecircle.accounts.models import User
 from carecircle.dispatch import services
 from carecircle.dispatch.models import DispatchPlan, Shift
+from carecircle.workorders import services as work_orders
+from carecircle.workorders.models import WorkOrderStatus
 
 from .conftest import DAY, make_order, make_shift, make_staff
 
@@ -82,7 +84,9 @@ class TestApi:
         published = client.post(f"/api/v1/dispatch/plans/{plan_id}/publish/")
         assert published.status_code == 200 and published.json()["published"] >= 5
         again = client.post(f"/api/v1/dispatch/plans/{plan_id}/publish/")
-        assert again.status_code == 409 and again.json()["allowed"] == []
+        # A published plan is not published again; what it still allows is named (from the step table).
+        assert again.status_code == 409 and again.json()["allowed_actions"] == again.json()["allowed"] == [
+            "move", "replan"]
         reoptimise = client.post("/api/v1/dispatch/plans/optimise/", {"date": DAY.isoformat()}, format="json")
         assert reoptimise.status_code == 409 and "replan" in reoptimise.json()["allowed"]
         replanned = client.post(f"/api/v1/dispatch/plans/{plan_id}/replan/",
@@ -94,7 +98,7 @@ class TestApi:
         mine = api_as(users.caregiver).get("/api/v1/dispatch/my-day/", {"date": DAY.isoformat()}).json()["results"]
         orders = {o.pk: o for o in optimised.orders}
         assert mine and all(orders[v["id"]].caregiver_id is None or True for v in mine)
-        from carecircle.careplans.models import WorkOrder
+        from carecircle.workorders.models import WorkOrder
 
         assert {v["id"] for v in mine} == set(WorkOrder.objects.filter(caregiver=optimised.staff.wang)
                                               .values_list("id", flat=True))
@@ -159,15 +163,16 @@ class TestPages:
         assert "HX-Refresh" not in fragment and "优化中" in fragment.content.decode()
 
     def test_an_order_cancelled_after_planning_is_flagged_and_not_published(self, client, optimised):
-        from carecircle.careplans.models import WorkOrder
+        from carecircle.workorders.models import WorkOrder
 
         stop = optimised.plan.stops.filter(shift__isnull=False).first()
-        WorkOrder.objects.filter(pk=stop.work_order_id).update(status="cancelled", suppressed_reason="老人住院")
+        work_orders.work_orders_cancel(actor=None, work_orders=WorkOrder.objects.filter(pk=stop.work_order_id),
+                                       reason="老人住院")
         client.force_login(optimised.actor)
         body = client.get("/dispatch/", {"date": DAY.isoformat()}).content.decode()
         assert "data-withdrawn" in body and "老人住院" in body
         services.plan_publish(actor=optimised.actor, plan=optimised.plan)
-        assert WorkOrder.objects.get(pk=stop.work_order_id).status == "cancelled"
+        assert WorkOrder.objects.get(pk=stop.work_order_id).status == WorkOrderStatus.CANCELLED
 
     def test_export_lists_the_plan_with_masked_phones(self, client, optimised):
         client.force_login(optimised.actor)
@@ -223,7 +228,7 @@ def chinese_interface_text(html: str, data: set[str]) -> list[str]:
 
 
 def test_the_dispatch_pages_in_english_have_no_chinese_interface_text(client, optimised, users, district):
-    from carecircle.careplans.models import WorkOrder
+    from carecircle.workorders.models import WorkOrder
 
     services.stop_move(actor=optimised.actor, plan=optimised.plan, work_order_id=optimised.orders[0].pk, shift=None)
     data = {"上海话", "中文", "简体中文", district.provider.name, district.a1.name, users.provider_admin.display_name}

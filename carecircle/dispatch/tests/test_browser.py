@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
-from carecircle.careplans.models import WorkOrder
 from carecircle.dispatch.models import DispatchPlan
+from carecircle.workorders.models import WorkOrder, WorkOrderStatus
 
 from .conftest import DAY
 
@@ -110,9 +110,9 @@ def test_a_provider_optimises_adjusts_and_publishes_a_day(audit_trail_cleared, b
     page.wait_for_selector("[data-plan-status=published]")
     plan = DispatchPlan.objects.get(organisation=board.org, date=DAY)
     assert plan.status == "published"
-    mine = WorkOrder.objects.filter(caregiver=board.staff.wang, status="published").order_by("planned_start")
+    mine = WorkOrder.objects.filter(caregiver=board.staff.wang, status=WorkOrderStatus.PUBLISHED).order_by("planned_start")
     assert mine.exists()
-    assert WorkOrder.objects.get(pk=moved.pk).status == "pending"
+    assert WorkOrder.objects.get(pk=moved.pk).status == WorkOrderStatus.PENDING
 
     # The caregiver sees their own day, in order.
     log_in(page, live_server, users.caregiver.username)

@@ -8,6 +8,7 @@ from carecircle.dispatch import problem as adapter
 from carecircle.dispatch.models import DispatchPlan
 from carecircle.dispatch.services import build_day, current_solution
 from carecircle.engines.routing import check
+from carecircle.workorders.models import WorkOrderStatus
 
 from .conftest import DAY, make_order, make_shift, make_staff
 
@@ -79,7 +80,7 @@ def test_an_elder_without_coordinates_is_listed_with_the_reason(board, district)
 
 
 def test_cancelled_orders_and_other_days_are_not_planned(board):
-    board.orders[0].status = "cancelled"
+    board.orders[0].status = WorkOrderStatus.CANCELLED
     board.orders[0].save()
     make_order(board.org, board.elders[0], "09:00", "11:00", day=DAY + dt.timedelta(days=1))
     _, built = built_for(board)

@@ -5,10 +5,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from carecircle.careplans.models import WorkOrder
 from carecircle.core.models import AuditEvent, Job
+from carecircle.core.workflow import IllegalStep
 from carecircle.dispatch import services
 from carecircle.dispatch.models import DispatchPlan, DispatchStop, Shift
+from carecircle.workorders.models import WorkOrder, WorkOrderStatus
 
 from .conftest import DAY, make_order, make_shift, make_staff
 
@@ -84,7 +85,7 @@ class TestShifts:
 
     def test_a_shift_with_published_visits_cannot_be_deleted(self, optimised):
         services.plan_publish(actor=optimised.actor, plan=optimised.plan)
-        with pytest.raises(services.WorkflowError) as caught:
+        with pytest.raises(IllegalStep) as caught:
             services.shift_delete(actor=optimised.actor, shift=optimised.shifts.wang)
         assert caught.value.allowed == ["replan"]
 
@@ -118,8 +119,8 @@ class TestOptimise:
         assert plan.figures["violations"] == 0
         assert plan.stops.count() == 6
         placed = plan.stops.filter(shift__isnull=False)
-        assert all(WorkOrder.objects.get(pk=s.work_order_id).status == "scheduled" for s in placed)
-        assert AuditEvent.objects.filter(action="dispatch.work_order_schedule").count() == placed.count()
+        assert all(WorkOrder.objects.get(pk=s.work_order_id).status == WorkOrderStatus.SCHEDULED for s in placed)
+        assert AuditEvent.objects.filter(action="workorders.work_order_schedule").count() == placed.count()
         # The nurse-only visit went to the nurse; the woman-only visit to a woman.
         nurse_stop = plan.stops.get(work_order=optimised.orders[1])
         assert nurse_stop.shift_id in (None, optimised.shifts.zhao.pk)
@@ -143,7 +144,7 @@ class TestOptimise:
 
     def test_a_published_day_cannot_be_optimised_again(self, optimised):
         services.plan_publish(actor=optimised.actor, plan=optimised.plan)
-        with pytest.raises(services.WorkflowError) as caught:
+        with pytest.raises(IllegalStep) as caught:
             services.plan_optimise(actor=optimised.actor, date=DAY)
         assert "replan" in caught.value.allowed
 
@@ -175,14 +176,14 @@ class TestOptimise:
         assert event.changes["status"] == ["optimising", "draft"] and event.actor == board.actor
 
     def test_a_day_under_way_is_not_optimised_again(self, optimised):
-        WorkOrder.objects.filter(pk=optimised.orders[0].pk).update(status="started")
-        with pytest.raises(services.WorkflowError) as caught:
+        WorkOrder.objects.filter(pk=optimised.orders[0].pk).update(status=WorkOrderStatus.STARTED)
+        with pytest.raises(IllegalStep) as caught:
             services.plan_optimise(actor=optimised.actor, date=DAY)
         assert caught.value.allowed == ["replan", "move"]
 
     def test_a_plan_being_optimised_cannot_be_started_twice(self, board):
         services.plan_optimise(actor=board.actor, date=DAY)  # the job waits for the commit
-        with pytest.raises(services.WorkflowError):
+        with pytest.raises(IllegalStep):
             services.plan_optimise(actor=board.actor, date=DAY)
 
 
@@ -259,14 +260,14 @@ class TestMoves:
     def test_a_move_on_a_plan_being_optimised_is_a_workflow_error(self, optimised):
         optimised.plan.status = "optimising"
         optimised.plan.save()
-        with pytest.raises(services.WorkflowError):
+        with pytest.raises(IllegalStep):
             services.stop_move(actor=optimised.actor, plan=optimised.plan, work_order_id=optimised.orders[0].pk,
                                shift=None)
 
     def test_a_visit_under_way_cannot_be_moved(self, optimised):
         order = optimised.orders[0]
-        WorkOrder.objects.filter(pk=order.pk).update(status="started")
-        with pytest.raises(services.WorkflowError):
+        WorkOrder.objects.filter(pk=order.pk).update(status=WorkOrderStatus.STARTED)
+        with pytest.raises(IllegalStep):
             services.stop_move(actor=optimised.actor, plan=optimised.plan, work_order_id=order.pk, shift=None)
 
     def test_another_providers_plan_cannot_be_touched(self, optimised, users):
@@ -282,6 +283,33 @@ class TestMoves:
 # --- publishing and the caregiver's day ----------------------------------------------------------------
 
 class TestPublish:
+    def test_publish_changes_work_orders_only_through_the_workorders_services(self, optimised, monkeypatch):
+        from carecircle.workorders import services as work_orders
+
+        calls = []
+        real_publish, real_unschedule = work_orders.work_orders_publish, work_orders.work_orders_unschedule
+
+        def publish(**kwargs):
+            calls.append(("publish", sorted(order.pk for order, _c, _s in kwargs["assignments"])))
+            return real_publish(**kwargs)
+
+        def unschedule(**kwargs):
+            calls.append(("unschedule", sorted(kwargs["work_orders"].values_list("pk", flat=True))))
+            return real_unschedule(**kwargs)
+
+        monkeypatch.setattr(work_orders, "work_orders_publish", publish)
+        monkeypatch.setattr(work_orders, "work_orders_unschedule", unschedule)
+        services.plan_publish(actor=optimised.actor, plan=optimised.plan)
+        placed = sorted(optimised.plan.stops.filter(shift__isnull=False).values_list("work_order_id", flat=True))
+        assert ("publish", placed) in calls
+        assert [name for name, _ids in calls] == ["publish", "unschedule"]
+        published = WorkOrder.objects.filter(status=WorkOrderStatus.PUBLISHED)
+        assert sorted(published.values_list("pk", flat=True)) == placed
+        # Each changed order carries its own audit event from the owner of work orders.
+        events = AuditEvent.objects.filter(action="workorders.work_order_publish")
+        assert sorted(int(e.subject_id) for e in events) == placed
+        assert all(e.changes["status"] == ["scheduled", "published"] for e in events)
+
     def test_publish_writes_caregiver_time_and_status_and_is_audited(self, optimised):
         result = services.plan_publish(actor=optimised.actor, plan=optimised.plan)
         plan = DispatchPlan.objects.get(pk=optimised.plan.pk)
@@ -292,17 +320,17 @@ class TestPublish:
             order = stop.work_order
             assert order.status == "published" and order.caregiver_id == stop.shift.caregiver_id
             assert order.planned_start == stop.planned_start
-        assert AuditEvent.objects.filter(action="dispatch.work_order_publish").count() == placed.count()
+        assert AuditEvent.objects.filter(action="workorders.work_order_publish").count() == placed.count()
         assert AuditEvent.objects.filter(action="dispatch.plan_publish").count() == 1
 
     def test_publishing_twice_is_a_workflow_error(self, optimised):
         services.plan_publish(actor=optimised.actor, plan=optimised.plan)
-        with pytest.raises(services.WorkflowError):
+        with pytest.raises(IllegalStep):
             services.plan_publish(actor=optimised.actor, plan=DispatchPlan.objects.get(pk=optimised.plan.pk))
 
     def test_a_draft_plan_cannot_be_published(self, board):
         plan = DispatchPlan.objects.create(organisation=board.org, date=DAY)
-        with pytest.raises(services.WorkflowError) as caught:
+        with pytest.raises(IllegalStep) as caught:
             services.plan_publish(actor=board.actor, plan=plan)
         assert caught.value.allowed == ["optimise"]
 
@@ -328,7 +356,7 @@ class TestReplan:
         ten = dt.time(10, 0)
         wang_stops = list(plan.stops.filter(shift=wang).order_by("position"))
         before_ten = [s.work_order_id for s in wang_stops if timezone.localtime(s.planned_start).time() < ten]
-        WorkOrder.objects.filter(pk__in=before_ten).update(status="started")
+        WorkOrder.objects.filter(pk__in=before_ten).update(status=WorkOrderStatus.STARTED)
         result = services.plan_replan(actor=optimised.actor, plan=plan, shift=wang, off_from=ten, iterations=500)
         plan.refresh_from_db()
         assert plan.status == "ready" and plan.figures["violations"] == 0
