@@ -18,7 +18,7 @@ MENU = [
     ("workbench:home", None), ("elders:list", "elders.view"), ("intake:queue", "intake.queue"),
     ("intake:portal", "intake.apply"), ("providers:list", "providers.view"), ("providers:staff-list", "providers.view"),
     ("catalog:list", "catalog.view"), ("careplans:plan-list", "careplans.list"), ("careplans:inbox", "orders.answer"),
-    ("careplans:order-list", "orders.list"), ("careplans:workorder-list", "workorders.view"),
+    ("careplans:order-list", "orders.list"), ("workorders:list", "workorders.view"),
     ("careplans:portal", "careplans.portal"), ("dispatch:board", "dispatch.view"),
     ("dispatch:my-day", "dispatch.my_day"), ("assessment:list", "assessment.view"), ("regions:list", "regions.view"),
     ("core:policy-list", "policy.view"), ("core:audit-list", "audit.view"),
