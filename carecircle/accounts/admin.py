@@ -14,3 +14,13 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     search_fields = ("username", "display_name")
     autocomplete_fields = ("scope_region", "organisation")
     fieldsets = (*BaseUserAdmin.fieldsets, (_("角色与范围"), {"fields": ("display_name", "role", "scope_region", "organisation")}))
+
+
+# API keys are stored hashed in accounts.ApiToken; the clear-text table of the old token app stays empty and
+# must not be offered as a way to create keys that no longer authenticate.
+try:
+    from rest_framework.authtoken.models import TokenProxy
+
+    admin.site.unregister(TokenProxy)
+except admin.sites.NotRegistered:
+    pass
