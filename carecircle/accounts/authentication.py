@@ -8,7 +8,9 @@ belongs to a deactivated account is refused with 401 and a sentence saying which
 """
 import datetime as dt
 
+from django.conf import settings
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -61,3 +63,15 @@ class ApiTokenAuthentication(TokenAuthentication):
         if token.last_used_at is None or now - token.last_used_at > self.last_used_precision:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token
+
+
+class TwoFactorSessionScheme(OpenApiAuthenticationExtension):
+    """The schema documents the session cookie as before; the second-factor rule is stated in its description."""
+
+    target_class = TwoFactorSessionAuthentication
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME,
+                "description": "Session of a signed-in page user; accounts with two-factor authentication must "
+                               "have entered their code in this session, otherwise 403."}

@@ -91,8 +91,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     expires_at = models.DateTimeField(_("到期时间"))
-    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
-    revoked_reason = models.CharField(_("撤销原因"), max_length=20, choices=RevokeReason.choices, blank=True)
+    revoked_at = models.DateTimeField(_("令牌撤销时间"), null=True, blank=True)
+    revoked_reason = models.CharField(_("令牌撤销原因"), max_length=20, choices=RevokeReason.choices, blank=True)
 
     class Meta:
         verbose_name = _("接口令牌")

@@ -12,5 +12,5 @@ urlpatterns = [
     path("account/2fa/", views.otp_setup, name="otp-setup"),
     path("account/2fa/verify/", views.otp_verify, name="otp-verify"),
     path("account/tokens/", views.api_tokens, name="api-tokens"),
-    path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
+    path("account/tokens/revoke/", views.api_token_revoke, name="api-token-revoke"),
 ]

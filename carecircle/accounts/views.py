@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -92,9 +93,15 @@ def api_tokens(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def api_token_revoke(request, pk: int):
-    """GET asks for confirmation; POST revokes. Another person's token is a 404, as if it did not exist."""
-    token = get_object_or_404(selectors.api_tokens_of(user=request.user), pk=pk)
+def api_token_revoke(request):
+    """GET ?token=<id> asks for confirmation; POST token=<id> revokes. The token is looked up among the person's
+    own: another person's token is a 404, as if it did not exist."""
+    raw = request.POST.get("token") if request.method == "POST" else request.GET.get("token")
+    if request.method == "GET" and not raw:
+        return redirect("accounts:api-tokens")
+    if not str(raw or "").isdigit():
+        raise Http404
+    token = get_object_or_404(selectors.api_tokens_of(user=request.user), pk=int(raw))
     if request.method == "POST":
         try:
             services.api_token_revoke(actor=request.user, token=token)

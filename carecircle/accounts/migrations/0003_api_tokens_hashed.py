@@ -44,8 +44,8 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='创建时间')),
                 ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='最近使用')),
                 ('expires_at', models.DateTimeField(verbose_name='到期时间')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='撤销时间')),
-                ('revoked_reason', models.CharField(blank=True, choices=[('by_user', '本人撤销'), ('refreshed', '已换新令牌'), ('password_changed', '密码已修改'), ('two_factor_reset', '两步验证已重置'), ('deactivated', '账号已停用')], max_length=20, verbose_name='撤销原因')),
+                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='令牌撤销时间')),
+                ('revoked_reason', models.CharField(blank=True, choices=[('by_user', '本人撤销'), ('refreshed', '已换新令牌'), ('password_changed', '密码已修改'), ('two_factor_reset', '两步验证已重置'), ('deactivated', '账号已停用')], max_length=20, verbose_name='令牌撤销原因')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
             ],
             options={

@@ -179,12 +179,12 @@ class TestTokenPage:
     def test_revoking_asks_first_then_revokes(self, client, api_client, users, issued):
         token = ApiToken.objects.get(user=users.street_staff)
         client.force_login(users.street_staff)
-        url = reverse("accounts:api-token-revoke", args=[token.pk])
-        confirm = client.get(url)
+        url = reverse("accounts:api-token-revoke")
+        confirm = client.get(url, {"token": token.pk})
         assert confirm.status_code == 200 and token.prefix in confirm.content.decode()
         token.refresh_from_db()
         assert token.revoked_at is None  # looking at the question changes nothing
-        assert client.post(url).status_code == 302
+        assert client.post(url, {"token": token.pk}).status_code == 302
         token.refresh_from_db()
         assert token.revoked_reason == RevokeReason.BY_USER
         assert call(api_client, issued).status_code == 401
@@ -193,7 +193,9 @@ class TestTokenPage:
     def test_another_persons_token_is_a_404(self, client, users, issued):
         token = ApiToken.objects.get(user=users.street_staff)
         client.force_login(users.street_staff_b)
-        assert client.post(reverse("accounts:api-token-revoke", args=[token.pk])).status_code == 404
+        assert client.get(reverse("accounts:api-token-revoke"), {"token": token.pk}).status_code == 404
+        assert client.post(reverse("accounts:api-token-revoke"), {"token": token.pk}).status_code == 404
+        assert client.post(reverse("accounts:api-token-revoke"), {"token": "x"}).status_code == 404
         token.refresh_from_db()
         assert token.revoked_at is None
 
