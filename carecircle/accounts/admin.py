@@ -24,3 +24,32 @@ try:
     admin.site.unregister(TokenProxy)
 except admin.sites.NotRegistered:
     pass
+
+
+# An administrator who removes someone's authenticator resets their second factor: the person's API tokens,
+# issued while it guarded the account, are revoked as when the person removes it themself.
+try:
+    from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    class RevokingTOTPDeviceAdmin(TOTPDeviceAdmin):
+        def delete_model(self, request, obj):
+            super().delete_model(request, obj)
+            _revoke_after_reset(request, [obj.user])
+
+        def delete_queryset(self, request, queryset):
+            owners = [device.user for device in queryset.select_related("user")]
+            super().delete_queryset(request, queryset)
+            _revoke_after_reset(request, owners)
+
+    def _revoke_after_reset(request, owners):
+        from . import services
+        from .models import RevokeReason
+
+        for owner in {user.pk: user for user in owners}.values():
+            services.api_tokens_revoke_all(actor=request.user, user=owner, reason=RevokeReason.TWO_FACTOR_RESET)
+
+    admin.site.unregister(TOTPDevice)
+    admin.site.register(TOTPDevice, RevokingTOTPDeviceAdmin)
+except admin.sites.NotRegistered:
+    pass

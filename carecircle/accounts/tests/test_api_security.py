@@ -214,3 +214,16 @@ def test_old_clear_text_tokens_move_to_hashes_and_keep_working(api_client, users
     moved = ApiToken.objects.get(user=users.operator)
     assert moved.key_hash == services.hash_key(old.key) and moved.expires_at > timezone.now()
     assert call(api_client, old.key).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_administrator_removing_the_authenticator_revokes_the_tokens(client, api_client, users, issued):
+    from carecircle.accounts.models import User
+
+    device = TOTPDevice.objects.create(user=users.street_staff, name="t", confirmed=True)
+    admin = User.objects.create_superuser(username="root", password=PASSWORD)
+    client.force_login(admin)
+    response = client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert call(api_client, issued).status_code == 401
+    assert ApiToken.objects.get().revoked_reason == RevokeReason.TWO_FACTOR_RESET
