@@ -3,7 +3,6 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import match_token, user_has_device
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -77,11 +76,8 @@ def _issue_or_refuse(issue):
     try:
         return issue()
     except MissingPolicyParameter:
-        # No lifetime configured means no token: one that never expires is what the parameter prevents.
-        raise ServiceUnavailable(_("接口令牌的有效期（政策参数 %(key)s）尚未设置，暂时无法发放令牌，请联系区民政管理员。")
-                                 % {"key": services.TOKEN_LIFETIME_KEY})
-
-
-class ServiceUnavailable(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "not_configured"
+        # No lifetime configured means no token: one that never expires is what the parameter prevents. Answered
+        # like every other unset policy value in the API (400 naming the parameter), never as a server error.
+        raise serializers.ValidationError({"non_field_errors": [
+            _("接口令牌的有效期（政策参数 %(key)s）尚未设置，暂时无法发放令牌，请联系区民政管理员。")
+            % {"key": services.TOKEN_LIFETIME_KEY}]})
