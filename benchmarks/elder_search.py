@@ -324,7 +324,7 @@ def main():
         "## How the searches stay fast",
         "",
         "- Each kind of search text maps to one indexed column: a full ID number → `id_number_hash` (keyed "
-        "hash, equality), four digits/X → `id_number_last4`, a phone → `phone_hash`, Chinese characters → "
+        "hash, equality), four digits/X → `id_number_last4_hash` (keyed hash, equality), a phone → `phone_hash`, Chinese characters → "
         "a prefix of `name`, letters → a prefix of `name_initials` or `name_pinyin`. No leading-wildcard LIKE.",
         "- On SQLite a prefix is also written as a range (`name >= '张' AND name < '张\\U0010ffff'`) because "
         "SQLite's case-insensitive LIKE cannot use a plain index; PostgreSQL uses the `varchar_pattern_ops` "

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.isolation import Scoping
@@ -65,3 +66,59 @@ class User(AbstractUser):
         if self.role in ORGANISATION_SCOPED and self.organisation_id:
             return self.organisation.name
         return ""
+
+    def save(self, *args, **kwargs):
+        # A key for the API must not outlive the password it was issued under, nor the account. Checked here,
+        # not in one form, so the admin, the changepassword command and every service are covered alike.
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        from . import services
+
+        if password_changed:
+            services.api_tokens_revoke_all(actor=None, user=self, reason=RevokeReason.PASSWORD_CHANGED)
+        if not self.is_active:
+            services.api_tokens_revoke_all(actor=None, user=self, reason=RevokeReason.DEACTIVATED)
+
+
+class RevokeReason(models.TextChoices):
+    BY_USER = "by_user", _("本人撤销")
+    REFRESHED = "refreshed", _("已换新令牌")
+    PASSWORD_CHANGED = "password_changed", _("密码已修改")
+    TWO_FACTOR_RESET = "two_factor_reset", _("两步验证已重置")
+    DEACTIVATED = "deactivated", _("账号已停用")
+
+
+class ApiToken(models.Model):
+    """A key an app, a device or a partner system signs in to the API with.
+
+    Only a SHA-256 hash of the key is stored (the key is 256 random bits, so a fast hash is enough): a copy
+    of the database does not let anyone call the API. The person sees the key once, when it is issued.
+    Every token is the user's own: lists filter on the signed-in user, never on a scope.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("令牌开头"), max_length=8, editable=False)
+    label = models.CharField(_("设备或应用"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("到期时间"))
+    revoked_at = models.DateTimeField(_("令牌撤销时间"), null=True, blank=True)
+    revoked_reason = models.CharField(_("令牌撤销原因"), max_length=20, choices=RevokeReason.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self):
+        return f"{self.prefix}…"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and not self.is_expired

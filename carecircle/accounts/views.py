@@ -6,7 +6,9 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -71,3 +73,32 @@ def otp_setup(request):
     secret = base64.b32encode(device.bin_key).decode() if device is not None and not confirmed else ""
     return render(request, "accounts/otp_setup.html",
                   {"form": form, "confirmed": confirmed, "qr_svg": qr_svg, "secret": secret})
+
+
+@login_required
+def api_tokens(request):
+    """The person's own API tokens: when each was issued, last used and expires; never the key itself."""
+    tokens = selectors.api_tokens_of(user=request.user)
+    return render(request, "accounts/api_tokens.html", {"tokens": tokens})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token_revoke(request):
+    """GET ?token=<id> asks for confirmation; POST token=<id> revokes. The token is looked up among the person's
+    own: another person's token is a 404, as if it did not exist."""
+    raw = request.POST.get("token") if request.method == "POST" else request.GET.get("token")
+    if request.method == "GET" and not raw:
+        return redirect("accounts:api-tokens")
+    if not str(raw or "").isdigit():
+        raise Http404
+    token = get_object_or_404(selectors.api_tokens_of(user=request.user), pk=int(raw))
+    if request.method == "POST":
+        try:
+            services.api_token_revoke(actor=request.user, token=token)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("令牌 %(prefix)s… 已撤销，使用它的应用或设备需要重新登录。") % {"prefix": token.prefix})
+        return redirect("accounts:api-tokens")
+    return render(request, "accounts/api_token_revoke.html", {"token": token})

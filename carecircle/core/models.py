@@ -41,6 +41,19 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_repr} {self.action} {self.subject_repr}"
 
+    @property
+    def changes_shown(self) -> dict:
+        """The changes as pages and exports show them: sensitive fields masked, whatever was recorded."""
+        from django.apps import apps
+
+        from .sensitive import mask_sensitive_changes
+
+        try:
+            model = apps.get_model(self.subject_type) if self.subject_type else None
+        except (LookupError, ValueError):
+            model = None
+        return mask_sensitive_changes(model, self.changes)
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise AppendOnlyError("audit events cannot be changed")

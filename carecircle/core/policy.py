@@ -76,6 +76,7 @@ UNITS = (
     gettext_noop("月"),
     gettext_noop("次/周"),
     gettext_noop("次/年"),
+    gettext_noop("次/小时"),
     gettext_noop("米"),
     gettext_noop("米/分钟"),
     gettext_noop("级"),

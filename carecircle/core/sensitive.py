@@ -48,6 +48,22 @@ def lookup_hash(value: str) -> str:
     return hmac.new(key.encode(), value.strip().upper().encode(), hashlib.sha256).hexdigest()
 
 
+def last4_lookup_hash(id_number: str) -> str:
+    """Keyed hash of an ID number's last four characters, for the "last four" search.
+
+    The last four are not stored in clear: beside a clear birth date and a guessable area code they would
+    give the whole number back to anyone holding a copy of the database."""
+    return lookup_hash("id-last4:" + (id_number or "").strip().upper()[-4:])
+
+
+def mask_birth_date(value) -> str:
+    """The year only. An ID number is area code + birth date + sequence, so a full birth date beside a masked
+    number (or its last four) is the number itself."""
+    if not value:
+        return ""
+    return str(value)[:4] if isinstance(value, str) else f"{value.year:04d}"
+
+
 def mask_id_number(value: str) -> str:
     """First 6 + last 4, as the design requires: 310104********123X."""
     if not value:
@@ -70,6 +86,33 @@ def mask_name(value: str) -> str:
     if len(value) == 2:
         return value[0] + "*"
     return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+class BirthDateField(models.DateField):
+    """A birth date: kept in clear so that age bands stay indexed, but sensitive — the audit trail records the
+    year only, and who may read the full date is decided in one place (elders.disclosure)."""
+
+    is_sensitive = True
+
+    def mask(self, value) -> str:
+        return mask_birth_date(value)
+
+
+def mask_sensitive_changes(model, changes: dict) -> dict:
+    """An audit event's changes with every sensitive field of `model` masked (also events recorded before a
+    field was declared sensitive; the trail itself is append-only)."""
+    if model is None or not isinstance(changes, dict):
+        return changes
+    fields = {f.name: f for f in model._meta.concrete_fields if getattr(f, "is_sensitive", False)}
+    shown = {}
+    for key, value in changes.items():
+        field = fields.get(key)
+        if field is not None and isinstance(value, list):
+            value = [field.mask(v) if v else v for v in value]
+        elif field is not None and value:
+            value = field.mask(value)
+        shown[key] = value
+    return shown
 
 
 class EncryptedTextField(models.TextField):

@@ -42,5 +42,5 @@ class AuditExportView(ScopedCsvExportView):
         for event in queryset.select_related("region").iterator(chunk_size=1000):
             yield [timezone.localtime(event.at).isoformat(timespec="seconds"), event.actor_repr, event.action,
                    event.subject_type, event.subject_id, event.subject_repr,
-                   json.dumps(event.changes, ensure_ascii=False), event.reason,
+                   json.dumps(event.changes_shown, ensure_ascii=False), event.reason,
                    event.region.name if event.region_id else "", event.request_id, event.ip_address or ""]

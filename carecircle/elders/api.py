@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.response import Response
 
 from carecircle.core.api import ScopedModelViewSet
@@ -16,6 +16,7 @@ from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import mask_phone
 
 from . import selectors, services
+from .disclosure import identity_shown
 from .models import Elder, ElderStatus, Gender
 
 
@@ -29,7 +30,8 @@ class ElderSerializer(serializers.ModelSerializer):
     gender = serializers.ChoiceField(label=_("性别"), choices=Gender.choices, required=False, allow_blank=True,
                                      help_text=_("可省略：由身份证号得出；提供时须一致"))
     birth_date = serializers.DateField(label=_("出生日期"), required=False, allow_null=True,
-                                       help_text=_("可省略：由身份证号得出；提供时须一致"))
+                                       help_text=_("可省略：由身份证号得出；提供时须一致。读取：只有可查看完整身份证号的人员得到完整日期，"
+                                                   "其他人为 null（见 age），因为完整出生日期加上脱敏号码就是完整号码"))
     community = serializers.SlugRelatedField(label=_("所属社区代码"), slug_field="code",
                                              queryset=Elder._meta.get_field("community").related_model.objects.all())
     coordinate_system = serializers.ChoiceField(
@@ -56,7 +58,11 @@ class ElderSerializer(serializers.ModelSerializer):
 
     def to_representation(self, elder):
         data = super().to_representation(elder)
-        data["id_number"] = elder.id_number_masked
+        request = self.context.get("request")
+        shown = identity_shown(getattr(request, "user", None), elder)
+        data["id_number"] = shown.id_number_masked
+        data["birth_date"] = shown.birth_date.isoformat() if shown.birth_date else None
+        data["age"] = shown.age
         data["phone"] = mask_phone(elder.phone)
         return data
 
@@ -79,7 +85,9 @@ class ElderPagination(Pagination):
 
 
 SEARCH_PARAMETERS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description=_("姓名（前缀）、拼音或首字母、完整身份证号、身份证后四位、电话")),
+    OpenApiParameter("q", OpenApiTypes.STR, description=_("姓名（前缀）、拼音或首字母、完整身份证号、身份证后四位、电话。"
+                                                           "没有查看完整号码权限的人员按完整身份证号或电话检索有每小时次数上限"
+                                                           "（政策参数 elders.exact_search.per_hour，超过时 429），每次都记入审计")),
     OpenApiParameter("region", OpenApiTypes.STR, description=_("街道或社区代码（只在本人管辖范围内缩小）")),
     OpenApiParameter("age_min", OpenApiTypes.INT, description=_("最小年龄（含）")),
     OpenApiParameter("age_max", OpenApiTypes.INT, description=_("最大年龄（含）")),
@@ -102,6 +110,9 @@ class ElderViewSet(ScopedModelViewSet):
 
     def get_queryset(self):
         if self.action == "list":
+            refusal = selectors.exact_search_refusal(self.request.user, self.request.query_params.get("q", ""))
+            if refusal is not None:
+                raise Throttled(wait=refusal.retry_after, detail=refusal.message)
             return selectors.elder_search(self.request.user, self.request.query_params.get("q", ""),
                                           selectors.ElderFilters.from_params(self.request.query_params))
         return super().get_queryset().select_related("community")

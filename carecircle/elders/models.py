@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from carecircle.core.choices import Gender  # noqa: F401  (re-exported: forms and serializers use it)
 from carecircle.core.isolation import Scoping
 from carecircle.core.roles import Role
-from carecircle.core.sensitive import EncryptedTextField, lookup_hash, mask_id_number
+from carecircle.core.sensitive import BirthDateField, EncryptedTextField, last4_lookup_hash, lookup_hash, mask_id_number
 
 from .names import pinyin_forms
 
@@ -46,12 +46,12 @@ class Elder(models.Model):
     name_pinyin = models.CharField(_("姓名拼音"), max_length=200, editable=False, db_index=True)
     name_initials = models.CharField(_("拼音首字母"), max_length=20, editable=False, db_index=True)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
-    birth_date = models.DateField(_("出生日期"), db_index=True)
+    birth_date = BirthDateField(_("出生日期"), db_index=True)
     id_number = EncryptedTextField(_("身份证号"), masker="id_number")
     id_number_hash = models.CharField(max_length=64, editable=False, db_index=True)
-    id_number_masked = models.CharField(_("身份证号（脱敏）"), max_length=18, editable=False)
-    # Staff often know only the last four characters; an indexed column avoids a '%1234' scan.
-    id_number_last4 = models.CharField(_("身份证号后四位"), max_length=4, editable=False, blank=True, db_index=True)
+    # Staff often know only the last four characters; an indexed column avoids a '%1234' scan. It holds a keyed
+    # hash, not the four characters: beside the clear birth date they would rebuild the number from a dump.
+    id_number_last4_hash = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
     phone = EncryptedTextField(_("联系电话"), masker="phone", blank=True)
     phone_hash = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
     community = models.ForeignKey("regions.Region", verbose_name=_("所属社区"), on_delete=models.PROTECT,
@@ -101,12 +101,17 @@ class Elder(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def id_number_masked(self) -> str:
+        """First 6 + last 4, computed from the decrypted number: nothing masked is stored beside the ciphertext.
+        Whether a reader may see it next to the birth date is decided in elders.disclosure."""
+        return mask_id_number(self.id_number or "")
+
     def fill_derived(self):
         """Search and lookup columns derived from the clear values (also used by bulk loaders)."""
         self.id_number = (self.id_number or "").strip().upper()
         self.id_number_hash = lookup_hash(self.id_number)
-        self.id_number_masked = mask_id_number(self.id_number)
-        self.id_number_last4 = self.id_number[-4:]
+        self.id_number_last4_hash = last4_lookup_hash(self.id_number)
         self.phone_hash = lookup_hash(self.phone) if self.phone else ""
         self.name_pinyin, self.name_initials = pinyin_forms(self.name)
 

@@ -15,7 +15,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from carecircle.core.isolation import CHANGE, visible_to
-from carecircle.core.sensitive import lookup_hash
+from carecircle.core.roles import has_capability
+from carecircle.core.sensitive import last4_lookup_hash, lookup_hash
 from carecircle.regions.models import Region, RegionKind
 
 from .identity import normalise
@@ -70,19 +71,34 @@ def _prefix(field: str, prefix: str) -> Q:
     return q
 
 
-def search_condition(q: str) -> Q | None:
-    """What a search box string means: a full ID, the last four of an ID, a phone, a name or its pinyin."""
+def exact_number(q: str) -> tuple[str, str] | None:
+    """("id_number", number) or ("phone", digits) when the search text is a whole ID or phone number."""
     text = re.sub(r"\s+", "", q or "")
     if not text:
         return None
     upper = normalise(text)
     if _ID_NUMBER.match(upper):
-        return Q(id_number_hash=lookup_hash(upper))
+        return ("id_number", upper)
     if _LAST4.match(upper):
-        return Q(id_number_last4=upper)
+        return None
     digits = re.sub(r"[\-()（）]", "", text)
     if _DIGITS.match(digits):
-        return Q(phone_hash=lookup_hash(digits))
+        return ("phone", digits)
+    return None
+
+
+def search_condition(q: str) -> Q | None:
+    """What a search box string means: a full ID, the last four of an ID, a phone, a name or its pinyin."""
+    text = re.sub(r"\s+", "", q or "")
+    if not text:
+        return None
+    exact = exact_number(text)
+    if exact is not None:
+        kind, value = exact
+        return Q(id_number_hash=lookup_hash(value)) if kind == "id_number" else Q(phone_hash=lookup_hash(value))
+    upper = normalise(text)
+    if _LAST4.match(upper):
+        return Q(id_number_last4_hash=last4_lookup_hash(upper))
     if _CJK.search(text):
         return _prefix("name", text)
     lower = text.lower()
@@ -97,6 +113,57 @@ def elders_matching(q: str) -> QuerySet:
     e.g. care plans or orders by their elder). The same matching as the registry's search."""
     condition = search_condition(q)
     return Elder.objects.filter(condition) if condition is not None else Elder.objects.all()
+
+
+@dataclass(frozen=True)
+class SearchRefusal:
+    message: str
+    retry_after: int  # seconds
+
+
+EXACT_SEARCH_RATE_KEY = "elders.exact_search.per_hour"
+_EXACT_SEARCH_WINDOW = dt.timedelta(hours=1)
+
+
+def _limited_exact_search(user, q: str) -> tuple[str, str] | None:
+    """The number searched for when this is a whole-number search that the limit applies to.
+
+    With a whole ID or phone number the result count alone says whether that number belongs to an elder (the
+    oracle). People who may reveal numbers have that answer anyway; everyone else is limited and audited."""
+    exact = exact_number(q)
+    if exact is None or has_capability(user, "elders.reveal"):
+        return None
+    return exact
+
+
+def exact_search_refusal(user, q: str) -> SearchRefusal | None:
+    """Why this search may not run now (the hourly limit is used up or not configured), else None."""
+    from django.utils.translation import gettext as _
+
+    from carecircle.accounts.selectors import policy_region_for
+    from carecircle.core.models import AuditEvent
+    from carecircle.core.policy import MissingPolicyParameter, policy_value
+
+    from .services import EXACT_SEARCH_ACTION
+
+    if _limited_exact_search(user, q) is None:
+        return None
+    region = policy_region_for(user)
+    try:
+        allowed = policy_value(EXACT_SEARCH_RATE_KEY, region=region) if region is not None else None
+    except MissingPolicyParameter:
+        allowed = None
+    if allowed is None:
+        return SearchRefusal(_("按完整身份证号或电话检索的次数上限（政策参数 %(key)s）尚未设置，暂不能按完整号码检索；"
+                               "可按姓名或身份证后四位检索。") % {"key": EXACT_SEARCH_RATE_KEY}, 3600)
+    since = timezone.now() - _EXACT_SEARCH_WINDOW
+    recent = AuditEvent.objects.filter(actor=user, action=EXACT_SEARCH_ACTION, at__gte=since)
+    if recent.count() < allowed:
+        return None
+    oldest = recent.order_by("at").values_list("at", flat=True).first()
+    wait = max(int((oldest + _EXACT_SEARCH_WINDOW - timezone.now()).total_seconds()) + 1, 1)
+    return SearchRefusal(_("按完整身份证号或电话检索每小时最多 %(n)d 次，已达上限，请约 %(minutes)d 分钟后再试；"
+                           "按姓名或身份证后四位检索不受此限。") % {"n": allowed, "minutes": (wait + 59) // 60}, wait)
 
 
 def _birth_date_bounds(filters: ElderFilters, today: dt.date) -> list[tuple[str, str, object]]:
@@ -174,11 +241,21 @@ def elder_search(user, q: str = "", filters: ElderFilters | None = None) -> Quer
         # Merged duplicates are history, not people; they are reached through the survivor.
         visible = visible.exclude(status=ElderStatus.MERGED)
     qs = visible
+    limited = _limited_exact_search(user, q)
+    if limited is not None and exact_search_refusal(user, q) is not None:
+        # Callers that answer people say why (429); any other caller simply finds nothing.
+        refused = visible.none()
+        refused.count_source = refused
+        return refused
     condition = search_condition(q)
     if condition is not None:
         qs = qs.filter(condition)
     conditions = filter_conditions(filters, timezone.localdate())
     matching = qs.filter(*[Q(**{f"{c}__{lookup}": v}) for c, lookup, v in conditions])
+    if limited is not None:
+        from .services import elder_exact_search_record
+
+        elder_exact_search_record(actor=user, kind=limited[0], value=limited[1], results=matching.count())
     if conditions and condition is None:
         ids = list(matching.order_by().values_list("pk", flat=True)[: SORT_BY_IDS_LIMIT + 1])
         qs = visible.filter(pk__in=ids) if len(ids) <= SORT_BY_IDS_LIMIT else _without_index(qs, conditions)

@@ -17,7 +17,7 @@ from django.utils.translation import pgettext
 from carecircle.core import audit, events
 from carecircle.core.isolation import CHANGE, is_visible
 from carecircle.core.roles import REGION_SCOPED, has_capability
-from carecircle.core.sensitive import lookup_hash, mask_id_number
+from carecircle.core.sensitive import lookup_hash, mask_id_number, mask_phone
 from carecircle.engines.geo import gcj02_to_wgs84
 from carecircle.regions import geometry
 from carecircle.regions.models import Region, RegionKind
@@ -35,6 +35,8 @@ from .models import (
     Registration,
 )
 
+EXACT_SEARCH_ACTION = "elders.exact_search"
+
 # The fields a person may submit for an elder; status and merging have their own services.
 ELDER_FIELDS = [
     "name", "id_number", "gender", "birth_date", "phone", "community", "address", "lat", "lng",
@@ -49,8 +51,9 @@ _COORDINATE_PLACES = Decimal("0.000001")
 class DuplicateElderError(ValidationError):
     """The ID number already has a record; `existing` is that record, `url` its page.
 
-    The link is given only when the actor may open the record; otherwise the message names the street
-    that holds it, so the person knows whom to ask about a transfer and sees nothing more.
+    The link is given only when the actor may open the record. Otherwise the message says only that a record
+    exists outside the actor's scope: naming the street that holds it would tell where a person lives to
+    someone who may not see that record. The district, which sees every street, arranges a transfer.
     """
 
     def __init__(self, existing: Elder, *, actor=None):
@@ -60,9 +63,7 @@ class DuplicateElderError(ValidationError):
         if visible:
             message = _("该身份证号已有老人档案，不能重复建档。已有档案：%(url)s") % {"url": self.url}
         else:
-            street = existing.community.parent.name if existing.community.parent_id else existing.community.name
-            message = _("该身份证号已在%(street)s建档，不能重复建档；如老人已迁入本辖区，请联系%(street)s办理迁移。") % {
-                "street": street}
+            message = _("该身份证号已在您管辖范围以外建档，不能重复建档；如老人已迁入本辖区，请联系区民政核实并办理迁移。")
         super().__init__({"id_number": [ValidationError(message, code="duplicate")]})
 
 
@@ -419,6 +420,14 @@ def elder_reveal(*, actor, elder: Elder, field: str, reason: str) -> str:
         raise ValidationError({"reason": [_("请填写查看完整信息的原因（至少 2 个字）")]})
     audit.record(actor=actor, action="elders.reveal", subject=elder, reason=reason, changes={"field": field})
     return getattr(elder, field)
+
+
+def elder_exact_search_record(*, actor, kind: str, value: str, results: int) -> None:
+    """A search by a full ID or phone number by someone who may not reveal numbers: who, a keyed hash and the
+    masked form of the number (never the number), and how many records it matched."""
+    masked = mask_id_number(value) if kind == "id_number" else mask_phone(value)
+    audit.record(actor=actor, action=EXACT_SEARCH_ACTION,
+                 changes={"kind": kind, "masked": masked, "hash": lookup_hash(value), "results": results})
 
 
 # --- emergency contacts ----------------------------------------------------------------------------------

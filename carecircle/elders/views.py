@@ -19,6 +19,7 @@ from carecircle.core.sensitive import mask_phone
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
 
 from . import importing, selectors, services
+from .disclosure import identity_shown, shows_birth_date
 from .forms import (
     ContactForm,
     ElderEditForm,
@@ -58,7 +59,20 @@ class BoundedPaginator(Paginator):
     count_exact = True
 
 
-class ElderListView(ScopedListView):
+class ExactSearchLimitMixin:
+    """Whole ID or phone number searches by people without the reveal permission are limited per hour: over
+    the limit the page says so with 429 instead of answering whether the number is an elder's."""
+
+    def get(self, request, *args, **kwargs):
+        refusal = selectors.exact_search_refusal(request.user, request.GET.get("q", ""))
+        if refusal is not None:
+            response = render(request, "elders/search_limited.html", {"message": refusal.message}, status=429)
+            response["Retry-After"] = str(refusal.retry_after)
+            return response
+        return super().get(request, *args, **kwargs)
+
+
+class ElderListView(ExactSearchLimitMixin, ScopedListView):
     model = Elder
     capability = "elders.view"
     paginator_class = BoundedPaginator
@@ -86,14 +100,15 @@ class ElderListView(ScopedListView):
         return context
 
 
-class ElderExportView(ScopedCsvExportView):
+class ElderExportView(ExactSearchLimitMixin, ScopedCsvExportView):
     model = Elder
     capability = "elders.view"
     filename = "elders.csv"
 
     @property
     def header(self):
-        return [_("档案编号"), _("姓名"), _("性别"), _("出生日期"), _("身份证号（脱敏）"), _("联系电话（脱敏）"),
+        birth = _("出生日期") if shows_birth_date(self.request.user) else _("年龄")
+        return [_("档案编号"), _("姓名"), _("性别"), birth, _("身份证号（脱敏）"), _("联系电话（脱敏）"),
                 _("街道"), _("社区"), _("居住地址"), _("居住类型"), _("经济类别"), _("状态")]
 
     def get_queryset(self):
@@ -102,9 +117,12 @@ class ElderExportView(ScopedCsvExportView):
             .select_related("community__parent")
 
     def rows(self, queryset):
+        full_birth_date, today = shows_birth_date(self.request.user), timezone.localdate()
         for elder in queryset.iterator(chunk_size=2000):
-            yield [elder.pk, elder.name, elder.get_gender_display(), elder.birth_date.isoformat(),
-                   elder.id_number_masked, mask_phone(elder.phone), elder.community.parent.name,
+            shown = identity_shown(self.request.user, elder, today=today, full_birth_date=full_birth_date)
+            yield [elder.pk, elder.name, elder.get_gender_display(),
+                   shown.birth_date.isoformat() if shown.birth_date else shown.age,
+                   shown.id_number_masked, mask_phone(elder.phone), elder.community.parent.name,
                    elder.community.name, elder.address, elder.get_household_type_display(),
                    elder.get_economic_category_display(), elder.get_status_display()]
 

@@ -7,7 +7,7 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, V
 from django.utils import timezone
 
 from carecircle.core.isolation import visible_to
-from carecircle.core.sensitive import mask_name
+from carecircle.core.sensitive import last4_lookup_hash, mask_name
 
 from .models import CLOSED_STATES, Application, ApplicationEvent, PublicNotice, State, WaitlistEntry, WaitlistStatus
 
@@ -35,7 +35,7 @@ def application_queue(user, *, state: str = "", search: str = "", type_code: str
     if search:
         condition = Q(number__iexact=search) | Q(elder__name__startswith=search)
         if len(search) == 4:
-            condition |= Q(elder__id_number_last4=search.upper())
+            condition |= Q(elder__id_number_last4_hash=last4_lookup_hash(search))
         queryset = queryset.filter(condition)
     overdue_q = Q(is_open=True, due_on__lt=today)
     if overdue:

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    # Kept only so that the accounts migration can move the old clear-text keys into hashed ApiTokens.
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
@@ -183,8 +184,8 @@ CARECIRCLE_LOOKUP_KEY = env.str("CARECIRCLE_LOOKUP_KEY", default="")
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "carecircle.accounts.authentication.ApiTokenAuthentication",
+        "carecircle.accounts.authentication.TwoFactorSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "carecircle.core.pagination.Pagination",

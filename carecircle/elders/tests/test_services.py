@@ -56,13 +56,15 @@ class TestCreate:
         assert f"/elders/{first.pk}/" in field_errors(exc.value)["id_number"]
         assert Elder.objects.filter(id_number_hash=first.id_number_hash).count() == 1
 
-    def test_duplicate_held_by_another_street_names_that_street_without_a_link(self, users, district, elder_data):
+    def test_duplicate_held_by_another_street_names_neither_the_street_nor_a_link(self, users, district, elder_data):
         data = elder_data()
         data["id_number"] = district.elders.b1.id_number  # registered in street B
         with pytest.raises(services.DuplicateElderError) as exc:
             services.elder_create(actor=users.street_staff, data=data)
         message = field_errors(exc.value)["id_number"]
-        assert district.street_b.name in message and "/elders/" not in message
+        assert "管辖范围以外" in message and "/elders/" not in message
+        for place in (district.street_b.name, district.b1.name, district.elders.b1.address):
+            assert place not in message
         assert exc.value.url == ""
 
     def test_community_outside_scope_is_refused(self, users, district, elder_data):
