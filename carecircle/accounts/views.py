@@ -17,7 +17,7 @@ from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
-from . import services
+from . import selectors, services
 from .forms import LoginForm, OtpForm
 
 

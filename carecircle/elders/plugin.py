@@ -23,6 +23,8 @@ class AuditAction(models.TextChoices):
     MERGE = "elders.merge"
     MERGED_INTO = "elders.merged_into"
     MERGE_UNDO = "elders.merge_undo"
+    # A whole ID or phone number searched by someone who may not reveal numbers (limited and recorded).
+    EXACT_SEARCH = "elders.exact_search"
 
 
 def workbench(user):

@@ -170,7 +170,7 @@ class TestTokenPage:
 
     def test_the_page_is_linked_from_the_account_menu_and_translated(self, client, users):
         client.force_login(users.street_staff)
-        body = client.get(reverse("accounts:home")).content.decode()
+        body = client.get(reverse("workbench:home")).content.decode()
         assert reverse("accounts:api-tokens") in body
         client.cookies["django_language"] = "en"
         english = client.get(reverse("accounts:api-tokens")).content.decode()

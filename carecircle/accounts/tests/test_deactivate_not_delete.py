@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_user_with_history_cannot_be_deleted_and_is_told_to_deactivate(users):
-    audit.record(actor=users.street_staff, action="test.act", subject=users.street_staff)
+    audit.record(actor=users.street_staff, action="policy.set", subject=users.street_staff)
     with pytest.raises(ProtectedError) as refused:
         users.street_staff.delete()
     assert "停用" in str(refused.value.args[0])
@@ -29,7 +29,7 @@ def test_an_account_that_never_acted_may_still_be_removed(users):
 def test_the_admin_offers_no_delete_and_says_how_to_deactivate(users, client):
     admin = User.objects.create_superuser(username="root", password="Root-pass-2026", role="district_admin",
                                           scope_region=users.district_admin.scope_region)
-    audit.record(actor=users.street_staff, action="test.act")
+    audit.record(actor=users.street_staff, action="policy.set")
     client.force_login(admin)
     change = client.get(f"/admin/accounts/user/{users.street_staff.pk}/change/")
     assert change.status_code == 200
