@@ -114,5 +114,5 @@ def test_a_death_closes_open_orders_and_ends_levels_in_the_name_of_who_recorded_
     event = OutboxEvent.objects.get(name="elders.status_changed")
     assert event.delivered_at is not None
     assert "assessment.close_orders_for_elder" in set(event.deliveries.values_list("handler", flat=True))
-    cancel = AuditEvent.objects.get(action="assessment.order.cancel", subject_id=str(order.pk))
+    cancel = AuditEvent.objects.get(action="assessment.order_cancel", subject_id=str(order.pk))
     assert cancel.actor == users.street_staff and cancel.reason == "老人已去世"
