@@ -69,6 +69,10 @@ class ScopedCsvExportView(ScopedQuerysetMixin, generic.View):
     def filter_queryset(self, queryset):
         return queryset
 
+    def row_count(self, queryset) -> int:
+        """How many rows `rows` will give; a view whose rows are not one per queryset record says so here."""
+        return queryset.count()
+
     def export_subject(self):
         """The one record an export is about (a plan, an application), if it is about one."""
         return None
@@ -76,10 +80,10 @@ class ScopedCsvExportView(ScopedQuerysetMixin, generic.View):
     def get(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         # Counted before streaming so that the trail holds the rows that were taken, even if the download
-        # is then interrupted.
-        rows = list(self.rows(queryset))
+        # is then interrupted; the rows themselves are streamed, never held in memory all at once.
         header = [str(title) for title in self.header]
-        exports.record_export(actor=request.user, what=self.model._meta.label_lower, rows=len(rows), fmt="csv",
+        exports.record_export(actor=request.user, what=self.model._meta.label_lower, rows=self.row_count(queryset),
+                              fmt="csv",
                               request=request, subject=self.export_subject(), columns=header)
 
         class Echo:
@@ -91,7 +95,7 @@ class ScopedCsvExportView(ScopedQuerysetMixin, generic.View):
         def stream():
             yield "\ufeff"
             yield writer.writerow(header)
-            for row in rows:
+            for row in self.rows(queryset):
                 yield writer.writerow(row)
 
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")

@@ -34,6 +34,12 @@ class AuditExportView(ScopedCsvExportView):
     def get_queryset(self):
         return selectors.audit_events(user=self.request.user, **AuditFilterForm(self.request.GET or None).filters())
 
+    def filter_queryset(self, queryset):
+        # The trail as it stood when the export was asked for: the export's own record (written before the
+        # rows stream) and anything after it belong to the next export, and the counted rows stay exact.
+        last = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+        return queryset.filter(pk__lte=last) if last is not None else queryset
+
     def rows(self, queryset):
         import json
 

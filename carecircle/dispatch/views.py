@@ -352,6 +352,9 @@ class PlanExportView(ScopedCsvExportView):
     def export_subject(self):
         return self.plan
 
+    def row_count(self, queryset) -> int:
+        return selectors.plan_stops(self.request.user, self.plan).count()
+
     def rows(self, queryset):
         for stop in selectors.plan_stops(self.request.user, self.plan):
             order = stop.work_order
