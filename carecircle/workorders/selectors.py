@@ -28,3 +28,12 @@ def work_order_list(user, *, date: dt.date | None = None, status: str = "", q: s
 
 def last_runs(user, limit: int = 5):
     return visible_to(user, WorkOrderRun).select_related("organisation")[:limit]
+
+
+def caregiver_visits_on(user, day: dt.date):
+    """The visits published to `user` as caregiver for `day` (published, under way or done), within what they
+    may see: their own organisation's work orders whose caregiver is their own staff record."""
+    from .models import MY_DAY
+
+    return visible_to(user, WorkOrder).filter(date=day, caregiver__user=user, caregiver__isnull=False,
+                                              status__in=MY_DAY)
