@@ -113,3 +113,37 @@ def elders_to_order_for(user, q: str, limit: int = 20):
     if not q:
         return []
     return list(elder_search(user, q)[:limit])
+
+
+def orderable_services() -> list[tuple[str, str]]:
+    """What can be ordered on demand, as (code, name): the six kinds of help, then the packages."""
+    from carecircle.catalog.models import ServiceItem, ServicePackage
+
+    items = [(item.code, item.name) for item in
+             ServiceItem.objects.filter(is_active=True).exclude(help_kind="").order_by("sort_order", "code")]
+    packages = [(package.code, package.name) for package in
+                ServicePackage.objects.filter(is_active=True).order_by("group", "sort_order", "code")]
+    return items + packages
+
+
+def common_services(user, elder, *, limit: int = 6) -> list[tuple[str, str]]:
+    """The services offered as one-tap buttons on an elder's home page, as (code, name): what this elder has
+    ordered most often first, then the six kinds of help in the catalogue's order; only what can be ordered."""
+    from django.db.models import Count
+
+    from .models import ServiceOrderLine
+
+    names = dict(orderable_services())
+    codes = []
+    used = (visible_to(user, ServiceOrderLine).filter(order__elder=elder).values("item__code")
+            .annotate(n=Count("id")).order_by("-n", "item__code"))
+    for row in used:
+        if row["item__code"] in names and row["item__code"] not in codes:
+            codes.append(row["item__code"])
+    from carecircle.catalog.models import ServiceItem
+
+    for code in (ServiceItem.objects.filter(is_active=True).exclude(help_kind="")
+                 .order_by("sort_order", "code").values_list("code", flat=True)):
+        if code in names and code not in codes:
+            codes.append(code)
+    return [(code, names[code]) for code in codes[:limit]]
