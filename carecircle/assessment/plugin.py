@@ -23,6 +23,12 @@ class AuditAction(models.TextChoices):
     CARE_LEVEL_END = "assessment.care_level_end"
 
 
+def timeline(user, elder, limit):
+    from .selectors import elder_timeline
+
+    return elder_timeline(user, elder, limit)
+
+
 plugin = AppPlugin(
     capabilities={
         Role.DISTRICT_ADMIN: {"assessment.import", "assessment.order", "assessment.quality", "assessment.schedule",
@@ -36,6 +42,7 @@ plugin = AppPlugin(
     },
     navigation=[NavItem(140, _("能力评估"), "assessment:list", "assessment.view")],
     audit_actions=AuditAction,
+    timeline=timeline,
     url_prefix="assessment/",
     api=True,
 )

@@ -45,6 +45,12 @@ def portal(user):
     return [PortalBlock(15, "careplans/_quick_order.html", {"rows": rows})] if rows else []
 
 
+def timeline(user, elder, limit):
+    from .selectors import elder_timeline
+
+    return elder_timeline(user, elder, limit)
+
+
 plugin = AppPlugin(
     capabilities={
         Role.DISTRICT_ADMIN: {"careplans.change", "careplans.list", "careplans.view", "orders.list", "orders.view"},
@@ -67,6 +73,7 @@ plugin = AppPlugin(
         NavItem(110, _("我的服务"), "careplans:portal", "careplans.portal"),
     ],
     audit_actions=AuditAction,
+    timeline=timeline,
     portal=portal,
     url_prefix="careplans/",
     api=True,

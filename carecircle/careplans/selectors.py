@@ -147,3 +147,36 @@ def common_services(user, elder, *, limit: int = 6) -> list[tuple[str, str]]:
         if code in names and code not in codes:
             codes.append(code)
     return [(code, names[code]) for code in codes[:limit]]
+
+
+def elder_timeline(user, elder, limit: int):
+    """The elder's care plans, on-demand orders and absences, newest first."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
+
+    from carecircle.core.plugins import TimelineEntry
+    from carecircle.core.roles import has_capability
+
+    entries = []
+    can_plan, can_order = has_capability(user, "careplans.view"), has_capability(user, "orders.view")
+    for plan in (visible_to(user, CarePlan).filter(elder=elder).select_related("organisation")
+                 .order_by("-valid_from", "-id")[:limit]):
+        entries.append(TimelineEntry(
+            at=plan.valid_from, kind=_("照护计划"),
+            title=_("照护计划：%(org)s，%(status)s") % {"org": plan.organisation.name, "status": plan.get_status_display()},
+            url=reverse("careplans:plan-detail", args=[plan.pk]) if can_plan else ""))
+    for order in visible_to(user, ServiceOrder).filter(elder=elder).order_by("-created_at", "-id")[:limit]:
+        names = pgettext("list separator", "、").join(str(line.get("name", "")) for line in order.quote_lines if line.get("name"))
+        entries.append(TimelineEntry(
+            at=order.created_at, kind=_("订单"),
+            title=_("订单：%(what)s，%(status)s") % {"what": names or _("按需服务"), "status": order.get_status_display()},
+            detail=_("服务日期 %(date)s") % {"date": order.service_date.isoformat()},
+            url=reverse("careplans:order-detail", args=[order.pk]) if can_order else ""))
+    for absence in visible_to(user, ElderAbsence).filter(elder=elder).order_by("-starts_on", "-id")[:limit]:
+        entries.append(TimelineEntry(
+            at=absence.starts_on, kind=_("住院或外出"),
+            title=_("%(kind)s：%(start)s 至 %(end)s") % {"kind": absence.get_kind_display(),
+                                                       "start": absence.starts_on.isoformat(),
+                                                       "end": absence.ends_on.isoformat()}))
+    return entries

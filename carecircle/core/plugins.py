@@ -52,6 +52,49 @@ class Card:
 
 
 @dataclass(frozen=True)
+class QueueItem:
+    """One thing waiting in a queue card: what it is, when it is due, and the page where it is done."""
+
+    title: Any
+    url: str = ""
+    due: Any = None  # a date or an aware datetime; None: no deadline
+    detail: Any = ""
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A workbench card that is a queue: what is waiting for the user, overdue first, with its counts.
+
+    `items` are the first few in working order (overdue first, then by due date); `count` and `overdue` count
+    the whole queue; the card's title opens the full list. Sorted among all cards by `order`."""
+
+    order: int
+    key: str
+    label: Any
+    count: int
+    url_name: str
+    items: Sequence[QueueItem] = ()
+    overdue: int = 0
+    query: str = ""
+    url_args: tuple = ()
+
+    is_queue = True
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One event in an elder's story: when, what kind, what happened, and the page that tells more (empty
+    when the reader cannot open it: an entry never links where its reader may not go)."""
+
+    at: Any  # an aware datetime, or a date (taken as the start of that day)
+    kind: Any
+    title: Any
+    url: str = ""
+    detail: Any = ""
+
+
+@dataclass(frozen=True)
 class PortalBlock:
     """A block on an elder's or family member's own home page: a template and its context."""
 
@@ -70,6 +113,9 @@ class AppPlugin:
     # workbench(user) -> cards for a staff member's workbench; portal(user) -> blocks for elders and family
     workbench: Callable[[Any], Iterable[Card]] | None = None
     portal: Callable[[Any], Iterable[PortalBlock]] | None = None
+    # timeline(user, elder, limit) -> at most `limit` of the newest entries of this elder's story the user may
+    # see (each app from its own selectors, through visible_to); the elder record page merges them
+    timeline: Callable[[Any, Any, int], Iterable[TimelineEntry]] | None = None
     # pages: `<app>.urls` included at this prefix ("" for the site root); None: the app has no pages
     url_prefix: str | None = None
     # API: `<app>.api_urls` included under /api/v1/
@@ -141,6 +187,12 @@ class Registry:
         cards = [card for plugin in self if plugin.workbench for card in plugin.workbench(user)]
         return sorted(cards, key=lambda card: card.order)
 
+    def timeline(self, user, elder, *, limit: int) -> tuple[list[TimelineEntry], bool]:
+        """The newest `limit` entries of an elder's story from every app, newest first, and whether more exist."""
+        entries = [entry for plugin in self if plugin.timeline for entry in plugin.timeline(user, elder, limit + 1)]
+        entries.sort(key=lambda entry: _moment(entry.at), reverse=True)
+        return entries[:limit], len(entries) > limit
+
     def portal_blocks(self, user) -> list[PortalBlock]:
         blocks = [block for plugin in self if plugin.portal for block in plugin.portal(user)]
         return sorted(blocks, key=lambda block: block.order)
@@ -163,6 +215,17 @@ class Registry:
             if plugin.region_tree is not None:
                 return plugin.region_tree
         raise PluginError("no installed app declares the region tree")
+
+
+def _moment(value):
+    """A date or datetime as an aware datetime, so entries of both kinds sort on one line."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    if isinstance(value, dt.datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    return timezone.make_aware(dt.datetime.combine(value, dt.time.min))
 
 
 registry = Registry()

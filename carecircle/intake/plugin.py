@@ -36,6 +36,12 @@ def portal(user):
     return [PortalBlock(20, "intake/_portal_link.html")]
 
 
+def timeline(user, elder, limit):
+    from .selectors import elder_timeline
+
+    return elder_timeline(user, elder, limit)
+
+
 plugin = AppPlugin(
     capabilities={
         Role.DISTRICT_ADMIN: {"intake.district", "intake.queue", "intake.submit", "intake.view"},
@@ -51,6 +57,7 @@ plugin = AppPlugin(
         NavItem(30, _("我的申请"), "intake:portal", "intake.apply"),
     ],
     audit_actions=AuditAction,
+    timeline=timeline,
     workbench=workbench,
     portal=portal,
     url_prefix="intake/",

@@ -20,6 +20,12 @@ class AuditAction(models.TextChoices):
     SUPPRESS = "workorders.work_order_suppress"
 
 
+def timeline(user, elder, limit):
+    from .selectors import elder_timeline
+
+    return elder_timeline(user, elder, limit)
+
+
 plugin = AppPlugin(
     capabilities={
         Role.DISTRICT_ADMIN: {"workorders.generate", "workorders.view"},
@@ -32,6 +38,7 @@ plugin = AppPlugin(
         NavItem(100, _("工单"), "workorders:list", "workorders.view"),
     ],
     audit_actions=AuditAction,
+    timeline=timeline,
     # The pages have always lived under the care plans section.
     url_prefix="careplans/work-orders/",
     api=True,

@@ -37,3 +37,29 @@ def caregiver_visits_on(user, day: dt.date):
 
     return visible_to(user, WorkOrder).filter(date=day, caregiver__user=user, caregiver__isnull=False,
                                               status__in=MY_DAY)
+
+
+def elder_timeline(user, elder, limit: int):
+    """The elder's visits (work orders), newest first, linking to that day's work orders."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from carecircle.core.plugins import TimelineEntry
+    from carecircle.core.roles import has_capability
+
+    can_open = has_capability(user, "workorders.view")
+    entries = []
+    for order in (visible_to(user, WorkOrder).filter(elder=elder).select_related("organisation")
+                  .order_by("-date", "-window_start", "-id")[:limit]):
+        url = ""
+        if can_open:
+            url = reverse("workorders:list") + "?" + urlencode({"date": order.date.isoformat(), "q": elder.name})
+        entries.append(TimelineEntry(
+            at=order.date, kind=_("上门服务"),
+            title=_("上门服务 %(start)s–%(end)s，%(status)s") % {"start": order.window_start.strftime("%H:%M"),
+                                                               "end": order.window_end.strftime("%H:%M"),
+                                                               "status": order.get_status_display()},
+            detail=order.organisation.name, url=url))
+    return entries
