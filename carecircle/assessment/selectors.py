@@ -190,3 +190,32 @@ def elder_timeline(user, elder, limit: int):
             detail=(_("有效期至 %(date)s") % {"date": level.valid_until.isoformat()}) if level.valid_until else "",
             url=reverse("assessment:history", args=[elder.pk]) if can_open else ""))
     return entries
+
+
+def workbench_queues(user, *, now=None) -> list:
+    """An assessor's appointments: today's, with the earlier ones still not assessed first (overdue)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+    from django.utils.translation import gettext_lazy
+
+    from carecircle.core.plugins import QueueItem, queue_card
+    from carecircle.core.roles import has_capability
+
+    if not has_capability(user, "assessment.assess"):
+        return []
+    now = now or timezone.now()
+    end_of_today = timezone.make_aware(dt.datetime.combine(timezone.localdate(now) + dt.timedelta(days=1),
+                                                           dt.time.min))
+    mine = (visible_to(user, AssessmentOrder).filter(Q(assessor_1=user) | Q(assessor_2=user))
+            .filter(status__in=[OrderStatus.SCHEDULED, OrderStatus.IN_PROGRESS], appointment_at__lt=end_of_today)
+            .select_related("elder__community"))
+
+    def item(order, overdue):
+        return QueueItem(title=_("%(time)s · %(name)s") % {"time": timezone.localtime(order.appointment_at)
+                                                          .strftime("%H:%M"), "name": order.elder.name},
+                         url=reverse("assessment:order", args=[order.pk]), due=order.appointment_at,
+                         detail=order.elder.address, overdue=overdue)
+
+    return [queue_card(order=5, key="appointments_today", label=gettext_lazy("今天的上门评估"),
+                       url_name="assessment:list", queryset=mine, due_field="appointment_at", cutoff=now,
+                       item=item)]

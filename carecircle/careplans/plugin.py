@@ -45,6 +45,24 @@ def portal(user):
     return [PortalBlock(15, "careplans/_quick_order.html", {"rows": rows})] if rows else []
 
 
+def workbench(user):
+    from .selectors import workbench_queues
+
+    return workbench_queues(user)
+
+
+def trends(user, months):
+    from django.utils.translation import gettext_lazy
+
+    from carecircle.core.isolation import visible_to
+    from carecircle.core.plugins import TrendSeries, monthly_counts
+
+    from .models import ServiceOrder
+
+    orders = visible_to(user, ServiceOrder)
+    return [TrendSeries("orders", gettext_lazy("按需订单"), monthly_counts(orders, "created_at", months))]
+
+
 def timeline(user, elder, limit):
     from .selectors import elder_timeline
 
@@ -74,6 +92,8 @@ plugin = AppPlugin(
     ],
     audit_actions=AuditAction,
     timeline=timeline,
+    trends=trends,
+    workbench=workbench,
     portal=portal,
     url_prefix="careplans/",
     api=True,

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from carecircle.core.isolation import visible_to
 
@@ -153,7 +154,6 @@ def elder_timeline(user, elder, limit: int):
     """The elder's care plans, on-demand orders and absences, newest first."""
     from django.urls import reverse
     from django.utils.translation import gettext as _
-    from django.utils.translation import pgettext
 
     from carecircle.core.plugins import TimelineEntry
     from carecircle.core.roles import has_capability
@@ -180,3 +180,28 @@ def elder_timeline(user, elder, limit: int):
                                                        "start": absence.starts_on.isoformat(),
                                                        "end": absence.ends_on.isoformat()}))
     return entries
+
+
+def workbench_queues(user, *, now=None) -> list:
+    """A provider's orders to answer, the ones whose answer deadline has passed first."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+    from django.utils.translation import gettext_lazy
+
+    from carecircle.core.plugins import QueueItem, queue_card
+    from carecircle.core.roles import has_capability
+
+    if not has_capability(user, "orders.answer"):
+        return []
+    now = now or timezone.now()
+
+    def item(offer, overdue):
+        order = offer.order
+        names = pgettext("list separator", "、").join(str(line.get("name", "")) for line in order.quote_lines
+                                                     if line.get("name"))
+        return QueueItem(title=_("%(name)s · %(what)s") % {"name": order.elder.name, "what": names or _("按需服务")},
+                         url=reverse("careplans:order-detail", args=[order.pk]), due=offer.deadline,
+                         detail=_("服务日期 %(date)s") % {"date": order.service_date.isoformat()}, overdue=overdue)
+
+    return [queue_card(order=5, key="orders_to_answer", label=gettext_lazy("待答复的订单"), url_name="careplans:inbox",
+                       queryset=provider_inbox(user), due_field="deadline", cutoff=now, item=item)]

@@ -61,6 +61,19 @@ class QueueItem:
     detail: Any = ""
     overdue: bool = False
 
+    @property
+    def due_text(self) -> str:
+        """The due date as the page shows it: a day, or a day and a time in the service's time zone."""
+        import datetime as dt
+
+        from django.utils import timezone
+
+        if self.due is None:
+            return ""
+        if isinstance(self.due, dt.datetime):
+            return timezone.localtime(self.due).strftime("%Y-%m-%d %H:%M")
+        return self.due.isoformat()
+
 
 @dataclass(frozen=True)
 class Queue:
@@ -82,6 +95,45 @@ class Queue:
     is_queue = True
 
 
+QUEUE_PREVIEW = 5
+
+
+def queue_card(*, order: int, key: str, label, url_name: str, queryset, due_field: str, cutoff, item,
+               query: str = "", limit: int = QUEUE_PREVIEW, late=None) -> Queue:
+    """A queue card from a queryset of what waits for the user: counted whole, the overdue ones (due before
+    `cutoff`, a date or a moment) counted apart, and the first `limit` in working order (earliest due first,
+    so the overdue lead; undated last) turned into `QueueItem`s by `item(row, overdue)`. `late` (a Q) narrows
+    what counts as overdue among the rows past their due time (e.g. not yet started)."""
+    from django.db.models import F
+
+    ordered = queryset.order_by(F(due_field).asc(nulls_last=True), "pk")
+    rows = list(ordered[:limit])
+    return Queue(
+        order=order, key=key, label=label, url_name=url_name, query=query, count=queryset.count(),
+        overdue=queryset.filter(**{f"{due_field}__lt": cutoff}).filter(*([late] if late is not None else [])).count(),
+        items=[item(row, _due_before(_get(row, due_field), cutoff)) for row in rows])
+
+
+def _get(row, path: str):
+    for part in path.split("__"):
+        row = getattr(row, part, None) if row is not None else None
+    return row
+
+
+def _due_before(value, cutoff) -> bool:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    if value is None:
+        return False
+    if isinstance(cutoff, dt.datetime) and not isinstance(value, dt.datetime):
+        return value < timezone.localtime(cutoff).date()
+    if isinstance(value, dt.datetime) and not isinstance(cutoff, dt.datetime):
+        return timezone.localtime(value).date() < cutoff
+    return value < cutoff
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     """One event in an elder's story: when, what kind, what happened, and the page that tells more (empty
@@ -92,6 +144,46 @@ class TimelineEntry:
     title: Any
     url: str = ""
     detail: Any = ""
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    """One line of the district's trend chart: a count per month, oldest month first."""
+
+    key: str
+    label: Any
+    values: Sequence[int]
+
+
+def monthly_counts(queryset, field: str, months: Sequence) -> list[int]:
+    """How many rows of `queryset` fall in each month of `months` (first days, oldest first) by `field`
+    (a date or datetime), in one grouped query."""
+    import datetime as dt
+
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+    from django.utils import timezone
+
+    if not months:
+        return []
+    last = months[-1]
+    end = dt.date(last.year + (last.month == 12), last.month % 12 + 1, 1)
+    model_field = queryset.model._meta.get_field(field)
+    is_datetime = model_field.get_internal_type() == "DateTimeField"
+    if is_datetime:
+        start = timezone.make_aware(dt.datetime.combine(months[0], dt.time.min))
+        stop = timezone.make_aware(dt.datetime.combine(end, dt.time.min))
+    else:
+        start, stop = months[0], end
+    rows = (queryset.filter(**{f"{field}__gte": start, f"{field}__lt": stop}).order_by()
+            .annotate(month=TruncMonth(field)).values("month").annotate(n=Count("pk")))
+    counts = {}
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, dt.datetime):
+            month = timezone.localtime(month).date() if timezone.is_aware(month) else month.date()
+        counts[month.replace(day=1)] = counts.get(month.replace(day=1), 0) + row["n"]
+    return [counts.get(month, 0) for month in months]
 
 
 @dataclass(frozen=True)
@@ -116,6 +208,8 @@ class AppPlugin:
     # timeline(user, elder, limit) -> at most `limit` of the newest entries of this elder's story the user may
     # see (each app from its own selectors, through visible_to); the elder record page merges them
     timeline: Callable[[Any, Any, int], Iterable[TimelineEntry]] | None = None
+    # trends(user, months) -> monthly series for the district's trend chart (months: first days, oldest first)
+    trends: Callable[[Any, Sequence], Iterable[TrendSeries]] | None = None
     # pages: `<app>.urls` included at this prefix ("" for the site root); None: the app has no pages
     url_prefix: str | None = None
     # API: `<app>.api_urls` included under /api/v1/
@@ -192,6 +286,9 @@ class Registry:
         entries = [entry for plugin in self if plugin.timeline for entry in plugin.timeline(user, elder, limit + 1)]
         entries.sort(key=lambda entry: _moment(entry.at), reverse=True)
         return entries[:limit], len(entries) > limit
+
+    def trends(self, user, months) -> list[TrendSeries]:
+        return [series for plugin in self if plugin.trends for series in plugin.trends(user, months)]
 
     def portal_blocks(self, user) -> list[PortalBlock]:
         blocks = [block for plugin in self if plugin.portal for block in plugin.portal(user)]

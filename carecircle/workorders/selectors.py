@@ -63,3 +63,35 @@ def elder_timeline(user, elder, limit: int):
                                                                "status": order.get_status_display()},
             detail=order.organisation.name, url=url))
     return entries
+
+
+def workbench_queues(user, *, today: dt.date | None = None) -> list:
+    """A provider's visits nobody is scheduled for yet, from today on; those of today (and any left from
+    earlier days) count as overdue: they need a caregiver now."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+    from django.utils.translation import gettext_lazy
+
+    from carecircle.core.isolation import CHANGE
+    from carecircle.core.plugins import QueueItem, queue_card
+    from carecircle.core.roles import has_capability
+
+    if not has_capability(user, "dispatch.view"):
+        return []
+    today = today or timezone.localdate()
+    pending = (visible_to(user, WorkOrder, CHANGE).filter(status=WorkOrderStatus.PENDING)
+               .select_related("elder"))
+
+    def item(order, overdue):
+        return QueueItem(title=_("%(date)s %(start)s · %(name)s") % {
+                             "date": order.date.isoformat(), "start": order.window_start.strftime("%H:%M"),
+                             "name": order.elder.name},
+                         url=reverse("dispatch:board") + "?" + urlencode({"date": order.date.isoformat()}),
+                         due=order.date, overdue=overdue)
+
+    return [queue_card(order=6, key="visits_unscheduled", label=gettext_lazy("尚未排班的上门"),
+                       url_name="dispatch:board", queryset=pending, due_field="date",
+                       cutoff=today + dt.timedelta(days=1), item=item)]
