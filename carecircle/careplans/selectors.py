@@ -120,9 +120,9 @@ def orderable_services() -> list[tuple[str, str]]:
     """What can be ordered on demand, as (code, name): the six kinds of help, then the packages."""
     from carecircle.catalog.models import ServiceItem, ServicePackage
 
-    items = [(item.code, item.name) for item in
+    items = [(item.code, item.display_name) for item in
              ServiceItem.objects.filter(is_active=True).exclude(help_kind="").order_by("sort_order", "code")]
-    packages = [(package.code, package.name) for package in
+    packages = [(package.code, package.display_name) for package in
                 ServicePackage.objects.filter(is_active=True).order_by("group", "sort_order", "code")]
     return items + packages
 
