@@ -255,3 +255,20 @@ def test_the_elder_s_pages_have_big_radios_and_readable_price_rules(audit_rows_c
 
         luminance = 0.2126 * linear(channels[0]) + 0.7152 * linear(channels[1]) + 0.0722 * linear(channels[2])
         assert (1.05) / (luminance + 0.05) >= 7, color  # AAA contrast on white
+
+
+def test_the_district_s_trend_chart_draws_without_inline_script(audit_rows_cleared, intake, users,  # noqa: F811
+                                                                  live_server, phone):
+    from playwright.sync_api import expect
+
+    submit(intake, elder=intake.district.elders.a1)
+    page = phone
+    log_in(page, live_server, users.district_admin.username)
+    chart = page.locator("[data-trends-src]")
+    expect(chart).to_have_attribute("data-ready", "true")
+    assert chart.locator("canvas").count() >= 1
+    box = chart.bounding_box()
+    assert box["width"] <= WIDTH and box["height"] >= 200
+    assert not [e for e in page.errors if "Content Security Policy" in e or "Refused" in e], page.errors
+    m = page.evaluate(MEASURE)
+    assert m["scrollWidth"] <= m["width"]

@@ -33,13 +33,13 @@ class AuditAction(models.TextChoices):
 def portal(user):
     """One-tap ordering on an elder's or family member's home page: the common services as big buttons."""
     from carecircle.core.isolation import visible_to
-    from carecircle.elders.models import Elder
+    from carecircle.elders.models import Elder, ElderStatus
 
     from .selectors import common_services
 
     if not has_capability(user, "orders.place") or not has_capability(user, "careplans.portal"):
         return []
-    elders = visible_to(user, Elder).filter(status="active").order_by("name", "id")
+    elders = visible_to(user, Elder).filter(status=ElderStatus.ACTIVE).order_by("name", "id")
     rows = [{"elder": elder, "services": common_services(user, elder)} for elder in elders]
     rows = [row for row in rows if row["services"]]
     return [PortalBlock(15, "careplans/_quick_order.html", {"rows": rows})] if rows else []

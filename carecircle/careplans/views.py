@@ -507,13 +507,14 @@ class OrderCreateView(ElderFromUrlMixin, generic.TemplateView):
         return super().get_context_data(elder=self.elder, person=is_person(self.request.user), **kwargs)
 
     def get(self, request, *args, **kwargs):
-        initial = {"service_date": timezone.localdate() + dt.timedelta(days=1), "window": "morning"}
+        tomorrow = timezone.localdate() + dt.timedelta(days=1)
         if "item" not in request.GET:
-            return self.render_to_response(self.get_context_data(form=OrderChoiceForm(initial=initial), step=1))
+            form = OrderChoiceForm(initial={"service_date": tomorrow, "window": "morning"})
+            return self.render_to_response(self.get_context_data(form=form, step=1))
         # One tap from the home page: the service is chosen, tomorrow morning is proposed, the price is shown
         # at once; the person confirms or goes back to change the day or the time.
-        form = OrderChoiceForm({**{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in initial.items()},
-                                "item": request.GET.get("item", ""), "note": ""})
+        form = OrderChoiceForm({"item": request.GET.get("item", ""), "service_date": tomorrow.isoformat(),
+                                "window": "morning", "note": ""})
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form, step=1), status=400)
         data = form.cleaned_data
