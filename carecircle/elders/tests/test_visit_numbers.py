@@ -125,3 +125,17 @@ def test_an_elder_without_phone_or_contacts_is_said_so(client, users, visit):
     client.force_login(users.caregiver)
     body = client.get("/dispatch/my-day/").content.decode()
     assert "老人未登记电话" in body and "没有登记紧急联系人" in body and "tel:" not in body
+
+
+def test_the_caregiver_api_gives_today_s_numbers_and_masks_other_days(api_as, users, visit, today):
+    api = api_as(users.caregiver)
+    mine = api.get("/api/v1/dispatch/my-day/").json()["results"]
+    assert mine[0]["phone"] == ELDER_PHONE
+    assert mine[0]["emergency_contacts"] == [{"name": "张伟", "relation": "儿子", "phone": CONTACT_PHONE,
+                                              "holds_key": True}]
+    assert reveals(users.caregiver).count() == 1
+    visit.date = today + dt.timedelta(days=1)
+    visit.save(update_fields=["date"])
+    tomorrow = api.get("/api/v1/dispatch/my-day/", {"date": visit.date.isoformat()}).json()["results"]
+    assert tomorrow[0]["phone"] == "138****8000" and tomorrow[0]["emergency_contacts"] == []
+    assert reveals(users.caregiver).count() == 1
