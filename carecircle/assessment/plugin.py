@@ -23,6 +23,30 @@ class AuditAction(models.TextChoices):
     CARE_LEVEL_END = "assessment.care_level_end"
 
 
+def workbench(user):
+    from .selectors import workbench_queues
+
+    return workbench_queues(user)
+
+
+def trends(user, months):
+    from django.utils.translation import gettext_lazy
+
+    from carecircle.core.isolation import visible_to
+    from carecircle.core.plugins import TrendSeries, monthly_counts
+
+    from .models import AssessmentOrder
+
+    final = visible_to(user, AssessmentOrder).filter(finalised_at__isnull=False)
+    return [TrendSeries("assessments", gettext_lazy("完成的评估"), monthly_counts(final, "finalised_at", months))]
+
+
+def timeline(user, elder, limit):
+    from .selectors import elder_timeline
+
+    return elder_timeline(user, elder, limit)
+
+
 plugin = AppPlugin(
     capabilities={
         Role.DISTRICT_ADMIN: {"assessment.import", "assessment.order", "assessment.quality", "assessment.schedule",
@@ -36,6 +60,9 @@ plugin = AppPlugin(
     },
     navigation=[NavItem(140, _("能力评估"), "assessment:list", "assessment.view")],
     audit_actions=AuditAction,
+    timeline=timeline,
+    trends=trends,
+    workbench=workbench,
     url_prefix="assessment/",
     api=True,
 )

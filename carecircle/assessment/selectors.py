@@ -159,3 +159,63 @@ def _changed_share(qs) -> dict:
         if row["follow_level"] != row["final_level"]:
             changed += 1
     return {"reassessed": total, "changed": changed, "share": round(changed / total, 2) if total else None}
+
+
+def elder_timeline(user, elder, limit: int):
+    """The elder's assessment orders (ordered, and their results) and care levels, newest first."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from carecircle.core.plugins import TimelineEntry
+    from carecircle.core.roles import has_capability
+
+    can_open = has_capability(user, "assessment.view")
+    entries = []
+    for order in (visible_to(user, AssessmentOrder).filter(elder=elder).select_related("agency")
+                  .order_by("-created_at", "-id")[:limit]):
+        url = reverse("assessment:order", args=[order.pk]) if can_open else ""
+        entries.append(TimelineEntry(
+            at=order.created_at, kind=_("评估"),
+            title=_("评估任务：%(reason)s，%(status)s") % {"reason": order.get_reason_display(),
+                                                       "status": order.get_status_display()},
+            detail=order.agency.name, url=url))
+        if order.finalised_at:
+            entries.append(TimelineEntry(at=order.finalised_at, kind=_("评估"), title=_("评估出结果"),
+                                         detail=order.agency.name, url=url))
+    for level in visible_to(user, CareLevel).filter(elder=elder).order_by("-valid_from", "-id")[:limit]:
+        entries.append(TimelineEntry(
+            at=level.valid_from, kind=_("照护等级"),
+            title=_("%(programme)s 照护等级 %(level)s 级") % {"programme": level.get_programme_display(),
+                                                         "level": level.level},
+            detail=(_("有效期至 %(date)s") % {"date": level.valid_until.isoformat()}) if level.valid_until else "",
+            url=reverse("assessment:history", args=[elder.pk]) if can_open else ""))
+    return entries
+
+
+def workbench_queues(user, *, now=None) -> list:
+    """An assessor's appointments: today's, with the earlier ones still not assessed first (overdue)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+    from django.utils.translation import gettext_lazy
+
+    from carecircle.core.plugins import QueueItem, queue_card
+    from carecircle.core.roles import has_capability
+
+    if not has_capability(user, "assessment.assess"):
+        return []
+    now = now or timezone.now()
+    end_of_today = timezone.make_aware(dt.datetime.combine(timezone.localdate(now) + dt.timedelta(days=1),
+                                                           dt.time.min))
+    mine = (visible_to(user, AssessmentOrder).filter(Q(assessor_1=user) | Q(assessor_2=user))
+            .filter(status__in=[OrderStatus.SCHEDULED, OrderStatus.IN_PROGRESS], appointment_at__lt=end_of_today)
+            .select_related("elder__community"))
+
+    def item(order, overdue):
+        return QueueItem(title=_("%(time)s · %(name)s") % {"time": timezone.localtime(order.appointment_at)
+                                                          .strftime("%H:%M"), "name": order.elder.name},
+                         url=reverse("assessment:order", args=[order.pk]), due=order.appointment_at,
+                         detail=order.elder.address, overdue=overdue)
+
+    return [queue_card(order=5, key="appointments_today", label=gettext_lazy("今天的上门评估"),
+                       url_name="assessment:list", queryset=mine, due_field="appointment_at", cutoff=now,
+                       item=item)]

@@ -137,10 +137,6 @@ class OrderChoiceForm(forms.Form):
 
 def order_item_choices():
     """The six kinds of help and the packages, the way the menu is usually shown (六助 first)."""
-    from carecircle.catalog.models import ServiceItem, ServicePackage
+    from .selectors import orderable_services
 
-    items = [(item.code, item.name) for item in
-             ServiceItem.objects.filter(is_active=True).exclude(help_kind="").order_by("sort_order", "code")]
-    packages = [(package.code, package.name) for package in
-                ServicePackage.objects.filter(is_active=True).order_by("group", "sort_order", "code")]
-    return items + packages
+    return orderable_services()

@@ -4,8 +4,8 @@ lists; elders and family use their own big-type pages ("careplans.portal")."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.core.plugins import AppPlugin, NavItem
-from carecircle.core.roles import Role
+from carecircle.core.plugins import AppPlugin, NavItem, PortalBlock
+from carecircle.core.roles import Role, has_capability
 
 
 class AuditAction(models.TextChoices):
@@ -30,6 +30,45 @@ class AuditAction(models.TextChoices):
     WORK_ORDER_FROM_ORDER = "careplans.work_order_from_order"
 
 
+def portal(user):
+    """One-tap ordering on an elder's or family member's home page: the common services as big buttons."""
+    from carecircle.core.isolation import visible_to
+    from carecircle.elders.models import Elder, ElderStatus
+
+    from .selectors import common_services
+
+    if not has_capability(user, "orders.place") or not has_capability(user, "careplans.portal"):
+        return []
+    elders = visible_to(user, Elder).filter(status=ElderStatus.ACTIVE).order_by("name", "id")
+    rows = [{"elder": elder, "services": common_services(user, elder)} for elder in elders]
+    rows = [row for row in rows if row["services"]]
+    return [PortalBlock(15, "careplans/_quick_order.html", {"rows": rows})] if rows else []
+
+
+def workbench(user):
+    from .selectors import workbench_queues
+
+    return workbench_queues(user)
+
+
+def trends(user, months):
+    from django.utils.translation import gettext_lazy
+
+    from carecircle.core.isolation import visible_to
+    from carecircle.core.plugins import TrendSeries, monthly_counts
+
+    from .models import ServiceOrder
+
+    orders = visible_to(user, ServiceOrder)
+    return [TrendSeries("orders", gettext_lazy("按需订单"), monthly_counts(orders, "created_at", months))]
+
+
+def timeline(user, elder, limit):
+    from .selectors import elder_timeline
+
+    return elder_timeline(user, elder, limit)
+
+
 plugin = AppPlugin(
     capabilities={
         Role.DISTRICT_ADMIN: {"careplans.change", "careplans.list", "careplans.view", "orders.list", "orders.view"},
@@ -52,6 +91,10 @@ plugin = AppPlugin(
         NavItem(110, _("我的服务"), "careplans:portal", "careplans.portal"),
     ],
     audit_actions=AuditAction,
+    timeline=timeline,
+    trends=trends,
+    workbench=workbench,
+    portal=portal,
     url_prefix="careplans/",
     api=True,
 )

@@ -507,9 +507,26 @@ class OrderCreateView(ElderFromUrlMixin, generic.TemplateView):
         return super().get_context_data(elder=self.elder, person=is_person(self.request.user), **kwargs)
 
     def get(self, request, *args, **kwargs):
-        form = OrderChoiceForm(initial={"service_date": timezone.localdate() + dt.timedelta(days=1),
-                                        "window": "morning"})
-        return self.render_to_response(self.get_context_data(form=form, step=1))
+        tomorrow = timezone.localdate() + dt.timedelta(days=1)
+        if "item" not in request.GET:
+            form = OrderChoiceForm(initial={"service_date": tomorrow, "window": "morning"})
+            return self.render_to_response(self.get_context_data(form=form, step=1))
+        # One tap from the home page: the service is chosen, tomorrow morning is proposed, the price is shown
+        # at once; the person confirms or goes back to change the day or the time.
+        form = OrderChoiceForm({"item": request.GET.get("item", ""), "service_date": tomorrow.isoformat(),
+                                "window": "morning", "note": ""})
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form, step=1), status=400)
+        data = form.cleaned_data
+        start, end = (dt.time.fromisoformat(t) for t in WINDOWS[data["window"]])
+        try:
+            priced = services.order_quote(elder=self.elder, lines=[{"item": data["item"], "quantity": 1}],
+                                          service_date=data["service_date"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+            return self.render_to_response(self.get_context_data(form=form, step=1), status=400)
+        return self.render_to_response(self.get_context_data(form=form, step=2, quote=services.quote_dict(priced),
+                                                             window=(start, end)))
 
     def post(self, request, *args, **kwargs):
         form = OrderChoiceForm(request.POST)

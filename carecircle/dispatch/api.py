@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from carecircle.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from carecircle.core.pagination import Pagination
 from carecircle.core.sensitive import mask_phone
+from carecircle.elders import services as elder_services
 from carecircle.providers.models import Facility, StaffMember
 from carecircle.workorders.models import WorkOrder
 
@@ -224,21 +225,45 @@ class PlanViewSet(ScopedReadOnlyViewSet):
                          "plan": PlanSerializer(plan).data})
 
 
+class CallContactSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    relation = serializers.CharField()
+    phone = serializers.CharField()
+    holds_key = serializers.BooleanField()
+
+
 class MyVisitSerializer(serializers.ModelSerializer):
+    """`phone` is the clear number and `emergency_contacts` are listed only for the caregiver's own visits
+    published for today (the elders' disclosure rule; each showing is a reveal in the trail); otherwise the
+    phone is masked and no contacts are given."""
+
     elder = serializers.CharField(source="elder.name", read_only=True)
     address = serializers.CharField(source="elder.address", read_only=True)
     phone = serializers.SerializerMethodField()
+    emergency_contacts = serializers.SerializerMethodField()
     lat = serializers.DecimalField(source="elder.lat", max_digits=9, decimal_places=6, read_only=True)
     lng = serializers.DecimalField(source="elder.lng", max_digits=9, decimal_places=6, read_only=True)
     items = serializers.SerializerMethodField()
 
     class Meta:
         model = WorkOrder
-        fields = ["id", "date", "planned_start", "duration_minutes", "status", "elder", "address", "phone", "lat", "lng",
-                  "items"]
+        fields = ["id", "date", "planned_start", "duration_minutes", "status", "elder", "address", "phone",
+                  "emergency_contacts", "lat", "lng", "items"]
+
+    def _numbers(self, order):
+        return self.context.get("numbers", {}).get(order.pk)
 
     def get_phone(self, order) -> str:
-        return mask_phone(order.elder.phone)
+        numbers = self._numbers(order)
+        return numbers.phone if numbers is not None else mask_phone(order.elder.phone)
+
+    @extend_schema_field(CallContactSerializer(many=True))
+    def get_emergency_contacts(self, order):
+        numbers = self._numbers(order)
+        if numbers is None:
+            return []
+        return [{"name": name, "relation": relation, "phone": phone, "holds_key": holds_key}
+                for name, relation, phone, holds_key in numbers.contacts]
 
     def get_items(self, order) -> list[str]:
         return [line.item.name for line in order.lines.all()]
@@ -260,4 +285,11 @@ class MyDayViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.GenericVi
 
     @extend_schema(parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description=str(_("日期，默认今天")))])
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        orders = list(page if page is not None else queryset)
+        numbers = elder_services.visit_numbers_reveal(actor=request.user, work_orders=orders)
+        serializer = self.get_serializer(orders, many=True, context={**self.get_serializer_context(), "numbers": numbers})
+        if page is not None:
+            return self.get_paginated_response(serializer.data)
+        return Response(serializer.data)

@@ -22,6 +22,12 @@ class AuditAction(models.TextChoices):
     WORK_ORDER_PUBLISH = "dispatch.work_order_publish"
 
 
+def workbench(user):
+    from .selectors import workbench_queues
+
+    return workbench_queues(user)
+
+
 plugin = AppPlugin(
     capabilities={
         Role.PROVIDER_ADMIN: {"dispatch.change", "dispatch.view"},
@@ -32,6 +38,7 @@ plugin = AppPlugin(
         NavItem(130, _("我的一天"), "dispatch:my-day", "dispatch.my_day"),
     ],
     audit_actions=AuditAction,
+    workbench=workbench,
     url_prefix="dispatch/",
     api=True,
 )

@@ -70,3 +70,32 @@ def my_day(user, day: dt.date) -> QuerySet:
         return WorkOrder.objects.none()
     return (visible_to(user, WorkOrder).filter(date=day, caregiver=profile, status__in=MY_DAY_STATUSES)
             .select_related("elder").prefetch_related("lines__item").order_by("planned_start", "id"))
+
+
+def workbench_queues(user, *, now=None) -> list:
+    """A caregiver's visits of today still to do, in order; a visit whose start time has passed without being
+    started counts as overdue and leads."""
+    from django.urls import reverse
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+    from django.utils.translation import gettext_lazy
+
+    from carecircle.core.plugins import QueueItem, queue_card
+    from carecircle.core.roles import has_capability
+    from carecircle.workorders.models import WorkOrderStatus
+
+    if not has_capability(user, "dispatch.my_day"):
+        return []
+    now = now or timezone.now()
+    to_do = my_day(user, timezone.localdate(now)).filter(status__in=[WorkOrderStatus.PUBLISHED,
+                                                                     WorkOrderStatus.STARTED])
+
+    def item(order, overdue):
+        start = timezone.localtime(order.planned_start).strftime("%H:%M") if order.planned_start else ""
+        return QueueItem(title=_("%(time)s · %(name)s") % {"time": start, "name": order.elder.name},
+                         url=reverse("dispatch:my-day"), due=order.planned_start, detail=order.elder.address,
+                         overdue=overdue and order.status == WorkOrderStatus.PUBLISHED)
+
+    return [queue_card(order=5, key="visits_today", label=gettext_lazy("今天的上门"), url_name="dispatch:my-day",
+                       queryset=to_do, due_field="planned_start", cutoff=now, item=item,
+                       late=Q(status=WorkOrderStatus.PUBLISHED))]

@@ -20,6 +20,7 @@ from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import mask_phone
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedQuerysetMixin
 from carecircle.core.workflow import IllegalStep
+from carecircle.elders import services as elder_services
 from carecircle.providers.models import Qualification
 
 from . import selectors, services
@@ -381,10 +382,14 @@ class MyDayView(CapabilityRequiredMixin, generic.TemplateView):
         form = DayForm(self.request.GET or None)
         day = form.cleaned_data["date"] if form.is_valid() and form.cleaned_data.get("date") else timezone.localdate()
         visits = []
-        for order in selectors.my_day(self.request.user, day):
+        orders = list(selectors.my_day(self.request.user, day))
+        # Today's own visits show the numbers to call (the elders' disclosure rule decides, and records it).
+        numbers = elder_services.visit_numbers_reveal(actor=self.request.user, work_orders=orders)
+        for order in orders:
             elder = order.elder
             visits.append({
                 "order": order, "time": _clock(order.planned_start), "phone": mask_phone(elder.phone),
+                "numbers": numbers.get(order.pk),
                 "items": pgettext("list separator", "、").join(line.item.name for line in order.lines.all()),
                 "map_url": (f"geo:{elder.lat},{elder.lng}" if elder.lat is not None else ""),
             })

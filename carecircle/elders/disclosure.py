@@ -9,6 +9,12 @@ mask gives the number back. Hence:
   (the two together narrow the hidden date to a few months).
 
 Everything that shows an elder to a person goes through `identity_shown`.
+
+Phone numbers are masked for everyone who may not reveal them, with one exception decided here: a caregiver
+sees the elder's phone and emergency contacts, to call them, for the elders of the visits published to them
+for today (their own visits, today's date in the service's time zone; not yesterday's, not tomorrow's, not
+a visit still being planned, not a colleague's). Every such showing is recorded as a reveal
+(`services.visit_numbers_reveal`), with the reason `TODAYS_VISIT_REASON`.
 """
 from __future__ import annotations
 
@@ -41,3 +47,21 @@ def identity_shown(user, elder, *, today: dt.date | None = None, full_birth_date
     return IdentityShown(id_number_masked=elder.id_number_masked,
                          birth_date=elder.birth_date if full_birth_date else None,
                          age=age_on(elder.birth_date, today))
+
+
+# The reason written on the audit event of a number shown for today's visit ("today's visit").
+TODAYS_VISIT_REASON = "今天的上门服务"
+
+
+def visits_with_numbers(user, work_order_ids, *, today: dt.date | None = None) -> set[int]:
+    """Of the given work orders, those whose elder's numbers `user` may see unmasked: the visits published to
+    this caregiver for today. Asked of the database, never of the objects a page happens to hold."""
+    if not has_capability(user, "elders.visit_numbers"):
+        return set()
+    ids = {int(pk) for pk in work_order_ids}
+    if not ids:
+        return set()
+    from carecircle.workorders.selectors import caregiver_visits_on
+
+    today = today or timezone.localdate()
+    return set(caregiver_visits_on(user, today).filter(pk__in=ids).values_list("pk", flat=True))

@@ -63,7 +63,7 @@ plugin = AppPlugin(
         Role.INSPECTOR: {"elders.view"},
         Role.PROVIDER_ADMIN: {"elders.view"},
         Role.ASSESSOR: {"elders.view"},
-        Role.CAREGIVER: {"elders.view"},
+        Role.CAREGIVER: {"elders.view", "elders.visit_numbers"},
         Role.ELDER: {"elders.view"},
         Role.FAMILY: {"elders.view"},
     },

@@ -296,3 +296,24 @@ def regions_for_filter(user) -> QuerySet:
 
 def communities_in_scope(user) -> QuerySet:
     return regions_for_filter(user).filter(kind=RegionKind.COMMUNITY)
+
+
+# The elder record page shows the newest entries of the story first, this many at a time.
+TIMELINE_PAGE = 20
+TIMELINE_MAX = 500
+
+
+def elder_timeline(user, elder, *, shown=None) -> dict:
+    """The elder's whole story as the user may see it, newest first: every app contributes its entries
+    (declared in its plugin.py, read through its own selectors and visible_to). `shown` is how many the page
+    asks for ("more" adds a page); a bad or out-of-range value falls back to one page."""
+    from carecircle.core.plugins import registry
+
+    try:
+        limit = int(shown) if shown not in (None, "") else TIMELINE_PAGE
+    except (TypeError, ValueError):
+        limit = TIMELINE_PAGE
+    limit = min(max(limit, TIMELINE_PAGE), TIMELINE_MAX)
+    entries, more = registry.timeline(user, elder, limit=limit)
+    return {"timeline": entries, "timeline_more": more and limit < TIMELINE_MAX,
+            "timeline_next": min(limit + TIMELINE_PAGE, TIMELINE_MAX)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
@@ -420,6 +421,36 @@ def elder_reveal(*, actor, elder: Elder, field: str, reason: str) -> str:
         raise ValidationError({"reason": [_("请填写查看完整信息的原因（至少 2 个字）")]})
     audit.record(actor=actor, action="elders.reveal", subject=elder, reason=reason, changes={"field": field})
     return getattr(elder, field)
+
+
+@dataclass(frozen=True)
+class VisitNumbers:
+    """The numbers a caregiver may call for one of today's visits: the elder's and each emergency contact's."""
+
+    phone: str
+    contacts: tuple  # (name, relation, phone, holds_key) in calling order
+
+
+@transaction.atomic
+def visit_numbers_reveal(*, actor, work_orders) -> dict[int, VisitNumbers]:
+    """The elders' phone and emergency contacts for the given work orders, where the disclosure rule lets this
+    caregiver see them (`disclosure.visits_with_numbers`: their own visits published for today); each showing
+    is a reveal in the trail with the reason "today's visit". Other work orders get nothing (masked)."""
+    from .disclosure import TODAYS_VISIT_REASON, visits_with_numbers
+
+    work_orders = list(work_orders)
+    allowed = visits_with_numbers(actor, [order.pk for order in work_orders])
+    shown: dict[int, VisitNumbers] = {}
+    for order in work_orders:
+        if order.pk not in allowed:
+            continue
+        elder = order.elder
+        contacts = tuple((c.name, c.relation, c.phone, c.holds_key)
+                         for c in EmergencyContact.objects.filter(elder=elder).order_by("priority", "id"))
+        shown[order.pk] = VisitNumbers(phone=elder.phone or "", contacts=contacts)
+        audit.record(actor=actor, action="elders.reveal", subject=elder, reason=TODAYS_VISIT_REASON,
+                     changes={"field": "phone", "contacts": len(contacts), "work_order": order.pk})
+    return shown
 
 
 def elder_exact_search_record(*, actor, kind: str, value: str, results: int) -> None:

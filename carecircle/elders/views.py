@@ -151,6 +151,7 @@ class ElderDetailView(ScopedDetailView):
             "reveal_phone_form": RevealForm(initial={"field": "phone"}, auto_id="reveal_phone_%s"),
             "phone_masked": mask_phone(elder.phone),
             "age": elder_age(elder),
+            **selectors.elder_timeline(user, elder, shown=self.request.GET.get("story")),
         })
         return context
 

@@ -90,6 +90,11 @@ class PortalApplyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["elder"].queryset = visible_to(user, Elder).filter(status="active")
         self.fields["type"].choices = [(t.code, _(t.name)) for t in types]
+        # With one elder to apply for, the choice is already made for the person; they can still see it.
+        if not self.is_bound:
+            only = list(self.fields["elder"].queryset.values_list("pk", flat=True)[:2])
+            if len(only) == 1:
+                self.initial.setdefault("elder", only[0])
 
 
 STATE_FILTER = BLANK + list(State.choices)

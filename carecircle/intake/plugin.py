@@ -23,7 +23,10 @@ def workbench(user):
 
     if not has_capability(user, "intake.queue"):
         return []
+    from .selectors import workbench_queues
+
     return [
+        *workbench_queues(user),
         Card(60, "applications_open", _("办理中的申请"), open_application_count(user), "intake:queue", "view=all"),
         Card(70, "applications_overdue", _("超期未办的申请"), overdue_count(user), "intake:queue",
              "view=all&overdue=on"),
@@ -34,6 +37,24 @@ def portal(user):
     if not has_capability(user, "intake.apply"):
         return []
     return [PortalBlock(20, "intake/_portal_link.html")]
+
+
+def trends(user, months):
+    from django.utils.translation import gettext_lazy
+
+    from carecircle.core.isolation import visible_to
+    from carecircle.core.plugins import TrendSeries, monthly_counts
+
+    from .models import Application
+
+    applications = visible_to(user, Application)
+    return [TrendSeries("applications", gettext_lazy("收到的申请"), monthly_counts(applications, "created_at", months))]
+
+
+def timeline(user, elder, limit):
+    from .selectors import elder_timeline
+
+    return elder_timeline(user, elder, limit)
 
 
 plugin = AppPlugin(
@@ -51,6 +72,8 @@ plugin = AppPlugin(
         NavItem(30, _("我的申请"), "intake:portal", "intake.apply"),
     ],
     audit_actions=AuditAction,
+    timeline=timeline,
+    trends=trends,
     workbench=workbench,
     portal=portal,
     url_prefix="intake/",

@@ -104,3 +104,81 @@ def public_notices(*, street, today: dt.date | None = None) -> list[dict]:
 
 def open_states():
     return [s for s in State.values if s not in CLOSED_STATES]
+
+
+def elder_timeline(user, elder, limit: int):
+    """The elder's applications, the notices written for them and their public notices, newest first, each
+    linking to the application's pages when the user may open them."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from carecircle.core.plugins import TimelineEntry
+    from carecircle.core.roles import has_capability
+
+    from .documents import KINDS
+
+    can_open = has_capability(user, "intake.view")
+    entries = []
+    for application in (visible_to(user, Application).filter(elder=elder).select_related("type")
+                        .order_by("-created_at", "-id")[:limit]):
+        entries.append(TimelineEntry(
+            at=application.created_at, kind=_("申请"),
+            title=_("%(type)s：%(state)s") % {"type": _(application.type.name), "state": application.get_state_display()},
+            detail=_("申请编号 %(number)s") % {"number": application.number},
+            url=reverse("intake:detail", args=[application.pk]) if can_open else ""))
+    producing = {action: kind for kind, (_title, actions) in KINDS.items() for action in actions}
+    for event in (visible_to(user, ApplicationEvent).filter(application__elder=elder, action__in=list(producing))
+                  .select_related("application").order_by("-at", "-id")[:limit]):
+        kind = producing[event.action]
+        entries.append(TimelineEntry(
+            at=event.at, kind=_("通知书"), title=str(KINDS[kind][0]),
+            detail=_("申请编号 %(number)s") % {"number": event.application.number},
+            url=reverse("intake:notice-document", args=[event.application_id, kind]) if can_open else ""))
+    for notice in (visible_to(user, PublicNotice).filter(application__elder=elder).select_related("application")
+                   .order_by("-created_at", "-id")[:limit]):
+        entries.append(TimelineEntry(
+            at=notice.created_at, kind=_("公示"),
+            title=_("公示 %(start)s 至 %(end)s") % {"start": notice.starts_on.isoformat(),
+                                                    "end": notice.ends_on.isoformat()},
+            detail=_("申请编号 %(number)s") % {"number": notice.application.number},
+            url=reverse("intake:detail", args=[notice.application_id]) if can_open else ""))
+    return entries
+
+
+def workbench_queues(user, *, today: dt.date | None = None) -> list:
+    """What waits for the user in intake, overdue first: for a street, applications to accept and public
+    notices to close; for the district, applications to review."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+    from django.utils.translation import gettext_lazy
+
+    from carecircle.core.plugins import QueueItem, queue_card
+    from carecircle.core.roles import has_capability
+
+    today = today or timezone.localdate()
+
+    def item(application, overdue):
+        return QueueItem(title=_("%(name)s · %(type)s") % {"name": application.elder.name,
+                                                         "type": _(application.type.name)},
+                         url=reverse("intake:detail", args=[application.pk]), due=application.due_on,
+                         detail=application.number, overdue=overdue)
+
+    def waiting(state):
+        return (visible_to(user, Application).filter(is_open=True, state=state)
+                .select_related("elder", "type"))
+
+    queues = []
+    if has_capability(user, "intake.street"):
+        queues.append(queue_card(order=55, key="applications_to_accept", label=gettext_lazy("待受理的申请"),
+                                 url_name="intake:queue", query=f"view=street&state={State.REGISTERED}",
+                                 queryset=waiting(State.REGISTERED), due_field="due_on", cutoff=today, item=item))
+        queues.append(queue_card(order=56, key="notices_to_close", label=gettext_lazy("待结束的公示"),
+                                 url_name="intake:queue", query=f"view=street&state={State.PUBLIC_NOTICE}",
+                                 queryset=waiting(State.PUBLIC_NOTICE), due_field="due_on", cutoff=today,
+                                 item=item))
+    if has_capability(user, "intake.district"):
+        queues.append(queue_card(order=55, key="applications_to_review", label=gettext_lazy("待区级复核的申请"),
+                                 url_name="intake:queue", query=f"view=district&state={State.STREET_PASSED}",
+                                 queryset=waiting(State.STREET_PASSED), due_field="due_on", cutoff=today,
+                                 item=item))
+    return queues

@@ -1,6 +1,11 @@
-"""The workbench: the landing page that asks every app for its cards."""
+"""The workbench: the landing page that asks every app for its cards and queues; the district's trends."""
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.plugins import AppPlugin, NavItem
+from carecircle.core.roles import Role
 
-plugin = AppPlugin(navigation=[NavItem(0, _("工作台"), "workbench:home")], url_prefix="")
+plugin = AppPlugin(
+    capabilities={Role.DISTRICT_ADMIN: {"workbench.trends"}},
+    navigation=[NavItem(0, _("工作台"), "workbench:home")],
+    url_prefix="",
+)

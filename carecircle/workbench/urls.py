@@ -6,4 +6,5 @@ app_name = "workbench"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("workbench/trends.json", views.trends, name="trends"),
 ]

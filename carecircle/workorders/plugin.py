@@ -20,6 +20,30 @@ class AuditAction(models.TextChoices):
     SUPPRESS = "workorders.work_order_suppress"
 
 
+def workbench(user):
+    from .selectors import workbench_queues
+
+    return workbench_queues(user)
+
+
+def trends(user, months):
+    from django.utils.translation import gettext_lazy
+
+    from carecircle.core.isolation import visible_to
+    from carecircle.core.plugins import TrendSeries, monthly_counts
+
+    from .models import WorkOrder, WorkOrderStatus
+
+    done = visible_to(user, WorkOrder).filter(status=WorkOrderStatus.DONE)
+    return [TrendSeries("visits_done", gettext_lazy("完成的上门服务"), monthly_counts(done, "date", months))]
+
+
+def timeline(user, elder, limit):
+    from .selectors import elder_timeline
+
+    return elder_timeline(user, elder, limit)
+
+
 plugin = AppPlugin(
     capabilities={
         Role.DISTRICT_ADMIN: {"workorders.generate", "workorders.view"},
@@ -32,6 +56,9 @@ plugin = AppPlugin(
         NavItem(100, _("工单"), "workorders:list", "workorders.view"),
     ],
     audit_actions=AuditAction,
+    timeline=timeline,
+    trends=trends,
+    workbench=workbench,
     # The pages have always lived under the care plans section.
     url_prefix="careplans/work-orders/",
     api=True,

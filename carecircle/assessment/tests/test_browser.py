@@ -99,7 +99,9 @@ def test_assessor_on_a_phone_completes_gbt42195_for_an_elder_with_dementia(audit
     page.wait_for_url(f"**/assessment/orders/{order.pk}/")
     assert "待双人确认" in page.inner_text("#order-status")
     # The second assessor signs on their own phone.
-    page.click("text=退出") if page.locator("text=退出").count() else None
+    if page.locator("text=退出").count():
+        page.click("[data-menu-toggle]")  # on a phone the header's menu folds behind its button
+        page.click("text=退出")
     page.context.clear_cookies()
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", second.username)

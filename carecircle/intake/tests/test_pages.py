@@ -213,3 +213,21 @@ def test_waitlist_page_states_the_order_the_policy_sets(intake, today):
                                    source="测试", confidence="local")
     body = client.get(reverse("intake:waitlist"), {"type": "gov-purchase"}).content.decode()
     assert "排序规则：依次比较评估等级（高者在前）、申请日期（早者在前）" in body and "依次比较优先类别" not in body
+
+
+@pytest.mark.django_db
+class TestWhoIsThisFor:
+    def test_the_only_elder_is_chosen_already(self, intake):
+        page = client_for(intake.users.family).get(reverse("intake:portal-apply")).content.decode()
+        elder = intake.district.elders.a2
+        assert f'value="{elder.pk}"' in page
+        radio = page[page.index(f'value="{elder.pk}"') - 200: page.index(f'value="{elder.pk}"') + 200]
+        assert "checked" in radio
+
+    def test_with_two_elders_nothing_is_chosen_for_the_person(self, intake):
+        from carecircle.elders.models import ElderAccountLink
+
+        ElderAccountLink.objects.create(user=intake.users.family, elder=intake.district.elders.a1, relation="女儿")
+        page = client_for(intake.users.family).get(reverse("intake:portal-apply")).content.decode()
+        fieldset = page[page.index("<fieldset>"):page.index("</fieldset>")]
+        assert fieldset.count('type="radio"') == 2 and "checked" not in fieldset

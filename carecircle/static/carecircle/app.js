@@ -14,3 +14,39 @@ document.addEventListener("click", (event) => {
     document.querySelectorAll(`input[name="${all.dataset.checkAll}"]`).forEach((box) => { box.checked = all.checked; });
   }
 });
+
+// The header's menu button (shown on narrow screens): opens and closes the menu, Escape closes it.
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest("[data-menu-toggle]");
+  if (!toggle) return;
+  const bar = toggle.closest("[data-topbar]");
+  const open = toggle.getAttribute("aria-expanded") !== "true";
+  toggle.setAttribute("aria-expanded", String(open));
+  bar.classList.toggle("menu-open", open);
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  document.querySelectorAll("[data-menu-toggle][aria-expanded=true]").forEach((toggle) => {
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.closest("[data-topbar]").classList.remove("menu-open");
+    toggle.focus();
+  });
+});
+
+// Lists turn into cards on narrow screens (app.css): every cell of a `table.list` carries its column's
+// heading as `data-label`, unless the template set one itself. Runs on load and on every htmx swap.
+function labelListCells(root) {
+  root.querySelectorAll("table.list").forEach((table) => {
+    const headings = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
+    if (!headings.length) return;
+    table.querySelectorAll("tbody tr").forEach((row) => {
+      let column = 0;
+      Array.from(row.children).forEach((cell) => {
+        if (!cell.hasAttribute("data-label") && headings[column]) cell.setAttribute("data-label", headings[column]);
+        column += cell.colSpan || 1;
+      });
+    });
+  });
+}
+document.addEventListener("DOMContentLoaded", () => labelListCells(document));
+document.addEventListener("htmx:load", (event) => labelListCells(event.target.closest("table") ? event.target.closest("table").parentNode : event.target));
