@@ -137,6 +137,10 @@ class Race:
         self._memory = None
         self._memory_name = None
 
+    def prepare(self):
+        """Move to the file database now (before the test takes locks of its own); `run` does it otherwise."""
+        self._to_file()
+
     def _to_file(self):
         import sqlite3
         import tempfile

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Closest to the views: a transaction that waited too long for the database answers 503, not 500.
+    "carecircle.core.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "carecircle.urls"
