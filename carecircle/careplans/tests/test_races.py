@@ -82,7 +82,9 @@ def test_declined_while_being_accepted_the_acceptance_is_refused(policy, users, 
     declined, accepted = _answers(race.run(
         _post(users.provider_admin, f"/api/v1/service-orders/{order.pk}/decline/", {"reason": "当天人手已满"}),
         _post(users.provider_admin, f"/api/v1/service-orders/{order.pk}/accept/"),
-        ordered=True))
+        # The acceptance must have read the order before the decline commits (afterwards the order is no
+        # longer this provider's and is not found at all): keep the decline open a full second.
+        ordered=True, hold=1.0))
     assert declined.status_code == 200
     assert accepted.status_code == 409, accepted.content
     # Nobody else serves the community: the order waits for the hotline, nothing is left to this provider.
