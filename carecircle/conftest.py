@@ -1,6 +1,10 @@
 """Fixtures shared by every app's tests: a small district with two streets and a user of every role."""
+import contextlib
 import datetime as dt
 import itertools
+import os
+import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -112,3 +116,123 @@ def api_as(api_client):
         return api_client
 
     return login
+
+
+class Race:
+    """Runs callables at the same moment, each in its own thread with its own database connection.
+
+    On SQLite the test database is in memory with a shared cache, where one writer makes the others fail at
+    once instead of waiting: that is not how the product runs. The first `run` therefore copies the test
+    database into a file (WAL, the product's own connection options) and points every connection at it until
+    the test ends, so the race meets the same locks a deployment does. On PostgreSQL the threads simply open
+    their own connections to the test database.
+
+    `hold` keeps the first writer inside its transaction a little longer (its first audit event waits), so the
+    other call is surely under way before the first one commits.
+    """
+
+    def __init__(self, monkeypatch):
+        self.monkeypatch = monkeypatch
+        self.path = None
+        self._memory = None
+        self._memory_name = None
+
+    def prepare(self):
+        """Move to the file database now (before the test takes locks of its own); `run` does it otherwise."""
+        self._to_file()
+
+    def _to_file(self):
+        import sqlite3
+        import tempfile
+
+        from django.db import connection
+
+        if self.path is not None or connection.vendor != "sqlite" or not connection.is_in_memory_db():
+            return
+        connection.ensure_connection()
+        fd, path = tempfile.mkstemp(prefix="carecircle-race-", suffix=".sqlite3")
+        os.close(fd)
+        target = sqlite3.connect(path)
+        connection.connection.backup(target)
+        target.close()
+        # Keep the in-memory database alive (its last connection closing would drop it) and reconnect to the file.
+        self._memory, self._memory_name, self.path = connection.connection, connection.settings_dict["NAME"], path
+        connection.connection = None
+        connection.settings_dict["NAME"] = path
+
+    def restore(self):
+        from django.db import connection
+
+        if self.path is not None:
+            connection.close()
+            connection.settings_dict["NAME"] = self._memory_name
+            connection.connection = self._memory
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(self.path + suffix)
+            self.path = None
+        if connection.vendor == "sqlite":
+            # The flush after a transactional test deletes rows one table at a time, which the audit table's
+            # append-only trigger refuses: lift it for this one clean-up (PostgreSQL truncates instead).
+            with connection.cursor() as cursor:
+                cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_delete")
+                cursor.execute("DELETE FROM core_auditevent")
+                cursor.execute("CREATE TRIGGER IF NOT EXISTS core_auditevent_no_delete BEFORE DELETE ON "
+                               "core_auditevent BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;")
+
+    def run(self, *calls, hold: float = 0.3, ordered: bool = False) -> list:
+        """Each call's result, or the exception it raised, in the order given.
+
+        All calls start together; with `ordered`, the first call starts alone and the others start as soon as
+        it is inside its transaction (at its first audit event, held for `hold` seconds): the first one then
+        surely wins, and the others meet its lock.
+        """
+        from django.db import connections
+
+        from carecircle.core import audit
+
+        self._to_file()
+        record = audit.record
+        holder = threading.Lock()
+        inside = threading.Event()
+        local = threading.local()
+
+        def held_record(**kwargs):
+            if (not ordered or getattr(local, "index", None) == 0) and holder.acquire(blocking=False):
+                inside.set()
+                time.sleep(hold)
+            return record(**kwargs)
+
+        self.monkeypatch.setattr(audit, "record", held_record)
+        barrier = threading.Barrier(len(calls))
+        results: list = [None] * len(calls)
+
+        def worker(index, call):
+            local.index = index
+            try:
+                barrier.wait(timeout=30)
+                if ordered and index > 0 and not inside.wait(timeout=30):
+                    raise AssertionError("the first call never reached its first audit event")
+                results[index] = call()
+            except BaseException as error:  # noqa: BLE001 - handed to the test, which names what it expects
+                results[index] = error
+            finally:
+                inside.set()  # a first call that failed early must not keep the others waiting
+                connections.close_all()
+
+        threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.monkeypatch.setattr(audit, "record", record)
+        assert not any(thread.is_alive() for thread in threads), "a racing call never finished"
+        return results
+
+
+@pytest.fixture
+def race(transactional_db, monkeypatch):
+    """`race.run(call, call, ...)`: the calls at once in threads, on committed data (see Race)."""
+    runner = Race(monkeypatch)
+    yield runner
+    runner.restore()

@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("平台核心")
 
     def ready(self):
+        from . import checks  # noqa: F401 - registers the start-up checks
         from .events import collect_handlers
         from .plugins import registry
 

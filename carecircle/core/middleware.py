@@ -78,3 +78,32 @@ class NoStoreMiddleware:
         ):
             add_never_cache_headers(response)
         return response
+
+
+class DatabaseBusyMiddleware:
+    """A page whose transaction waited past the database's lock timeout answers 503 "busy, try again" in the
+    reader's language, with `Retry-After`, instead of a 500 (the API answers the same through
+    core/errors.py). Its transaction was rolled back: nothing of the request was saved."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.http import JsonResponse
+        from django.template.response import TemplateResponse
+
+        from .errors import RETRY_AFTER_SECONDS, busy_body, is_database_busy, log_busy
+
+        if not is_database_busy(exception):
+            return None
+        log_busy(request.path, exception)
+        if request.path.startswith("/api/"):
+            response = JsonResponse(busy_body(), status=503)
+        else:
+            response = TemplateResponse(request, "503.html", status=503)
+            response.render()
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Closest to the views: a transaction that waited too long for the database answers 503, not 500.
+    "carecircle.core.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "carecircle.urls"
@@ -93,10 +95,17 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'carecircle.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web process read while the worker writes; the timeout absorbs short write locks.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
-    )
+    # WAL lets the web process read while the worker writes. Every transaction begins IMMEDIATE: it takes the
+    # database's write lock before its first read, so two requests stepping the same record run one after the
+    # other and the second reads the state the first left (and is refused with 409), instead of both reading
+    # the old state and one failing with "database is locked" when it writes. The timeout is how long a
+    # transaction waits for that lock; past it the request is answered 503 "busy, try again"
+    # (carecircle/core/errors.py). Checked at start-up (core.checks).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": env.float("CARECIRCLE_SQLITE_BUSY_TIMEOUT", default=20),
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

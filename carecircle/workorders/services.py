@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from carecircle.core import audit
+from carecircle.core import audit, locks
 from carecircle.core.isolation import is_visible, require_own_organisation
 from carecircle.core.policy import policy_value
 from carecircle.core.roles import has_capability
@@ -38,6 +38,8 @@ from .models import (
 )
 
 NURSE = "registered_nurse"
+# One generation of a day at a time (core/locks.py), and no single order's work order made during one.
+GENERATION_LOCK = "workorders.generate"
 # What publishing writes to a work order (and audits).
 PUBLISHED_FIELDS = ["caregiver", "planned_start", "status"]
 
@@ -370,6 +372,7 @@ def work_order_for_order(*, actor, order) -> WorkOrder | None:
         "elder", "organisation").first()
     if order is None:
         return None
+    locks.hold(GENERATION_LOCK, order.service_date)  # not while the day is being generated
     summary = _new_summary()
     work_order = _ensure_order_work_order(order, summary=summary, actor=actor)
     audit.record(actor=actor, action="workorders.work_order_from_order", subject=work_order,
@@ -383,7 +386,8 @@ def work_orders_generate(*, date: dt.date, organisation=None, actor=None) -> dic
 
     Idempotent per (plan visit | order, date): a second run changes nothing; a changed plan refreshes
     pending orders and cancels (with the reason) dispatched ones it no longer matches; holidays and
-    absences give suppressed rows with the reason."""
+    absences give suppressed rows with the reason. Two runs for one day at once (whatever their providers)
+    run one after the other: the second finds what the first made."""
     from carecircle.careplans.models import CarePlan, ElderAbsence, OrderStatus, PlanStatus, ServiceOrder
     from carecircle.core.workdays import Calendar
 
@@ -394,6 +398,7 @@ def work_orders_generate(*, date: dt.date, organisation=None, actor=None) -> dic
             organisation = actor.organisation
         if organisation is not None:
             require_own_organisation(actor, organisation, _("只能为本机构生成工单。"))
+    locks.hold(GENERATION_LOCK, date)
     summary = _new_summary()
     calendar = Calendar.load()
     plans = (CarePlan.objects.filter(status__in=(PlanStatus.ACTIVE, PlanStatus.SUPERSEDED, PlanStatus.STOPPED),

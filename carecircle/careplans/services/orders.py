@@ -195,44 +195,44 @@ def _pending_offer(order: ServiceOrder, actor, action: str) -> OrderOffer:
     return offer
 
 
-@transaction.atomic
 def service_order_accept(*, actor, order: ServiceOrder, now: dt.datetime | None = None) -> ServiceOrder:
     _require(actor, "orders.answer")
-    _require_visible(actor, order)
-    now = now or timezone.now()
-    order = ServiceOrder.objects.select_for_update().get(pk=order.pk)
-    offer = _pending_offer(order, actor, "accept")
-    if now > offer.deadline:
-        raise IllegalStep(_("答复期限 %(d)s 已过，订单将转给下一家机构")
-                          % {"d": timezone.localtime(offer.deadline).strftime("%Y-%m-%d %H:%M")}, allowed=[])
-    offer.outcome, offer.responded_at = OfferOutcome.ACCEPTED, now
-    offer.save(update_fields=["outcome", "responded_at"])
-    order.status = OrderStatus.ACCEPTED
-    order.save(update_fields=["status", "updated_at"])
-    audit.record(actor=actor, action="careplans.order_accept", subject=order,
-                 changes={"status": [OrderStatus.OFFERED, OrderStatus.ACCEPTED]})
-    if order.service_date <= timezone.localtime(now).date() + dt.timedelta(days=1):
-        # Tomorrow's (or today's) work orders are already generated: add this one now.
-        transaction.on_commit(lambda: work_orders.work_order_for_order(actor=actor, order=order))
-    return order
+    _require_visible(actor, order)  # the order as the caller read it; its state under the lock
+    with transaction.atomic():
+        now = now or timezone.now()
+        order = ServiceOrder.objects.select_for_update().get(pk=order.pk)
+        offer = _pending_offer(order, actor, "accept")
+        if now > offer.deadline:
+            raise IllegalStep(_("答复期限 %(d)s 已过，订单将转给下一家机构")
+                              % {"d": timezone.localtime(offer.deadline).strftime("%Y-%m-%d %H:%M")}, allowed=[])
+        offer.outcome, offer.responded_at = OfferOutcome.ACCEPTED, now
+        offer.save(update_fields=["outcome", "responded_at"])
+        order.status = OrderStatus.ACCEPTED
+        order.save(update_fields=["status", "updated_at"])
+        audit.record(actor=actor, action="careplans.order_accept", subject=order,
+                     changes={"status": [OrderStatus.OFFERED, OrderStatus.ACCEPTED]})
+        if order.service_date <= timezone.localtime(now).date() + dt.timedelta(days=1):
+            # Tomorrow's (or today's) work orders are already generated: add this one now.
+            transaction.on_commit(lambda: work_orders.work_order_for_order(actor=actor, order=order))
+        return order
 
 
-@transaction.atomic
 def service_order_decline(*, actor, order: ServiceOrder, reason: str, now: dt.datetime | None = None) -> ServiceOrder:
     _require(actor, "orders.answer")
-    _require_visible(actor, order)
-    now = now or timezone.now()
-    reason = (reason or "").strip()
-    if len(reason) < 2:
-        raise ValidationError({"reason": [_("请说明拒单原因（如：当天人手已满）")]})
-    order = ServiceOrder.objects.select_for_update().get(pk=order.pk)
-    offer = _pending_offer(order, actor, "decline")
-    offer.outcome, offer.responded_at, offer.reason = OfferOutcome.DECLINED, now, reason[:200]
-    offer.save(update_fields=["outcome", "responded_at", "reason"])
-    audit.record(actor=actor, action="careplans.order_decline", subject=order, reason=reason,
-                 changes={"organisation": offer.organisation_id})
-    _offer_next(order, now=now)
-    return order
+    _require_visible(actor, order)  # the order as the caller read it; its state under the lock
+    with transaction.atomic():
+        now = now or timezone.now()
+        reason = (reason or "").strip()
+        if len(reason) < 2:
+            raise ValidationError({"reason": [_("请说明拒单原因（如：当天人手已满）")]})
+        order = ServiceOrder.objects.select_for_update().get(pk=order.pk)
+        offer = _pending_offer(order, actor, "decline")
+        offer.outcome, offer.responded_at, offer.reason = OfferOutcome.DECLINED, now, reason[:200]
+        offer.save(update_fields=["outcome", "responded_at", "reason"])
+        audit.record(actor=actor, action="careplans.order_decline", subject=order, reason=reason,
+                     changes={"organisation": offer.organisation_id})
+        _offer_next(order, now=now)
+        return order
 
 
 @transaction.atomic
@@ -262,75 +262,75 @@ def _order_cancel(*, order: ServiceOrder, actor, reason: str) -> None:
                  changes={"status": [None, OrderStatus.CANCELLED]})
 
 
-@transaction.atomic
 def service_order_cancel(*, actor, order: ServiceOrder, reason: str = "",
                          now: dt.datetime | None = None) -> ServiceOrder:
     """Before acceptance anyone who may place orders for the elder cancels freely; after acceptance the
     orderer may cancel until the policy's notice before the window, the provider at any time with a reason."""
-    _require_visible(actor, order)
-    now = now or timezone.now()
-    order = ServiceOrder.objects.select_for_update().get(pk=order.pk)
-    if order.status not in ORDER_FLOW.by_action["cancel"].source:
-        raise IllegalStep(_("订单状态为“%(s)s”，不能取消") % {"s": order.get_status_display()},
-                          allowed=ORDER_FLOW.allowed_actions(order, actor))
-    reason = (reason or "").strip()
-    is_provider = acts_for(actor, order)
-    if is_provider:
-        _require(actor, "orders.answer")
-        if order.status == OrderStatus.OFFERED:
-            raise IllegalStep(_("尚未接单的订单请用“拒单”"), allowed=ORDER_FLOW.allowed_actions(order, actor))
-        if len(reason) < 2:
-            raise ValidationError({"reason": [_("机构取消已接订单须说明原因")]})
-    else:
-        _require(actor, "orders.place")
-        if order.status == OrderStatus.ACCEPTED:
-            hours = policy_value("careplans.order.free_cancel_hours", region=order.elder.community,
-                                 on=timezone.localtime(now).date())
-            starts = timezone.make_aware(dt.datetime.combine(order.service_date, order.window_start))
-            if now > starts - dt.timedelta(hours=hours):
-                raise IllegalStep(
-                    _("服务开始前 %(h)d 小时内不能自行取消，请联系%(org)s或拨打热线")
-                    % {"h": hours, "org": order.organisation.name if order.organisation else _("服务机构")},
-                    allowed=[])
-    ORDER_FLOW.check(order, actor, "cancel")
-    _order_cancel(order=order, actor=actor, reason=reason or _("下单人取消"))
-    return order
+    _require_visible(actor, order)  # the order as the caller read it; its state under the lock
+    with transaction.atomic():
+        now = now or timezone.now()
+        order = ServiceOrder.objects.select_for_update().get(pk=order.pk)
+        if order.status not in ORDER_FLOW.by_action["cancel"].source:
+            raise IllegalStep(_("订单状态为“%(s)s”，不能取消") % {"s": order.get_status_display()},
+                              allowed=ORDER_FLOW.allowed_actions(order, actor))
+        reason = (reason or "").strip()
+        is_provider = acts_for(actor, order)
+        if is_provider:
+            _require(actor, "orders.answer")
+            if order.status == OrderStatus.OFFERED:
+                raise IllegalStep(_("尚未接单的订单请用“拒单”"), allowed=ORDER_FLOW.allowed_actions(order, actor))
+            if len(reason) < 2:
+                raise ValidationError({"reason": [_("机构取消已接订单须说明原因")]})
+        else:
+            _require(actor, "orders.place")
+            if order.status == OrderStatus.ACCEPTED:
+                hours = policy_value("careplans.order.free_cancel_hours", region=order.elder.community,
+                                     on=timezone.localtime(now).date())
+                starts = timezone.make_aware(dt.datetime.combine(order.service_date, order.window_start))
+                if now > starts - dt.timedelta(hours=hours):
+                    raise IllegalStep(
+                        _("服务开始前 %(h)d 小时内不能自行取消，请联系%(org)s或拨打热线")
+                        % {"h": hours, "org": order.organisation.name if order.organisation else _("服务机构")},
+                        allowed=[])
+        ORDER_FLOW.check(order, actor, "cancel")
+        _order_cancel(order=order, actor=actor, reason=reason or _("下单人取消"))
+        return order
 
 
-@transaction.atomic
 def service_order_complete(*, actor, order: ServiceOrder) -> ServiceOrder:
     _require(actor, "orders.answer")
-    _require_visible(actor, order)
-    order = ServiceOrder.objects.select_for_update().get(pk=order.pk)
-    ORDER_FLOW.check(order, actor, "complete",
-                     message=_("订单状态为“%(s)s”，不能标记完成") % {"s": order.get_status_display()})
-    if order.service_date > timezone.localdate():
-        raise ValidationError(_("服务日期 %(d)s 还没到，不能标记完成") % {"d": order.service_date.isoformat()})
-    order.status = OrderStatus.DONE
-    order.save(update_fields=["status", "updated_at"])
-    audit.record(actor=actor, action="careplans.order_complete", subject=order,
-                 changes={"status": [OrderStatus.ACCEPTED, OrderStatus.DONE]})
-    return order
+    _require_visible(actor, order)  # the order as the caller read it; its state under the lock
+    with transaction.atomic():
+        order = ServiceOrder.objects.select_for_update().get(pk=order.pk)
+        ORDER_FLOW.check(order, actor, "complete",
+                         message=_("订单状态为“%(s)s”，不能标记完成") % {"s": order.get_status_display()})
+        if order.service_date > timezone.localdate():
+            raise ValidationError(_("服务日期 %(d)s 还没到，不能标记完成") % {"d": order.service_date.isoformat()})
+        order.status = OrderStatus.DONE
+        order.save(update_fields=["status", "updated_at"])
+        audit.record(actor=actor, action="careplans.order_complete", subject=order,
+                     changes={"status": [OrderStatus.ACCEPTED, OrderStatus.DONE]})
+        return order
 
 
-@transaction.atomic
 def service_order_rate(*, actor, order: ServiceOrder, stars, comment: str = "") -> ServiceOrder:
     _require(actor, "orders.place")
-    _require_visible(actor, order)
-    order = ServiceOrder.objects.select_for_update().get(pk=order.pk)
-    ORDER_FLOW.check(order, actor, "rate", message=_("服务完成后才能评价") if order.status != OrderStatus.DONE
-                     else _("这张订单已经评价过了"))
-    try:
-        stars = int(stars)
-        if not 1 <= stars <= 5:
-            raise ValueError
-    except (TypeError, ValueError):
-        raise ValidationError({"stars": [_("评价请选择 1 到 5 颗星")]})
-    days = policy_value("careplans.order.rating_days", region=order.elder.community, on=timezone.localdate())
-    if (timezone.localdate() - timezone.localtime(order.updated_at).date()).days > days:
-        raise IllegalStep(_("完成超过 %(n)d 天的订单不能再评价") % {"n": days}, allowed=[])
-    order.rating, order.rating_comment, order.rated_at = stars, (comment or "").strip()[:300], timezone.now()
-    order.save(update_fields=["rating", "rating_comment", "rated_at", "updated_at"])
-    audit.record(actor=actor, action="careplans.order_rate", subject=order,
-                 changes={"rating": stars, "comment": order.rating_comment})
-    return order
+    _require_visible(actor, order)  # the order as the caller read it; its state under the lock
+    with transaction.atomic():
+        order = ServiceOrder.objects.select_for_update().get(pk=order.pk)
+        ORDER_FLOW.check(order, actor, "rate", message=_("服务完成后才能评价") if order.status != OrderStatus.DONE
+                         else _("这张订单已经评价过了"))
+        try:
+            stars = int(stars)
+            if not 1 <= stars <= 5:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ValidationError({"stars": [_("评价请选择 1 到 5 颗星")]})
+        days = policy_value("careplans.order.rating_days", region=order.elder.community, on=timezone.localdate())
+        if (timezone.localdate() - timezone.localtime(order.updated_at).date()).days > days:
+            raise IllegalStep(_("完成超过 %(n)d 天的订单不能再评价") % {"n": days}, allowed=[])
+        order.rating, order.rating_comment, order.rated_at = stars, (comment or "").strip()[:300], timezone.now()
+        order.save(update_fields=["rating", "rating_comment", "rated_at", "updated_at"])
+        audit.record(actor=actor, action="careplans.order_rate", subject=order,
+                     changes={"rating": stars, "comment": order.rating_comment})
+        return order
