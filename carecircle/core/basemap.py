@@ -132,7 +132,10 @@ def tile_view(request, z: int, x: int, y: int, ext: str):
         raise Http404("this tile set is not in that format")
     if not 0 <= z <= MAX_ZOOM or not 0 <= x < (1 << z) or not 0 <= y < (1 << z):
         raise Http404("no such tile")
-    data = read_tile(z, x, y)
+    try:
+        data = read_tile(z, x, y)
+    except sqlite3.Error:
+        raise Http404("the MBTiles file has no readable tiles table") from None
     if data is None:
         response = HttpResponse(status=204)
     else:

@@ -255,3 +255,44 @@ class TestApiAndPage:
         body = client_as(published.actor).get(f"/dispatch/?date={DAY.isoformat()}").content.decode()
         assert "data-travel-basis" in body and "绕行系数 1.3" in body and "每分钟" in body
         assert "从住所出发" in body or "从设施" in body
+
+
+class TestBaseMap:
+    def _map(self, client, actor):
+        import json
+        import re
+
+        body = client.get(f"/dispatch/?date={DAY.isoformat()}").content.decode()
+        found = {name: json.loads(re.search(rf'<script id="{name}" type="application/json">(.*?)</script>', body,
+                                            re.S).group(1)) for name in ("dispatch-map-data", "dispatch-basemap")}
+        return body, found["dispatch-map-data"], found["dispatch-basemap"]
+
+    def test_without_tiles_the_board_draws_the_streets_and_communities_with_their_names(self, client_as, published,
+                                                                                        district, settings):
+        settings.CARECIRCLE_TILE_URL, settings.CARECIRCLE_MBTILES_PATH = "", ""
+        body, data, config = self._map(client_as(published.actor), published.actor)
+        assert config == {"source": "boundaries"} and "data-basemap-note" in body
+        names = {f["properties"]["name"]: f for f in data["regions"]["features"]}
+        # The community its elders live in and the street above it, with the boundary the region tree holds.
+        assert names[district.a1.name]["geometry"] == district.a1.boundary
+        assert names[district.a1.parent.name]["properties"]["kind"] == "street"
+        assert district.b1.name not in names  # neither served nor visited that day
+
+    def test_a_region_without_a_boundary_is_a_labelled_point_and_one_without_a_place_is_left_out(
+            self, client_as, published, district, settings):
+        from carecircle.regions.models import Region
+
+        settings.CARECIRCLE_TILE_URL, settings.CARECIRCLE_MBTILES_PATH = "", ""
+        Region.objects.filter(pk=district.a1.pk).update(boundary=None)
+        Region.objects.filter(pk=district.a1.parent_id).update(boundary=None, centroid_lat=None, centroid_lng=None)
+        _body, data, _config = self._map(client_as(published.actor), published.actor)
+        names = {f["properties"]["name"]: f for f in data["regions"]["features"]}
+        assert names[district.a1.name]["geometry"] == {
+            "type": "Point", "coordinates": [float(district.a1.centroid_lng), float(district.a1.centroid_lat)]}
+        assert district.a1.parent.name not in names
+
+    def test_a_configured_tile_server_replaces_the_boundaries(self, client_as, published, settings):
+        settings.CARECIRCLE_TILE_URL = "https://tiles.xuhui.gov.cn/{z}/{x}/{y}.png"
+        body, data, config = self._map(client_as(published.actor), published.actor)
+        assert config["source"] == "url" and config["url"] == settings.CARECIRCLE_TILE_URL
+        assert "regions" not in data and "data-basemap-note" not in body

@@ -37,8 +37,11 @@
       tiles.on("tileerror", () => element.classList.add("basemap-partial"));
       tiles.addTo(map);
       element.dataset.basemapSource = basemap.source;
-    } else if (data.regions && data.regions.features.length) {
-      L.geoJSON(data.regions, {
+    }
+    let regions = null;
+    if (basemap.source !== "url" && basemap.source !== "mbtiles" && data.regions && data.regions.features.length) {
+      // Added once the view is set: permanent labels need a map with a centre and zoom.
+      regions = L.geoJSON(data.regions, {
         style: (feature) => feature.properties.kind === "street"
           ? { color: "#7a8694", weight: 2, fill: false, dashArray: "6 4" }
           : { color: "#9aa5b1", weight: 1, fillColor: "#e9edf1", fillOpacity: 0.5 },
@@ -46,8 +49,7 @@
         onEachFeature: (feature, shape) => shape.bindTooltip(feature.properties.name, {
           permanent: feature.properties.kind !== "street", direction: "center", className: "region-label",
         }),
-      }).addTo(map);
-      element.dataset.basemapSource = "boundaries";
+      });
     }
     data.caregivers.forEach((caregiver) => {
       const c = colour(caregiver.colour);
@@ -68,7 +70,13 @@
       bounds.extend([stop.lat, stop.lng]);
     });
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16] });
+    else if (regions) map.fitBounds(regions.getBounds(), { padding: [16, 16] });
     else map.setView([31.2, 121.44], 13);
+    if (regions) {
+      regions.addTo(map);
+      regions.bringToBack();
+      element.dataset.basemapSource = "boundaries";
+    }
     L.control.scale({ imperial: false }).addTo(map);
   }
 
