@@ -22,6 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.contrib.auth.decorators import login_required
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -120,9 +121,10 @@ def client_config() -> dict:
     return {"source": "boundaries"}
 
 
+@login_required
 @require_GET
 def tile_view(request, z: int, x: int, y: int, ext: str):
-    """One tile of the MBTiles file: 404 when no file is configured, the coordinates cannot exist or the
+    """One tile of the MBTiles file, for signed-in users (the pages that draw maps are theirs): 404 when no file is configured, the coordinates cannot exist or the
     extension is not the file's format; 204 when the file has no tile there (the map shows the background)."""
     if not mbtiles_path() or mbtiles_metadata() is None:
         raise Http404("no MBTiles file is configured")

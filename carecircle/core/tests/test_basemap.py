@@ -46,7 +46,20 @@ def test_a_tile_is_read_at_the_flipped_row_with_its_type_and_cached(client, png_
         assert again.status_code == 304 and again.content == b""
 
 
-def test_missing_and_impossible_tiles(client, png_tiles):
+@pytest.fixture
+def signed_in(client, users):
+    client.force_login(users.caregiver)
+    return client
+
+
+def test_tiles_are_for_signed_in_users(client, png_tiles):
+    with override_settings(CARECIRCLE_MBTILES_PATH=png_tiles, CARECIRCLE_TILE_URL=""):
+        response = client.get("/system/tiles/1/0/0.png")
+        assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_missing_and_impossible_tiles(signed_in, png_tiles):
+    client = signed_in
     with override_settings(CARECIRCLE_MBTILES_PATH=png_tiles, CARECIRCLE_TILE_URL=""):
         assert client.get("/system/tiles/1/0/1.png").status_code == 204  # inside the world, not in the file
         assert client.get("/system/tiles/1/2/0.png").status_code == 404  # column beyond the zoom level
@@ -57,7 +70,8 @@ def test_missing_and_impossible_tiles(client, png_tiles):
         assert client.post("/system/tiles/1/0/0.png").status_code == 405
 
 
-def test_no_file_or_a_broken_file_is_a_404_not_an_error(client, tmp_path):
+def test_no_file_or_a_broken_file_is_a_404_not_an_error(signed_in, tmp_path):
+    client = signed_in
     with override_settings(CARECIRCLE_MBTILES_PATH=""):
         assert client.get("/system/tiles/0/0/0.png").status_code == 404
     with override_settings(CARECIRCLE_MBTILES_PATH=str(tmp_path / "missing.mbtiles")):
@@ -67,9 +81,16 @@ def test_no_file_or_a_broken_file_is_a_404_not_an_error(client, tmp_path):
     with override_settings(CARECIRCLE_MBTILES_PATH=str(broken)):
         assert client.get("/system/tiles/0/0/0.png").status_code == 404
         assert basemap.client_config() == {"source": "boundaries"}
+    no_tiles = tmp_path / "metadata-only.mbtiles"
+    with sqlite3.connect(no_tiles) as db:
+        db.execute("CREATE TABLE metadata (name text, value text)")
+        db.execute("INSERT INTO metadata VALUES ('format', 'png')")
+    with override_settings(CARECIRCLE_MBTILES_PATH=str(no_tiles)):
+        assert client.get("/system/tiles/0/0/0.png").status_code == 404
 
 
-def test_jpeg_and_vector_tiles_have_their_content_types(client, tmp_path):
+def test_jpeg_and_vector_tiles_have_their_content_types(signed_in, tmp_path):
+    client = signed_in
     jpg = make_mbtiles(tmp_path / "jpg.mbtiles", fmt="jpg", tiles=[(0, 0, 0, JPG)])
     with override_settings(CARECIRCLE_MBTILES_PATH=jpg, CARECIRCLE_TILE_URL=""):
         response = client.get("/system/tiles/0/0/0.jpg")
