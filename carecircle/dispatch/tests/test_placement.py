@@ -296,3 +296,27 @@ class TestBaseMap:
         body, data, config = self._map(client_as(published.actor), published.actor)
         assert config["source"] == "url" and config["url"] == settings.CARECIRCLE_TILE_URL
         assert "regions" not in data and "data-basemap-note" not in body
+
+
+def test_the_new_controls_in_english_have_no_chinese_interface_text(client_as, published, users, district):
+    from .test_api_and_pages import chinese_interface_text
+
+    new = make_order(published.org, _new_elder(published, "英文一"), "08:00", "17:00", 30)
+    client = client_as(published.actor)
+    body = client.get(f"/dispatch/?date={DAY}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'data-assign="{new.pk}"' in body and 'data-action="place"' in body
+    data = {"上海话", "中文", "简体中文", district.provider.name, users.provider_admin.display_name, new.elder.name,
+            new.elder.address}
+    data |= {e.name for e in published.elders} | {e.address for e in published.elders}
+    data |= {s.name for s in vars(published.staff).values()} | {district.elders.a1.name}
+    assert chinese_interface_text(body, data) == []
+    assert "Place new visits" in body and "Allow published visits to move" in body and "detour factor" in body
+    nurse_only = make_order(published.org, _new_elder(published, "英文二"), "08:00", "17:00", 30,
+                            required_qualification="registered_nurse")
+    refused = client.post(f"/dispatch/plans/{published.plan.pk}/assign/", {
+        "version": services.plan_version(published.plan), "work_order": nurse_only.pk,
+        "shift": published.shifts.li.pk, "position": "1"}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert "李强 lacks the qualification" in refused.content.decode()
+    placed = client.post(f"/dispatch/plans/{published.plan.pk}/place/", {
+        "version": services.plan_version(published.plan)}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert "placed and published to the caregivers" in placed.content.decode()
