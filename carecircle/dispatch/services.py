@@ -693,8 +693,9 @@ def plan_assign(*, actor, plan: DispatchPlan, version: str, work_order_id: int, 
                 position: int | None = None, allow_moving: bool = False) -> dict:
     """Put one visit that is not on anyone's day on `shift`'s day at `position` (0-based, None = the end).
 
-    Without `allow_moving` the caregiver's other visits keep their start times and the new one takes the
-    earliest time the order allows between them; with it their day is timed afresh from the start. The
+    On a published day, without `allow_moving`, the caregiver's other visits keep their start times and the new
+    one takes the earliest time the order allows between them; with it (and on a day not yet published) their
+    day is timed afresh from the start (visits under way keep theirs). The
     engine's independent checker judges the result: a hard rule broken refuses the assignment, naming each
     problem (nothing is written). Returns {"warnings", "placed", "moved", "unplaced", "caregivers"}."""
     _require(actor, "dispatch.change")
@@ -726,9 +727,11 @@ def plan_assign(*, actor, plan: DispatchPlan, version: str, work_order_id: int, 
         ids.insert(at, vid)
         not_before = _not_before(plan)
         under_way = {adapter.visit_id(o) for o in built.orders.values() if o.status in UNDER_WAY}
+        # On a published day the caregiver's other visits keep their times unless moving is allowed; a day not
+        # yet published is timed afresh, as a manual move would.
+        pinning = not allow_moving and plan.status == PlanStatus.PUBLISHED
         kept = {s.visit_id: s.start for s in (current.stops if current else [])
-                if not allow_moving or s.visit_id in under_way
-                or (not_before is not None and s.start < not_before)}
+                if pinning or s.visit_id in under_way or (not_before is not None and s.start < not_before)}
         route = adapter.time_route(built.problem, target, ids, kept=kept, not_before=not_before)
         routes = [r for r in solution.routes if r.caregiver_id != target] + [route]
         candidate = Solution(routes, [u for u in solution.unscheduled if u.visit_id != vid])
@@ -740,7 +743,7 @@ def plan_assign(*, actor, plan: DispatchPlan, version: str, work_order_id: int, 
                 text = adapter.violation_text(v, orders=built.orders, shifts=built.shifts)
                 if text not in messages:
                     messages.append(text)
-            if kept and not allow_moving:
+            if kept and pinning:
                 messages.append(_("（其他上门保持已定的时间；如可调整，请勾选“允许调整已发布的上门”）"))
             raise ValidationError(messages)
         warning = _soft_warnings(built, vid, target)

@@ -320,3 +320,17 @@ def test_the_new_controls_in_english_have_no_chinese_interface_text(client_as, p
     placed = client.post(f"/dispatch/plans/{published.plan.pk}/place/", {
         "version": services.plan_version(published.plan)}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
     assert "placed and published to the caregivers" in placed.content.decode()
+
+
+def test_on_a_day_not_yet_published_an_assignment_is_scheduled_not_published(optimised):
+    from .conftest import make_order as order_for
+
+    plan = optimised.plan
+    assert plan.status == PlanStatus.READY
+    new = order_for(optimised.org, _new_elder(optimised, "未发布一"), "08:00", "17:00", 30)
+    result = services.plan_assign(actor=optimised.actor, plan=plan, version=services.plan_version(plan),
+                                  work_order_id=new.pk, shift=optimised.shifts.zhao)
+    new.refresh_from_db()
+    assert result["placed"] == [new.pk] and new.status == WorkOrderStatus.SCHEDULED and new.caregiver_id is None
+    assert _fresh(plan).status == PlanStatus.READY
+    assert not WorkOrder.objects.filter(status=WorkOrderStatus.PUBLISHED).exists()
