@@ -70,6 +70,8 @@ class NoStoreMiddleware:
         from django.utils.cache import add_never_cache_headers
 
         response = self.get_response(request)
+        if getattr(response, "cacheable_without_personal_data", False):
+            return response  # map tiles and the like: the same for everyone
         user = getattr(request, "user", None)
         if (
             (user is not None and user.is_authenticated)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_audit, views_calendar, views_jobs, views_outbox, views_policy
+from . import basemap, views_audit, views_calendar, views_jobs, views_outbox, views_policy
 
 app_name = "core"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("jobs/<int:pk>/", views_jobs.JobDetailView.as_view(), name="job-detail"),
     path("calendar/", views_calendar.CalendarView.as_view(), name="calendar"),
     path("calendar/add/", views_calendar.CalendarDayAddView.as_view(), name="calendar-add"),
+    path("tiles/<int:z>/<int:x>/<int:y>.<str:ext>", basemap.tile_view, name="tile"),
 ]

@@ -115,11 +115,15 @@ class StopSerializer(serializers.ModelSerializer):
 class PlanSerializer(serializers.ModelSerializer):
     stops = serializers.SerializerMethodField()
     job = serializers.PrimaryKeyRelatedField(read_only=True)
+    version = serializers.SerializerMethodField(help_text=_("计划的版本：安排新增上门时原样带回；计划已被他人修改则答 409"))
 
     class Meta:
         model = DispatchPlan
-        fields = ["id", "organisation", "date", "status", "job", "figures", "stops", "created_at", "updated_at",
-                  "published_at"]
+        fields = ["id", "organisation", "date", "status", "version", "job", "figures", "stops", "created_at",
+                  "updated_at", "published_at"]
+
+    def get_version(self, plan) -> str:
+        return services.plan_version(plan)
 
     @extend_schema_field(StopSerializer(many=True))
     def get_stops(self, plan) -> list[dict]:
@@ -140,6 +144,39 @@ class MoveSerializer(serializers.Serializer):
     shift = serializers.IntegerField(label=_("目标班次"), min_value=1, required=False, allow_null=True,
                                      help_text=_("省略或为 null：移出（不安排）"))
     position = serializers.IntegerField(label=_("位置（从 0 起）"), min_value=0, required=False, allow_null=True)
+
+
+class PlaceSerializer(serializers.Serializer):
+    version = serializers.CharField(label=_("计划版本"), max_length=40,
+                                    help_text=_("读取计划时得到的 version；计划已被他人修改则答 409"))
+    allow_moving = serializers.BooleanField(label=_("允许调整已发布的上门（重新排程）"), default=False)
+    iterations = serializers.IntegerField(label=_("搜索迭代次数（可重复的结果）"), min_value=1, max_value=100000,
+                                          required=False, allow_null=True)
+
+
+class AssignSerializer(serializers.Serializer):
+    version = serializers.CharField(label=_("计划版本"), max_length=40)
+    work_order = serializers.IntegerField(label=pgettext_lazy("one item", "工单"), min_value=1)
+    shift = serializers.IntegerField(label=_("目标班次"), min_value=1)
+    position = serializers.IntegerField(label=_("位置（从 0 起）"), min_value=0, required=False, allow_null=True,
+                                        help_text=_("省略或为 null：排在最后"))
+    allow_moving = serializers.BooleanField(label=_("允许调整已发布的上门"), default=False)
+
+
+PLACE_RESULT = inline_serializer("PlaceResult", fields={
+    "placed": serializers.ListField(child=serializers.IntegerField(), help_text=_("安排上的工单")),
+    "moved": serializers.ListField(child=serializers.IntegerField(), help_text=_("时间或护理员有变动的工单")),
+    "unplaced": serializers.DictField(child=serializers.CharField(), help_text=_("未能安排的工单及原因")),
+    "caregivers": serializers.ListField(child=serializers.CharField(), help_text=_("安排有变动的护理员")),
+    "warnings": serializers.ListField(child=serializers.CharField(), required=False),
+    "plan": PlanSerializer()})
+
+
+def _placement(result: dict, plan) -> dict:
+    from django.utils.translation import gettext
+
+    return {**result, "unplaced": {str(pk): gettext(reason) for pk, reason in result["unplaced"].items()},
+            "plan": PlanSerializer(plan).data}
 
 
 class ReplanSerializer(serializers.Serializer):
@@ -223,6 +260,34 @@ class PlanViewSet(ScopedReadOnlyViewSet):
         plan.refresh_from_db()
         return Response({"moved": result["moved"], "unscheduled": result["unscheduled"],
                          "plan": PlanSerializer(plan).data})
+
+    @extend_schema(request=PlaceSerializer, responses={200: PLACE_RESULT, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def place(self, request, pk=None):
+        """Place the visits not on anyone's day: published visits keep their times unless `allow_moving`."""
+        plan = self.get_object()
+        data = PlaceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        iterations = data.validated_data.get("iterations")
+        result = services.plan_place_new(actor=request.user, plan=plan, version=data.validated_data["version"],
+                                         allow_moving=data.validated_data["allow_moving"], iterations=iterations)
+        plan.refresh_from_db()
+        return Response(_placement(result, plan))
+
+    @extend_schema(request=AssignSerializer, responses={200: PLACE_RESULT, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        """Put one visit on a chosen caregiver's day; a hard rule broken answers 400 naming each problem."""
+        plan = self.get_object()
+        data = AssignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.plan_assign(actor=request.user, plan=plan, version=data.validated_data["version"],
+                                      work_order_id=data.validated_data["work_order"],
+                                      shift=_shift_for(request.user, plan, data.validated_data["shift"]),
+                                      position=data.validated_data.get("position"),
+                                      allow_moving=data.validated_data["allow_moving"])
+        plan.refresh_from_db()
+        return Response(_placement(result, plan))
 
 
 class CallContactSerializer(serializers.Serializer):

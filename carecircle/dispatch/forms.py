@@ -72,3 +72,16 @@ class MoveForm(forms.Form):
 class ReplanForm(forms.Form):
     shift = forms.IntegerField(label=_("离岗的护理员班次"), min_value=1)
     off_from = forms.TimeField(label=_("自何时起离岗"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+
+
+class PlaceForm(forms.Form):
+    version = forms.CharField(max_length=40)
+    allow_moving = forms.BooleanField(label=_("允许调整已发布的上门（重新排程）"), required=False)
+
+
+class AssignForm(forms.Form):
+    version = forms.CharField(max_length=40)
+    work_order = forms.IntegerField(label=pgettext_lazy("one item", "工单"), min_value=1)
+    shift = forms.IntegerField(label=_("护理员"), min_value=1)
+    position = forms.IntegerField(label=_("第几个上门"), required=False, min_value=1)
+    allow_moving = forms.BooleanField(label=_("允许调整已发布的上门"), required=False)

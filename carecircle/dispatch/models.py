@@ -122,6 +122,9 @@ PLAN_FLOW = Workflow("dispatch.dispatchplan", steps=[
     Step("publish", _("发布"), {PlanStatus.READY}, PlanStatus.PUBLISHED, {"dispatch.change"}),
     Step("replan", _("病假/离岗重排"), {PlanStatus.READY, PlanStatus.PUBLISHED}, PlanStatus.READY,
          {"dispatch.change"}),
+    # Work orders that arrive after the plan was made (a new care plan's visit, an accepted order) are placed
+    # into the day as it stands; a published day stays published and the placed visits are published too.
+    Step("place", _("安排新增上门"), {PlanStatus.READY, PlanStatus.PUBLISHED}, None, {"dispatch.change"}),
 ])
 
 

@@ -17,6 +17,8 @@ class AuditAction(models.TextChoices):
     PLAN_MOVE = "dispatch.plan_move"
     PLAN_PUBLISH = "dispatch.plan_publish"
     PLAN_REPLAN = "dispatch.plan_replan"
+    PLAN_PLACE = "dispatch.plan_place"
+    PLAN_ASSIGN = "dispatch.plan_assign"
     # Recorded before work orders had their own app; declared so older rows of the trail keep their meaning.
     WORK_ORDER_SCHEDULE = "dispatch.work_order_schedule"
     WORK_ORDER_PUBLISH = "dispatch.work_order_publish"

@@ -193,6 +193,9 @@ def reason_text(reason: str) -> str:
         return gettext_noop("没有可承接的护理员：所需资质无人具备，或具备资质者被排除（性别要求、排除名单）")
     if reason.startswith("needs two caregivers"):
         return gettext_noop("需要两名护理员，但只有一人可以承接")
+    if reason.startswith("no caregiver can fit it in without moving"):
+        return gettext_noop("不改动已发布上门的时间，排不进任何护理员的一天（时间窗、路程、班次、工作时长或午休冲突）；"
+                            "可勾选“允许调整已发布的上门”后再安排，或手工指派")
     if reason.startswith("no caregiver can fit it in"):
         return gettext_noop("排不进任何护理员的一天：时间窗、班次、工作时长或午休冲突")
     return reason

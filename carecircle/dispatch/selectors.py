@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 
 from carecircle.core.isolation import CHANGE, visible_to
 from carecircle.providers.models import Facility, StaffMember
-from carecircle.workorders.models import MY_DAY, WorkOrder
+from carecircle.workorders.models import MY_DAY, PLANNABLE, WorkOrder
 
 from .models import DispatchPlan, DispatchStop, Shift
 
@@ -99,3 +99,37 @@ def workbench_queues(user, *, now=None) -> list:
     return [queue_card(order=5, key="visits_today", label=gettext_lazy("今天的上门"), url_name="dispatch:my-day",
                        queryset=to_do, due_field="planned_start", cutoff=now, item=item,
                        late=Q(status=WorkOrderStatus.PUBLISHED))]
+
+
+def orders_not_in_plan(user, plan: DispatchPlan) -> QuerySet:
+    """Work orders of the plan's day that arrived after it was made: pending, with no stop in the plan yet."""
+    return (visible_to(user, WorkOrder, CHANGE)
+            .filter(organisation_id=plan.organisation_id, date=plan.date, status__in=PLANNABLE)
+            .exclude(dispatch_stops__plan=plan)
+            .select_related("elder", "preferred_caregiver").order_by("window_start", "id"))
+
+
+def map_regions(user, plan: DispatchPlan, community_ids) -> dict:
+    """The fallback base map of the board when no tile source is configured: the communities the provider serves
+    or visits that day and their streets, as GeoJSON with names from the region tree. A region without a
+    boundary is drawn as a labelled point at its centroid; one with neither is left out (nothing is invented)."""
+    from carecircle.providers.models import ServiceArea
+    from carecircle.regions.models import Region, RegionKind
+
+    ids = set(community_ids) | set(ServiceArea.objects.filter(organisation_id=plan.organisation_id)
+                                   .values_list("community_id", flat=True))
+    communities = list(visible_to(user, Region).filter(pk__in=ids, kind=RegionKind.COMMUNITY)
+                       .order_by("path"))
+    streets = list(visible_to(user, Region).filter(pk__in={c.parent_id for c in communities},
+                                                   kind=RegionKind.STREET).order_by("path"))
+    features = []
+    for region in streets + communities:
+        if region.boundary:
+            geometry = region.boundary
+        elif region.centroid_lat is not None and region.centroid_lng is not None:
+            geometry = {"type": "Point", "coordinates": [float(region.centroid_lng), float(region.centroid_lat)]}
+        else:
+            continue
+        features.append({"type": "Feature", "geometry": geometry,
+                         "properties": {"name": region.name, "kind": region.kind}})
+    return {"type": "FeatureCollection", "features": features}

@@ -23,7 +23,17 @@ from carecircle.core.jobs import job_progress, job_start
 from carecircle.core.policy import policy_value
 from carecircle.core.roles import has_capability
 from carecircle.core.workflow import IllegalStep
-from carecircle.engines.routing import Route, Solution, Stop, Unscheduled, check, evaluate, replan, solve
+from carecircle.engines.routing import (
+    Route,
+    Solution,
+    Stop,
+    Unscheduled,
+    check,
+    evaluate,
+    place_unscheduled,
+    replan,
+    solve,
+)
 from carecircle.providers.models import Certificate, StaffMember
 from carecircle.workorders import services as work_orders
 from carecircle.workorders.models import ON_BOARD, PLANNABLE, UNDER_WAY, WorkOrder, WorkOrderStatus
@@ -566,3 +576,184 @@ def plan_replan(*, actor, plan: DispatchPlan, shift: Shift, off_from: dt.time, s
                      changes={"status": [old_status, plan.status], "caregiver": shift.caregiver_id,
                               "off_from": off_from, "moved": moved})
     return {"moved": len(moved), "unscheduled": plan.figures["unscheduled"], "figures": plan.figures}
+
+
+# --- placing visits that arrived after the plan was made --------------------------------------------------
+
+def plan_version(plan: DispatchPlan) -> str:
+    """What a planner saw of the plan: placing answers 409 when the plan has changed since."""
+    return f"{plan.updated_at.timestamp():.6f}"
+
+
+def _locked_plan(plan: DispatchPlan, actor, version: str, action: str) -> DispatchPlan:
+    """The plan row locked for the rest of the transaction: of two planners placing at once, the second waits,
+    then finds the plan changed and gets a 409 (nothing written)."""
+    locked = DispatchPlan.objects.select_for_update().select_related("organisation__region").get(pk=plan.pk)
+    PLAN_FLOW.check(locked, actor, action, message=_("计划处于“%(status)s”状态，不能安排新增上门；请先完成优化。")
+                    % {"status": locked.get_status_display()})
+    if str(version or "").strip() != plan_version(locked):
+        raise IllegalStep(_("这一天的计划刚被其他人修改过：请刷新看板，核对后再安排。"),
+                          allowed=PLAN_FLOW.allowed_actions(locked, actor))
+    return locked
+
+
+def _not_before(plan: DispatchPlan) -> float | None:
+    """Nothing new starts in the past: on the plan's own day, not before now."""
+    now = timezone.localtime()
+    if now.date() == plan.date:
+        return float(adapter.seconds_of(now.time()))
+    return None
+
+
+def _route_times(solution: Solution) -> dict[str, tuple[str, float]]:
+    return {stop.visit_id: (route.caregiver_id, stop.start) for route in solution.routes for stop in route.stops}
+
+
+def _apply_placement(*, actor, plan: DispatchPlan, built: adapter.Built, before: Solution, after: Solution,
+                     warnings: dict) -> dict:
+    """Store `after`, then write the work orders through their own services: on a published day every placed
+    visit is published to its caregiver (orders whose caregiver and time are unchanged are not written again)
+    and published orders left out return to pending; on a day not yet published they are scheduled."""
+    _store(plan, built, after, warnings=warnings)
+    plan.figures = _figures(built, after, extra={"warnings": warnings})
+    plan.save(update_fields=["figures", "updated_at"])
+    old, new = _route_times(before), _route_times(after)
+    placed = sorted(adapter.pk_of(v) for v in new if v not in old)
+    moved = sorted(adapter.pk_of(v) for v in new if v in old and old[v] != new[v])
+    unplaced = {adapter.pk_of(u.visit_id): adapter.reason_text(u.reason) for u in after.unscheduled}
+    if plan.status == PlanStatus.PUBLISHED:
+        assignments = []
+        for route in after.routes:
+            caregiver = built.shifts[route.caregiver_id].caregiver
+            for stop in route.stops:
+                order = built.orders[stop.visit_id]
+                if order.status in PLANNABLE:
+                    assignments.append((order, caregiver, adapter.at_seconds(plan.date, stop.start)))
+        work_orders.work_orders_publish(actor=actor, assignments=assignments)
+        work_orders.work_orders_unschedule(actor=actor, plan=plan, work_orders=WorkOrder.objects.filter(
+            pk__in=list(unplaced), status=WorkOrderStatus.PUBLISHED))
+    else:
+        _mark_scheduled(plan, actor=actor)
+    caregivers = sorted({new[v][0] for v in new if v not in old or old[v] != new[v]}
+                        | {old[v][0] for v in old if v not in new or old[v] != new[v]})
+    return {"placed": placed, "moved": moved, "unplaced": unplaced,
+            "caregivers": [built.shifts[c].caregiver.name for c in caregivers if c in built.shifts]}
+
+
+def plan_place_new(*, actor, plan: DispatchPlan, version: str, allow_moving: bool = False,
+                   seconds: float | None = None, iterations: int | None = None) -> dict:
+    """Place the day's visits that are not on anyone's day yet (work orders that arrived after the plan was
+    made, and visits left unscheduled).
+
+    By default every visit already on a caregiver's day keeps its caregiver and start time: a new visit goes
+    only into a gap where the engine's timer and independent checker find it legal, cheapest place first; one
+    that fits nowhere stays unplaced with the reason. With `allow_moving` the rest of the day is re-planned
+    (visits under way or started before now stay as they are) and moved visits are published again.
+    Returns {"placed", "moved", "unplaced" {order: reason}, "caregivers"}."""
+    _require(actor, "dispatch.change")
+    _require_visible(actor, plan)
+    with transaction.atomic():
+        plan = _locked_plan(plan, actor, version, "place")
+        built = build_day(plan)
+        solution = current_solution(plan, built)
+        not_before = _not_before(plan)
+        if allow_moving:
+            if iterations is None and seconds is None:
+                seconds = float(policy_value("dispatch.replan.seconds", region=plan.organisation.region,
+                                             on=plan.date))
+            now = not_before if not_before is not None else 0.0
+            unavailable = [cid for cid, shift in built.shifts.items()
+                           if shift.off_from is not None and adapter.seconds_of(shift.off_from) <= now]
+            result = replan(built.problem, solution, now=now, unavailable_caregivers=unavailable, seconds=seconds,
+                            iterations=iterations, seed=0)
+        else:
+            pinned = {stop.visit_id: stop.start for route in solution.routes for stop in route.stops}
+            result = place_unscheduled(built.problem, solution, pinned=pinned, not_before=not_before)
+        violations = check(built.problem, result)
+        if violations:
+            raise ValidationError([adapter.violation_text(v, orders=built.orders, shifts=built.shifts)
+                                   for v in violations])
+        warnings = {v: text for v, text in (plan.figures.get("warnings") or {}).items()}
+        old = _route_times(solution)
+        for vid, (cid, _start) in _route_times(result).items():
+            if vid not in old or old[vid][0] != cid:
+                warnings.pop(vid, None)
+                warning = _soft_warnings(built, vid, cid)
+                if warning:
+                    warnings[vid] = warning
+        outcome = _apply_placement(actor=actor, plan=plan, built=built, before=solution, after=result,
+                                   warnings=warnings)
+        audit.record(actor=actor, action="dispatch.plan_place", subject=plan, changes={
+            "allow_moving": allow_moving, "placed": outcome["placed"], "moved": outcome["moved"],
+            "unplaced": outcome["unplaced"], "status": plan.status})
+    return outcome
+
+
+def plan_assign(*, actor, plan: DispatchPlan, version: str, work_order_id: int, shift: Shift,
+                position: int | None = None, allow_moving: bool = False) -> dict:
+    """Put one visit that is not on anyone's day on `shift`'s day at `position` (0-based, None = the end).
+
+    On a published day, without `allow_moving`, the caregiver's other visits keep their start times and the new
+    one takes the earliest time the order allows between them; with it (and on a day not yet published) their
+    day is timed afresh from the start (visits under way keep theirs). The
+    engine's independent checker judges the result: a hard rule broken refuses the assignment, naming each
+    problem (nothing is written). Returns {"warnings", "placed", "moved", "unplaced", "caregivers"}."""
+    _require(actor, "dispatch.change")
+    _require_visible(actor, plan)
+    if shift is None or shift.organisation_id != plan.organisation_id or shift.date != plan.date:
+        raise ValidationError({"shift": [_("只能安排到本机构当天的班次")]})
+    with transaction.atomic():
+        plan = _locked_plan(plan, actor, version, "place")
+        order = WorkOrder.objects.filter(pk=work_order_id, organisation=plan.organisation, date=plan.date).first()
+        if order is None or not is_visible(actor, order):
+            raise ValidationError({"work_order": [_("这个工单不在当天的计划中")]})
+        if order.status not in PLANNABLE:
+            raise IllegalStep(_("工单“%(status)s”，不能再安排。") % {"status": order.get_status_display()}, allowed=[])
+        built = build_day(plan)
+        solution = current_solution(plan, built)
+        vid = adapter.visit_id(order)
+        if vid not in built.problem.visit_by_id:
+            stop = plan.stops.filter(work_order=order).first()
+            raise ValidationError({"work_order": [stop.reason_display if stop and stop.unscheduled_reason else
+                                                  _("这个工单无法参与排程")]})
+        if any(vid == s.visit_id for r in solution.routes for s in r.stops):
+            raise ValidationError({"work_order": [_("这个上门已在护理员的安排中；要改派请用“调整”")]})
+        target = adapter.caregiver_id(shift)
+        if target not in built.problem.caregiver_by_id:
+            raise ValidationError({"shift": [_("只能安排到本机构当天的班次")]})
+        current = next((r for r in solution.routes if r.caregiver_id == target), None)
+        ids = [s.visit_id for s in current.stops] if current else []
+        at = len(ids) if position is None else max(0, min(int(position), len(ids)))
+        ids.insert(at, vid)
+        not_before = _not_before(plan)
+        under_way = {adapter.visit_id(o) for o in built.orders.values() if o.status in UNDER_WAY}
+        # On a published day the caregiver's other visits keep their times unless moving is allowed; a day not
+        # yet published is timed afresh, as a manual move would.
+        pinning = not allow_moving and plan.status == PlanStatus.PUBLISHED
+        kept = {s.visit_id: s.start for s in (current.stops if current else [])
+                if pinning or s.visit_id in under_way or (not_before is not None and s.start < not_before)}
+        route = adapter.time_route(built.problem, target, ids, kept=kept, not_before=not_before)
+        routes = [r for r in solution.routes if r.caregiver_id != target] + [route]
+        candidate = Solution(routes, [u for u in solution.unscheduled if u.visit_id != vid])
+        problems = [v for v in check(built.problem, candidate)
+                    if v.caregiver_id == target or v.visit_id in ids]
+        if problems:
+            messages = []
+            for v in problems:
+                text = adapter.violation_text(v, orders=built.orders, shifts=built.shifts)
+                if text not in messages:
+                    messages.append(text)
+            if kept and pinning:
+                messages.append(_("（其他上门保持已定的时间；如可调整，请勾选“允许调整已发布的上门”）"))
+            raise ValidationError(messages)
+        warning = _soft_warnings(built, vid, target)
+        warnings = {v: text for v, text in (plan.figures.get("warnings") or {}).items() if v != vid}
+        if warning:
+            warnings[vid] = warning
+        outcome = _apply_placement(actor=actor, plan=plan, built=built, before=solution, after=candidate,
+                                   warnings=warnings)
+        audit.record(actor=actor, action="dispatch.plan_assign", subject=plan, changes={
+            "work_order": order.pk, "shift": shift.pk, "position": at, "allow_moving": allow_moving,
+            "moved": outcome["moved"], "warning": warning, "status": plan.status})
+    text = warning_text(warning, order=order, caregiver=shift.caregiver)
+    return {**outcome, "warnings": [text] if text else []}

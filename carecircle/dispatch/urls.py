@@ -15,6 +15,8 @@ urlpatterns = [
     path("plans/<int:pk>/move/", views.MoveView.as_view(), name="move"),
     path("plans/<int:pk>/publish/", views.PublishView.as_view(), name="publish"),
     path("plans/<int:pk>/replan/", views.ReplanView.as_view(), name="replan"),
+    path("plans/<int:pk>/place/", views.PlaceView.as_view(), name="place"),
+    path("plans/<int:pk>/assign/", views.AssignView.as_view(), name="assign"),
     path("plans/<int:pk>/export.csv", views.PlanExportView.as_view(), name="export"),
     path("my-day/", views.MyDayView.as_view(), name="my-day"),
 ]

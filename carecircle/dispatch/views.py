@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views import generic
 
+from carecircle.core import basemap
 from carecircle.core.isolation import CHANGE, visible_to
 from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import mask_phone
@@ -22,9 +23,10 @@ from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, 
 from carecircle.core.workflow import IllegalStep
 from carecircle.elders import services as elder_services
 from carecircle.providers.models import Qualification
+from carecircle.workorders.models import WorkOrder
 
 from . import selectors, services
-from .forms import DayForm, MoveForm, ReplanForm, ShiftForm, WorkOrderFilterForm
+from .forms import AssignForm, DayForm, MoveForm, PlaceForm, ReplanForm, ShiftForm, WorkOrderFilterForm
 from .models import PLAN_FLOW, DispatchPlan, PlanStatus, Shift
 
 # The timeline spans the working day; bars outside it are clipped by the page.
@@ -68,6 +70,8 @@ class BoardView(CapabilityRequiredMixin, generic.TemplateView):
         rows, unscheduled, map_data = [], [], {"caregivers": [], "unscheduled": []}
         if plan is not None and plan.status != PlanStatus.OPTIMISING:
             rows, unscheduled, map_data = self._plan_layout(plan, shifts)
+        plan_actions = (PLAN_FLOW.allowed_actions(plan, user) if plan is not None
+                        else ["optimise"] if has_capability(user, "dispatch.change") else [])
         context.update({
             "day": day, "previous_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
             "day_form": DayForm(initial={"date": day}), "filter_form": filters, "page_obj": page,
@@ -77,8 +81,10 @@ class BoardView(CapabilityRequiredMixin, generic.TemplateView):
             "can_change": has_capability(user, "dispatch.change"),
             # What the plan's buttons offer: the steps its state allows this user (a day without a plan
             # may be optimised by whoever may plan).
-            "plan_actions": (PLAN_FLOW.allowed_actions(plan, user) if plan is not None
-                             else ["optimise"] if has_capability(user, "dispatch.change") else []),
+            "plan_actions": plan_actions,
+            "plan_version": services.plan_version(plan) if plan is not None else "",
+            "can_place": "place" in plan_actions and any(s.shift_id is None for s in unscheduled),
+            "basemap": basemap.client_config(),
             "timeline_start": TIMELINE_START, "timeline_end": TIMELINE_END,
             "hours": list(range(TIMELINE_START // 60, TIMELINE_END // 60 + 1)),
             "move_form": MoveForm(), "replan_form": ReplanForm(),
@@ -94,13 +100,18 @@ class BoardView(CapabilityRequiredMixin, generic.TemplateView):
                 unscheduled.append(stop)
             else:
                 by_shift.setdefault(stop.shift_id, []).append(stop)
+        # Work orders that arrived after the plan was made are listed with the unscheduled ones.
+        for order in selectors.orders_not_in_plan(self.request.user, plan):
+            unscheduled.append(NewOrder(order))
         breaks = {k: v.get("break") for k, v in plan.figures.get("routes", {}).items()}
+        travel = TravelExplainer(plan)
         rows, caregivers = [], []
         for index, shift in enumerate(shifts):
             visits = sorted(by_shift.get(shift.pk, []), key=lambda s: s.position)
             brk = breaks.get(f"sh{shift.pk}")
+            travel.explain(shift, visits)
             rows.append({
-                "shift": shift, "stops": visits, "colour": index,
+                "shift": shift, "stops": visits, "colour": index, "travel": travel.of_shift(shift),
                 "start": shift.start_time.hour * 60 + shift.start_time.minute,
                 "end": shift.end_time.hour * 60 + shift.end_time.minute,
                 "break_start": round(brk / 60) if brk is not None else None,
@@ -121,7 +132,75 @@ class BoardView(CapabilityRequiredMixin, generic.TemplateView):
              "label": _("%(name)s：%(reason)s") % {"name": s.work_order.elder.name,
                                                  "reason": s.reason_display}}
             for s in unscheduled if s.work_order.elder.lat is not None]}
+        if basemap.client_config()["source"] == "boundaries":
+            map_data["regions"] = selectors.map_regions(
+                self.request.user, plan, {s.work_order.elder.community_id for s in stops}
+                | {s.work_order.elder.community_id for s in unscheduled})
         return rows, unscheduled, map_data
+
+
+class NewOrder:
+    """A work order of the day that has no stop in the plan yet, shown like an unscheduled stop."""
+
+    shift_id = None
+    is_new = True
+
+    def __init__(self, order):
+        self.work_order = order
+        self.work_order_id = order.pk
+
+    @property
+    def reason_display(self) -> str:
+        return _("计划生成后新增的工单，尚未安排")
+
+
+class TravelExplainer:
+    """Why a leg takes the minutes it does, in words: where the caregiver's day starts, the travel mode and the
+    speed and detour factor in force for the provider's region that day (the same values the engine used)."""
+
+    def __init__(self, plan):
+        from .problem import Settings
+
+        self.settings = Settings.load(region=plan.organisation.region, on=plan.date)
+
+    def speed_m_per_min(self, shift) -> float:
+        return self.settings.speeds.get(shift.travel_mode, 0) * 60
+
+    def of_shift(self, shift) -> str:
+        if shift.start_kind == "facility" and shift.start_facility_id:
+            place = _("从设施“%(name)s”出发") % {"name": shift.start_facility.name}
+        else:
+            place = _("从住所出发")
+        return _("%(place)s，%(mode)s，每分钟 %(speed).0f 米，路程按直线距离 × 绕行系数 %(detour)s 计") % {
+            "place": place, "mode": shift.get_travel_mode_display(), "speed": self.speed_m_per_min(shift),
+            "detour": f"{self.settings.detour_factor:g}"}
+
+    def explain(self, shift, stops) -> None:
+        from carecircle.engines.routing.model import Location
+        from carecircle.engines.routing.travel import haversine_m
+
+        here = Location("start", float(shift.start_lat), float(shift.start_lng))
+        origin = (_("%(name)s 的出发地点（设施“%(place)s”）") % {"name": shift.caregiver.name,
+                                                         "place": shift.start_facility.name}
+                  if shift.start_kind == "facility" and shift.start_facility_id
+                  else _("%(name)s 的出发地点（住所）") % {"name": shift.caregiver.name})
+        speed = self.speed_m_per_min(shift)
+        for stop in stops:
+            elder = stop.work_order.elder
+            if elder.lat is None or elder.lng is None:
+                stop.travel_text = ""
+                continue
+            there = Location("elder", float(elder.lat), float(elder.lng))
+            straight = haversine_m(here, there)
+            road = straight * self.settings.detour_factor
+            stop.travel_text = _("从%(origin)s到 %(elder)s 家：直线 %(straight).1f 公里 × 绕行系数 %(detour)s ≈ "
+                                 "%(road).1f 公里，%(mode)s每分钟 %(speed).0f 米，约 %(minutes).0f 分钟") % {
+                "origin": origin, "elder": elder.name, "straight": straight / 1000,
+                "detour": f"{self.settings.detour_factor:g}", "road": road / 1000,
+                "mode": shift.get_travel_mode_display(), "speed": speed,
+                "minutes": road / speed if speed else 0}
+            stop.travel_minutes = round(stop.travel_seconds / 60)
+            here, origin = there, _("上一位老人 %(name)s 家") % {"name": elder.name}
 
 
 class PlanStatusView(ScopedQuerysetMixin, generic.DetailView):
@@ -331,6 +410,56 @@ class ReplanView(PlanActionView):
                                       off_from=form.cleaned_data["off_from"])
         messages.success(request, _("已重排：%(moved)d 个上门改派，%(unscheduled)d 个无法安排；核对后请重新发布") % {
             "moved": result["moved"], "unscheduled": result["unscheduled"]})
+
+
+class PlaceView(PlanActionView):
+    """Place the visits not on anyone's day; published visits keep their times unless moving is allowed."""
+
+    def act(self, request, plan):
+        form = PlaceForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("请刷新看板后再安排新增上门"))
+        result = services.plan_place_new(actor=request.user, plan=plan, version=form.cleaned_data["version"],
+                                         allow_moving=form.cleaned_data["allow_moving"])
+        _report_placement(request, plan, result)
+
+
+class AssignView(PlanActionView):
+    """Put one visit on a chosen caregiver's day at a chosen position (checked by the routing engine)."""
+
+    def act(self, request, plan):
+        form = AssignForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("指派内容不完整：请选择护理员"))
+        data = form.cleaned_data
+        result = services.plan_assign(
+            actor=request.user, plan=plan, version=data["version"], work_order_id=data["work_order"],
+            shift=_shift_of(request.user, plan, data["shift"]),
+            position=data["position"] - 1 if data.get("position") else None, allow_moving=data["allow_moving"])
+        _report_placement(request, plan, result)
+        for warning in result["warnings"]:
+            messages.warning(request, _("提示：%(text)s") % {"text": warning})
+
+
+def _report_placement(request, plan, result) -> None:
+    names = pgettext("list separator", "、").join(result["caregivers"])
+    if result["placed"]:
+        if plan.status == PlanStatus.PUBLISHED:
+            text = _("已安排 %(n)d 个上门，并已发布给护理员：%(names)s") % {"n": len(result["placed"]), "names": names}
+        else:
+            text = _("已安排 %(n)d 个上门（计划发布后护理员可见）") % {"n": len(result["placed"])}
+        messages.success(request, text)
+    elif not result["unplaced"]:
+        messages.info(request, _("没有需要安排的上门"))
+    if result["moved"]:
+        messages.info(request, _("%(n)d 个已安排的上门改了时间或护理员，相关护理员的安排已更新") % {"n": len(result["moved"])})
+    if result["unplaced"]:
+        orders = {o.pk: o for o in WorkOrder.objects.filter(pk__in=list(result["unplaced"])).select_related("elder")}
+        for pk, reason in result["unplaced"].items():
+            order = orders.get(pk)
+            messages.warning(request, _("未能安排 %(elder)s %(window)s：%(reason)s") % {
+                "elder": order.elder.name if order else "", "reason": _(reason),
+                "window": f"{order.window_start:%H:%M}–{order.window_end:%H:%M}" if order else ""})
 
 
 class PlanExportView(ScopedCsvExportView):

@@ -176,6 +176,30 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- base map (core/basemap.py) ----------------------------------------------------------------
+# 1. a tile server of the district's own network (a Leaflet URL template with {z}/{x}/{y});
+# 2. else an MBTiles file on this server, served at /system/tiles/<z>/<x>/<y>.<ext>;
+# 3. else maps draw the region and community boundaries with their names.
+CARECIRCLE_TILE_URL = env.str("CARECIRCLE_TILE_URL", default="")
+CARECIRCLE_TILE_ATTRIBUTION = env.str("CARECIRCLE_TILE_ATTRIBUTION", default="")
+CARECIRCLE_TILE_MAX_ZOOM = env.int("CARECIRCLE_TILE_MAX_ZOOM", default=18)
+CARECIRCLE_MBTILES_PATH = env.str("CARECIRCLE_MBTILES_PATH", default="")
+
+
+def _tile_origin(url: str) -> str:
+    """The scheme and host of a tile URL template, for the content security policy ('' for a local path)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "a"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    host = parts.netloc if "{s}" not in url else "*." + parts.netloc.split(".", 1)[-1]
+    return f"{parts.scheme}://{host}"
+
+
+if _tile_origin(CARECIRCLE_TILE_URL):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(_tile_origin(CARECIRCLE_TILE_URL))
+
 # Login throttling: a username+address pair is locked after this many failures.
 AXES_FAILURE_LIMIT = env.int("CARECIRCLE_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("CARECIRCLE_LOGIN_COOLOFF_HOURS", default=0.25)

@@ -86,7 +86,7 @@ class TestApi:
         again = client.post(f"/api/v1/dispatch/plans/{plan_id}/publish/")
         # A published plan is not published again; what it still allows is named (from the step table).
         assert again.status_code == 409 and again.json()["allowed_actions"] == again.json()["allowed"] == [
-            "move", "replan"]
+            "move", "replan", "place"]
         reoptimise = client.post("/api/v1/dispatch/plans/optimise/", {"date": DAY.isoformat()}, format="json")
         assert reoptimise.status_code == 409 and "replan" in reoptimise.json()["allowed"]
         replanned = client.post(f"/api/v1/dispatch/plans/{plan_id}/replan/",

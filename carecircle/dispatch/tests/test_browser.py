@@ -3,6 +3,7 @@
 Debian's chromium driven by Playwright against the live test server; skipped without /usr/bin/chromium
 (except in CI, where that is a failure).
 """
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -120,3 +121,57 @@ def test_a_provider_optimises_adjusts_and_publishes_a_day(audit_trail_cleared, b
     shown = [int(v) for v in page.locator("[data-visit]").evaluate_all("els => els.map(e => e.dataset.visit)")]
     assert shown == [o.pk for o in mine]
     assert "138****8000" in page.content()
+
+
+def test_new_visits_are_placed_and_assigned_on_a_phone(audit_trail_cleared, board, users, live_server, page,
+                                                       settings):
+    """On a 390 px phone: a visit that arrived after publishing is placed into a gap (published visits keep their
+    times), one only a nurse may do is refused for 李强 in words; the map draws the community boundaries."""
+    from carecircle.conftest import make_elder
+    from carecircle.dispatch import services
+
+    from .conftest import make_order
+
+    settings.CARECIRCLE_TILE_URL, settings.CARECIRCLE_MBTILES_PATH = "", ""
+    plan = services.plan_optimise(actor=board.actor, date=DAY, iterations=400)
+    plan.refresh_from_db()
+    services.plan_publish(actor=board.actor, plan=plan)
+    before = {o.pk: (o.caregiver_id, o.planned_start)
+              for o in WorkOrder.objects.filter(status=WorkOrderStatus.PUBLISHED)}
+    elder = make_elder(board.elders[0].community, name="新来的", lat="31.2031", lng="121.4431",
+                       birth=dt.date(1938, 3, 3))
+    nurse_elder = make_elder(board.elders[0].community, name="要护士", lat="31.2041", lng="121.4441",
+                             birth=dt.date(1937, 4, 4))
+    new = make_order(board.org, elder, "08:00", "17:00", 30)
+    nurse_only = make_order(board.org, nurse_elder, "08:00", "17:00", 30, required_qualification="registered_nurse")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server, users.provider_admin.username)
+    page.goto(f"{live_server.url}/dispatch/?date={DAY.isoformat()}")
+    page.wait_for_selector("[data-plan-status=published]")
+    assert page.locator(f"tr[data-unscheduled='{new.pk}'][data-new]").count() == 1
+    # The base map: with no tiles configured, the streets and communities with their names.
+    page.wait_for_selector(".dispatch-map[data-basemap-source=boundaries] .region-label")
+    # Each visit's travel is explained in words.
+    page.locator("details.travel-why summary").first.click()
+    assert "绕行系数" in page.locator("details.travel-why[open] p").first.inner_text()
+
+    # A hard rule broken: refused in words, nothing written.
+    row = page.locator(f"tr[data-unscheduled='{nurse_only.pk}']")
+    row.locator("select[name=shift]").select_option(str(board.shifts.li.pk))
+    row.locator("button[data-action=assign]").click()
+    page.wait_for_selector(".msg-error")
+    assert "李强 不具备" in page.locator(".messages").inner_text()
+    assert WorkOrder.objects.get(pk=nurse_only.pk).status == WorkOrderStatus.PENDING
+
+    # Place the new visits without moving published ones.
+    assert not page.locator("[data-allow-moving]").is_checked()
+    page.click("button[data-action=place]")
+    page.wait_for_selector(".msg-success")
+    new.refresh_from_db()
+    assert new.status == WorkOrderStatus.PUBLISHED and new.caregiver_id
+    assert page.locator(f"tr[data-stop='{new.pk}']").count() == 1
+    after = {o.pk: (o.caregiver_id, o.planned_start) for o in WorkOrder.objects.filter(pk__in=list(before))}
+    assert after == before
+    # Nothing wider than the phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

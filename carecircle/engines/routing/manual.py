@@ -50,6 +50,11 @@ def time_route(problem: Problem, cid: str, visit_ids: list[str], *, kept: dict[s
         leg = travel[index[place.key]][index[target.key]]
         if visit is not None and visit.id in kept:
             start = kept[visit.id]
+            if lunch is not None and break_start is None and place is not caregiver.start:
+                # The break fits in the gap before a visit that keeps its time: take it there.
+                candidate = max(free, lunch.earliest)
+                if candidate <= lunch.latest and candidate + lunch.duration + leg <= start:
+                    break_start = candidate
             stops.append(Stop(visit.id, 0, start))
             free = start + visit.services[0].duration_for(cid)
             place = target
@@ -116,16 +121,26 @@ def _travel_time(problem: Problem, route: Route) -> float:
     return sum(travel[index[a.key]][index[b.key]] for a, b in zip(places, places[1:]))
 
 
+NO_CAREGIVER_MAY = "no available caregiver may do it (qualification, exclusions or shift hours)"
+NO_PLACE_PINNED = "no caregiver can fit it in without moving the visits that keep their times"
+
+
 def place_unscheduled(problem: Problem, solution: Solution, *, started: dict[str, float] | None = None,
-                      not_before: float | None = None, unavailable=()) -> Solution:
+                      not_before: float | None = None, unavailable=(),
+                      pinned: dict[str, float] | None = None) -> Solution:
     """Place every unscheduled one-service visit that fits somewhere legally, cheapest place first.
 
     Highest priority visits are placed first. Routes holding a two-caregiver visit are left alone
     (their timing depends on the partner's route). For a re-plan, `started` maps visits already under
     way to their start times (they keep them), `not_before` is the re-plan time and `unavailable`
     caregivers take nothing new.
+
+    `pinned` maps visits that must keep their caregiver and start time (a published day) to those
+    times: a visit is only inserted into the gaps between them, anywhere in the route. With `pinned`
+    given, every visit still left out gets the reason it could not be placed.
     """
     started = started or {}
+    pin = dict(pinned or {})
     unavailable = set(unavailable)
     routes = {route.caregiver_id: route for route in solution.routes}
     for caregiver in problem.caregivers:
@@ -137,10 +152,12 @@ def place_unscheduled(problem: Problem, solution: Solution, *, started: dict[str
     changed = False
     for visit in candidates:
         best = None
+        anyone = False
         for caregiver in problem.caregivers:
             cid = caregiver.id
             if cid in unavailable or not _may_take(caregiver, visit):
                 continue
+            anyone = True
             route = routes[cid]
             if any(len(problem.visit_by_id[s.visit_id].services) > 1 for s in route.stops):
                 continue
@@ -149,11 +166,12 @@ def place_unscheduled(problem: Problem, solution: Solution, *, started: dict[str
             first = len(kept)
             if ids[:first] != [v for v in ids if v in kept]:
                 continue  # started visits not at the front: leave this day as the search made it
+            kept.update({v: pin[v] for v in ids if v in pin and v not in kept})
             before = _travel_time(problem, route)
             for position in range(first, len(ids) + 1):
                 trial_ids = ids[:position] + [visit.id] + ids[position:]
                 trial = time_route(problem, cid, trial_ids, kept=kept,
-                                   departure=route.departure if kept else None, not_before=not_before)
+                                   departure=route.departure if first else None, not_before=not_before)
                 if _route_problems(problem, trial):
                     continue
                 added = _travel_time(problem, trial) - before
@@ -162,6 +180,9 @@ def place_unscheduled(problem: Problem, solution: Solution, *, started: dict[str
         if best is not None:
             routes[best[1]] = best[2]
             del left[visit.id]
+            changed = True
+        elif pinned is not None:
+            left[visit.id] = NO_PLACE_PINNED if anyone else NO_CAREGIVER_MAY
             changed = True
     if not changed:
         return solution

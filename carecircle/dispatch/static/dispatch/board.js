@@ -1,5 +1,6 @@
-// Dispatch board: positions the timeline bars and draws the caregivers' routes with Leaflet on a blank
-// background (no tile layer: closed networks reach no map server). No inline script (CSP).
+// Dispatch board: positions the timeline bars and draws the caregivers' routes with Leaflet over the base map
+// the deployment serves itself (core/basemap.py): the district's tile server, the project's own MBTiles tiles,
+// or, with neither, the street and community boundaries with their names. No inline script (CSP).
 (function () {
   const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
     "#7f7f7f", "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173"];
@@ -25,8 +26,31 @@
     const source = document.getElementById(element.dataset.dispatchMap);
     if (!source || typeof L === "undefined") return;
     const data = JSON.parse(source.textContent);
-    const map = L.map(element, { attributionControl: false, zoomSnap: 0.25 });
+    const configSource = document.getElementById(element.dataset.basemap || "");
+    const basemap = configSource ? JSON.parse(configSource.textContent) : { source: "boundaries" };
+    const map = L.map(element, { attributionControl: Boolean(basemap.attribution), zoomSnap: 0.25 });
     const bounds = L.latLngBounds([]);
+    if (basemap.source === "url" || basemap.source === "mbtiles") {
+      const tiles = L.tileLayer(basemap.url, {
+        maxZoom: basemap.max_zoom || 18, minZoom: basemap.min_zoom || 0, attribution: basemap.attribution || "",
+      });
+      tiles.on("tileerror", () => element.classList.add("basemap-partial"));
+      tiles.addTo(map);
+      element.dataset.basemapSource = basemap.source;
+    }
+    let regions = null;
+    if (basemap.source !== "url" && basemap.source !== "mbtiles" && data.regions && data.regions.features.length) {
+      // Added once the view is set: permanent labels need a map with a centre and zoom.
+      regions = L.geoJSON(data.regions, {
+        style: (feature) => feature.properties.kind === "street"
+          ? { color: "#7a8694", weight: 2, fill: false, dashArray: "6 4" }
+          : { color: "#9aa5b1", weight: 1, fillColor: "#e9edf1", fillOpacity: 0.5 },
+        pointToLayer: (feature, latlng) => L.circleMarker(latlng, { radius: 3, color: "#7a8694", weight: 1 }),
+        onEachFeature: (feature, shape) => shape.bindTooltip(feature.properties.name, {
+          permanent: feature.properties.kind !== "street", direction: "center", className: "region-label",
+        }),
+      });
+    }
     data.caregivers.forEach((caregiver) => {
       const c = colour(caregiver.colour);
       const path = [caregiver.home].concat(caregiver.stops.map((s) => [s.lat, s.lng]), [caregiver.end]);
@@ -46,7 +70,13 @@
       bounds.extend([stop.lat, stop.lng]);
     });
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16] });
+    else if (regions) map.fitBounds(regions.getBounds(), { padding: [16, 16] });
     else map.setView([31.2, 121.44], 13);
+    if (regions) {
+      regions.addTo(map);
+      regions.bringToBack();
+      element.dataset.basemapSource = "boundaries";
+    }
     L.control.scale({ imperial: false }).addTo(map);
   }
 

@@ -10,6 +10,7 @@ import random
 import pytest
 
 from carecircle.engines.routing import check, place_unscheduled, replan, solve, time_route
+from carecircle.engines.routing.manual import NO_CAREGIVER_MAY, NO_PLACE_PINNED
 from carecircle.engines.routing.model import LunchBreak, Route, Solution, TimeWindow, Unscheduled
 
 from .helpers import caregiver, grid_problem, visit
@@ -115,3 +116,62 @@ def test_a_visit_nobody_may_do_stays_unscheduled_with_its_reason():
     )
     empty = Solution([Route("c0", [])], [Unscheduled("a", "no nurse")])
     assert place_unscheduled(problem, empty) is empty
+
+
+# --- inserting into a published day: pinned visits keep their caregiver and start time --------------
+
+def _published_day():
+    # c0 works 8–17 with lunch 11–13 (60 min); published: p1 at 9:00, p2 at 14:00 (grid unit = 1 minute).
+    problem = grid_problem(
+        {"home": (0, 0), "P1": (10, 0), "P2": (0, 10), "N": (10, 10), "FAR": (400, 0)},
+        [visit("p1", "P1", 60, (9 * HOUR, 9 * HOUR)), visit("p2", "P2", 60, (14 * HOUR, 14 * HOUR)),
+         visit("n", "N", 30, (10 * HOUR, 16 * HOUR)), visit("late", "N", 30, (13 * HOUR + 40, 13 * HOUR + 40)),
+         visit("far", "FAR", 30, (9 * HOUR, 12 * HOUR)), visit("nurse", "N", 30, (9 * HOUR, 16 * HOUR),
+                                                              qualification="nurse")],
+        [caregiver("c0", shift=(8 * HOUR, 17 * HOUR), lunch_break=LunchBreak(11 * HOUR, 13 * HOUR, 60))],
+    )
+    published = time_route(problem, "c0", ["p1", "p2"], kept={"p1": 9 * HOUR, "p2": 14 * HOUR})
+    pinned = {s.visit_id: s.start for s in published.stops}
+    return problem, published, pinned
+
+
+def test_a_new_visit_goes_into_a_gap_and_published_visits_keep_their_times():
+    problem, published, pinned = _published_day()
+    day = Solution([published], [Unscheduled("n", "new")])
+    placed = place_unscheduled(problem, day, pinned=pinned)
+    assert placed.unscheduled == []
+    route = placed.routes[0]
+    starts = {s.visit_id: s.start for s in route.stops}
+    assert starts["p1"] == 9 * HOUR and starts["p2"] == 14 * HOUR
+    assert "n" in starts
+    others = [Unscheduled(v, "x") for v in ("late", "far", "nurse")]
+    assert check(problem, Solution(placed.routes, others)) == []
+
+
+def test_a_visit_that_fits_only_by_moving_a_published_one_stays_unplaced_with_the_reason():
+    problem, published, pinned = _published_day()
+    # 13:40 fixed, 30 minutes, 14 minutes from P2: it would end 14:10 and make p2 late.
+    day = Solution([published], [Unscheduled("late", "new")])
+    placed = place_unscheduled(problem, day, pinned=pinned)
+    assert [u.visit_id for u in placed.unscheduled] == ["late"]
+    assert placed.unscheduled[0].reason == NO_PLACE_PINNED
+    assert {s.visit_id: s.start for s in placed.routes[0].stops} == pinned
+    # Without pins the same visit fits (p2 would simply not be fixed): the pin is what refused it.
+    free = grid_problem({"home": (0, 0), "N": (10, 10)}, [problem.visit_by_id["late"]],
+                        [problem.caregiver_by_id["c0"]])
+    assert place_unscheduled(free, Solution([Route("c0", [])], [Unscheduled("late", "new")])).unscheduled == []
+
+
+def test_too_far_and_not_qualified_are_told_apart():
+    problem, published, pinned = _published_day()
+    day = Solution([published], [Unscheduled("far", "new"), Unscheduled("nurse", "new")])
+    placed = place_unscheduled(problem, day, pinned=pinned)
+    reasons = {u.visit_id: u.reason for u in placed.unscheduled}
+    assert reasons == {"far": NO_PLACE_PINNED, "nurse": NO_CAREGIVER_MAY}
+
+
+def test_the_lunch_break_may_fall_in_the_gap_before_a_visit_that_keeps_its_time():
+    problem, _published, _pinned = _published_day()
+    route = time_route(problem, "c0", ["p1", "n", "p2"], kept={"p1": 9 * HOUR, "p2": 14 * HOUR})
+    assert check(problem, Solution([route], [Unscheduled(v, "x") for v in ("late", "far", "nurse")])) == []
+    assert 11 * HOUR <= route.break_start <= 13 * HOUR
