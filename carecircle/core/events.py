@@ -113,7 +113,8 @@ def deliver(event_id: int) -> bool:
     from .models import OutboxDelivery, OutboxEvent
 
     with transaction.atomic():
-        event = OutboxEvent.objects.select_for_update().select_related("actor").filter(pk=event_id).first()
+        # Only the event row is locked: the actor is a nullable (outer) join, which PostgreSQL will not lock.
+        event = OutboxEvent.objects.select_for_update(of=("self",)).select_related("actor").filter(pk=event_id).first()
         if event is None:
             logger.warning("outbox event %s no longer exists", event_id)
             return False
