@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from carecircle.core.params import parse_id
 
 from . import selectors, services
 from .forms import LoginForm, OtpForm
@@ -90,9 +90,7 @@ def api_token_revoke(request):
     raw = request.POST.get("token") if request.method == "POST" else request.GET.get("token")
     if request.method == "GET" and not raw:
         return redirect("accounts:api-tokens")
-    if not str(raw or "").isdigit():
-        raise Http404
-    token = get_object_or_404(selectors.api_tokens_of(user=request.user), pk=int(raw))
+    token = get_object_or_404(selectors.api_tokens_of(user=request.user), pk=parse_id(raw, name="token"))
     if request.method == "POST":
         try:
             services.api_token_revoke(actor=request.user, token=token)

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from carecircle.core.api import CapabilityPermission, ScopedReadOnlyViewSet
 from carecircle.core.pagination import Pagination
+from carecircle.core.params import query_id
 from carecircle.engines.scoring import instrument_codes, load_instrument
 
 from . import services
@@ -177,8 +178,8 @@ class CareLevelViewSet(ScopedReadOnlyViewSet):
 
     def get_queryset(self):
         qs = super().get_queryset()
-        elder = self.request.query_params.get("elder")
-        return qs.filter(elder_id=int(elder)) if elder and elder.isdigit() else qs
+        elder = query_id(self.request.query_params, "elder")
+        return qs if elder is None else qs.filter(elder_id=elder)
 
     def get_permissions(self):
         if self.action == "external":

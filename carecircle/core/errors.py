@@ -2,6 +2,7 @@
 
 * a Django ValidationError from a service → 400 with the same body a serializer gives;
 * a Django PermissionDenied → 403;
+* `core.params.InvalidParameter` (a query parameter that is not a usable number) → 400 naming the parameter;
 * `core.workflow.IllegalStep` (a step the state or the role does not allow) → 409 with `detail` in the
   reader's language and `allowed_actions` (also under the older name `allowed`).
 """
@@ -11,6 +12,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .params import InvalidParameter
 from .workflow import IllegalStep
 
 
@@ -28,7 +30,9 @@ def conflict_body(error: IllegalStep) -> dict:
 def exception_handler(exc, context):
     if isinstance(exc, IllegalStep):
         return Response(conflict_body(exc), status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, InvalidParameter):
+        exc = exceptions.ValidationError({exc.name: [exc.message]})
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_detail(exc))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)

@@ -3,12 +3,20 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.isolation import visible_to
+from carecircle.core.params import InvalidParameter, parse_id
 from carecircle.core.sensitive import lookup_hash
 from carecircle.elders.models import Elder
 
 from .models import Channel, ObjectionOutcome, State
 
 BLANK = [("", "—")]
+
+
+def _usable_id(value) -> bool:
+    try:
+        return parse_id(value, name="ids") is not None
+    except InvalidParameter:
+        return False
 
 
 class QueueFilterForm(forms.Form):
@@ -69,7 +77,7 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         data = args[0] if args else kwargs.get("data")
         values = data.getlist("ids") if data is not None and hasattr(data, "getlist") else []
-        self.fields["ids"].choices = [(v, v) for v in values if str(v).isdigit()]
+        self.fields["ids"].choices = [(v, v) for v in values if _usable_id(v)]
 
 
 class ObjectionForm(forms.Form):
