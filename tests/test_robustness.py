@@ -58,8 +58,7 @@ def test_api_page_size_edges(users, api_as):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", [f"/providers/facilities/?organisation={BIG}", f"/elders/?page={BIG}",
-                                 f"/elders/?page_size={BIG}", f"/providers/facilities/?page={JUST_OVER}",
-                                 f"/account/tokens/revoke/?token={BIG}"])
+                                 f"/elders/?page_size={BIG}", f"/providers/facilities/?page={JUST_OVER}"])
 def test_pages_refuse_numbers_they_cannot_use_with_a_400_page(client, users, url):
     client.force_login(users.district_admin)
     response = client.get(url)
@@ -73,6 +72,7 @@ def test_pages_refuse_numbers_they_cannot_use_with_a_400_page(client, users, url
 @pytest.mark.django_db
 def test_facility_page_at_the_edge(client, users, district):
     client.force_login(users.district_admin)
+    assert client.get(f"/account/tokens/revoke/?token={BIG}").status_code == 404  # no such token
     assert client.get(f"/providers/facilities/?organisation={MAX_ID}").status_code == 200
     assert client.get(f"/providers/facilities/?organisation={MAX_ID + 1}").status_code == 400
 
@@ -182,3 +182,24 @@ def test_json_body_size_edges(api_client, settings):
 def test_broken_json_is_a_400(api_client):
     response = api_client.post("/api/v1/auth/token/", data=b'{"username": "\xff', content_type="application/json")
     assert response.status_code == 400
+
+
+# --- rate limits in the API ----------------------------------------------------------------------------------
+
+def test_a_rate_limit_is_a_429_with_retry_after_in_the_api():
+    from carecircle.core.errors import exception_handler
+    from carecircle.core.throttle import RateLimited
+
+    response = exception_handler(RateLimited("提交过于频繁", retry_after=120), {})
+    assert response.status_code == 429 and response["Retry-After"] == "120"
+    assert response.data["detail"].startswith("提交过于频繁")
+
+
+def test_the_counter_allows_exactly_its_limit_per_window():
+    from carecircle.core.throttle import take
+
+    start = 1_800_000_000.0
+    assert [take("t", "a", limit=2, window=60, now=start + i) for i in range(2)] == [None, None]
+    assert take("t", "a", limit=2, window=60, now=start + 10) == 50
+    assert take("t", "b", limit=2, window=60, now=start + 10) is None  # another identity
+    assert take("t", "a", limit=2, window=60, now=start + 60) is None  # the next window

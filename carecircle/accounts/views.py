@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from carecircle.core.params import parse_id
+from carecircle.core.params import InvalidParameter, parse_id
 
 from . import selectors, services
 from .forms import LoginForm, OtpForm
@@ -90,7 +91,11 @@ def api_token_revoke(request):
     raw = request.POST.get("token") if request.method == "POST" else request.GET.get("token")
     if request.method == "GET" and not raw:
         return redirect("accounts:api-tokens")
-    token = get_object_or_404(selectors.api_tokens_of(user=request.user), pk=parse_id(raw, name="token"))
+    try:
+        pk = parse_id(raw, name="token")
+    except InvalidParameter:
+        raise Http404 from None  # not a token number: no such token, as for another person's
+    token = get_object_or_404(selectors.api_tokens_of(user=request.user), pk=pk)
     if request.method == "POST":
         try:
             services.api_token_revoke(actor=request.user, token=token)

@@ -3,6 +3,7 @@
 * a Django ValidationError from a service → 400 with the same body a serializer gives;
 * a Django PermissionDenied → 403;
 * `core.params.InvalidParameter` (a query parameter that is not a usable number) → 400 naming the parameter;
+* `core.throttle.RateLimited` → 429 with `Retry-After` and the sentence;
 * `core.workflow.IllegalStep` (a step the state or the role does not allow) → 409 with `detail` in the
   reader's language and `allowed_actions` (also under the older name `allowed`).
 """
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .params import InvalidParameter
+from .throttle import RateLimited
 from .workflow import IllegalStep
 
 
@@ -30,7 +32,9 @@ def conflict_body(error: IllegalStep) -> dict:
 def exception_handler(exc, context):
     if isinstance(exc, IllegalStep):
         return Response(conflict_body(exc), status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, InvalidParameter):
+    if isinstance(exc, RateLimited):
+        exc = exceptions.Throttled(wait=exc.retry_after, detail=exc.message)
+    elif isinstance(exc, InvalidParameter):
         exc = exceptions.ValidationError({exc.name: [exc.message]})
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_detail(exc))
