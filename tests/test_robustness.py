@@ -203,3 +203,53 @@ def test_the_counter_allows_exactly_its_limit_per_window():
     assert take("t", "a", limit=2, window=60, now=start + 10) == 50
     assert take("t", "b", limit=2, window=60, now=start + 10) is None  # another identity
     assert take("t", "a", limit=2, window=60, now=start + 60) is None  # the next window
+
+
+# --- lists in request bodies ---------------------------------------------------------------------------------
+
+def test_every_list_the_api_takes_declares_its_maximum_in_the_schema():
+    from carecircle.core.validators import LIST_MAX_ITEMS
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    unbounded, bounds = [], set()
+
+    def walk(name, node, path):
+        if isinstance(node, dict):
+            if node.get("type") == "array" and not node.get("readOnly"):
+                if "maxItems" in node:
+                    bounds.add(node["maxItems"])
+                else:
+                    unbounded.append(f"{name}.{'.'.join(map(str, path))}")
+            for key, value in node.items():
+                walk(name, value, [*path, key])
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(name, value, [*path, index])
+
+    requests = {n: c for n, c in schema["components"]["schemas"].items() if n.endswith("Request")}
+    assert "ElderRequest" in requests and "PlanCreateRequest" in requests
+    for name, component in requests.items():
+        walk(name, component, [])
+    assert not unbounded, unbounded
+    assert LIST_MAX_ITEMS in bounds
+
+
+@pytest.mark.django_db
+def test_a_list_one_over_its_maximum_is_refused(users, api_as):
+    from carecircle.core.validators import LIST_MAX_ITEMS
+
+    client = api_as(users.district_admin)
+    lines = [{"item": "X", "quantity": "1"}] * (LIST_MAX_ITEMS + 1)
+    body = {"elder": 1, "date": "2026-03-09", "lines": lines}
+    response = client.post("/api/v1/quotes/", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "lines" in response.json()
+    assert "more than 50" in str(response.json()["lines"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value, refused", [(MAX_ID, False), (MAX_ID + 1, True), (0, True)])
+def test_ids_in_request_bodies_are_bounded(users, api_as, value, refused):
+    client = api_as(users.district_admin)
+    body = {"elder": value, "date": "2026-03-09", "lines": [{"item": "X", "quantity": "1"}]}
+    response = client.post("/api/v1/quotes/", body, format="json")
+    assert response.status_code in (400, 404) and ("elder" in response.json()) is refused

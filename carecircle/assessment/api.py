@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from carecircle.core.api import CapabilityPermission, ScopedReadOnlyViewSet
 from carecircle.core.pagination import Pagination
 from carecircle.core.params import query_id
+from carecircle.core.validators import IdField, TextListField
 from carecircle.engines.scoring import instrument_codes, load_instrument
 
 from . import services
@@ -45,7 +46,7 @@ class InstrumentSerializer(serializers.Serializer):
 
 class ScoreRequestSerializer(serializers.Serializer):
     answers = serializers.DictField(child=serializers.CharField(allow_blank=True), label=_("作答（项目代码 → 选项代码）"))
-    diagnoses = serializers.ListField(child=serializers.CharField(), required=False, label=_("疾病诊断（ICD-10）"))
+    diagnoses = TextListField(required=False, label=_("疾病诊断（ICD-10）"))
     risk_events_30d = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False,
                                             label=_("近30天照护风险事件次数"))
     coma = serializers.BooleanField(required=False, label=_("昏迷（A.5.11）"))
@@ -146,7 +147,7 @@ class CareLevelSerializer(serializers.ModelSerializer):
 
 
 class ExternalLevelSerializer(serializers.Serializer):
-    elder = serializers.IntegerField()
+    elder = IdField()
     programme = serializers.CharField()
     level = serializers.IntegerField()
     source = serializers.CharField(max_length=200)

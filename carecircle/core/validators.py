@@ -21,8 +21,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+# Any list the API takes (visits of a week, service lines, …): at most this many entries.
+LIST_MAX_ITEMS = 50
 # Lists of short texts (chronic conditions, documents, diagnoses): at most this many entries of this length.
-TEXT_LIST_MAX_ITEMS = 50
+TEXT_LIST_MAX_ITEMS = LIST_MAX_ITEMS
 TEXT_LIST_ITEM_MAX_LENGTH = 100
 
 # Named here (besides the general rule on format and control characters) so that the rule is readable.
@@ -122,6 +124,18 @@ def TextListField(*, max_items: int = TEXT_LIST_MAX_ITEMS, max_length: int = TEX
 
     return serializers.ListField(child=serializers.CharField(max_length=max_length), max_length=max_items,
                                  validators=[check], **kwargs)
+
+
+def IdField(**kwargs) -> serializers.IntegerField:
+    """A record id in an API request body: 1 … 2^63 − 1 (a larger number would make the database driver fail)."""
+    from .params import MAX_ID
+
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def ListOf(child: serializers.Field, *, max_items: int = LIST_MAX_ITEMS, **kwargs) -> serializers.ListField:
+    """A list of objects in an API request (visits, service lines): at most `max_items`, shown as maxItems."""
+    return serializers.ListField(child=child, max_length=max_items, **kwargs)
 
 
 class NameFormField(forms.CharField):
