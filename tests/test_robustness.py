@@ -179,6 +179,17 @@ def test_json_body_size_edges(api_client, settings):
 
 
 @pytest.mark.django_db
+def test_an_overlong_username_on_the_token_endpoint_is_refused_before_sign_in_is_tried(api_client):
+    from axes.models import AccessAttempt
+
+    response = api_client.post("/api/v1/auth/token/", {"username": "a" * 151, "password": "x"}, format="json")
+    assert response.status_code == 400 and "username" in response.json()
+    assert not AccessAttempt.objects.exists()
+    response = api_client.post("/api/v1/auth/token/", {"username": "a" * 150, "password": "x"}, format="json")
+    assert response.status_code == 400 and "non_field_errors" in response.json()
+
+
+@pytest.mark.django_db
 def test_broken_json_is_a_400(api_client):
     response = api_client.post("/api/v1/auth/token/", data=b'{"username": "\xff', content_type="application/json")
     assert response.status_code == 400
