@@ -20,6 +20,16 @@ def _no_axes_lockouts_between_tests(settings):
     settings.AXES_ENABLED = True
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache_between_tests():
+    """Counters kept in the cache (core.throttle) start at zero in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def make_region(code, name, kind, parent=None, lat=None, lng=None, boundary=None):
     from carecircle.regions.models import Region
 
@@ -47,6 +57,20 @@ def make_elder(community, *, name="张三明", birth=dt.date(1940, 5, 6), gender
                                 economic_category=economic_category, **extra)
 
 
+def seed_policy(*keys):
+    """The seed file's values of these policy parameters, written directly (no audit event: test set-up)."""
+    from carecircle.core.models import PolicyParameter
+    from carecircle.core.policy import seed_values
+    from carecircle.regions.models import Region
+
+    rows = [row for row in seed_values() if row["key"] in keys]
+    assert {row["key"] for row in rows} == set(keys), "the seed file must carry these parameters"
+    for row in rows:
+        PolicyParameter.objects.create(key=row["key"], region=Region.objects.get(code=row["region"]),
+                                       value=row["value"], effective_from=dt.date.fromisoformat(row["effective_from"]),
+                                       source=row["source"], confidence=row["confidence"])
+
+
 @pytest.fixture
 def district(db):
     """City → district → streets A and B; communities A1, A2 (street A) and B1 (street B)."""
@@ -67,6 +91,7 @@ def district(db):
                                          credit_code="91310104MA1FL0003X", region=dist)
     ServiceArea.objects.create(organisation=provider, community=a1)
     ServiceArea.objects.create(organisation=other_provider, community=b1)
+    seed_policy("elders.min_age")  # every deployment has it: the register's minimum age
     elders = SimpleNamespace(
         a1=make_elder(a1, name="张三明"),
         a2=make_elder(a2, name="李秀英", gender="F", birth=dt.date(1935, 2, 1), household_type="elderly_only"),

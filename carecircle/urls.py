@@ -6,6 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from carecircle.core.plugins import registry
 
 # Every app says in its plugin.py where its pages live and whether it has an API: nothing to add here.
+# A refused request (a query parameter that is not a usable number, …) gets the project's own page.
+handler400 = "carecircle.core.views.bad_request"
+
 api_v1 = [path("", include(module)) for module in registry.api_url_modules()]
 
 urlpatterns = [

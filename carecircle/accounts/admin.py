@@ -14,6 +14,7 @@ DEACTIVATE_NOT_DELETE = _("账号不能删除：人员离职或不再使用时�
 @admin.register(User)
 class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     list_display = ("username", "display_name", "role", "scope_region", "organisation", "is_active")
+    name_fields = ("display_name",)
     list_filter = ("role", "is_active")
     search_fields = ("username", "display_name")
     autocomplete_fields = ("scope_region", "organisation")

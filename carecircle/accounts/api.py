@@ -12,12 +12,16 @@ from carecircle.core.policy import MissingPolicyParameter
 
 from . import services
 from .authentication import ApiTokenAuthentication
+from .models import User
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(label=_("账号"))
-    password = serializers.CharField(label=_("密码"), style={"input_type": "password"}, trim_whitespace=False)
-    otp = serializers.CharField(label=_("两步验证码"), required=False, allow_blank=True)
+    # Bounded like the sign-in page's form: an overlong username never reaches authenticate(), whose failed-login
+    # record (django-axes) keeps at most 255 characters.
+    username = serializers.CharField(label=_("账号"), max_length=User._meta.get_field("username").max_length)
+    password = serializers.CharField(label=_("密码"), style={"input_type": "password"}, trim_whitespace=False,
+                                     max_length=4096)
+    otp = serializers.CharField(label=_("两步验证码"), required=False, allow_blank=True, max_length=32)
 
     def validate(self, attrs):
         request = self.context["request"]

@@ -16,6 +16,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from carecircle.core.params import InvalidParameter, parse_id
 
 from . import selectors, services
 from .forms import LoginForm, OtpForm
@@ -90,9 +91,11 @@ def api_token_revoke(request):
     raw = request.POST.get("token") if request.method == "POST" else request.GET.get("token")
     if request.method == "GET" and not raw:
         return redirect("accounts:api-tokens")
-    if not str(raw or "").isdigit():
-        raise Http404
-    token = get_object_or_404(selectors.api_tokens_of(user=request.user), pk=int(raw))
+    try:
+        pk = parse_id(raw, name="token")
+    except InvalidParameter:
+        raise Http404 from None  # not a token number: no such token, as for another person's
+    token = get_object_or_404(selectors.api_tokens_of(user=request.user), pk=pk)
     if request.method == "POST":
         try:
             services.api_token_revoke(actor=request.user, token=token)

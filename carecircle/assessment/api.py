@@ -11,6 +11,8 @@ from rest_framework.response import Response
 
 from carecircle.core.api import CapabilityPermission, ScopedReadOnlyViewSet
 from carecircle.core.pagination import Pagination
+from carecircle.core.params import query_id
+from carecircle.core.validators import IdField, TextListField
 from carecircle.engines.scoring import instrument_codes, load_instrument
 
 from . import services
@@ -44,7 +46,7 @@ class InstrumentSerializer(serializers.Serializer):
 
 class ScoreRequestSerializer(serializers.Serializer):
     answers = serializers.DictField(child=serializers.CharField(allow_blank=True), label=_("作答（项目代码 → 选项代码）"))
-    diagnoses = serializers.ListField(child=serializers.CharField(), required=False, label=_("疾病诊断（ICD-10）"))
+    diagnoses = TextListField(required=False, label=_("疾病诊断（ICD-10）"))
     risk_events_30d = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False,
                                             label=_("近30天照护风险事件次数"))
     coma = serializers.BooleanField(required=False, label=_("昏迷（A.5.11）"))
@@ -145,7 +147,7 @@ class CareLevelSerializer(serializers.ModelSerializer):
 
 
 class ExternalLevelSerializer(serializers.Serializer):
-    elder = serializers.IntegerField()
+    elder = IdField()
     programme = serializers.CharField()
     level = serializers.IntegerField()
     source = serializers.CharField(max_length=200)
@@ -177,8 +179,8 @@ class CareLevelViewSet(ScopedReadOnlyViewSet):
 
     def get_queryset(self):
         qs = super().get_queryset()
-        elder = self.request.query_params.get("elder")
-        return qs.filter(elder_id=int(elder)) if elder and elder.isdigit() else qs
+        elder = query_id(self.request.query_params, "elder")
+        return qs if elder is None else qs.filter(elder_id=elder)
 
     def get_permissions(self):
         if self.action == "external":

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from carecircle.core.api import ScopedReadOnlyViewSet
 from carecircle.core.isolation import visible_to
 from carecircle.core.pagination import Pagination
+from carecircle.core.validators import ListOf
 from carecircle.elders.models import Elder
 from carecircle.providers.models import Organisation, StaffMember
 
@@ -59,7 +60,7 @@ class VisitInputSerializer(serializers.Serializer):
     window_end = serializers.TimeField(label=_("时段结束"))
     duration_minutes = serializers.IntegerField(label=_("服务时长（分钟）"), min_value=1)
     fixed_time = serializers.BooleanField(label=_("须准时开始"), required=False, default=False)
-    items = ItemLineSerializer(many=True, required=False)
+    items = ListOf(ItemLineSerializer(), required=False)
 
 
 class PlanVisitSerializer(serializers.ModelSerializer):
@@ -113,17 +114,18 @@ class PlanCreateSerializer(PlanPreferencesSerializer):
     organisation = serializers.PrimaryKeyRelatedField(label=_("服务机构"), queryset=Organisation.objects.all(),
                                                       required=False, allow_null=True)
     on = serializers.DateField(label=_("生效日期"), required=False)
-    weekdays = serializers.ListField(label=_("希望上门的星期"), child=serializers.IntegerField(min_value=0, max_value=6),
+    weekdays = serializers.ListField(label=_("希望上门的星期"), max_length=7,
+                                     child=serializers.IntegerField(min_value=0, max_value=6),
                                      required=False)
     window_start = serializers.TimeField(label=_("希望时段开始"), required=False)
     window_end = serializers.TimeField(label=_("希望时段结束"), required=False)
-    items = ItemLineSerializer(many=True, required=False, label=_("每次上门的服务项目"))
-    visits = VisitInputSerializer(many=True, required=False, label=_("逐次指定的上门（不填则按待遇生成）"))
+    items = ListOf(ItemLineSerializer(), required=False, label=_("每次上门的服务项目"))
+    visits = ListOf(VisitInputSerializer(), required=False, label=_("逐次指定的上门（不填则按待遇生成）"))
     accept_self_pay = serializers.BooleanField(label=_("已确认超出待遇的自费部分"), required=False, default=False)
 
 
 class PlanReviseSerializer(PlanPreferencesSerializer):
-    visits = VisitInputSerializer(many=True, label=_("每周上门"))
+    visits = ListOf(VisitInputSerializer(), label=_("每周上门"))
     accept_self_pay = serializers.BooleanField(label=_("已确认超出待遇的自费部分"), required=False, default=False)
     reason = serializers.CharField(label=_("调整原因"), required=False, allow_blank=True, max_length=200)
 
@@ -131,7 +133,7 @@ class PlanReviseSerializer(PlanPreferencesSerializer):
 class PlanPreviewRequestSerializer(serializers.Serializer):
     elder = serializers.PrimaryKeyRelatedField(label=_("老人"), queryset=Elder.objects.all())
     on = serializers.DateField(label=_("日期"), required=False)
-    visits = VisitInputSerializer(many=True, label=_("每周上门"))
+    visits = ListOf(VisitInputSerializer(), label=_("每周上门"))
 
 
 class PreviewVisitSerializer(serializers.Serializer):
@@ -303,7 +305,7 @@ class ServiceOrderSerializer(serializers.ModelSerializer):
 class OrderQuoteRequestSerializer(serializers.Serializer):
     elder = serializers.PrimaryKeyRelatedField(label=_("老人"), queryset=Elder.objects.all())
     service_date = serializers.DateField(label=_("服务日期"))
-    lines = ItemLineSerializer(many=True, label=_("服务项目或服务包"))
+    lines = ListOf(ItemLineSerializer(), label=_("服务项目或服务包"))
 
 
 class OrderQuoteSerializer(serializers.Serializer):

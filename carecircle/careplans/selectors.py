@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import pgettext
 
 from carecircle.core.isolation import visible_to
+from carecircle.core.params import MAX_ID, parse_id, parse_int
 
 from .models import (
     CarePlan,
@@ -34,10 +35,12 @@ def plan_list(user, *, q: str = "", status: str = "", organisation_id: str = "",
     qs = _search_elder(qs, q)
     if status in PlanStatus.values:
         qs = qs.filter(status=status)
-    if str(organisation_id).isdigit():
-        qs = qs.filter(organisation_id=int(organisation_id))
-    if str(level).isdigit():
-        qs = qs.filter(care_level=int(level))
+    organisation_id = parse_id(organisation_id, name="organisation")
+    if organisation_id is not None:
+        qs = qs.filter(organisation_id=organisation_id)
+    level = parse_int(level, name="level", minimum=0, maximum=MAX_ID)
+    if level is not None:
+        qs = qs.filter(care_level=level)
     return qs.order_by("elder__name", "-valid_from", "id")
 
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from carecircle.core.api import CapabilityPermission, ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from carecircle.core.isolation import visible_to
 from carecircle.core.pagination import Pagination
+from carecircle.core.validators import IdField, ListOf
 from carecircle.elders.models import Elder
 from carecircle.providers.models import Contract, Organisation
 
@@ -140,12 +141,12 @@ class QuoteLineInSerializer(serializers.Serializer):
 
 
 class QuoteRequestSerializer(serializers.Serializer):
-    elder = serializers.IntegerField(label=_("老人档案编号"))
+    elder = IdField(label=_("老人档案编号"))
     date = serializers.DateField(label=_("服务日期"))
-    lines = QuoteLineInSerializer(many=True, label=_("服务项目"), allow_empty=False)
+    lines = ListOf(QuoteLineInSerializer(), label=_("服务项目"), allow_empty=False)
     basis = serializers.ChoiceField(label=_("计价依据"), choices=[(b, b) for b in BASES], default="order",
                                     help_text=_("plan：照护计划内（长护险基金按比例支付）；order：按需下单（默认）"))
-    provider = serializers.IntegerField(label=_("服务机构"), required=False, allow_null=True,
+    provider = IdField(label=_("服务机构"), required=False, allow_null=True,
                                         help_text=_("给出时优先使用该机构的协议价格"))
     subsidy_used = serializers.DecimalField(label=_("本月已用补贴"), required=False, default=0, **MONEY)
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import generic
 
 from carecircle.core.isolation import visible_to
+from carecircle.core.params import query_id
 from carecircle.core.policy import parameter_in_force, specs
 from carecircle.core.roles import has_capability
 from carecircle.core.views import (
@@ -335,8 +336,9 @@ class QuoteCalculatorView(CatalogPageMixin, CapabilityRequiredMixin, generic.For
         items = ServiceItem.objects.filter(is_active=True).order_by("category", "sort_order", "code")
         data = self.request.POST if self.request.method == "POST" else None
         initial = {"on": timezone.localdate()}
-        if self.request.GET.get("elder", "").isdigit():
-            initial["elder"] = int(self.request.GET["elder"])
+        elder = query_id(self.request.GET, "elder")
+        if elder is not None:
+            initial["elder"] = elder
         return QuoteForm(data, items=items, initial=initial)
 
     def form_valid(self, form):

@@ -4,10 +4,22 @@ from django.contrib import admin
 from . import audit
 from .models import AuditEvent
 from .plugin import AuditAction
+from .validators import validate_name
 
 
 class AuditedAdminMixin:
-    """Records an audit event, with old and new values, for every save and delete made in the admin."""
+    """Records an audit event, with old and new values, for every save and delete made in the admin.
+
+    `name_fields` lists the fields holding a person's or an organisation's name: they follow the shared name
+    rule (core.validators.validate_name) here as on the pages and in the API."""
+
+    name_fields: tuple[str, ...] = ()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.name_fields:
+            field.validators.append(validate_name)
+        return field
 
     def save_model(self, request, obj, form, change):
         before = audit.snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change and obj.pk else {}

@@ -2,6 +2,8 @@
 
 * a Django ValidationError from a service → 400 with the same body a serializer gives;
 * a Django PermissionDenied → 403;
+* `core.params.InvalidParameter` (a query parameter that is not a usable number) → 400 naming the parameter;
+* `core.throttle.RateLimited` → 429 with `Retry-After` and the sentence;
 * `core.workflow.IllegalStep` (a step the state or the role does not allow) → 409 with `detail` in the
   reader's language and `allowed_actions` (also under the older name `allowed`);
 * the database busy with another transaction past the wait allowed (SQLite's "database is locked" after its
@@ -20,6 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from .params import InvalidParameter
+from .throttle import RateLimited
 from .workflow import IllegalStep
 
 logger = logging.getLogger(__name__)
@@ -77,7 +81,11 @@ def exception_handler(exc, context):
         log_busy(getattr(request, "path", ""), exc)
         return Response(busy_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE,
                         headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RateLimited):
+        exc = exceptions.Throttled(wait=exc.retry_after, detail=exc.message)
+    elif isinstance(exc, InvalidParameter):
+        exc = exceptions.ValidationError({exc.name: [exc.message]})
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_detail(exc))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)

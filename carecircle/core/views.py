@@ -6,6 +6,7 @@ from django.views import generic
 
 from . import exports
 from .isolation import visible_to
+from .params import query_int
 from .roles import has_capability
 
 
@@ -36,11 +37,12 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
     paginate_by = 25
 
     def get_paginate_by(self, queryset):
-        try:
-            size = int(self.request.GET.get("page_size", self.paginate_by))
-        except ValueError:
-            size = self.paginate_by
-        return max(1, min(size, 200))
+        # A page or a page size that is not a whole number within 64 bits is a 400 (core.params); a larger
+        # page size is served as 200 rows, a page past the last one is Django's 404.
+        if self.request.GET.get(self.page_kwarg) != "last":
+            query_int(self.request.GET, self.page_kwarg, minimum=1)
+        size = query_int(self.request.GET, "page_size", minimum=1, default=self.paginate_by)
+        return min(size, 200)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -101,3 +103,14 @@ class ScopedCsvExportView(ScopedQuerysetMixin, generic.View):
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.filename}"'
         return response
+
+
+def bad_request(request, exception=None):
+    """The 400 page: what was wrong with the request, in the reader's language (a query parameter that is not a
+    usable number says so, see core.params); anything else gets the general sentence."""
+    from django.shortcuts import render
+
+    from .params import InvalidParameter
+
+    message = exception.message if isinstance(exception, InvalidParameter) else ""
+    return render(request, "400.html", {"message": message}, status=400)

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from carecircle.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from carecircle.core.pagination import Pagination
 from carecircle.core.sensitive import mask_phone
+from carecircle.core.validators import IdField
 from carecircle.elders import services as elder_services
 from carecircle.providers.models import Facility, StaffMember
 from carecircle.workorders.models import WorkOrder
@@ -140,8 +141,8 @@ def plan_stops_queryset(queryset):
 
 
 class MoveSerializer(serializers.Serializer):
-    work_order = serializers.IntegerField(label=pgettext_lazy("one item", "工单"), min_value=1)
-    shift = serializers.IntegerField(label=_("目标班次"), min_value=1, required=False, allow_null=True,
+    work_order = IdField(label=pgettext_lazy("one item", "工单"))
+    shift = IdField(label=_("目标班次"), required=False, allow_null=True,
                                      help_text=_("省略或为 null：移出（不安排）"))
     position = serializers.IntegerField(label=_("位置（从 0 起）"), min_value=0, required=False, allow_null=True)
 
@@ -156,8 +157,8 @@ class PlaceSerializer(serializers.Serializer):
 
 class AssignSerializer(serializers.Serializer):
     version = serializers.CharField(label=_("计划版本"), max_length=40)
-    work_order = serializers.IntegerField(label=pgettext_lazy("one item", "工单"), min_value=1)
-    shift = serializers.IntegerField(label=_("目标班次"), min_value=1)
+    work_order = IdField(label=pgettext_lazy("one item", "工单"))
+    shift = IdField(label=_("目标班次"))
     position = serializers.IntegerField(label=_("位置（从 0 起）"), min_value=0, required=False, allow_null=True,
                                         help_text=_("省略或为 null：排在最后"))
     allow_moving = serializers.BooleanField(label=_("允许调整已发布的上门"), default=False)
@@ -180,7 +181,7 @@ def _placement(result: dict, plan) -> dict:
 
 
 class ReplanSerializer(serializers.Serializer):
-    shift = serializers.IntegerField(label=_("离岗护理员的班次"), min_value=1)
+    shift = IdField(label=_("离岗护理员的班次"))
     off_from = serializers.TimeField(label=_("离岗时间"))
     iterations = serializers.IntegerField(label=_("搜索迭代次数（可重复的结果）"), min_value=1, max_value=100000,
                                           required=False, allow_null=True)

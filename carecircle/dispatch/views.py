@@ -17,6 +17,7 @@ from django.views import generic
 
 from carecircle.core import basemap
 from carecircle.core.isolation import CHANGE, visible_to
+from carecircle.core.params import query_int
 from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import mask_phone
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedQuerysetMixin
@@ -58,7 +59,7 @@ class BoardView(CapabilityRequiredMixin, generic.TemplateView):
         cleaned = filters.cleaned_data if filters.is_valid() else {}
         orders = selectors.work_orders_for(user, day, q=cleaned.get("q", ""), status=cleaned.get("status", ""),
                                            qualification=cleaned.get("qualification", ""))
-        page = Paginator(orders, 25).get_page(self.request.GET.get("page"))
+        page = Paginator(orders, 25).get_page(query_int(self.request.GET, "page", default=1))
         page.object_list = list(page.object_list)
         labels = dict(Qualification.choices)
         for order in page.object_list:

@@ -14,6 +14,7 @@ from carecircle.core.api import ScopedModelViewSet
 from carecircle.core.pagination import Pagination
 from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import mask_phone
+from carecircle.core.validators import TextListField
 
 from . import selectors, services
 from .disclosure import identity_shown
@@ -40,6 +41,7 @@ class ElderSerializer(serializers.ModelSerializer):
     lat = serializers.DecimalField(label=_("纬度"), max_digits=12, decimal_places=8, required=False, allow_null=True)
     lng = serializers.DecimalField(label=_("经度"), max_digits=12, decimal_places=8, required=False, allow_null=True)
     age = serializers.SerializerMethodField(label=_("年龄"))
+    chronic_conditions = TextListField(label=_("慢性病"), required=False)
 
     class Meta:
         model = Elder

@@ -17,13 +17,15 @@ from django.utils.translation import pgettext
 
 from carecircle.core import audit, events
 from carecircle.core.isolation import CHANGE, is_visible
+from carecircle.core.policy import MissingPolicyParameter, policy_value, specs
 from carecircle.core.roles import REGION_SCOPED, has_capability
 from carecircle.core.sensitive import lookup_hash, mask_id_number, mask_phone
+from carecircle.core.validators import clean_name, clean_text_list
 from carecircle.engines.geo import gcj02_to_wgs84
 from carecircle.regions import geometry
 from carecircle.regions.models import Region, RegionKind
 
-from .identity import IdNumberError, parse_id_number
+from .identity import IdNumberError, age_on, parse_id_number
 from .models import (
     EconomicCategory,
     Elder,
@@ -37,6 +39,8 @@ from .models import (
 )
 
 EXACT_SEARCH_ACTION = "elders.exact_search"
+# The dated minimum age of the register (policy parameter; seeded at 60 from the law's definition of an elder).
+MIN_AGE_KEY = "elders.min_age"
 
 # The fields a person may submit for an elder; status and merging have their own services.
 ELDER_FIELDS = [
@@ -222,6 +226,23 @@ def _resolve_community(value, actor, errors: dict, community_cache: dict | None)
     return community
 
 
+def _check_minimum_age(birth_date: dt.date, community: Region, today: dt.date, errors: dict) -> None:
+    """The register holds older people: an elder must have reached the dated minimum age in force for their
+    community (policy parameter MIN_AGE_KEY; refused, with a sentence, when the district has not set it)."""
+    try:
+        minimum = int(policy_value(MIN_AGE_KEY, region=community, on=today))
+    except MissingPolicyParameter:
+        errors.setdefault("birth_date", []).append(
+            _("本区尚未设定老年人登记的最低年龄（政策参数“%(label)s”），暂不能登记；请联系区民政部门设定")
+            % {"label": specs()[MIN_AGE_KEY].label})
+        return
+    age = age_on(birth_date, today)
+    if age < minimum:
+        errors.setdefault("birth_date", []).append(
+            _("出生日期 %(birth)s：今天 %(age)s 周岁，未满老年人登记年龄 %(minimum)s 周岁") %
+            {"birth": birth_date.isoformat(), "age": age, "minimum": minimum})
+
+
 def elder_clean(*, actor, data: dict, instance: Elder | None = None, check_duplicate: bool = True,
                 community_cache: dict | None = None, district_cache: dict | None = None) -> dict:
     """The validated, normalised field values for a new or changed record.
@@ -231,11 +252,7 @@ def elder_clean(*, actor, data: dict, instance: Elder | None = None, check_dupli
     """
     errors: dict[str, list] = {}
     today = timezone.localdate()
-    name = str(data.get("name") or "").strip()
-    if not name:
-        errors.setdefault("name", []).append(_("请填写姓名"))
-    elif len(name) > 50:
-        errors.setdefault("name", []).append(_("姓名不能超过 50 个字"))
+    name = clean_name(data.get("name"), field="name", label=_("姓名"), max_length=50, errors=errors)
 
     facts = None
     try:
@@ -284,9 +301,9 @@ def elder_clean(*, actor, data: dict, instance: Elder | None = None, check_dupli
     conditions = data.get("chronic_conditions") or []
     if isinstance(conditions, str):
         conditions = [c.strip() for c in re.split(r"[,，、;；]", conditions) if c.strip()]
-    if not isinstance(conditions, list) or not all(isinstance(c, str) for c in conditions):
-        errors.setdefault("chronic_conditions", []).append(_("慢性病请填写为文字列表"))
-        conditions = []
+    conditions = clean_text_list(conditions, field="chronic_conditions", errors=errors)
+    if birth_date is not None and community is not None and (instance is None or instance.birth_date != birth_date):
+        _check_minimum_age(birth_date, community, today, errors)
 
     if errors:
         raise ValidationError(errors)
@@ -465,11 +482,9 @@ def elder_exact_search_record(*, actor, kind: str, value: str, results: int) -> 
 
 def _clean_contact(data: dict) -> dict:
     errors: dict[str, list] = {}
-    name = str(data.get("name") or "").strip()
+    name = clean_name(data.get("name"), field="name", label=_("联系人姓名"), max_length=50, errors=errors)
     relation = str(data.get("relation") or "").strip()
     phone = normalise_phone(data.get("phone"))
-    if not name:
-        errors.setdefault("name", []).append(_("请填写联系人姓名"))
     if not relation:
         errors.setdefault("relation", []).append(_("请填写与老人的关系"))
     if not phone:

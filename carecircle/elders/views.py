@@ -14,6 +14,7 @@ from django.views import generic
 
 from carecircle.core.isolation import visible_to
 from carecircle.core.models import Job
+from carecircle.core.params import query_int
 from carecircle.core.roles import PERSON_SCOPED, has_capability
 from carecircle.core.sensitive import mask_phone
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
@@ -429,7 +430,7 @@ class ImportPreviewView(ScopedImportMixin, generic.TemplateView):
         rows = preview.get("rows", [])
         show = self.request.GET.get("show", "problems")
         shown = rows if show == "all" else [r for r in rows if not r["valid"]]
-        page = Paginator(shown, 100).get_page(self.request.GET.get("page"))
+        page = Paginator(shown, 100).get_page(query_int(self.request.GET, "page", default=1))
         context.update({"elder_import": self.elder_import, "preview": preview, "page_obj": page,
                         "show": show, "form": kwargs.get("form") or ImportApplyForm(),
                         "querystring": f"show={show}"})

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from carecircle.core.api import ScopedModelViewSet, ScopedViewSetMixin
 from carecircle.core.isolation import visible_to
 from carecircle.core.pagination import Pagination
+from carecircle.core.validators import TEXT_LIST_MAX_ITEMS
 from carecircle.elders.models import Elder
 
 from . import selectors, services, workflow
@@ -51,7 +52,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
     channel = serializers.ChoiceField(label=_("渠道"), choices=Channel.choices)
     applicant_phone = serializers.CharField(label=_("申请人电话"), max_length=20, required=False, allow_blank=True,
                                             help_text=_("写入：完整号码；读取：脱敏"))
-    documents = serializers.ListField(label=_("已收材料"), child=serializers.CharField(max_length=60),
+    documents = serializers.ListField(label=_("已收材料"), child=serializers.CharField(max_length=60), max_length=TEXT_LIST_MAX_ITEMS,
                                       required=False, source="documents_received")
     state_label = serializers.CharField(label=_("状态名称"), source="get_state_display", read_only=True)
     timeline = serializers.SerializerMethodField(label=_("办理过程"))
@@ -100,7 +101,7 @@ class ActionSerializer(serializers.Serializer):
                                    help_text=_("不予受理、退回、不通过、撤回和答复异议须填写"))
     outcome = serializers.ChoiceField(label=_("异议处理结果"), choices=ObjectionOutcome.choices, required=False,
                                       help_text=_("仅“答复异议”使用"))
-    documents = serializers.ListField(label=_("补正材料"), child=serializers.CharField(max_length=60), required=False)
+    documents = serializers.ListField(label=_("补正材料"), child=serializers.CharField(max_length=60), max_length=TEXT_LIST_MAX_ITEMS, required=False)
 
 
 CONFLICT = inline_serializer("ApplicationConflict", {

@@ -3,12 +3,21 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.isolation import visible_to
+from carecircle.core.params import MAX_ID, InvalidParameter, parse_id
 from carecircle.core.sensitive import lookup_hash
 from carecircle.elders.models import Elder
 
 from .models import Channel, ObjectionOutcome, State
+from .services import OBJECTION_TEXT_MAX_LENGTH
 
 BLANK = [("", "—")]
+
+
+def _usable_id(value) -> bool:
+    try:
+        return parse_id(value, name="ids") is not None
+    except InvalidParameter:
+        return False
 
 
 class QueueFilterForm(forms.Form):
@@ -69,14 +78,15 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         data = args[0] if args else kwargs.get("data")
         values = data.getlist("ids") if data is not None and hasattr(data, "getlist") else []
-        self.fields["ids"].choices = [(v, v) for v in values if str(v).isdigit()]
+        self.fields["ids"].choices = [(v, v) for v in values if _usable_id(v)]
 
 
 class ObjectionForm(forms.Form):
-    notice = forms.IntegerField(widget=forms.HiddenInput)
+    notice = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     lodged_by = forms.CharField(label=_("您的姓名"), max_length=50)
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     text = forms.CharField(label=_("异议内容"), widget=forms.Textarea(attrs={"rows": 3}),
+                           max_length=OBJECTION_TEXT_MAX_LENGTH,
                            help_text=_("请写明异议的事实和理由"))
 
 

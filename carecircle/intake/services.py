@@ -23,6 +23,8 @@ from carecircle.core.isolation import is_visible
 from carecircle.core.policy import MissingPolicyParameter, policy_value
 from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import mask_name
+from carecircle.core.throttle import RateLimited, take
+from carecircle.core.validators import clean_name, clean_text_list
 from carecircle.core.workdays import Calendar
 from carecircle.core.workflow import IllegalStep
 
@@ -142,6 +144,12 @@ def application_submit(*, elder, type_code: str, channel: str, actor, applicant_
     if actor is not None and not is_visible(actor, elder):
         raise PermissionDenied(_("该老人不在您的管辖或关联范围内"))
     _check_channel(actor, channel)
+    problems: dict[str, list] = {}
+    applicant_name = clean_name(applicant_name, field="applicant_name", label=_("申请人"), max_length=50,
+                                errors=problems, required=False)
+    documents = clean_text_list(list(documents), field="documents", errors=problems)
+    if problems:
+        raise ValidationError(problems)
     kind = type_for(elder, type_code)
     if elder.status != "active":
         raise ValidationError({"elder": _("老人档案状态为“%(status)s”，不能申请") % {"status": elder.get_status_display()}})
@@ -455,17 +463,50 @@ _HANDLERS = {
 
 # --- objections (public, no sign-in) -------------------------------------------------------------------
 
-def objection_lodge(*, notice, lodged_by: str, phone: str, text: str) -> Objection:
+OBJECTION_TEXT_MAX_LENGTH = 2000
+OBJECTIONS_PER_ADDRESS_KEY = "intake.objection.per_address_per_hour"
+OBJECTIONS_PER_NOTICE_KEY = "intake.objection.per_notice_per_hour"
+
+
+def _objection_allowed(notice, client_address: str) -> None:
+    """Anonymous objections are counted per hour by address and by notice against the dated limits in force
+    for the notice's street; beyond either (or while they are not set) RateLimited says what to do instead."""
+    today = timezone.localdate()
+    try:
+        per_address = int(policy_value(OBJECTIONS_PER_ADDRESS_KEY, region=notice.street, on=today))
+        per_notice = int(policy_value(OBJECTIONS_PER_NOTICE_KEY, region=notice.street, on=today))
+    except MissingPolicyParameter:
+        raise RateLimited(_("目前不能在网上提出异议，请在公示期内到%(street)s受理窗口当面提出。")
+                          % {"street": notice.street.name}, retry_after=3600) from None
+    wait = take("objection-address", client_address or "-", limit=per_address)
+    if wait is None:
+        wait = take("objection-notice", str(notice.pk), limit=per_notice)
+    if wait is not None:
+        raise RateLimited(_("提交过于频繁：这条公示或您所在的网络在一小时内收到的异议已达上限。请约 %(minutes)s 分钟后再试，"
+                            "或在公示期内到%(street)s受理窗口当面提出。")
+                          % {"minutes": (wait + 59) // 60, "street": notice.street.name}, retry_after=wait)
+
+
+def objection_lodge(*, notice, lodged_by: str, phone: str, text: str, client_address: str | None = None
+                    ) -> Objection:
+    """A public objection to a notice. `client_address` is given for anonymous writes from the notice board:
+    they are limited per address and per notice (see _objection_allowed)."""
     errors = {}
-    if not (lodged_by or "").strip():
-        errors["lodged_by"] = _("请填写异议人姓名")
+    problems: dict[str, list] = {}
+    lodged_by = clean_name(lodged_by, field="lodged_by", label=_("异议人姓名"), max_length=50, errors=problems)
+    if problems:
+        errors["lodged_by"] = problems["lodged_by"][0]
     if not (text or "").strip() or len(text.strip()) < 5:
         errors["text"] = _("请写明异议的事实和理由（至少 5 个字）")
+    elif len(text.strip()) > OBJECTION_TEXT_MAX_LENGTH:
+        errors["text"] = _("异议内容不能超过 %(n)s 个字") % {"n": OBJECTION_TEXT_MAX_LENGTH}
     phone = (phone or "").strip()
     if phone and (not phone.replace("-", "").isdigit() or not 7 <= len(phone.replace("-", "")) <= 12):
         errors["phone"] = _("联系电话格式不正确")
     if errors:
         raise ValidationError(errors)
+    if client_address is not None:
+        _objection_allowed(notice, client_address)
     with transaction.atomic():
         notice = PublicNotice.objects.select_for_update().select_related("application").get(pk=notice.pk)
         today = timezone.localdate()

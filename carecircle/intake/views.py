@@ -17,6 +17,7 @@ from carecircle.core import exports
 from carecircle.core.isolation import visible_to
 from carecircle.core.roles import PERSON_SCOPED, has_capability
 from carecircle.core.sensitive import mask_phone
+from carecircle.core.throttle import RateLimited
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
 from carecircle.core.workflow import IllegalStep
 from carecircle.regions.models import Region
@@ -337,10 +338,16 @@ class PublicBoardView(generic.TemplateView):
             else:
                 try:
                     services.objection_lodge(notice=notice, lodged_by=form.cleaned_data["lodged_by"],
-                                             phone=form.cleaned_data["phone"], text=form.cleaned_data["text"])
+                                             phone=form.cleaned_data["phone"], text=form.cleaned_data["text"],
+                                             client_address=request.META.get("REMOTE_ADDR", ""))
                     return HttpResponseRedirect(reverse("intake:public-board", args=[street.code]) + "?done=1")
                 except ValidationError as error:
                     _apply_errors(form, error)
+                except RateLimited as limited:
+                    form.add_error(None, limited.message)
+                    response = self.render_to_response(self.get_context_data(form=form), status=429)
+                    response["Retry-After"] = str(limited.retry_after)
+                    return response
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 

@@ -8,6 +8,7 @@ from .models import Certificate, Contract, Facility, Organisation, ServiceArea
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedModelAdmin):
     list_display = ("name", "kind", "region", "is_active")
+    name_fields = ("name", "contact_name")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "credit_code")
     raw_id_fields = ("region", "parent")
@@ -16,6 +17,7 @@ class OrganisationAdmin(AuditedModelAdmin):
 @admin.register(Facility)
 class FacilityAdmin(AuditedModelAdmin):
     list_display = ("name", "kind", "organisation", "community", "beds")
+    name_fields = ("name",)
     list_filter = ("kind",)
     search_fields = ("name",)
     raw_id_fields = ("organisation", "community")

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from carecircle.core.isolation import visible_to
+from carecircle.core.params import parse_id
 from carecircle.core.policy import policy_value
 
 from .models import Certificate, Contract, Facility, Organisation, ServiceArea, StaffMember, StaffPosition
@@ -64,8 +65,9 @@ def facility_list(*, user, search: str = "", kind: str = "", organisation_id: st
         qs = qs.filter(Q(name__icontains=search) | Q(address__icontains=search))
     if kind:
         qs = qs.filter(kind=kind)
-    if organisation_id and str(organisation_id).isdigit():
-        qs = qs.filter(organisation_id=int(organisation_id))
+    organisation_id = parse_id(organisation_id, name="organisation")
+    if organisation_id is not None:
+        qs = qs.filter(organisation_id=organisation_id)
     return _in_region(qs, "community", region_code).order_by("name", "id")
 
 
@@ -112,8 +114,9 @@ def staff_list(*, user, search: str = "", organisation_id: str = "", position: s
     qs = visible_to(user, StaffMember).select_related("organisation")
     if search:
         qs = qs.filter(name__icontains=search.strip())
-    if organisation_id and str(organisation_id).isdigit():
-        qs = qs.filter(organisation_id=int(organisation_id))
+    organisation_id = parse_id(organisation_id, name="organisation")
+    if organisation_id is not None:
+        qs = qs.filter(organisation_id=organisation_id)
     if position:
         qs = qs.filter(position=position)
     if qualification:

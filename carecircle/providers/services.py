@@ -20,6 +20,7 @@ from carecircle.core import audit
 from carecircle.core.isolation import CHANGE, acts_for, is_visible
 from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import lookup_hash
+from carecircle.core.validators import clean_name
 from carecircle.elders.identity import IdNumberError, parse_id_number
 from carecircle.regions import geometry
 from carecircle.regions.models import Region, RegionKind
@@ -91,6 +92,15 @@ def _check_choice(errors, field, value, choices, label):
 def _check_required_text(errors, field, value, label):
     if not (value or "").strip():
         errors[field] = _("请填写%(label)s") % {"label": label}
+
+
+def _check_name(errors, field, value, label, *, model, required=True):
+    """A name through the shared rule (core.validators): length from the model, nothing hidden."""
+    problems: dict[str, list] = {}
+    clean_name(value, field=field, label=label, max_length=model._meta.get_field(field).max_length,
+               errors=problems, required=required)
+    if problems:
+        errors[field] = problems[field][0]
 
 
 def _check_phone(errors, field, value):
@@ -182,7 +192,8 @@ def _apply(instance, values: dict, allowed: list[str]):
 def _validate_organisation(organisation: Organisation, actor, changed: set[str]):
     """Checks the fields being set; registration facts already on file are not re-judged on every edit."""
     errors = {}
-    _check_required_text(errors, "name", organisation.name, _("机构名称"))
+    _check_name(errors, "name", organisation.name, _("机构名称"), model=Organisation)
+    _check_name(errors, "contact_name", organisation.contact_name, _("联系人"), model=Organisation, required=False)
     _check_choice(errors, "kind", organisation.kind, OrganisationKind, _("机构类型"))
     if "credit_code" in changed:
         try:
@@ -243,7 +254,7 @@ def organisation_update(*, actor, organisation: Organisation, reason: str = "", 
 
 def _validate_facility(facility: Facility, actor):
     errors = {}
-    _check_required_text(errors, "name", facility.name, _("设施名称"))
+    _check_name(errors, "name", facility.name, _("设施名称"), model=Facility)
     _check_choice(errors, "kind", facility.kind, FacilityKind, _("设施类型"))
     _check_community(errors, "community", facility.community if facility.community_id else None, actor)
     beds = _non_negative_int(errors, "beds", facility.beds, _("床位数"))
@@ -376,7 +387,7 @@ def contract_update(*, actor, contract: Contract, reason: str = "", **changes) -
 def _validate_staff(staff: StaffMember, changed: set[str]):
     errors = {}
     staff.name = (staff.name or "").strip()
-    _check_required_text(errors, "name", staff.name, _("姓名"))
+    _check_name(errors, "name", staff.name, _("姓名"), model=StaffMember)
     _check_choice(errors, "gender", staff.gender, Gender, _("性别"))
     _check_choice(errors, "position", staff.position, StaffPosition, _("岗位"))
     try:

@@ -221,6 +221,12 @@ REST_FRAMEWORK = {
         "carecircle.accounts.authentication.TwoFactorSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies are bounded in size and nesting before they are decoded (core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "carecircle.core.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "carecircle.core.pagination.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
@@ -231,6 +237,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "carecircle.core.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": env.str("CARECIRCLE_TOKEN_THROTTLE", default="10/min")},
 }
+# The largest JSON body the API reads, and how deep its brackets may nest (core/parsers.py).
+CARECIRCLE_API_MAX_JSON_BYTES = env.int("CARECIRCLE_API_MAX_JSON_BYTES", default=1024 * 1024)
+CARECIRCLE_API_MAX_JSON_DEPTH = env.int("CARECIRCLE_API_MAX_JSON_DEPTH", default=32)
 SPECTACULAR_SETTINGS = {
     "TITLE": "CareCircle API",
     "DESCRIPTION": "养老服务圈 — community and home-based elderly care platform",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from carecircle.core.isolation import visible_to
+from carecircle.core.params import parse_id
 from carecircle.elders.selectors import elders_matching
 
 from .models import WorkOrder, WorkOrderRun, WorkOrderSource, WorkOrderStatus
@@ -19,8 +20,9 @@ def work_order_list(user, *, date: dt.date | None = None, status: str = "", q: s
         qs = qs.filter(status=status)
     if source in WorkOrderSource.values:
         qs = qs.filter(source=source)
-    if str(organisation_id).isdigit():
-        qs = qs.filter(organisation_id=int(organisation_id))
+    organisation_id = parse_id(organisation_id, name="organisation")
+    if organisation_id is not None:
+        qs = qs.filter(organisation_id=organisation_id)
     if (q or "").strip():
         qs = qs.filter(elder__in=elders_matching(q))
     return qs.order_by("date", "window_start", "elder__name", "id")

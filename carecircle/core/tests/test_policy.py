@@ -118,7 +118,7 @@ def test_setting_needs_a_source_and_a_known_confidence(district):
     with pytest.raises(ValidationError) as error:
         put(key, district.district, "40.00", JAN, confidence="rumour")
     assert "confidence" in error.value.message_dict
-    assert not PolicyParameter.objects.exists()
+    assert not PolicyParameter.objects.filter(key=key).exists()
 
 
 def test_setting_is_scoped_and_audited(district, users):
