@@ -3,7 +3,10 @@
 * a Django ValidationError from a service → 400 with the same body a serializer gives;
 * a Django PermissionDenied → 403;
 * `core.workflow.IllegalStep` (a step the state or the role does not allow) → 409 with `detail` in the
-  reader's language and `allowed_actions` (also under the older name `allowed`).
+  reader's language and `allowed_actions` (also under the older name `allowed`);
+* `core.policy.MissingPolicyParameter` (no value of a policy parameter in force for the region and the date
+  the request asks about, e.g. an absence dated before the rule existed) → 400 naming the parameter, like
+  every other unset policy value in the API; never a server error.
 """
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,6 +14,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .policy import MissingPolicyParameter
 from .workflow import IllegalStep
 
 
@@ -30,6 +34,8 @@ def exception_handler(exc, context):
         return Response(conflict_body(exc), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_detail(exc))
+    elif isinstance(exc, MissingPolicyParameter):
+        exc = exceptions.ValidationError({"non_field_errors": [str(exc)]})
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     return drf_exception_handler(exc, context)
