@@ -6,10 +6,13 @@
   reader's language and `allowed_actions` (also under the older name `allowed`);
 * `core.policy.MissingPolicyParameter` (no value of a policy parameter in force for the region and the date
   the request asks about, e.g. an absence dated before the rule existed) → 400 naming the parameter, like
-  every other unset policy value in the API; never a server error.
+  every other unset policy value in the API; never a server error;
+* an `OverflowError` (a date so close to year 1 or 9999 that a week before or after it does not exist, a number
+  too large for the database) → 400 saying that a value is out of the range the platform handles.
 """
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -36,6 +39,9 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(_validation_detail(exc))
     elif isinstance(exc, MissingPolicyParameter):
         exc = exceptions.ValidationError({"non_field_errors": [str(exc)]})
+    elif isinstance(exc, OverflowError):
+        exc = exceptions.ValidationError({"non_field_errors": [
+            _("请求中的日期或数值超出了平台可处理的范围，请检查后重试。")]})
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     return drf_exception_handler(exc, context)

@@ -72,3 +72,20 @@ def test_any_other_lookup_error_is_not_hidden():
     # Only the policy's own "no value" is an answer to the caller; a bug elsewhere stays a bug.
     assert exception_handler(KeyError("x"), {}) is None
     assert exception_handler(LookupError("x"), {}) is None
+
+
+@pytest.mark.parametrize("day", ["0001-01-06", "0001-01-01"])
+def test_a_date_whose_week_before_does_not_exist_is_a_400(users, day):
+    # Copying last week's shifts to the week of 6 January of year 1 subtracts seven days: no such date.
+    response = _client(users.provider_admin, "en").post("/api/v1/dispatch/shifts/copy-last-week/",
+                                                        {"date": day}, format="json")
+    assert response.status_code == 400
+    assert response.json()["non_field_errors"] == [
+        "A date or number in the request is outside the range the platform can handle; please check it and try again."]
+    assert not Shift.objects.exists()
+
+
+def test_the_handler_answers_an_overflow_as_a_400():
+    response = exception_handler(OverflowError("date value out of range"), {})
+    assert response.status_code == 400
+    assert "non_field_errors" in response.data
