@@ -1,6 +1,7 @@
 # CareCircle 养老服务圈 — one command to run the embedded default, one to test.
 #   make run    venv + install + migrate + demo data (first time) + web server and Celery worker
 #   make test   venv with test extras + Debian's chromium + the whole suite on SQLite
+#   make fuzz   the whole API fuzzed from its OpenAPI schema (schemathesis), a few minutes
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
@@ -16,11 +17,12 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: help run serve setup migrate seed logins test test-setup lint imports bench
+.PHONY: help run serve setup migrate seed logins test test-setup fuzz lint imports bench
 
 help:
 	@echo "make run     start CareCircle on http://$(HOST):$(PORT) (web server + Celery worker; Ctrl-C stops both)"
 	@echo "make test    run the whole test suite on SQLite (installs test extras and Debian's chromium)"
+	@echo "make fuzz    fuzz the whole API from its OpenAPI schema: any server error fails (a few minutes)"
 	@echo "make lint    Django system checks, the missing-migrations check and the import contracts"
 	@echo "make imports the import contracts only (lint-imports: core, engines, app boundaries)"
 	@echo "make bench   list the benchmark commands"
@@ -76,6 +78,11 @@ test-setup: $(VENV)/.installed-test
 
 test: test-setup
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --ds=carecircle.settings.test $(PYTEST_ARGS)
+
+# Every operation of the OpenAPI schema, sent as several roles with API tokens against the demo district:
+# a 5xx fails (tests/test_api_fuzz.py). Deselected from `make test`; CARECIRCLE_FUZZ_EXAMPLES raises the budget.
+fuzz: $(VENV)/.installed-test
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --ds=carecircle.settings.test -m fuzz tests/test_api_fuzz.py $(PYTEST_ARGS)
 
 lint: imports
 	$(BIN)/carecircle check --fail-level WARNING

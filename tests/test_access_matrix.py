@@ -9,9 +9,13 @@ proves:
 * a role without the view's capability is refused with 403;
 * a route with an object in its URL answers 200 for an object inside the role's scope and 404 (or 403)
   for one outside it — the objects are picked with `visible_to`, the same mechanism the views use;
-* no response a role can read contains the name of an elder outside that role's scope;
+* no response a role can read contains the name of an elder outside that role's scope, and none read by a role
+  without `elders.reveal` lets it rebuild an ID number (the whole number, or area code and full birth date);
 * writes (POST/PATCH/PUT/DELETE) are refused with 403 without the change capability and 404 outside the
-  scope; every write is rolled back so the next role sees the same world.
+  scope; every write is rolled back so the next role sees the same world;
+* an API write whose body names another scope's object (another street's elder, another provider's caregiver or
+  organisation) is refused (400 about that field, 403 or 404) with nothing written; the apps teach complete
+  bodies in WRITE_BODIES of their tests/matrix.py.
 
 When the matrix cannot tell how to call a route — a URL parameter it does not know, a model it cannot
 find, a model it has no rows of — the test FAILS and says what to teach it here (PARAM_VALUES,
@@ -265,7 +269,7 @@ def _admin_value(route: Route, name: str) -> str:
 # load their object themselves without declaring `model`, `queryset` or `parent_model`). A route over a model
 # that has no rows inside and outside some role's scope fails and asks for a maker there.
 def _collect_app_teaching():
-    makers, url_objects = {}, {}
+    makers, url_objects, write_bodies = {}, {}, {}
     for config in apps.get_app_configs():
         module_name = f"{config.name}.tests.matrix"
         try:
@@ -277,10 +281,14 @@ def _collect_app_teaching():
         module = importlib.import_module(module_name)
         makers.update(getattr(module, "MAKERS", {}))
         url_objects.update(getattr(module, "URL_OBJECTS", {}))
-    return makers, url_objects
+        write_bodies.update(getattr(module, "WRITE_BODIES", {}))
+    return makers, url_objects, write_bodies
 
 
-MAKERS, URL_OBJECTS = _collect_app_teaching()
+# WRITE_BODIES (route name → a function of the world and the user that returns a body the user could send
+# successfully, with objects inside their scope) lets the cross-scope write test below reach the service for
+# writes whose scope is checked after the body is valid.
+MAKERS, URL_OBJECTS, WRITE_BODIES = _collect_app_teaching()
 
 
 @pytest.fixture
@@ -313,12 +321,45 @@ def world(district, users):
     return result
 
 
+def _birth_date_forms(day: dt.date) -> tuple[str, ...]:
+    return (day.isoformat(), day.strftime("%Y%m%d"), day.strftime("%Y/%m/%d"), f"{day.year}年{day.month}月{day.day}日",
+            day.strftime("%Y年%m月%d日"), day.strftime("%Y.%m.%d"))
+
+
+def id_number_leaks(world) -> list[tuple[str, object]]:
+    """Every ID number held in the database (each model's `id_number`: elders, staff), with a test of a body
+    that lets a reader rebuild it: the whole number (either case of a final X), its first 14 characters, or its
+    6-digit area code together with its full birth date in any usual form. Mask and age stay allowed."""
+    cached = getattr(world, "id_number_leaks", None)
+    if cached is not None:
+        return cached
+    numbers = set()
+    for model in apps.get_models():
+        names = {f.name for f in model._meta.concrete_fields}
+        if "id_number" in names:
+            numbers |= {n for n in model._default_manager.values_list("id_number", flat=True) if n}
+    leaks = []
+    for number in sorted(numbers):
+        area, birth = number[:6], dt.datetime.strptime(number[6:14], "%Y%m%d").date()
+        forms = _birth_date_forms(birth)
+
+        def shown(body, number=number, area=area, forms=forms):
+            if number.upper() in body or number.lower() in body or number[:14] in body:
+                return True
+            return area in body and any(form in body for form in forms)
+
+        leaks.append((f"{number[:6]}…{number[-4:]}", shown))
+    world.id_number_leaks = leaks
+    return leaks
+
+
 def ensure_rows(world, model) -> None:
     label = model._meta.label_lower
     maker = MAKERS.get(label)
     if maker is not None and maker not in world.made:
         world.made.add(maker)
         maker(world)
+        world.id_number_leaks = None  # a maker may add people with ID numbers
 
 
 def role_users(world) -> dict[str, object]:
@@ -558,6 +599,12 @@ class Walk:
         leaked = [name for name in self.foreign_names(user) if name in body]
         if leaked:
             self.fail(user, method, url, response, f"no elders outside the scope, but it shows {leaked}")
+        if not has_capability(user, "elders.reveal"):
+            rebuilt = [label for label, shown in id_number_leaks(self.world) if shown(body)]
+            if rebuilt:
+                self.fail(user, method, url, response, "no ID number a reader without reveal could rebuild (the "
+                                                       "whole number, or area code and full birth date), but it "
+                                                       f"shows {rebuilt}")
 
     # --- anonymous ----------------------------------------------------------------------------------
 
@@ -746,6 +793,21 @@ def _elder_routes(world, kind: str) -> list[tuple[Route, ObjectKeys]]:
     return found
 
 
+def test_the_id_number_check_sees_a_rebuildable_number_and_allows_mask_and_age(world):
+    elder = world.district.elders.a1
+    number, birth = elder.id_number, elder.birth_date
+    leaks = id_number_leaks(world)
+
+    def caught(body):
+        return [label for label, shown in leaks if shown(body)]
+
+    assert caught(f"<td>{number}</td>") and caught(f"{number[:14]}****")
+    assert caught(f"310104 … {birth.isoformat()}") and caught(f"{number[:6]} {birth.year}年{birth.month}月{birth.day}日")
+    assert caught(json.dumps({"id": number.lower()}))
+    assert not caught(f"{number[:6]}********{number[-4:]} · {birth.year}年 … 86岁")
+    assert not caught(f"{birth.isoformat()}")  # a date alone, without the area code, is not a number
+
+
 @pytest.mark.parametrize("kind", ["page", "api"])
 def test_street_worker_cannot_open_another_streets_elder_by_id(kind, world):
     """The case every district asks about: street A's window clerk types in street B's elder's id."""
@@ -764,3 +826,138 @@ def test_street_worker_cannot_open_another_streets_elder_by_id(kind, world):
         assert ours.name in body_of(allowed)
         client.force_login(street_b)
         assert client.get(build_url(route, param_values(route, keys, theirs))).status_code == 200, route.label
+
+
+# --------------------------------------------------------------------------------------------------
+# Writes whose body names another scope's objects
+
+
+def _request_serializers():
+    """(route, method, serializer class) for every write the API declares a request body for, as the OpenAPI
+    schema has it (drf-spectacular's own reading of each view, actions and overrides included)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    generator = SchemaGenerator()
+    generator._initialise_endpoints()
+    by_callback = {}
+    for route in ROUTES:
+        if route.is_api and route.drf_class is not None:
+            by_callback.setdefault(route.callback, route)
+    found = []
+    for _path, _regex, method, callback in generator.endpoints:
+        route = by_callback.get(callback)
+        if route is None or method.lower() not in ("post", "put", "patch"):
+            continue
+        view = generator.create_view(callback, method)
+        serializer = view.schema.get_request_serializer()
+        if serializer is not None:
+            found.append((route, method.lower(), serializer if isinstance(serializer, type) else type(serializer)))
+    return found
+
+
+def _related_fields(serializer_class, user):
+    """Writable fields of the body that name another object: (field name, model, value of an object)."""
+    from rest_framework import serializers
+    from rest_framework.request import Request
+
+    request = Request(RequestFactory().post("/"))
+    request.user = user
+    serializer = serializer_class(context={"request": request})
+    fields = []
+    for name, field in serializer.fields.items():
+        if field.read_only:
+            continue
+        inner = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+        if not isinstance(inner, serializers.RelatedField):
+            continue
+        queryset = inner.get_queryset() if inner.queryset is not None or hasattr(inner, "get_queryset") else None
+        model = queryset.model if queryset is not None else None
+        if model is None:
+            continue
+        if isinstance(inner, serializers.SlugRelatedField):
+            value = lambda obj, slug=inner.slug_field: getattr(obj, slug)  # noqa: E731
+        else:
+            value = lambda obj: obj.pk  # noqa: E731
+        many = isinstance(field, serializers.ManyRelatedField)
+        fields.append((name, model, (lambda obj, one=value: [one(obj)]) if many else value))
+    return fields
+
+
+def _outside_object(user, model):
+    """An object of `model` the user may not see; for models everyone may read (organisations), one the user
+    may not change."""
+    from carecircle.core.isolation import CHANGE
+
+    scoping = scoping_of(model)
+    actions = ("view", CHANGE) if scoping.region or scoping.organisation else ("view",)
+    for action in actions:
+        with contextlib.suppress(ImproperlyConfigured):
+            outside = model._default_manager.exclude(pk__in=visible_to(user, model, action).values("pk"))
+            obj = outside.order_by("pk").first()
+            if obj is not None:
+                return obj
+    return None
+
+
+WRITE_ROUTES = _request_serializers()
+
+
+@pytest.mark.parametrize("route, method, serializer_class", WRITE_ROUTES,
+                         ids=[f"{route.label}-{method}" for route, method, _s in WRITE_ROUTES])
+def test_write_naming_another_scopes_object_is_refused(route, method, serializer_class, world):
+    """A user who may make this write sends a body whose foreign key names an object outside their scope
+    (another street's elder, another provider's caregiver, organisation or contract, another district's
+    community): the answer is 403/404, or 400 about that very field, and nothing is written.
+
+    The rest of the body comes from WRITE_BODIES in the app's tests/matrix.py when the app teaches one (a body
+    the role could send successfully), else it is empty: a 400 that does not name the field then proves
+    nothing, and the test says so."""
+    from carecircle.core.models import AuditEvent
+
+    keys = object_keys(route, world)
+    if keys is not None:
+        ensure_rows(world, keys.queryset.model)
+    checked = 0
+    problems = []
+    for user in role_users(world).values():
+        _declared, capability = capability_of(route, method, world)
+        if capability is None or not has_capability(user, capability):
+            continue
+        fields = _related_fields(serializer_class, user)
+        url_target = None
+        if keys is not None:
+            url_target = visible_to(user, keys.queryset).order_by("pk").first()
+            if url_target is None:
+                continue
+        url = build_url(route, param_values(route, keys, url_target))
+        client = Client()
+        client.force_login(user)
+        for name, model, value_of in fields:
+            ensure_rows(world, model)
+            outside = _outside_object(user, model)
+            if outside is None:
+                continue
+            taught = WRITE_BODIES.get(route.name)
+            body = dict(taught(world, user)) if taught else {}
+            body[name] = value_of(outside)
+            written_model = getattr(getattr(serializer_class, "Meta", None), "model", None)
+            counted = [AuditEvent] + ([written_model] if written_model is not None else [])
+            with contextlib.suppress(_Rollback), transaction.atomic():
+                before = [m._default_manager.count() for m in counted]
+                response = client.generic(method.upper(), url, json.dumps(body, default=str),
+                                          content_type="application/json")
+                after = [m._default_manager.count() for m in counted]
+                raise _Rollback
+            checked += 1
+            who = f"{user.username} {method.upper()} {url} {name}={body[name]!r} ({outside!r})"
+            if response.status_code == 400:
+                errors = response.json() if "json" in response.get("Content-Type", "") else {}
+                if not (isinstance(errors, dict) and name in errors):
+                    problems.append(f"{who}: 400 but not about {name!r} ({errors}); scope the field's queryset "
+                                    f"with visible_to, or teach a complete body in WRITE_BODIES of the app's "
+                                    f"tests/matrix.py so that the refusal can only come from {name!r}")
+            elif response.status_code not in REFUSED:
+                problems.append(f"{who}: {response.status_code}, expected 400/403/404")
+            if after != before:
+                problems.append(f"{who}: something was written ({before} → {after} rows of {counted})")
+    assert not problems, "\n".join(problems)

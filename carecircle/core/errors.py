@@ -10,6 +10,11 @@
   busy timeout; PostgreSQL's lock timeout, deadlock or serialisation failure) → 503 with `Retry-After` and a
   `detail` saying that nothing was saved and to try again. The transaction was rolled back, so nothing is
   half-written. Pages answer the same through `core.middleware.DatabaseBusyMiddleware`.
+* `core.policy.MissingPolicyParameter` (no value of a policy parameter in force for the region and the date
+  the request asks about, e.g. an absence dated before the rule existed) → 400 naming the parameter, like
+  every other unset policy value in the API; never a server error;
+* an `OverflowError` (a date so close to year 1 or 9999 that a week before or after it does not exist, a number
+  too large for the database) → 400 saying that a value is out of the range the platform handles.
 """
 import logging
 
@@ -24,6 +29,7 @@ from rest_framework.views import set_rollback
 
 from .params import InvalidParameter
 from .throttle import RateLimited
+from .policy import MissingPolicyParameter
 from .workflow import IllegalStep
 
 logger = logging.getLogger(__name__)
@@ -87,6 +93,11 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError({exc.name: [exc.message]})
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_detail(exc))
+    elif isinstance(exc, MissingPolicyParameter):
+        exc = exceptions.ValidationError({"non_field_errors": [str(exc)]})
+    elif isinstance(exc, OverflowError):
+        exc = exceptions.ValidationError({"non_field_errors": [
+            _("请求中的日期或数值超出了平台可处理的范围，请检查后重试。")]})
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     return drf_exception_handler(exc, context)

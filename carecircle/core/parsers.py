@@ -8,6 +8,8 @@ whole. This parser, the API's default (REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"])
 * brackets nested deeper than CARECIRCLE_API_MAX_JSON_DEPTH (default 32; the deepest body the API takes is a
   GeoJSON multipolygon inside an object, depth 6) → 400, counted on the raw text without recursion;
 * text that is not UTF-8 or not JSON → 400 (DRF's ParseError),
+* a JSON document that is not an object (a list, a string, a number, null) → 400: every operation of the API
+  takes an object, as its schema says, and views read the body as a mapping,
 
 each with a sentence in the reader's language. Brackets inside strings are not counted.
 """
@@ -79,4 +81,7 @@ class BoundedJSONParser(parsers.JSONParser):
                 _("请求内容过大：超过 %(kb)s KB 的上限。请分批提交，或减少内容后重试。") % {"kb": limit // 1024})
         body = read_bounded(stream, limit)
         check_depth(body, max_depth())
-        return super().parse(io.BytesIO(body), media_type, parser_context)
+        data = super().parse(io.BytesIO(body), media_type, parser_context)
+        if not isinstance(data, dict):
+            raise exceptions.ParseError(_("请求体应为一个 JSON 对象（{…}），而不是列表、字符串、数字或 null。"))
+        return data

@@ -44,3 +44,55 @@ MAKERS = {
     "careplans.elderabsence": make_careplans,
     "careplans.planchange": make_careplans,
 }
+
+
+# Bodies a user could send successfully, naming objects inside their scope: the access matrix swaps one foreign
+# key at a time for an object outside the scope and expects a refusal with nothing written. Keyed by route name.
+def _elder_of(user):
+    from carecircle.core.isolation import visible_to
+    from carecircle.elders.models import Elder
+
+    return visible_to(user, Elder).order_by("pk").first()
+
+
+def _pk(obj):
+    return obj.pk if obj is not None else None
+
+
+VISITS = [{"weekday": 1, "window_start": "09:00", "window_end": "10:00", "duration_minutes": 60}]
+
+
+def _order_lines(world):
+    from carecircle.catalog.services import catalogue_seed
+
+    catalogue_seed()
+    return [{"item": "gb-bathing", "quantity": "1"}]
+
+
+def _revise_body(world, user):
+    """The revised plan is the first the user sees (elder A1's): its elder needs a care level in force."""
+    from carecircle.assessment.models import CareLevel
+    from carecircle.core.models import PolicyParameter
+    from carecircle.core.policy_seed import policy_parameters_seed
+
+    if not PolicyParameter.objects.filter(key="ltci.eligible_levels").exists():
+        policy_parameters_seed()  # the city's and the district's values: the revised plan is priced
+    CareLevel.objects.get_or_create(elder=world.district.elders.a1, programme="ltci",
+                                    defaults={"level": 3, "source": "external", "external_source": "matrix",
+                                              "valid_from": dt.date(2026, 1, 1)})
+    return {"visits": VISITS}
+
+
+WRITE_BODIES = {
+    "absence-list": lambda world, user: {"elder": _pk(_elder_of(user)), "kind": "travel", "starts_on": "2026-12-10",
+                                         "ends_on": "2026-12-11"},
+    "care-plan-list": lambda world, user: {"elder": world.district.elders.a1.pk,
+                                           "organisation": world.district.provider.pk},
+    "care-plan-preview": lambda world, user: {"elder": world.district.elders.a1.pk, "visits": VISITS},
+    "care-plan-revise": _revise_body,
+    "service-order-quote": lambda world, user: {"elder": _pk(_elder_of(user)), "service_date": "2026-12-10",
+                                                "lines": _order_lines(world)},
+    "service-order-list": lambda world, user: {"elder": _pk(_elder_of(user)), "service_date": "2026-12-10",
+                                               "lines": _order_lines(world), "window_start": "09:00",
+                                               "window_end": "10:00", "expected_self_pay": "0.00"},
+}

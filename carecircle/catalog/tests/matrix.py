@@ -20,3 +20,18 @@ def make_contract_prices(world):
 MAKERS = {
     "catalog.contractprice": make_contract_prices,
 }
+
+
+def _contract_price_body(world, user):
+    from carecircle.catalog.services import catalogue_seed
+
+    catalogue_seed()
+    organisation = user.organisation or world.district.provider
+    return {"organisation": organisation.pk, "item": "gb-bathing", "unit_price": "70.00",
+            "effective_from": "2026-12-01"}
+
+
+# A body the user could send successfully; the access matrix swaps each foreign key for one outside the scope.
+WRITE_BODIES = {
+    "contract-price-list": _contract_price_body,
+}

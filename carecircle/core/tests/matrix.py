@@ -50,3 +50,18 @@ MAKERS = {
     "core.outboxevent": make_outbox_events,
     "core.policyparameter": make_policy_parameters,
 }
+
+
+def _policy_parameter_body(world, user):
+    from carecircle.core.policy import SPEC_FILE
+
+    first = json.loads(SPEC_FILE.read_text(encoding="utf-8"))["values"][0]
+    region = user.scope_region or world.district.district
+    return {"key": first["key"], "region": region.code, "value": first["value"], "effective_from": "2026-12-01",
+            "source": "access matrix", "confidence": "local"}
+
+
+# A body the user could send successfully; the access matrix swaps each foreign key for one outside the scope.
+WRITE_BODIES = {
+    "api-policy-parameter-list": _policy_parameter_body,
+}

@@ -54,3 +54,22 @@ URL_OBJECTS = {
     "elders:import-preview": {"pk": "elders.elderimport"},
     "elders:import-progress": {"pk": "elders.elderimport"},
 }
+
+
+def _elder_body(world, user):
+    import datetime as dt
+
+    from carecircle.core.isolation import visible_to
+    from carecircle.elders.identity import make_id_number
+    from carecircle.regions.models import Region
+
+    community = visible_to(user, Region).filter(kind="community").order_by("code").first()
+    return {"name": "矩阵新老人", "id_number": make_id_number("310104", dt.date(1941, 4, 4), 881, "F"),
+            "gender": "F", "community": community.code if community else None, "address": "矩阵路1号",
+            "household_type": "alone"}
+
+
+# A body the user could send successfully; the access matrix swaps each foreign key for one outside the scope.
+WRITE_BODIES = {
+    "elder-list": _elder_body,
+}
