@@ -2,7 +2,9 @@
 nursing station, so the dispatch board has a day to plan (with the work orders of that day, when present).
 
 Caregivers start from their provider's own facility when it has one, otherwise from home (a point in a
-community the provider serves); about a third walk, the others ride an e-bike. Lunch and working hours follow
+community the provider serves). Half of those whose day starts within walking reach (3 km) of every
+community their provider serves walk; everybody else rides an e-bike (a walker who starts kilometres away
+would spend hours of the day on the road, which no provider would roster). Lunch and working hours follow
 the district's policy parameters.
 """
 from __future__ import annotations
@@ -17,9 +19,20 @@ from carecircle.providers.models import Facility, OrganisationKind, ServiceArea,
 
 # Start times of the usual day and early shifts in home care.
 SHIFT_PATTERNS = ((dt.time(8, 0), dt.time(17, 0)), (dt.time(7, 30), dt.time(16, 30)), (dt.time(9, 0), dt.time(18, 0)))
-WALKING_SHARE = 0.35
+WALKING_SHARE = 0.5
 # Homes lie within about 800 m of a served community's centre.
 HOME_SPREAD_DEGREES = 0.007
+# A caregiver walks only when every served community's centre lies within this distance of where the day starts.
+WALKING_REACH_M = 3000
+
+
+def _metres(lat1, lng1, lat2, lng2) -> float:
+    """Great-circle distance, close enough for choosing a demo caregiver's way of getting around."""
+    from math import asin, cos, radians, sin, sqrt
+
+    p1, p2 = radians(float(lat1)), radians(float(lat2))
+    dp, dl = p2 - p1, radians(float(lng2) - float(lng1))
+    return 2 * 6_371_000 * asin(sqrt(sin(dp / 2) ** 2 + cos(p1) * cos(p2) * sin(dl / 2) ** 2))
 
 
 def demo_dispatch_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]:
@@ -61,12 +74,15 @@ def demo_dispatch_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]:
         else:
             continue  # a provider with neither a facility nor a served community has nobody to plan
         start, end = rng.choice(SHIFT_PATTERNS)
+        within_reach = bool(served) and lat is not None and lng is not None and all(
+            _metres(lat, lng, c.centroid_lat, c.centroid_lng) <= WALKING_REACH_M for c in served)
+        walks = rng.random() < WALKING_SHARE and within_reach
         shifts.append(Shift(
             organisation=org, caregiver=member, date=day, start_time=start, end_time=end,
             lunch_minutes=lunch_minutes, lunch_earliest=lunch_earliest, lunch_latest=lunch_latest,
             start_kind=kind, start_facility=place, start_lat=lat, start_lng=lng,
             end_kind=kind, end_facility=place, end_lat=lat, end_lng=lng,
-            travel_mode=TravelMode.WALKING if rng.random() < WALKING_SHARE else TravelMode.EBIKE,
+            travel_mode=TravelMode.WALKING if walks else TravelMode.EBIKE,
             max_hours=max_hours,
         ))
     Shift.objects.bulk_create(shifts, batch_size=1000)

@@ -237,3 +237,28 @@ def test_demo_plan_visits_have_windows_wider_than_the_visit(tiny):
     roomy = [v for v in visits if (v.window_end.hour * 60 + v.window_end.minute)
              - (v.window_start.hour * 60 + v.window_start.minute) >= v.duration_minutes + 60]
     assert len(roomy) >= 0.9 * len(visits)
+
+
+def test_demo_walkers_start_within_walking_reach_of_every_community_they_serve(tiny):
+    # A walker who starts kilometres from the homes spends hours on the road: the board showed such days.
+    from carecircle.demo.seed_dispatch import WALKING_REACH_M, _metres
+    from carecircle.dispatch.models import Shift, TravelMode
+    from carecircle.providers.models import ServiceArea
+
+    shifts = list(Shift.objects.all())
+    assert shifts and {s.travel_mode for s in shifts} == {TravelMode.EBIKE, TravelMode.WALKING}
+    for shift in shifts:
+        if shift.travel_mode != TravelMode.WALKING:
+            continue
+        for area in ServiceArea.objects.filter(organisation_id=shift.organisation_id).select_related("community"):
+            assert _metres(shift.start_lat, shift.start_lng, area.community.centroid_lat,
+                           area.community.centroid_lng) <= WALKING_REACH_M
+
+
+def test_walking_distance_is_measured_on_the_earth():
+    from carecircle.demo.seed_dispatch import _metres
+
+    # One thousandth of a degree of latitude is about 111 m anywhere; Shanghai's longitude degree is shorter.
+    assert 110 < _metres(31.2, 121.4, 31.201, 121.4) < 112
+    assert 94 < _metres(31.2, 121.4, 31.2, 121.401) < 96
+    assert _metres(31.2, 121.4, 31.2, 121.4) == 0
