@@ -69,7 +69,8 @@ class PolicyValueForm(forms.Form):
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["key"].choices = [(key, f"{key} · {spec.label}") for key, spec in sorted(specs().items())]
+        self.fields["key"].choices = sorted(((key, spec.label) for key, spec in specs().items()),
+                                            key=lambda choice: str(choice[1]))
         self.fields["region"].queryset = regions
         self.fields["effective_from"].initial = timezone.localdate()
 
