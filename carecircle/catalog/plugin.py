@@ -15,7 +15,29 @@ class AuditAction(models.TextChoices):
     CONTRACT_PRICE_CREATE = "catalog.contract_price_create"
 
 
+def _catalogue_code(code: str):
+    """A service item's or package's name in the reader's language, by its code."""
+    from django.utils.translation import get_language
+
+    from .models import ServiceItem, ServicePackage
+
+    if not code.startswith(("gb-", "pkg-")) and "-" not in code:
+        return None
+    row = (ServiceItem.objects.filter(code=code).values("name", "name_en").first()
+           or ServicePackage.objects.filter(code=code).values("name", "name_en").first())
+    if row is None:
+        return None
+    english = not (get_language() or "zh-hans").startswith("zh")
+    return row["name_en"] if english and row["name_en"] else row["name"]
+
+
+def _choices():
+    from .models import Category, HelpKind, Programme, Unit
+
+    return [Programme, Category, HelpKind, Unit]
+
 plugin = AppPlugin(
+    labels=[_catalogue_code, *_choices()],
     capabilities={
         Role.DISTRICT_ADMIN: {"catalog.change", "catalog.quote", "catalog.view"},
         Role.STREET_STAFF: {"catalog.quote", "catalog.view"},

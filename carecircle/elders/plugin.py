@@ -54,7 +54,13 @@ def portal(user):
     return [PortalBlock(10, "elders/_elder_cards.html", {"elders": linked})]
 
 
+def _labels():
+    from .models import EconomicCategory, HouseholdType, Registration
+
+    return [EconomicCategory, HouseholdType, Registration]
+
 plugin = AppPlugin(
+    labels=_labels(),
     capabilities={
         Role.DISTRICT_ADMIN: {"elders.change", "elders.import", "elders.merge", "elders.reveal", "elders.view"},
         Role.STREET_STAFF: {"elders.change", "elders.import", "elders.merge", "elders.reveal", "elders.view"},

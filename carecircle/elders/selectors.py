@@ -296,3 +296,20 @@ def regions_for_filter(user) -> QuerySet:
 
 def communities_in_scope(user) -> QuerySet:
     return regions_for_filter(user).filter(kind=RegionKind.COMMUNITY)
+
+
+PICK_LIMIT = 10
+
+
+def elder_pick(user, q: str, *, limit: int = PICK_LIMIT) -> tuple[list[Elder], str]:
+    """([elders], message) for a form that picks one elder by search: the registry's own search (name, pinyin,
+    the last four of an ID, a whole ID or phone number), in the user's scope, active records only.
+
+    The message says why nothing is listed when the whole-number search limit applies."""
+    text = (q or "").strip()
+    if not text:
+        return [], ""
+    refusal = exact_search_refusal(user, text)
+    if refusal is not None:
+        return [], refusal.message
+    return list(elder_search(user, text).filter(status=ElderStatus.ACTIVE)[:limit]), ""

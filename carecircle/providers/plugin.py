@@ -44,7 +44,13 @@ def workbench(user):
     ]
 
 
+def _labels():
+    from .models import FacilityKind, OrganisationKind, Qualification, StaffPosition
+
+    return [Qualification, OrganisationKind, FacilityKind, StaffPosition]
+
 plugin = AppPlugin(
+    labels=_labels(),
     capabilities={
         Role.DISTRICT_ADMIN: {"providers.change", "providers.view"},
         Role.STREET_STAFF: {"providers.view"},
