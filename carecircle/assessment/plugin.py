@@ -23,7 +23,26 @@ class AuditAction(models.TextChoices):
     CARE_LEVEL_END = "assessment.care_level_end"
 
 
+def _instrument(code: str):
+    """An assessment instrument's name, by its code."""
+    from carecircle.engines.scoring import load_instrument
+
+    from .explain import instrument_name
+
+    try:
+        load_instrument(code)
+    except (KeyError, FileNotFoundError, ValueError):
+        return None
+    return instrument_name(code)
+
+
+def _choices():
+    from .models import OrderReason, Programme
+
+    return [Programme, OrderReason]
+
 plugin = AppPlugin(
+    labels=[_instrument, *_choices()],
     capabilities={
         Role.DISTRICT_ADMIN: {"assessment.import", "assessment.order", "assessment.quality", "assessment.schedule",
                               "assessment.score", "assessment.view"},

@@ -159,3 +159,24 @@ def _changed_share(qs) -> dict:
         if row["follow_level"] != row["final_level"]:
             changed += 1
     return {"reassessed": total, "changed": changed, "share": round(changed / total, 2) if total else None}
+
+
+def instrument_words(code: str) -> str:
+    """An instrument's name in the reader's language (for other apps' pages)."""
+    from .explain import instrument_name
+
+    return instrument_name(code)
+
+
+def ability_level_words(result: dict, level) -> str:
+    """The name of an ability level of an assessment's result, in the reader's language."""
+    from .explain import level_label
+
+    return level_label(result, level)
+
+
+def result_explanation(assessment) -> str:
+    """How an assessment's level came about, in the reader's language (made from the stored result)."""
+    from .explain import explain
+
+    return explain(assessment.result) if assessment is not None and assessment.result else ""
