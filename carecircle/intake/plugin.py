@@ -9,12 +9,15 @@ from .workflow import STEPS
 
 # Every workflow step is recorded as "intake.<step>"; the steps the services take on their own (an assessment
 # result arrives, an objection is answered) and the other writes are named here.
+_OTHER_ACTIONS = {
+    "assessed": _("申请：收到评估结果"), "objection_answered": _("申请：答复异议"),
+    "objection_lodged": _("申请：收到异议"), "application_registered": _("申请：登记"),
+    "application_merged": _("申请：合并重复申请"), "type_created": _("申请：新增申请类型"),
+}
 AuditAction = models.TextChoices("AuditAction", [
-    *((step.action.upper(), f"intake.{step.action}") for step in STEPS),
-    *((name.upper(), f"intake.{name}") for name in (
-        "assessed", "objection_answered", "objection_lodged", "application_registered", "application_merged",
-        "type_created",
-    ) if name not in {step.action for step in STEPS}),
+    *((step.action.upper(), (f"intake.{step.action}", step.label)) for step in STEPS),
+    *((name.upper(), (f"intake.{name}", label)) for name, label in _OTHER_ACTIONS.items()
+      if name not in {step.action for step in STEPS}),
 ])
 
 
@@ -36,7 +39,23 @@ def portal(user):
     return [PortalBlock(20, "intake/_portal_link.html")]
 
 
+def _application_type(code: str):
+    """An application type's name, by its code (the policy tables of deadlines are keyed by it)."""
+    from django.utils.translation import gettext
+
+    from .models import ApplicationType
+
+    name = ApplicationType.objects.filter(code=code).values_list("name", flat=True).first()
+    return gettext(name) if name else None
+
+
+def _choices():
+    from .models import Channel, Programme
+
+    return [Programme, Channel]
+
 plugin = AppPlugin(
+    labels=[_application_type, *_choices()],
     capabilities={
         Role.DISTRICT_ADMIN: {"intake.district", "intake.queue", "intake.submit", "intake.view"},
         Role.STREET_STAFF: {"intake.queue", "intake.street", "intake.submit", "intake.view"},
