@@ -1,7 +1,7 @@
 """Assessment: the district and streets order and follow up; agencies' assessors schedule and assess; the
 district and inspectors watch the quality of assessments; any staff member may dry-run a score."""
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.core.plugins import AppPlugin, NavItem
 from carecircle.core.roles import Role
@@ -53,7 +53,7 @@ plugin = AppPlugin(
         Role.PROVIDER_ADMIN: {"assessment.score"},
         Role.ASSESSOR: {"assessment.assess", "assessment.schedule", "assessment.score", "assessment.view"},
     },
-    navigation=[NavItem(140, _("能力评估"), "assessment:list", "assessment.view")],
+    navigation=[NavItem(140, pgettext_lazy("menu", "能力评估"), "assessment:list", "assessment.view")],
     audit_actions=AuditAction,
     url_prefix="assessment/",
     api=True,

@@ -1,7 +1,7 @@
 """Service catalogue and pricing: everyone reads the catalogue; the district changes it and its contract
 prices; those who order on an elder's behalf may ask for a quote."""
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.core.plugins import AppPlugin, NavItem
 from carecircle.core.roles import Role
@@ -50,7 +50,7 @@ plugin = AppPlugin(
         Role.ELDER: {"catalog.quote"},
         Role.FAMILY: {"catalog.quote"},
     },
-    navigation=[NavItem(60, _("服务目录"), "catalog:list", "catalog.view")],
+    navigation=[NavItem(60, pgettext_lazy("menu", "服务目录"), "catalog:list", "catalog.view")],
     audit_actions=AuditAction,
     url_prefix="catalog/",
     api=True,

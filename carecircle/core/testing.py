@@ -4,7 +4,8 @@
 `placeholder`, `title`, `aria-label` and `value` of buttons and inputs a person reads; never scripts, styles,
 URLs or hidden fields) and returns the pieces that look like the program's insides:
 
-* policy keys and dotted names (`catalog.price.item[gb-cleaning]`, `intake.public_notice.working_days`);
+* policy keys and dotted names (`catalog.price.item[gb-cleaning]`, `intake.public_notice.working_days`),
+  model labels and action names (`elders.elder`, `intake.accept`);
 * code values in snake_case (`registered_nurse`, `gbt42195_2022`, `per_clause`);
 * raw setting text (`single＝2`, `fall=2`);
 * Python dictionaries and lists (`{'state': …}`, `['a', 'b']`) and object reprs (`<… object at 0x…>`,
@@ -22,6 +23,9 @@ from html.parser import HTMLParser
 PATTERNS: list[tuple[str, re.Pattern]] = [
     ("policy key", re.compile(r"\b[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+\[[^\]\s]*\]")),
     ("dotted key", re.compile(r"(?<![\w./@-])[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*){2,}(?![\w./@-])")),
+    # "elders.elder", "intake.accept": a model label or an action name (three letters or more on each side,
+    # so "e.g." is prose).
+    ("model or action name", re.compile(r"(?<![\w./@-])[a-z]{3,}\.[a-z][a-z0-9_]{2,}(?![\w./@-])")),
     ("python dict", re.compile(r"\{\s*['\"][^'\"]*['\"]\s*:")),
     ("python list", re.compile(r"\[\s*'[^']*'\s*(?:,|\])")),
     ("object repr", re.compile(r"object at 0x[0-9a-f]+|<bound method|\bDecimal\('|\bdatetime\.(?:date|datetime)\(")),
@@ -92,7 +96,7 @@ def find_internal_tokens(html, *, allow=()) -> list[tuple[str, str, str]]:
         for kind, pattern in PATTERNS:
             for match in pattern.finditer(cleaned):
                 token = match.group(0)
-                if kind == "dotted key" and _HOSTLIKE.search(token):
+                if kind in {"dotted key", "model or action name"} and _HOSTLIKE.search(token):
                     continue
                 start = max(match.start() - 30, 0)
                 found.append((kind, token, cleaned[start:match.end() + 30]))

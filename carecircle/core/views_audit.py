@@ -15,7 +15,8 @@ class AuditListView(ScopedListView):
     paginate_by = 50
 
     def get_queryset(self):
-        self.filter_form = AuditFilterForm(self.request.GET or None)
+        self.filter_form = AuditFilterForm(self.request.GET or None,
+                                           subject_types=selectors.audit_subject_types(user=self.request.user))
         return selectors.audit_events(user=self.request.user, **self.filter_form.filters()).select_related("region")
 
     def get_context_data(self, **kwargs):

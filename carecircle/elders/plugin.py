@@ -2,6 +2,7 @@
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.core.isolation import visible_to
 from carecircle.core.plugins import AppPlugin, Card, NavItem, PortalBlock
@@ -73,7 +74,7 @@ plugin = AppPlugin(
         Role.ELDER: {"elders.view"},
         Role.FAMILY: {"elders.view"},
     },
-    navigation=[NavItem(10, _("老人档案"), "elders:list", "elders.view")],
+    navigation=[NavItem(10, pgettext_lazy("menu", "老人档案"), "elders:list", "elders.view")],
     audit_actions=AuditAction,
     workbench=workbench,
     portal=portal,

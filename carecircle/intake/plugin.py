@@ -1,6 +1,7 @@
 """Applications: capabilities, menu entries, audit actions and workbench cards of the intake app."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.core.plugins import AppPlugin, Card, NavItem, PortalBlock
 from carecircle.core.roles import Role, has_capability
@@ -57,8 +58,8 @@ def _choices():
 plugin = AppPlugin(
     labels=[_application_type, *_choices()],
     capabilities={
-        Role.DISTRICT_ADMIN: {"intake.district", "intake.queue", "intake.submit", "intake.view"},
-        Role.STREET_STAFF: {"intake.queue", "intake.street", "intake.submit", "intake.view"},
+        Role.DISTRICT_ADMIN: {"intake.admit", "intake.district", "intake.queue", "intake.submit", "intake.view"},
+        Role.STREET_STAFF: {"intake.admit", "intake.queue", "intake.street", "intake.submit", "intake.view"},
         Role.COMMUNITY_WORKER: {"intake.queue", "intake.submit", "intake.view"},
         Role.OPERATOR: {"intake.queue", "intake.submit", "intake.view"},
         Role.INSPECTOR: {"intake.queue", "intake.view"},
@@ -66,8 +67,8 @@ plugin = AppPlugin(
         Role.FAMILY: {"intake.apply", "intake.submit", "intake.view"},
     },
     navigation=[
-        NavItem(20, _("申请受理"), "intake:queue", "intake.queue"),
-        NavItem(30, _("我的申请"), "intake:portal", "intake.apply"),
+        NavItem(20, pgettext_lazy("menu", "申请受理"), "intake:queue", "intake.queue"),
+        NavItem(30, pgettext_lazy("menu", "我的申请"), "intake:portal", "intake.apply"),
     ],
     audit_actions=AuditAction,
     workbench=workbench,

@@ -474,7 +474,9 @@ def admission_plan(*, kind, actor, count: int | None = None) -> AdmissionPlan:
                .select_related("application", "application__elder", "application__community")
                .order_by("position", "id"))
     entries = list(waiting[:limit]) if limit is not None else list(waiting)
-    blocked = [e.position for e in entries if actor is not None and not is_visible(actor, e.application)]
+    for entry in entries:
+        entry.visible = actor is None or is_visible(actor, entry.application)
+    blocked = [e.position for e in entries if not e.visible]
     return AdmissionPlan(kind=kind, capacity=kind.capacity, in_service=in_service, free=free, entries=entries,
                          blocked=blocked)
 

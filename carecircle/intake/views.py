@@ -329,7 +329,7 @@ def _waitlist_types(user):
 
 
 def _can_admit(user) -> bool:
-    return workflow.BY_ACTION["admit"].permits(user)
+    return has_capability(user, "intake.admit")
 
 
 class WaitlistView(CapabilityRequiredMixin, generic.TemplateView):
@@ -359,15 +359,15 @@ class WaitlistView(CapabilityRequiredMixin, generic.TemplateView):
 class WaitlistAdmitView(CapabilityRequiredMixin, generic.TemplateView):
     """Admission by capacity: GET shows who would be admitted (the next N in order); POST admits them."""
 
-    capability = "intake.queue"
+    capability = "intake.admit"
     template_name = "intake/waitlist_admit.html"
 
     def _kind(self, params):
-        kind = next((t for t in _waitlist_types(self.request.user) if t.code == params.get("type")), None)
-        if kind is None:
+        types = _waitlist_types(self.request.user)
+        code = params.get("type")
+        kind = next((t for t in types if t.code == code), None) if code else (types[0] if types else None)
+        if kind is None and code:
             raise Http404(_("没有这个轮候队列"))
-        if not _can_admit(self.request.user):
-            raise PermissionDenied(_("您没有安排轮候入住的权限"))
         return kind
 
     @staticmethod
@@ -380,8 +380,16 @@ class WaitlistAdmitView(CapabilityRequiredMixin, generic.TemplateView):
 
     def get(self, request, *args, **kwargs):
         kind = self._kind(request.GET)
-        count = self._count(request.GET)
+        if kind is None:  # no type in this area admits through a waiting list
+            return self.render_to_response(self.get_context_data(kind=None, plan=None,
+                                                                 back=reverse("intake:waitlist")))
         back = reverse("intake:waitlist") + f"?type={kind.code}"
+        if "count" not in request.GET:
+            # As many as there are free places.
+            plan = services.admission_plan(kind=kind, actor=request.user)
+            return self.render_to_response(self.get_context_data(kind=kind, count=len(plan.entries), plan=plan,
+                                                                 back=back))
+        count = self._count(request.GET)
         if count is None:
             messages.error(request, _("请填写要安排入住的人数（至少 1 人）"))
             return HttpResponseRedirect(back)
@@ -390,6 +398,8 @@ class WaitlistAdmitView(CapabilityRequiredMixin, generic.TemplateView):
 
     def post(self, request, *args, **kwargs):
         kind = self._kind(request.POST)
+        if kind is None:
+            raise Http404(_("没有这个轮候队列"))
         back = reverse("intake:waitlist") + f"?type={kind.code}"
         count = self._count(request.POST)
         expected = [int(v) for v in request.POST.getlist("applications") if v.isdigit()]

@@ -62,8 +62,8 @@ plugin = AppPlugin(
     },
     navigation=[
         # Chinese does not mark the plural: the "section" context lets English name the whole section.
-        NavItem(40, pgettext_lazy("section", "服务机构"), "providers:list", "providers.view"),
-        NavItem(50, _("从业人员"), "providers:staff-list", "providers.view"),
+        NavItem(40, pgettext_lazy("menu", "服务机构"), "providers:list", "providers.view"),
+        NavItem(50, pgettext_lazy("menu", "从业人员"), "providers:staff-list", "providers.view"),
     ],
     audit_actions=AuditAction,
     workbench=workbench,

@@ -268,10 +268,13 @@ def test_admission_by_capacity_confirms_who_then_admits_in_order(intake, today):
     assert "data-admit-form" not in html and "名额已满" in html
     with pytest.raises(ValidationError):
         services.waitlist_admit_next(kind=kind, actor=intake.users.street_staff, count=1)
-    for bad in ("0", "-1", "abc", ""):
+    for bad in ("0", "-1", "abc", "", "99999999"):
         response = client.get(reverse("intake:waitlist-admit"), {"type": "institution", "count": bad})
         assert response.status_code == 302
     assert client.get(reverse("intake:waitlist-admit"), {"type": "nonsense", "count": "1"}).status_code == 404
+    # Without a count: as many as there are free places (none now).
+    assert "名额已满" in client.get(reverse("intake:waitlist-admit"), {"type": "institution"}).content.decode()
+    assert client_for(intake.users.community_worker).get(reverse("intake:waitlist-admit")).status_code == 403
 
 
 def test_admission_of_someone_outside_the_scope_is_refused_whole(intake, today):
@@ -287,6 +290,10 @@ def test_admission_of_someone_outside_the_scope_is_refused_whole(intake, today):
     assert not Application.objects.filter(state=State.IN_SERVICE).exists()
     plan = services.admission_plan(kind=kind, actor=street_b, count=2)
     assert plan.blocked == [1, 2]
+    html = client_for(street_b).get(reverse("intake:waitlist-admit"), {"type": "institution", "count": "2"})
+    html = html.content.decode()
+    assert "不在您辖区的轮候者" in html and 'name="applications"' not in html
+    assert not any(a.elder.name in html or a.number in html for a in ours)  # names outside the scope stay hidden
     # The district runs the whole queue.
     services.waitlist_admit_next(kind=kind, actor=intake.users.district_admin, count=2)
     assert set(Application.objects.filter(state=State.IN_SERVICE)) == set(ours)
