@@ -211,6 +211,6 @@ def policy_value(key: str, *, region, on: dt.date | None = None):
     row = parameter_in_force(key, region=region, on=on)
     if row is None:
         raise MissingPolicyParameter(
-            _("政策参数 %(key)s 在 %(region)s 没有有效取值") % {"key": key, "region": region.name}
+            _("政策参数“%(param)s”在 %(region)s 没有有效取值") % {"param": policy_label(key), "region": region.name}
         )
     return as_python(key, row.value)

@@ -142,7 +142,7 @@ def exact_search_refusal(user, q: str) -> SearchRefusal | None:
 
     from carecircle.accounts.selectors import policy_region_for
     from carecircle.core.models import AuditEvent
-    from carecircle.core.policy import MissingPolicyParameter, policy_value
+    from carecircle.core.policy import MissingPolicyParameter, policy_label, policy_value
 
     from .services import EXACT_SEARCH_ACTION
 
@@ -154,8 +154,8 @@ def exact_search_refusal(user, q: str) -> SearchRefusal | None:
     except MissingPolicyParameter:
         allowed = None
     if allowed is None:
-        return SearchRefusal(_("按完整身份证号或电话检索的次数上限（政策参数 %(key)s）尚未设置，暂不能按完整号码检索；"
-                               "可按姓名或身份证后四位检索。") % {"key": EXACT_SEARCH_RATE_KEY}, 3600)
+        return SearchRefusal(_("按完整身份证号或电话检索的次数上限（政策参数“%(param)s”）尚未设置，暂不能按完整号码检索；"
+                               "可按姓名或身份证后四位检索。") % {"param": policy_label(EXACT_SEARCH_RATE_KEY)}, 3600)
     since = timezone.now() - _EXACT_SEARCH_WINDOW
     recent = AuditEvent.objects.filter(actor=user, action=EXACT_SEARCH_ACTION, at__gte=since)
     if recent.count() < allowed:

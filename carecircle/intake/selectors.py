@@ -66,7 +66,8 @@ def overdue_count(user, *, today: dt.date | None = None) -> int:
 
 
 def application_timeline(user, application) -> QuerySet:
-    return visible_to(user, ApplicationEvent).filter(application=application).order_by("at", "id")
+    return (visible_to(user, ApplicationEvent).filter(application=application)
+            .select_related("actor", "actor__scope_region", "actor__organisation").order_by("at", "id"))
 
 
 def with_timeline(user, queryset: QuerySet) -> QuerySet:

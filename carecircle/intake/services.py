@@ -51,13 +51,15 @@ def office_of(actor) -> str:
         return actor.scope_region.name
     if actor.organisation_id:
         return actor.organisation.name
-    return actor.display_name or actor.get_username()
+    with translation.override(settings.LANGUAGE_CODE):
+        return actor.shown_name
 
 
 def _actor_repr(actor) -> str:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return ""
-    return actor.display_name or actor.get_username()
+    with translation.override(settings.LANGUAGE_CODE):
+        return actor.shown_name  # kept for the record; pages name the account as it is shown now
 
 
 def _event(application, *, actor, action, from_state="", to_state="", reason="", channel="", data=None):

@@ -496,7 +496,7 @@ class PortalApplyView(CapabilityRequiredMixin, generic.FormView):
         try:
             submission = services.application_submit(
                 elder=data["elder"], type_code=data["type"], channel=Channel.PORTAL, actor=user,
-                applicant_name=user.display_name or user.get_username(),
+                applicant_name=user.shown_name,
                 applicant_relation=_("本人") if user.role == "elder" else _("家属"), note=data["note"])
         except (ValidationError, PermissionDenied) as error:
             form.add_error(None, _errors_text(error) if isinstance(error, ValidationError) else str(error))

@@ -233,7 +233,7 @@ def test_waitlist_states_the_rule_once_and_offers_admission_by_capacity(intake, 
     client = client_for(intake.users.street_staff, language)
     html = page(client, reverse("intake:waitlist") + "?type=institution", intake)
     text = visible_text(html)
-    rule = "排序规则" if language == "zh-hans" else "Order"
+    rule = "排序规则" if language == "zh-hans" else "Ordering rule"
     assert text.count(rule) == 1  # above the list, not on every row
     assert ("空余 200 个名额" if language == "zh-hans" else "200 places free") in text
     assert "data-admit-form" in html and 'name="count"' in html and 'value="3"' in html
@@ -352,3 +352,18 @@ def test_public_notice_result_reads_in_english(intake, today):
     assert "proposed" in text and "拟予以" not in text and str(app.assessed_level) in text
     assert app.notices.get().level == app.assessed_level
 
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_account_without_a_person_s_name_is_named_by_role_and_place(intake, today, language):
+    """A staff account without a display name reads as its role and place in the reader's language, on the
+    timeline too, never as its login name."""
+    staff = intake.users.street_staff
+    staff.display_name = ""
+    staff.save()
+    app = submit(intake)
+    act(app, "accept", staff)
+    text = visible_text(client_for(staff, language).get(reverse("intake:detail", args=[app.pk])).content.decode())
+    role = "街镇工作人员" if language == "zh-hans" else "Street staff"
+    assert f"{role}（天平路街道）" in text if language == "zh-hans" else f"{role} (天平路街道)" in text
+    assert app.events.get(action="accept").actor_repr == "街镇工作人员（天平路街道）"  # the record keeps words
