@@ -13,26 +13,26 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from .labels import code_label, looks_like_code, words_for
 
 # Verbs of the house style "area.entity_verb", for actions whose app declared no label of their own.
 VERBS = {
-    "create": gettext_lazy("新建"), "update": gettext_lazy("修改"), "change": gettext_lazy("修改"),
-    "edit": gettext_lazy("修改"), "delete": gettext_lazy("删除"), "add": gettext_lazy("添加"),
-    "remove": gettext_lazy("移除"), "cancel": gettext_lazy("取消"), "accept": gettext_lazy("接受"),
-    "decline": gettext_lazy("拒绝"), "stop": gettext_lazy("停止"), "record": gettext_lazy("登记"),
-    "place": gettext_lazy("下单"), "offer": gettext_lazy("派单"), "complete": gettext_lazy("完成"),
-    "rate": gettext_lazy("评价"), "publish": gettext_lazy("发布"), "import": gettext_lazy("导入"),
-    "export": gettext_lazy("导出"), "reveal": gettext_lazy("查看明文"), "merge": gettext_lazy("合并"),
-    "approve": gettext_lazy("批准"), "reject": gettext_lazy("驳回"), "move": gettext_lazy("调整"),
-    "generate": gettext_lazy("生成"), "confirm": gettext_lazy("确认"), "start": gettext_lazy("开始"),
-    "submit": gettext_lazy("提交"), "schedule": gettext_lazy("安排"), "login": gettext_lazy("登录"),
-    "logout": gettext_lazy("退出登录"), "set": gettext_lazy("设置"), "search": gettext_lazy("检索"),
-    "undo": gettext_lazy("撤销"), "assign": gettext_lazy("分派"), "finalise": gettext_lazy("定稿"),
-    "issue": gettext_lazy("发放"), "revoke": gettext_lazy("吊销"), "expired": gettext_lazy("过期"),
-    "run": gettext_lazy("运行"), "retry": gettext_lazy("重试"), "deliver": gettext_lazy("投递"),
+    "create": pgettext_lazy("audit verb", "新建"), "update": pgettext_lazy("audit verb", "修改"), "change": pgettext_lazy("audit verb", "修改"),
+    "edit": pgettext_lazy("audit verb", "修改"), "delete": pgettext_lazy("audit verb", "删除"), "add": pgettext_lazy("audit verb", "添加"),
+    "remove": pgettext_lazy("audit verb", "移除"), "cancel": pgettext_lazy("audit verb", "取消"), "accept": pgettext_lazy("audit verb", "接受"),
+    "decline": pgettext_lazy("audit verb", "拒绝"), "stop": pgettext_lazy("audit verb", "停止"), "record": pgettext_lazy("audit verb", "登记"),
+    "place": pgettext_lazy("audit verb", "下单"), "offer": pgettext_lazy("audit verb", "派单"), "complete": pgettext_lazy("audit verb", "完成"),
+    "rate": pgettext_lazy("audit verb", "评价"), "publish": pgettext_lazy("audit verb", "发布"), "import": pgettext_lazy("audit verb", "导入"),
+    "export": pgettext_lazy("audit verb", "导出"), "reveal": pgettext_lazy("audit verb", "查看明文"), "merge": pgettext_lazy("audit verb", "合并"),
+    "approve": pgettext_lazy("audit verb", "批准"), "reject": pgettext_lazy("audit verb", "驳回"), "move": pgettext_lazy("audit verb", "调整"),
+    "generate": pgettext_lazy("audit verb", "生成"), "confirm": pgettext_lazy("audit verb", "确认"), "start": pgettext_lazy("audit verb", "开始"),
+    "submit": pgettext_lazy("audit verb", "提交"), "schedule": pgettext_lazy("audit verb", "安排"), "login": pgettext_lazy("audit verb", "登录"),
+    "logout": pgettext_lazy("audit verb", "退出登录"), "set": pgettext_lazy("audit verb", "设置"), "search": pgettext_lazy("audit verb", "检索"),
+    "undo": pgettext_lazy("audit verb", "撤销"), "assign": pgettext_lazy("audit verb", "分派"), "finalise": pgettext_lazy("audit verb", "定稿"),
+    "issue": pgettext_lazy("audit verb", "发放"), "revoke": pgettext_lazy("audit verb", "吊销"), "expired": pgettext_lazy("audit verb", "过期"),
+    "run": pgettext_lazy("audit verb", "运行"), "retry": pgettext_lazy("audit verb", "重试"), "deliver": pgettext_lazy("audit verb", "投递"),
 }
 
 

@@ -9,6 +9,7 @@ Nothing here imports a domain app.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Keys and values the kernel's own tables and settings use, whatever the app.
 COMMON = {
@@ -22,8 +23,8 @@ COMMON = {
     "priority": _("优先类别"),
     "level": _("评估等级"),
     "applied": _("申请日期"),
-    "warn": _("提示"),
-    "block": _("阻止"),
+    "warn": pgettext_lazy("setting value", "提示"),
+    "block": pgettext_lazy("setting value", "阻止"),
     "single": _("多条同时满足只提高一级"),
     "per_clause": _("每条各提高一级"),
     "sum": _("各类事件合计"),
