@@ -30,6 +30,15 @@ def _empty_cache_between_tests():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _site_language_after_each_test():
+    """A request in English leaves English active in the thread; the next test starts in the site's language."""
+    yield
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+
+
 def make_region(code, name, kind, parent=None, lat=None, lng=None, boundary=None):
     from carecircle.regions.models import Region
 

@@ -102,7 +102,7 @@ def test_language_switch_changes_the_page_language_and_labels(transactional_db, 
     expect(nav).to_contain_text("老人档案")
     page.select_option("select[name=language]", "en")
     expect(html).to_have_attribute("lang", "en")
-    expect(nav).to_contain_text("Elder records")
+    expect(nav).to_contain_text("Elders")
     expect(nav).not_to_contain_text("老人档案")
     page.reload()
     expect(html).to_have_attribute("lang", "en")  # the choice sticks for the session

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from carecircle.core.policy import MissingPolicyParameter
+from carecircle.core.policy import MissingPolicyParameter, policy_label
 
 from . import services
 from .authentication import ApiTokenAuthentication
@@ -83,5 +83,5 @@ def _issue_or_refuse(issue):
         # No lifetime configured means no token: one that never expires is what the parameter prevents. Answered
         # like every other unset policy value in the API (400 naming the parameter), never as a server error.
         raise serializers.ValidationError({"non_field_errors": [
-            _("接口令牌的有效期（政策参数 %(key)s）尚未设置，暂时无法发放令牌，请联系区民政管理员。")
-            % {"key": services.TOKEN_LIFETIME_KEY}]})
+            _("接口令牌的有效期（政策参数“%(param)s”）尚未设置，暂时无法发放令牌，请联系区民政管理员。")
+            % {"param": policy_label(services.TOKEN_LIFETIME_KEY)}]})

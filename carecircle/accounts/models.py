@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from carecircle.core.isolation import Scoping
 from carecircle.core.roles import ORGANISATION_SCOPED, PERSON_SCOPED, REGION_SCOPED, STAFF_ROLES, Role
@@ -25,7 +26,20 @@ class User(AbstractUser):
         verbose_name_plural = _("用户")
 
     def __str__(self):
-        return self.display_name or self.username
+        return self.shown_name
+
+    @property
+    def shown_name(self) -> str:
+        """What pages call this account: the person's name when one is given, else the role and the place
+        it works for, in the reader's language (a login name like "street_tianping" is not a name)."""
+        if self.display_name:
+            return self.display_name
+        if self.role:
+            scope = self.scope_label if (self.scope_region_id or self.organisation_id) else ""
+            role = self.get_role_display()
+            return pgettext("account name", "%(role)s（%(scope)s）") % {"role": role, "scope": scope} if scope \
+                else str(role)
+        return self.username
 
     def delete(self, *args, **kwargs):
         """Accounts are deactivated, never deleted, once they have acted: their audit trail must keep

@@ -3,7 +3,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.accounts.models import User
+from carecircle.core.isolation import visible_to
 from carecircle.core.roles import Role
+from carecircle.elders.models import Elder
 from carecircle.engines.scoring import RISK_EVENT_KINDS
 
 from .models import OrderReason, OrderStatus, Programme
@@ -22,8 +24,20 @@ class OrderSearchForm(forms.Form):
     mine = forms.BooleanField(label=_("只看我的任务"), required=False)
 
 
-class OrderCreateForm(forms.Form):
-    elder = forms.IntegerField(label=_("老人档案编号"), min_value=1)
+class ElderPickForm(forms.Form):
+    """A form whose elder is picked by search (elders/_elder_picker.html), limited to the user's scope."""
+
+    elder = forms.ModelChoiceField(label=_("老人"), queryset=Elder.objects.none(), widget=forms.HiddenInput,
+                                   error_messages={"required": _("请查找并选中一位老人"),
+                                                   "invalid_choice": _("所选老人不在您的管辖范围内，请重新查找")})
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["elder"].queryset = visible_to(user, Elder).filter(status="active")
+
+
+class OrderCreateForm(ElderPickForm):
     programme = forms.ChoiceField(label=_("项目"), choices=Programme.choices)
     reason = forms.ChoiceField(label=_("评估原因"), choices=OrderReason.choices)
     reason_note = forms.CharField(label=_("原因说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
@@ -75,8 +89,7 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ExternalLevelForm(forms.Form):
-    elder = forms.IntegerField(label=_("老人档案编号"), min_value=1)
+class ExternalLevelForm(ElderPickForm):
     programme = forms.ChoiceField(label=_("项目"), choices=Programme.choices)
     level = forms.IntegerField(label=_("照护等级"), min_value=0, max_value=10)
     source = forms.CharField(label=_("来源"), max_length=200, help_text=_("如：上海市老年照护统一需求评估系统，报告编号"))

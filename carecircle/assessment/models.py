@@ -133,7 +133,10 @@ class Assessment(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return _("%(elder)s 的评估（%(instrument)s）") % {"elder": self.elder.name, "instrument": self.instrument_code}
+        from .explain import instrument_name
+
+        return _("%(elder)s 的评估（%(instrument)s）") % {"elder": self.elder.name,
+                                                       "instrument": instrument_name(self.instrument_code)}
 
     @property
     def instrument(self):

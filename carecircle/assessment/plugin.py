@@ -1,7 +1,7 @@
 """Assessment: the district and streets order and follow up; agencies' assessors schedule and assess; the
 district and inspectors watch the quality of assessments; any staff member may dry-run a score."""
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.core.plugins import AppPlugin, NavItem
 from carecircle.core.roles import Role
@@ -47,7 +47,26 @@ def timeline(user, elder, limit):
     return elder_timeline(user, elder, limit)
 
 
+def _instrument(code: str):
+    """An assessment instrument's name, by its code."""
+    from carecircle.engines.scoring import load_instrument
+
+    from .explain import instrument_name
+
+    try:
+        load_instrument(code)
+    except (KeyError, FileNotFoundError, ValueError):
+        return None
+    return instrument_name(code)
+
+
+def _choices():
+    from .models import OrderReason, Programme
+
+    return [Programme, OrderReason]
+
 plugin = AppPlugin(
+    labels=[_instrument, *_choices()],
     capabilities={
         Role.DISTRICT_ADMIN: {"assessment.import", "assessment.order", "assessment.quality", "assessment.schedule",
                               "assessment.score", "assessment.view"},
@@ -58,7 +77,7 @@ plugin = AppPlugin(
         Role.PROVIDER_ADMIN: {"assessment.score"},
         Role.ASSESSOR: {"assessment.assess", "assessment.schedule", "assessment.score", "assessment.view"},
     },
-    navigation=[NavItem(140, _("能力评估"), "assessment:list", "assessment.view")],
+    navigation=[NavItem(140, pgettext_lazy("menu", "能力评估"), "assessment:list", "assessment.view")],
     audit_actions=AuditAction,
     timeline=timeline,
     trends=trends,

@@ -219,3 +219,24 @@ def workbench_queues(user, *, now=None) -> list:
     return [queue_card(order=5, key="appointments_today", label=gettext_lazy("今天的上门评估"),
                        url_name="assessment:list", queryset=mine, due_field="appointment_at", cutoff=now,
                        item=item)]
+
+
+def instrument_words(code: str) -> str:
+    """An instrument's name in the reader's language (for other apps' pages)."""
+    from .explain import instrument_name
+
+    return instrument_name(code)
+
+
+def ability_level_words(result: dict, level) -> str:
+    """The name of an ability level of an assessment's result, in the reader's language."""
+    from .explain import level_label
+
+    return level_label(result, level)
+
+
+def result_explanation(assessment) -> str:
+    """How an assessment's level came about, in the reader's language (made from the stored result)."""
+    from .explain import explain
+
+    return explain(assessment.result) if assessment is not None and assessment.result else ""

@@ -221,10 +221,10 @@ def _check_assessor(user, order: AssessmentOrder, label: str):
     if user is None:
         raise ValidationError({label: _("请选择评估员")})
     if user.role != Role.ASSESSOR or not user.is_active:
-        raise ValidationError({label: _("“%(name)s”不是在职评估员") % {"name": user.display_name or user.username}})
+        raise ValidationError({label: _("“%(name)s”不是在职评估员") % {"name": user.shown_name}})
     if user.organisation_id != order.agency_id:
         raise ValidationError({label: _("“%(name)s”不属于承接本任务的评估机构") % {
-            "name": user.display_name or user.username}})
+            "name": user.shown_name}})
 
 
 @transaction.atomic

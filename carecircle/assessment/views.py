@@ -18,10 +18,17 @@ from carecircle.core.workflow import IllegalStep
 from carecircle.elders.models import Elder
 
 from . import selectors, services
-from .explain import adjustment_lines, explain, level_label, rule_name
+from .explain import adjustment_lines, decision_words, explain, instrument_name, level_label, rule_name
 from .forms import ContextForm, ExternalLevelForm, OrderCreateForm, OrderSearchForm, PhotoForm, ReasonForm, ScheduleForm
 from .models import Assessment, AssessmentOrder, AssessmentPhoto, AssessmentStatus, OrderStatus
 from .workflow import ASSESSMENT_FLOW, ORDER_FLOW
+
+
+def application_of_order(user, order):
+    """The application an order was made for, when the user may see it: pages show its number, never an id."""
+    from carecircle.intake.selectors import application_visible
+
+    return application_visible(user, order.application_id)
 
 
 def _chinese() -> bool:
@@ -85,7 +92,37 @@ class OrderExportView(ScopedCsvExportView):
                    result.care_level if result and result.is_final and result.care_level is not None else ""]
 
 
-class OrderCreateView(CapabilityRequiredMixin, generic.FormView):
+class ElderPickMixin:
+    """A form that picks its elder by search: the search text and its results stay on the page; "find" without
+    JavaScript shows the results instead of submitting; a link from an elder's page preselects that elder."""
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("find"):
+            form = self.get_form_class()(initial=self.get_initial(), user=request.user)
+            return self.render_to_response(self.get_context_data(form=form))
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        from carecircle.elders.selectors import elder_pick
+
+        context = super().get_context_data(**kwargs)
+        params = self.request.POST if self.request.method == "POST" else self.request.GET
+        q = params.get("elder_q", "")
+        results, message = elder_pick(self.request.user, q)
+        chosen = str(params.get("elder", "") or self.get_initial().get("elder", ""))
+        preselected = (visible_to(self.request.user, Elder).filter(pk=chosen, status="active").first()
+                       if chosen.isdigit() else None)
+        if preselected is not None and preselected not in results:
+            results = [preselected, *results]
+        context["pick"] = {"q": q, "results": results, "message": message,
+                           "selected": preselected.pk if preselected is not None else None}
+        return context
+
+
+class OrderCreateView(ElderPickMixin, CapabilityRequiredMixin, generic.FormView):
     capability = "assessment.order"
     template_name = "assessment/order_form.html"
     form_class = OrderCreateForm
@@ -95,10 +132,7 @@ class OrderCreateView(CapabilityRequiredMixin, generic.FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        elder = visible_to(self.request.user, Elder).filter(pk=data["elder"]).first()
-        if elder is None:
-            form.add_error("elder", _("没有编号为 %(id)s 的老人档案，或不在您的管辖范围内") % {"id": data["elder"]})
-            return self.form_invalid(form)
+        elder = data["elder"]
         try:
             if data["reason"] == "application":
                 order = services.assessment_order_create(elder=elder, actor=self.request.user,
@@ -134,10 +168,13 @@ class OrderDetailView(ScopedDetailView):
             "assessment": assessment,
             "explanation": explain(assessment.result) if assessment and assessment.result else "",
             "adjustments": adjustment_lines(assessment.result) if assessment and assessment.result else [],
-            "level_name": level_label(assessment.result, assessment.final_level) if assessment and assessment.result else "",
-            "decisions": [{**d, "text": d["label"] if _chinese() else d["label_en"]}
+            "level_name": (level_label(assessment.result, assessment.result.get("final_level"))
+                           if assessment and assessment.result else ""),
+            "decisions": [decision_words(d)
                           for d in (assessment.result.get("decisions", []) if assessment and assessment.result else [])
                           if d["affected"]],
+            "instrument_name": instrument_name(order.instrument_code),
+            "application": application_of_order(user, order),
             "confirmed_by": list(assessment.confirmations.select_related("assessor")) if assessment else [],
             "is_assessor": is_assessor,
             # What the step tables allow this user now; the page does not offer re-scheduling once the
@@ -258,7 +295,8 @@ class AssessmentStepView(CapabilityRequiredMixin, generic.TemplateView):
                                    "url": self._url(i + 1)} for i, it in enumerate(self.items)],
                         "prev_url": self._url(self.step - 1) if self.step > 0 else None,
                         "next_url": self._url(self.step + 1) if self.step <= n else None,
-                        "instrument": a.instrument, "answered": len([i for i in self.items if i.code in a.answers])})
+                        "instrument": a.instrument, "instrument_name": instrument_name(a.instrument_code),
+                        "answered": len([i for i in self.items if i.code in a.answers])})
         if self.step == 0:
             context["context_form"] = kwargs.get("context_form") or ContextForm(initial={
                 "diagnoses": ", ".join(a.diagnoses), "coma": a.coma,
@@ -280,8 +318,7 @@ class AssessmentStepView(CapabilityRequiredMixin, generic.TemplateView):
             if result:
                 context.update(explanation=explain(result), adjustments=adjustment_lines(result),
                                level_name=level_label(result, result["final_level"]),
-                               decisions=[{**d, "text": d["label"] if _chinese() else d["label_en"]}
-                                          for d in result.get("decisions", []) if d["affected"]],
+                               decisions=[decision_words(d) for d in result.get("decisions", []) if d["affected"]],
                                rule_names=[rule_name(x["rule"]) for x in result.get("adjustments", [])])
         return context
 
@@ -378,17 +415,17 @@ class QualityView(CapabilityRequiredMixin, generic.TemplateView):
         return context
 
 
-class ExternalLevelView(CapabilityRequiredMixin, generic.FormView):
+class ExternalLevelView(ElderPickMixin, CapabilityRequiredMixin, generic.FormView):
     capability = "assessment.import"
     template_name = "assessment/external_level.html"
     form_class = ExternalLevelForm
 
+    def get_initial(self):
+        return {"elder": self.request.GET.get("elder", "")}
+
     def form_valid(self, form):
         data = form.cleaned_data
-        elder = visible_to(self.request.user, Elder).filter(pk=data["elder"]).first()
-        if elder is None:
-            form.add_error("elder", _("没有编号为 %(id)s 的老人档案，或不在您的管辖范围内") % {"id": data["elder"]})
-            return self.form_invalid(form)
+        elder = data["elder"]
         try:
             services.care_level_record_external(elder=elder, programme=data["programme"], level=data["level"],
                                                 source=data["source"], valid_from=data["valid_from"],

@@ -2,7 +2,7 @@
 hotline and community workers order and register absences; the district and streets watch (caregivers see their own visits on the dispatch pages). "*.list" opens the staff
 lists; elders and family use their own big-type pages ("careplans.portal")."""
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.core.plugins import AppPlugin, NavItem, PortalBlock
 from carecircle.core.roles import Role, has_capability
@@ -85,10 +85,10 @@ plugin = AppPlugin(
         Role.FAMILY: {"careplans.absence", "careplans.portal", "careplans.view", "orders.place", "orders.view"},
     },
     navigation=[
-        NavItem(70, _("照护计划"), "careplans:plan-list", "careplans.list"),
-        NavItem(80, _("订单收件箱"), "careplans:inbox", "orders.answer"),
-        NavItem(90, _("按需订单"), "careplans:order-list", "orders.list"),
-        NavItem(110, _("我的服务"), "careplans:portal", "careplans.portal"),
+        NavItem(70, pgettext_lazy("menu", "照护计划"), "careplans:plan-list", "careplans.list"),
+        NavItem(80, pgettext_lazy("menu", "订单收件箱"), "careplans:inbox", "orders.answer"),
+        NavItem(90, pgettext_lazy("menu", "按需订单"), "careplans:order-list", "orders.list"),
+        NavItem(110, pgettext_lazy("menu", "我的服务"), "careplans:portal", "careplans.portal"),
     ],
     audit_actions=AuditAction,
     timeline=timeline,

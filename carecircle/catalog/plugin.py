@@ -1,7 +1,7 @@
 """Service catalogue and pricing: everyone reads the catalogue; the district changes it and its contract
 prices; those who order on an elder's behalf may ask for a quote."""
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.core.plugins import AppPlugin, NavItem
 from carecircle.core.roles import Role
@@ -15,7 +15,29 @@ class AuditAction(models.TextChoices):
     CONTRACT_PRICE_CREATE = "catalog.contract_price_create"
 
 
+def _catalogue_code(code: str):
+    """A service item's or package's name in the reader's language, by its code."""
+    from django.utils.translation import get_language
+
+    from .models import ServiceItem, ServicePackage
+
+    if not code.startswith(("gb-", "pkg-")) and "-" not in code:
+        return None
+    row = (ServiceItem.objects.filter(code=code).values("name", "name_en").first()
+           or ServicePackage.objects.filter(code=code).values("name", "name_en").first())
+    if row is None:
+        return None
+    english = not (get_language() or "zh-hans").startswith("zh")
+    return row["name_en"] if english and row["name_en"] else row["name"]
+
+
+def _choices():
+    from .models import Category, HelpKind, Programme, Unit
+
+    return [Programme, Category, HelpKind, Unit]
+
 plugin = AppPlugin(
+    labels=[_catalogue_code, *_choices()],
     capabilities={
         Role.DISTRICT_ADMIN: {"catalog.change", "catalog.quote", "catalog.view"},
         Role.STREET_STAFF: {"catalog.quote", "catalog.view"},
@@ -28,7 +50,7 @@ plugin = AppPlugin(
         Role.ELDER: {"catalog.quote"},
         Role.FAMILY: {"catalog.quote"},
     },
-    navigation=[NavItem(60, _("服务目录"), "catalog:list", "catalog.view")],
+    navigation=[NavItem(60, pgettext_lazy("menu", "服务目录"), "catalog:list", "catalog.view")],
     audit_actions=AuditAction,
     url_prefix="catalog/",
     api=True,

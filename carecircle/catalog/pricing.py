@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from carecircle.core.policy import as_python, parameter_in_force
+from carecircle.core.policy import as_python, parameter_in_force, policy_label
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,6 @@ def read(key: str, *, region, on: dt.date, required: bool = True) -> PolicyRead 
         if not required:
             return None
         raise ValidationError(
-            _("政策参数 %(key)s 在 %(region)s 于 %(on)s 没有有效取值，无法计价。请区民政先在“政策参数”中录入。")
-            % {"key": key, "region": region.name, "on": on.isoformat()})
+            _("政策参数“%(param)s”在 %(region)s 于 %(on)s 没有有效取值，无法计价。请区民政先在“政策参数”中录入。")
+            % {"param": policy_label(key), "region": region.name, "on": on.isoformat()})
     return PolicyRead(key, as_python(key, row.value), row.region.name, row.effective_from)

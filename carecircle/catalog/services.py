@@ -18,7 +18,9 @@ from django.utils.translation import pgettext
 
 from carecircle.core import audit
 from carecircle.core.isolation import CHANGE, is_visible
+from carecircle.core.labels import words_for
 from carecircle.core.money import to_money
+from carecircle.core.policy import policy_label
 from carecircle.core.roles import has_capability
 from carecircle.engines.funding import LineInput, Rule, SubsidyBudget, line_amount, money, split_lines
 
@@ -84,8 +86,9 @@ def _hourly(item_qualification: str, *, region, on) -> tuple[Decimal, str, prici
     table = pricing.read("catalog.price.hourly_by_qualification", region=region, on=on)
     key = item_qualification if item_qualification in table.value else "default"
     if key not in table.value:
-        raise ValidationError(_("政策参数 catalog.price.hourly_by_qualification 中没有资质“%(q)s”或 default 的小时单价")
-                              % {"q": item_qualification or "default"})
+        raise ValidationError(_("政策参数“%(param)s”中没有资质“%(q)s”的小时单价，也没有默认单价")
+                              % {"param": policy_label("catalog.price.hourly_by_qualification"),
+                                 "q": words_for(item_qualification) if item_qualification else _("不限资质")})
     return to_money(table.value[key]), key, table
 
 
@@ -102,8 +105,9 @@ def item_unit_price(item: ServiceItem, *, region, on, provider) -> tuple[Decimal
         price = to_money(table.value[item.code])
         return price, Rule("price.item", {"price": price, "code": item.code, **table.cite()})
     if item.unit not in {Unit.HOUR, Unit.VISIT, Unit.TIME}:
-        raise ValidationError(_("项目 %(code)s 按“%(unit)s”计价，政策参数 catalog.price.item 中没有它的单价")
-                              % {"code": item.code, "unit": Unit(item.unit).label})
+        raise ValidationError(_("项目“%(name)s”按“%(unit)s”计价，政策参数“%(param)s”中没有它的单价")
+                              % {"name": item.name, "unit": Unit(item.unit).label,
+                                 "param": policy_label("catalog.price.item")})
     hourly, key, source = _hourly(item.required_qualification, region=region, on=on)
     if item.unit == Unit.HOUR:
         return hourly, Rule("price.hourly", {"price": hourly, "qualification": key, **source.cite()})
@@ -205,7 +209,8 @@ def quote(*, elder, on: dt.date, lines: list[tuple[str, Decimal | int]], basis: 
             quantity = _quantity(raw_quantity, code=code, unit=package.unit)
             table = pricing.read("catalog.package.price", region=region, on=on)
             if code not in table.value:
-                raise ValidationError(_("服务包 %(code)s 在政策参数 catalog.package.price 中没有价格") % {"code": code})
+                raise ValidationError(_("服务包“%(name)s”在政策参数“%(param)s”中没有价格") % {
+                    "name": package.name, "param": policy_label("catalog.package.price")})
             unit_price = to_money(table.value[code])
             price_rule = Rule("price.package", {"price": unit_price, "code": code, **table.cite()})
             tags, name, unit = [t.strip() for t in package.programme.split(",") if t.strip()], package.display_name, package.unit

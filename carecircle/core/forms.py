@@ -69,7 +69,8 @@ class PolicyValueForm(forms.Form):
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["key"].choices = [(key, f"{key} · {spec.label}") for key, spec in sorted(specs().items())]
+        self.fields["key"].choices = sorted(((key, spec.label) for key, spec in specs().items()),
+                                            key=lambda choice: str(choice[1]))
         self.fields["region"].queryset = regions
         self.fields["effective_from"].initial = timezone.localdate()
 
@@ -85,14 +86,34 @@ class PolicyValueForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    subject_type = forms.CharField(label=gettext_lazy("对象类型"), required=False,
-                                   widget=forms.TextInput(attrs={"placeholder": "elders.elder"}))
-    subject_id = forms.CharField(label=gettext_lazy("对象编号"), required=False)
+    # Kinds of record and actions are chosen by their words; the stored names travel only as option values.
+    subject_type = forms.CharField(label=gettext_lazy("对象类型"), required=False, widget=forms.Select)
+    subject_id = forms.CharField(required=False, widget=forms.HiddenInput)
     actor = forms.CharField(label=gettext_lazy("操作人"), required=False)
-    action = forms.CharField(label=gettext_lazy("操作"), required=False,
-                             widget=forms.TextInput(attrs={"placeholder": "providers."}))
+    action = forms.CharField(label=gettext_lazy("操作"), required=False, widget=forms.Select)
     since = forms.DateField(label=gettext_lazy("起始日期"), required=False, widget=DateInput)
     until = forms.DateField(label=gettext_lazy("截止日期（含）"), required=False, widget=DateInput)
+
+    def __init__(self, *args, subject_types=(), **kwargs):
+        from django.apps import apps
+
+        from .audit_display import action_label, subject_label
+        from .plugins import registry
+
+        super().__init__(*args, **kwargs)
+        blank = [("", "—")]
+        self.fields["subject_type"].widget.choices = blank + [(t, subject_label(t)) for t in subject_types if t]
+        areas, actions = {}, []
+        for action in sorted(registry.audit_actions):
+            area = action.split(".", 1)[0]
+            if area not in areas:
+                try:
+                    name = apps.get_app_config(area).verbose_name
+                except LookupError:
+                    name = _("系统")
+                areas[area] = _("%(area)s（全部操作）") % {"area": name}
+            actions.append((action, action_label(action)))
+        self.fields["action"].widget.choices = blank + [(f"{area}.", label) for area, label in areas.items()] + actions
 
     def clean(self):
         data = super().clean()

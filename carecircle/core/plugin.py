@@ -1,6 +1,6 @@
 """What the kernel itself brings: policy parameters, the working-day calendar, the audit trail, jobs."""
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .plugins import AppPlugin, NavItem
 from .roles import Role
@@ -31,8 +31,8 @@ plugin = AppPlugin(
         Role.INSPECTOR: {"audit.view", "calendar.view", "policy.view"},
     },
     navigation=[
-        NavItem(160, _("政策参数"), "core:policy-list", "policy.view"),
-        NavItem(170, _("审计日志"), "core:audit-list", "audit.view"),
+        NavItem(160, pgettext_lazy("menu", "政策参数"), "core:policy-list", "policy.view"),
+        NavItem(170, pgettext_lazy("menu", "审计日志"), "core:audit-list", "audit.view"),
     ],
     audit_actions=AuditAction,
     url_prefix="system/",

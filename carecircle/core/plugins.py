@@ -216,6 +216,9 @@ class AppPlugin:
     api: bool = False
     # the app that owns the region tree declares it here (see RegionTree)
     region_tree: Any = None
+    # how the app's codes read (core/labels.py): TextChoices classes, mappings code → label, or functions
+    # code → label or None (for codes kept in the database, e.g. service items)
+    labels: Sequence[Any] = ()
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,19 @@ KINDS = {"money", "ratio", "integer", "number", "boolean", "text", "table", "lis
 
 
 @lru_cache(maxsize=1)
+def policy_label(key: str) -> str:
+    """A policy key as a person reads it: its declared label; `key[item]` adds the item's words
+    ("服务项目单价：助餐"). A key nobody declared reads as "unregistered parameter", never as itself."""
+    from .labels import words_for
+
+    base, bracket, rest = str(key).partition("[")
+    spec = specs().get(base)
+    label = spec.label if spec is not None else _("未登记的政策参数")
+    if bracket:
+        label = _("%(label)s：%(item)s") % {"label": label, "item": words_for(rest.rstrip("]"))}
+    return label
+
+
 def specs() -> dict[str, ParameterSpec]:
     data = json.loads(SPEC_FILE.read_text(encoding="utf-8"))
     result = {}
@@ -198,6 +211,6 @@ def policy_value(key: str, *, region, on: dt.date | None = None):
     row = parameter_in_force(key, region=region, on=on)
     if row is None:
         raise MissingPolicyParameter(
-            _("政策参数 %(key)s 在 %(region)s 没有有效取值") % {"key": key, "region": region.name}
+            _("政策参数“%(param)s”在 %(region)s 没有有效取值") % {"param": policy_label(key), "region": region.name}
         )
     return as_python(key, row.value)

@@ -2,6 +2,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
+from .audit_display import action_label, change_rows, subject_label
 from .forms import AuditFilterForm
 from .models import AuditEvent
 from .views import ScopedCsvExportView, ScopedListView
@@ -14,13 +15,20 @@ class AuditListView(ScopedListView):
     paginate_by = 50
 
     def get_queryset(self):
-        self.filter_form = AuditFilterForm(self.request.GET or None)
+        self.filter_form = AuditFilterForm(self.request.GET or None,
+                                           subject_types=selectors.audit_subject_types(user=self.request.user))
         return selectors.audit_events(user=self.request.user, **self.filter_form.filters()).select_related("region")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter_form"] = self.filter_form
-        context["subject_types"] = selectors.audit_subject_types(user=self.request.user)
+        context["subject_types"] = [(t, subject_label(t)) for t in selectors.audit_subject_types(user=self.request.user)
+                                    if t]
+        for event in context["object_list"]:
+            # What a person reads: the action, the kind of record and the changes in words (audit_display.py).
+            event.action_words = action_label(event.action)
+            event.subject_words = subject_label(event.subject_type)
+            event.change_rows = change_rows(event, self.request.user)
         return context
 
 

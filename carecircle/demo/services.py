@@ -598,7 +598,9 @@ def _seed_accounts(orgs: _Organisations, regions: _Regions, refs: _ElderRefs) ->
 
 
 def _demo_display_name(role: str, scope_label: str) -> str:
-    return f"{Role(role).label}（{scope_label}）"[:50]
+    """The elder and family accounts carry a person's name; a staff account is shown by its role and place,
+    made when it is shown (accounts.User.shown_name), so it reads in the reader's language."""
+    return scope_label[:50] if role in (Role.ELDER, Role.FAMILY) else ""
 
 
 # ------------------------------------------------------------------------------------------ reset

@@ -1,6 +1,6 @@
 """Dispatch board: a provider plans and publishes its caregivers' days; caregivers see their own day."""
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.core.plugins import AppPlugin, NavItem
 from carecircle.core.roles import Role
@@ -36,8 +36,8 @@ plugin = AppPlugin(
         Role.CAREGIVER: {"dispatch.my_day"},
     },
     navigation=[
-        NavItem(120, _("派单看板"), "dispatch:board", "dispatch.view"),
-        NavItem(130, _("我的一天"), "dispatch:my-day", "dispatch.my_day"),
+        NavItem(120, pgettext_lazy("menu", "派单看板"), "dispatch:board", "dispatch.view"),
+        NavItem(130, pgettext_lazy("menu", "我的一天"), "dispatch:my-day", "dispatch.my_day"),
     ],
     audit_actions=AuditAction,
     workbench=workbench,

@@ -2,6 +2,7 @@
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.core.isolation import visible_to
 from carecircle.core.plugins import AppPlugin, Card, NavItem, PortalBlock
@@ -54,7 +55,13 @@ def portal(user):
     return [PortalBlock(10, "elders/_elder_cards.html", {"elders": linked})]
 
 
+def _labels():
+    from .models import EconomicCategory, HouseholdType, Registration
+
+    return [EconomicCategory, HouseholdType, Registration]
+
 plugin = AppPlugin(
+    labels=_labels(),
     capabilities={
         Role.DISTRICT_ADMIN: {"elders.change", "elders.import", "elders.merge", "elders.reveal", "elders.view"},
         Role.STREET_STAFF: {"elders.change", "elders.import", "elders.merge", "elders.reveal", "elders.view"},
@@ -67,7 +74,7 @@ plugin = AppPlugin(
         Role.ELDER: {"elders.view"},
         Role.FAMILY: {"elders.view"},
     },
-    navigation=[NavItem(10, _("老人档案"), "elders:list", "elders.view")],
+    navigation=[NavItem(10, pgettext_lazy("menu", "老人档案"), "elders:list", "elders.view")],
     audit_actions=AuditAction,
     workbench=workbench,
     portal=portal,

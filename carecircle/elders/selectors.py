@@ -142,7 +142,7 @@ def exact_search_refusal(user, q: str) -> SearchRefusal | None:
 
     from carecircle.accounts.selectors import policy_region_for
     from carecircle.core.models import AuditEvent
-    from carecircle.core.policy import MissingPolicyParameter, policy_value
+    from carecircle.core.policy import MissingPolicyParameter, policy_label, policy_value
 
     from .services import EXACT_SEARCH_ACTION
 
@@ -154,8 +154,8 @@ def exact_search_refusal(user, q: str) -> SearchRefusal | None:
     except MissingPolicyParameter:
         allowed = None
     if allowed is None:
-        return SearchRefusal(_("按完整身份证号或电话检索的次数上限（政策参数 %(key)s）尚未设置，暂不能按完整号码检索；"
-                               "可按姓名或身份证后四位检索。") % {"key": EXACT_SEARCH_RATE_KEY}, 3600)
+        return SearchRefusal(_("按完整身份证号或电话检索的次数上限（政策参数“%(param)s”）尚未设置，暂不能按完整号码检索；"
+                               "可按姓名或身份证后四位检索。") % {"param": policy_label(EXACT_SEARCH_RATE_KEY)}, 3600)
     since = timezone.now() - _EXACT_SEARCH_WINDOW
     recent = AuditEvent.objects.filter(actor=user, action=EXACT_SEARCH_ACTION, at__gte=since)
     if recent.count() < allowed:
@@ -317,3 +317,20 @@ def elder_timeline(user, elder, *, shown=None) -> dict:
     entries, more = registry.timeline(user, elder, limit=limit)
     return {"timeline": entries, "timeline_more": more and limit < TIMELINE_MAX,
             "timeline_next": min(limit + TIMELINE_PAGE, TIMELINE_MAX)}
+
+
+PICK_LIMIT = 10
+
+
+def elder_pick(user, q: str, *, limit: int = PICK_LIMIT) -> tuple[list[Elder], str]:
+    """([elders], message) for a form that picks one elder by search: the registry's own search (name, pinyin,
+    the last four of an ID, a whole ID or phone number), in the user's scope, active records only.
+
+    The message says why nothing is listed when the whole-number search limit applies."""
+    text = (q or "").strip()
+    if not text:
+        return [], ""
+    refusal = exact_search_refusal(user, text)
+    if refusal is not None:
+        return [], refusal.message
+    return list(elder_search(user, text).filter(status=ElderStatus.ACTIVE)[:limit]), ""

@@ -66,7 +66,8 @@ class DuplicateElderError(ValidationError):
         visible = actor is not None and is_visible(actor, existing)
         self.url = reverse("elders:detail", args=[existing.pk]) if visible else ""
         if visible:
-            message = _("该身份证号已有老人档案，不能重复建档。已有档案：%(url)s") % {"url": self.url}
+            message = _("该身份证号已有老人档案（%(name)s，%(community)s），不能重复建档。") % {
+                "name": existing.name, "community": existing.community.name}
         else:
             message = _("该身份证号已在您管辖范围以外建档，不能重复建档；如老人已迁入本辖区，请联系区民政核实并办理迁移。")
         super().__init__({"id_number": [ValidationError(message, code="duplicate")]})

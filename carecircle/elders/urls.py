@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.ElderListView.as_view(), name="list"),
     path("export.csv", views.ElderExportView.as_view(), name="export"),
     path("new/", views.ElderCreateView.as_view(), name="create"),
+    path("pick/", views.ElderPickView.as_view(), name="pick"),
     path("<int:pk>/", views.ElderDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.ElderEditView.as_view(), name="edit"),
     path("<int:pk>/status/", views.ElderStatusView.as_view(), name="status"),

@@ -73,6 +73,22 @@ class ExactSearchLimitMixin:
         return super().get(request, *args, **kwargs)
 
 
+class ElderPickView(CapabilityRequiredMixin, generic.TemplateView):
+    """The results of an elder search inside another form (htmx): one radio button per elder in scope."""
+
+    capability = "elders.view"
+    template_name = "elders/_elder_pick.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        field = self.request.GET.get("field", "elder")
+        field = field if field.isidentifier() and len(field) <= 40 else "elder"
+        q = self.request.GET.get("elder_q", self.request.GET.get("q", ""))
+        results, message = selectors.elder_pick(self.request.user, q)
+        context.update(field=field, q=q, results=results, message=message, selected=None)
+        return context
+
+
 class ElderListView(ExactSearchLimitMixin, ScopedListView):
     model = Elder
     capability = "elders.view"

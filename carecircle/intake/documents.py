@@ -11,13 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy
 
-from carecircle.core.sensitive import mask_name
 
 KINDS = {
     # kind: (title, the timeline actions that produce it)
     "acceptance": (gettext_lazy("受理通知书"), ("accept",)),
     "non_acceptance": (gettext_lazy("不予受理通知书"), ("not_accept",)),
-    "correction": (gettext_lazy("补正通知书"), ("return_for_correction",)),
+    "correction": (gettext_lazy("补正通知书"), ("return_for_correction", "district_return_for_correction")),
     "assessment_task": (gettext_lazy("评估任务通知书"), ("order_assessment",)),
     "review_result": (gettext_lazy("审核结果通知书"), ("pass_district_review", "reject_district_review",
                                                     "reject_first_review")),
@@ -38,6 +37,11 @@ class NoticeDocument:
     paragraphs: list[str]
 
 
+def missing_documents(application) -> list[str]:
+    """The documents the type needs that have not been received (as the application page marks them)."""
+    return [d for d in application.type.documents if d not in application.documents_received]
+
+
 def available_kinds(application, events) -> list[tuple[str, str]]:
     actions = {e.action for e in events}
     return [(kind, str(title)) for kind, (title, produced_by) in KINDS.items() if actions & set(produced_by)]
@@ -51,15 +55,22 @@ def build(application, kind: str, events) -> NoticeDocument | None:
     elder = application.elder
     type_name = _(application.type.name)
     submitted = timezone.localtime(application.created_at).date()
-    base = {"name": mask_name(elder.name), "number": application.number, "type": type_name, "date": submitted}
+    # The notice is handed to the applicant: it names the elder in full (the page around it is theirs or staff's).
+    base = {"name": elder.name, "number": application.number, "type": type_name, "date": submitted}
     if kind == "acceptance":
-        body = [_("%(name)s：您于 %(date)s 提交的“%(type)s”申请（编号 %(number)s）材料齐全，符合受理条件，现予受理。"
-                  "我们将在规定期限内完成审核，请留意办理进度。") % base]
+        missing = missing_documents(application)
+        if missing:
+            body = [_("%(name)s：您于 %(date)s 提交的“%(type)s”申请（编号 %(number)s）现予受理。") % base,
+                    _("尚缺以下材料，请尽快补交，补齐后才能完成审核：%(docs)s")
+                    % {"docs": pgettext("list separator", "、").join(_(d) for d in missing)}]
+        else:
+            body = [_("%(name)s：您于 %(date)s 提交的“%(type)s”申请（编号 %(number)s）材料齐全，符合受理条件，现予受理。"
+                      "我们将在规定期限内完成审核，请留意办理进度。") % base]
     elif kind == "non_acceptance":
         body = [_("%(name)s：您于 %(date)s 提交的“%(type)s”申请（编号 %(number)s）不予受理。") % base,
                 _("理由：%(reason)s") % {"reason": event.reason}]
     elif kind == "correction":
-        missing = [d for d in application.type.documents if d not in application.documents_received]
+        missing = missing_documents(application)
         body = [_("%(name)s：您提交的“%(type)s”申请（编号 %(number)s）需补正材料后再审核。") % base,
                 _("需补正的内容：%(reason)s") % {"reason": event.reason}]
         if missing:
@@ -67,7 +78,8 @@ def build(application, kind: str, events) -> NoticeDocument | None:
     elif kind == "assessment_task":
         body = [_("%(name)s：您的“%(type)s”申请（编号 %(number)s）已通过审核，现派发评估任务。") % base,
                 _("评估机构：%(agency)s。评估人员将与您联系，上门进行评估，请保持电话畅通。")
-                % {"agency": event.data.get("agency", "")}]
+                % {"agency": application.assessment_agency.name if application.assessment_agency_id
+                   else event.data.get("agency", "")}]
     else:
         passed = event.action == "pass_district_review"
         body = [_("%(name)s：您的“%(type)s”申请（编号 %(number)s）审核结果如下。") % base,
@@ -75,7 +87,7 @@ def build(application, kind: str, events) -> NoticeDocument | None:
         if event.reason:
             body.append(_("说明：%(reason)s") % {"reason": event.reason})
     body.append(_("如对本通知有异议，可自收到之日起向办理单位提出。"))
-    return NoticeDocument(kind=kind, title=str(title), number=application.number, elder_name=mask_name(elder.name),
+    return NoticeDocument(kind=kind, title=str(title), number=application.number, elder_name=elder.name,
                           elder_id=elder.id_number_masked, community=application.community.name, type_name=type_name,
                           office=event.office, decided_at=timezone.localtime(event.at), paragraphs=body)
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from carecircle.core.isolation import visible_to
 from carecircle.core.params import MAX_ID, InvalidParameter, parse_id
 from carecircle.core.sensitive import lookup_hash
+from carecircle.elders.identity import IdNumberError, normalise, parse_id_number
 from carecircle.elders.models import Elder
 
 from .models import Channel, ObjectionOutcome, State
@@ -55,7 +56,14 @@ class RegisterForm(forms.Form):
         self.fields["documents"].choices = [(d, _(d)) for d in docs]
 
     def clean_id_number(self):
-        value = self.cleaned_data["id_number"].strip().upper()
+        value = normalise(self.cleaned_data["id_number"])
+        try:
+            parse_id_number(value)
+        except IdNumberError as error:
+            # A mistyped number is named as such, with the format, never answered "no elder found".
+            raise forms.ValidationError(
+                _("%(problem)s。居民身份证号为 18 位：前 17 位是数字，最后一位是数字或 X（校验位）。")
+                % {"problem": error.message}, code=error.code) from None
         elder = visible_to(self.user, Elder).filter(id_number_hash=lookup_hash(value)).first()
         if elder is None:
             raise forms.ValidationError(_("在您的管辖范围内没有找到该身份证号的老人档案，请先建档"))
@@ -67,6 +75,8 @@ class ActionForm(forms.Form):
     action = forms.CharField(widget=forms.HiddenInput)
     reason = forms.CharField(label=_("原因/说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     outcome = forms.ChoiceField(label=_("异议处理结果"), required=False, choices=BLANK + list(ObjectionOutcome.choices))
+    # "Order the assessment": the district may choose the agency; empty keeps the round-robin default.
+    agency = forms.IntegerField(required=False, min_value=1)
 
 
 class BulkForm(forms.Form):

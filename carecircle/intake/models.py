@@ -167,6 +167,7 @@ class PublicNotice(models.Model):
     starts_on = models.DateField(_("公示开始"))
     ends_on = models.DateField(_("公示截止"))
     result = models.CharField(_("公示结果"), max_length=200)
+    level = models.PositiveSmallIntegerField(_("公示的等级"), null=True, blank=True)
     is_open = models.BooleanField(_("公示中"), default=True)
     created_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
 
@@ -230,6 +231,9 @@ class WaitlistEntry(models.Model):
                               default=WaitlistStatus.WAITING, db_index=True)
     priority_group = models.PositiveSmallIntegerField(_("优先组"))
     priority_label = models.CharField(_("优先类别"), max_length=60)
+    # The category's code from the policy list ("extreme_poverty", …; empty: none), so pages name it in the
+    # reader's language; priority_label keeps the words written when the entry was made.
+    priority_category = models.CharField(_("优先类别代码"), max_length=40, blank=True)
     level = models.PositiveSmallIntegerField(_("评估等级"), null=True, blank=True)
     applied_on = models.DateField(_("申请日期"))
     position = models.PositiveIntegerField(_("当前位次"), null=True, blank=True)

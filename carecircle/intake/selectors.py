@@ -9,6 +9,7 @@ from django.utils import timezone
 from carecircle.core.isolation import visible_to
 from carecircle.core.sensitive import last4_lookup_hash, mask_name
 
+from .texts import notice_result
 from .models import CLOSED_STATES, Application, ApplicationEvent, PublicNotice, State, WaitlistEntry, WaitlistStatus
 
 STREET_QUEUE_STATES = [State.REGISTERED, State.ACCEPTED, State.CORRECTION, State.DISTRICT_PASSED, State.ASSESSED,
@@ -65,7 +66,8 @@ def overdue_count(user, *, today: dt.date | None = None) -> int:
 
 
 def application_timeline(user, application) -> QuerySet:
-    return visible_to(user, ApplicationEvent).filter(application=application).order_by("at", "id")
+    return (visible_to(user, ApplicationEvent).filter(application=application)
+            .select_related("actor", "actor__scope_region", "actor__organisation").order_by("at", "id"))
 
 
 def with_timeline(user, queryset: QuerySet) -> QuerySet:
@@ -98,7 +100,8 @@ def public_notices(*, street, today: dt.date | None = None) -> list[dict]:
             .select_related("application", "application__elder", "application__community", "application__type")
             .order_by("ends_on", "id"))
     return [{"id": n.pk, "name": mask_name(n.application.elder.name), "community": n.application.community.name,
-             "type": n.application.type.name, "result": n.result, "starts_on": n.starts_on, "ends_on": n.ends_on}
+             "type": n.application.type.name, "result": notice_result(n), "starts_on": n.starts_on,
+             "ends_on": n.ends_on}
             for n in rows]
 
 
@@ -182,3 +185,10 @@ def workbench_queues(user, *, today: dt.date | None = None) -> list:
                                  queryset=waiting(State.STREET_PASSED), due_field="due_on", cutoff=today,
                                  item=item))
     return queues
+
+
+def application_visible(user, pk) -> Application | None:
+    """One application by its record id, when `user` may see it (other apps link to it by its number)."""
+    if not pk:
+        return None
+    return visible_to(user, Application).filter(pk=pk).first()

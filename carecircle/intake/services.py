@@ -11,16 +11,17 @@ import json
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from carecircle.core import audit
 from carecircle.core.isolation import is_visible
-from carecircle.core.policy import MissingPolicyParameter, policy_value
+from carecircle.core.policy import MissingPolicyParameter, policy_label, policy_value
 from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import mask_name
 from carecircle.core.throttle import RateLimited, take
@@ -32,7 +33,8 @@ from . import workflow
 from .defaults import application_types_seed  # noqa: F401  (a write other apps reach through services)
 from .models import (CLOSED_STATES, Application, ApplicationEvent, ApplicationType, Channel, Objection,
                      ObjectionOutcome, PublicNotice, State, WaitlistEntry, WaitlistStatus)
-from .waitlist import rank_entries
+from .texts import cause_text
+from .waitlist import category_label, rank_entries
 
 
 @dataclass
@@ -51,13 +53,15 @@ def office_of(actor) -> str:
         return actor.scope_region.name
     if actor.organisation_id:
         return actor.organisation.name
-    return actor.display_name or actor.get_username()
+    with translation.override(settings.LANGUAGE_CODE):
+        return actor.shown_name
 
 
 def _actor_repr(actor) -> str:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return ""
-    return actor.display_name or actor.get_username()
+    with translation.override(settings.LANGUAGE_CODE):
+        return actor.shown_name  # kept for the record; pages name the account as it is shown now
 
 
 def _event(application, *, actor, action, from_state="", to_state="", reason="", channel="", data=None):
@@ -232,10 +236,22 @@ def _require_first_in_queue(application, actor) -> None:
                       % {"position": entry.position})
 
 
+def _require_notice_period_over(application, actor) -> None:
+    """Closing a notice early, or with an objection unanswered, is told in words (the date, the objection)."""
+    notice = workflow.open_notice(application)
+    if notice is not None and timezone.localdate() <= notice.ends_on:
+        raise _refuse(application, actor, _("公示期至 %(date)s 截止，期满后才能结束公示。")
+                      % {"date": notice.ends_on.isoformat()})
+    if Objection.objects.filter(application=application, outcome="").exists():
+        raise _refuse(application, actor, _("尚有异议未答复，须先答复异议。"))
+
+
 def _check_step(application, actor, step, reason: str) -> None:
     """The shared workflow check (state, the type's configuration, capability, reason), in intake's words."""
     if step.action == "admit" and application.state in step.source and step.permits(actor):
         _require_first_in_queue(application, actor)
+    if step.action == "close_notice" and application.state in step.source and step.permits(actor):
+        _require_notice_period_over(application, actor)
     try:
         workflow.FLOW.check(application, actor, step.action, reason=reason)
     except IllegalStep:
@@ -298,8 +314,7 @@ def _resubmit(application, *, step, actor, reason, documents=None, **_kwargs):
 
 def _withdraw(application, *, step, actor, reason, **_kwargs):
     _move(application, to_state=State.WITHDRAWN, actor=actor, action=step.action, reason=reason)
-    _leave_waitlist(application, actor=actor,
-                    cause=_("%(name)s 撤回申请，退出轮候") % {"name": mask_name(application.elder.name)})
+    _leave_waitlist(application, actor=actor, cause="withdrew")
     return application
 
 
@@ -362,12 +377,14 @@ def _publish_notice(application, *, step, actor, reason, **_kwargs):
     calendar = Calendar.load()
     days = deadline_days(application, State.PUBLIC_NOTICE, on=today)
     if days is None:
-        raise ValidationError({"action": _("公示期政策参数 intake.public_notice.working_days 没有有效取值")})
+        raise ValidationError({"action": _("公示期（工作日数）尚未设置，请先在政策参数中设置“%(label)s”")
+                               % {"label": policy_label("intake.public_notice.working_days")}})
     starts = today if calendar.is_working_day(today) else calendar.add_working_days(today, 1)
     ends = calendar.add_working_days(starts, max(days - 1, 0))
-    result = _notice_result(application)
+    with translation.override(settings.LANGUAGE_CODE):
+        result = _notice_result(application)
     PublicNotice.objects.create(application=application, street=application.street, starts_on=starts, ends_on=ends,
-                                result=result)
+                                result=result, level=application.assessed_level)
     _move(application, to_state=State.PUBLIC_NOTICE, actor=actor, action=step.action, reason=reason,
           data={"starts_on": starts, "ends_on": ends, "result": result})
     application.due_on = ends
@@ -407,12 +424,7 @@ def _answer_objection(application, *, step, actor, reason, outcome="", agency=No
 
 
 def _close_notice(application, *, step, actor, reason, **_kwargs):
-    notice = PublicNotice.objects.filter(application=application, is_open=True).order_by("-id").first()
-    today = timezone.localdate()
-    if notice is not None and today <= notice.ends_on:
-        raise _refuse(application, actor, _("公示期至 %(date)s 截止，期满后才能结束公示。") % {"date": notice.ends_on})
-    if Objection.objects.filter(application=application, outcome="").exists():
-        raise _refuse(application, actor, _("尚有异议未答复，须先答复异议。"))
+    notice = workflow.open_notice(application)  # the period is over and no objection waits (checked above)
     if notice is not None:
         notice.is_open = False
         notice.save(update_fields=["is_open"])
@@ -444,9 +456,67 @@ def _admit(application, *, step, actor, reason, **_kwargs):
     entry.position = None
     entry.save()
     _move(application, to_state=State.IN_SERVICE, actor=actor, action=step.action, reason=reason)
-    _rerank(kind, actor=actor, cause=_("%(name)s 已入住/开始服务，后续轮候者依次前移")
-            % {"name": mask_name(application.elder.name)})
+    _rerank(kind, actor=actor, cause="admitted", name=mask_name(application.elder.name))
     return application
+
+
+@dataclass
+class AdmissionPlan:
+    """Who would be admitted next from a type's waiting list: the free places and the entries, in order.
+    `blocked` names the positions this user may not admit (outside their scope), which stops the whole batch."""
+
+    kind: ApplicationType
+    capacity: int | None
+    in_service: int
+    free: int | None
+    entries: list
+    blocked: list
+
+
+def admission_plan(*, kind, actor, count: int | None = None) -> AdmissionPlan:
+    """The next admissions in waiting order, as many as there are free places (or `count`, if fewer)."""
+    in_service = Application.objects.filter(type=kind, state=State.IN_SERVICE).count()
+    free = None if kind.capacity is None else max(kind.capacity - in_service, 0)
+    limit = free if free is not None else None
+    if count is not None:
+        limit = count if limit is None else min(limit, count)
+    waiting = (WaitlistEntry.objects.filter(type=kind, status=WaitlistStatus.WAITING)
+               .select_related("application", "application__elder", "application__community")
+               .order_by("position", "id"))
+    entries = list(waiting[:limit]) if limit is not None else list(waiting)
+    for entry in entries:
+        entry.visible = actor is None or is_visible(actor, entry.application)
+    blocked = [e.position for e in entries if not e.visible]
+    return AdmissionPlan(kind=kind, capacity=kind.capacity, in_service=in_service, free=free, entries=entries,
+                         blocked=blocked)
+
+
+def waitlist_admit_next(*, kind, actor, count: int, expected: list[int] | None = None, reason: str = "") -> list:
+    """Admit the next `count` people of a waiting list, in order, within the free places; all or none.
+
+    `expected` is the list of application ids the person confirmed: if the queue moved in between (someone
+    withdrew, another clerk admitted), nothing is done and they are asked to look again."""
+    if count < 1:
+        raise ValidationError({"count": _("请填写要安排入住的人数（至少 1 人）")})
+    with transaction.atomic():
+        ApplicationType.objects.select_for_update().get(pk=kind.pk)  # one batch per queue at a time
+        plan = admission_plan(kind=kind, actor=actor, count=count)
+        if plan.free == 0:
+            raise ValidationError({"count": _("“%(type)s”容量 %(capacity)s 人已满（服务中 %(n)s 人），暂不能安排入住。")
+                                   % {"type": _(kind.name), "capacity": kind.capacity, "n": plan.in_service}})
+        if not plan.entries:
+            raise ValidationError({"count": _("轮候名单为空。")})
+        if plan.blocked:
+            raise PermissionDenied(_("第 %(positions)s 位不在您的管辖范围内，须由其所在街镇或区民政安排入住")
+                                   % {"positions": pgettext("list separator", "、").join(str(p) for p in plan.blocked)})
+        ids = [e.application_id for e in plan.entries]
+        if expected is not None and ids != list(expected):
+            raise ValidationError({"count": _("轮候名单在您确认期间有变化，请重新核对名单后再确认。")})
+        admitted = []
+        for entry in plan.entries:
+            admitted.append(application_act(application=entry.application, action="admit", actor=actor,
+                                            reason=reason))
+    return admitted
 
 
 _HANDLERS = {
@@ -526,23 +596,25 @@ def objection_lodge(*, notice, lodged_by: str, phone: str, text: str, client_add
 def _join_waitlist(application, *, actor):
     from .waitlist import priority_of
 
-    group, label = priority_of(application.elder, region=application.community, on=timezone.localdate())
+    group, category = priority_of(application.elder, region=application.community, on=timezone.localdate())
+    with translation.override(settings.LANGUAGE_CODE):
+        label = category_label(category)
     WaitlistEntry.objects.update_or_create(
         application=application,
         defaults=dict(type=application.type, status=WaitlistStatus.WAITING, priority_group=group,
-                      priority_label=label, level=application.assessed_level,
+                      priority_label=label, priority_category=category, level=application.assessed_level,
                       applied_on=timezone.localdate(application.created_at), position=None, admitted_at=None))
-    _rerank(application.type, actor=actor, cause=_("%(name)s 进入轮候") % {"name": mask_name(application.elder.name)})
+    _rerank(application.type, actor=actor, cause="joined", name=mask_name(application.elder.name))
 
 
 def _leave_waitlist(application, *, actor, cause):
     updated = WaitlistEntry.objects.filter(application=application, status=WaitlistStatus.WAITING).update(
         status=WaitlistStatus.LEFT, position=None)
     if updated:
-        _rerank(application.type, actor=actor, cause=cause)
+        _rerank(application.type, actor=actor, cause=cause, name=mask_name(application.elder.name))
 
 
-def _rerank(kind, *, actor, cause: str):
+def _rerank(kind, *, actor, cause: str, name: str):
     """Recompute the positions of one queue; every entry whose position changed gets the reason on its
     timeline (the cause, and the rule that placed it)."""
     entries = list(WaitlistEntry.objects.select_for_update().filter(type=kind, status=WaitlistStatus.WAITING)
@@ -550,7 +622,10 @@ def _rerank(kind, *, actor, cause: str):
     if not entries:
         return
     # One queue, one rule: the policy in force for the type's region (not for whichever entry comes first).
-    ranked = rank_entries(entries, region=kind.region, on=timezone.localdate())
+    # The stored texts are the record's, in the site's language; pages render them anew from the codes.
+    with translation.override(settings.LANGUAGE_CODE):
+        ranked = rank_entries(entries, region=kind.region, on=timezone.localdate())
+        cause_words = cause_text(cause, name)
     for position, (entry, explanation) in enumerate(ranked, start=1):
         old = entry.position
         if old == position and entry.explanation == explanation:
@@ -558,11 +633,12 @@ def _rerank(kind, *, actor, cause: str):
         entry.position, entry.explanation = position, explanation
         entry.save(update_fields=["position", "explanation"])
         if old != position:
-            _event(entry.application, actor=actor, action="position_changed",
-                   reason=(_("轮候位次由第 %(old)s 位变为第 %(new)s 位：%(cause)s。%(rule)s") if old else
+            with translation.override(settings.LANGUAGE_CODE):
+                reason = ((_("轮候位次由第 %(old)s 位变为第 %(new)s 位：%(cause)s。%(rule)s") if old else
                            _("轮候位次为第 %(new)s 位：%(cause)s。%(rule)s"))
-                   % {"old": old, "new": position, "cause": cause, "rule": explanation},
-                   data={"from": old, "to": position})
+                          % {"old": old, "new": position, "cause": cause_words, "rule": explanation})
+            _event(entry.application, actor=actor, action="position_changed", reason=reason,
+                   data={"from": old, "to": position, "cause": cause, "name": name})
 
 
 def assessment_result_received(*, order, assessment, actor=None) -> Application | None:

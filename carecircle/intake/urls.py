@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", views.RegisterView.as_view(), name="register"),
     path("bulk/", views.BulkActView.as_view(), name="bulk"),
     path("waitlist/", views.WaitlistView.as_view(), name="waitlist"),
+    path("waitlist/admit/", views.WaitlistAdmitView.as_view(), name="waitlist-admit"),
     path("<int:pk>/", views.DetailView.as_view(), name="detail"),
     path("<int:pk>/act/", views.ActView.as_view(), name="act"),
     path("<int:pk>/notices/<str:notice_kind>/", views.NoticeDocumentView.as_view(), name="notice-document"),

@@ -22,9 +22,9 @@ from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, 
 from carecircle.core.workflow import IllegalStep
 from carecircle.regions.models import Region
 
-from . import documents, selectors, services, waitlist, workflow
+from . import documents, selectors, services, texts, waitlist, workflow
 from .forms import ActionForm, BulkForm, ObjectionForm, PortalApplyForm, QueueFilterForm, RegisterForm
-from .models import Application, ApplicationType, Channel, PublicNotice, State, WaitlistEntry
+from .models import Application, ApplicationType, Channel, ObjectionOutcome, PublicNotice, State, WaitlistEntry
 
 
 def _is_person(user) -> bool:
@@ -166,6 +166,36 @@ class RegisterView(CapabilityRequiredMixin, generic.FormView):
         return HttpResponseRedirect(reverse("intake:detail", args=[application.pk]))
 
 
+def _agency_choices(application):
+    """The agencies that may assess this elder now, in round-robin order (those that assessed it before and
+    those tied to a provider serving the elder are left out)."""
+    from carecircle.assessment.services import candidate_agencies
+
+    return candidate_agencies(application.elder, exclude_agency_ids=application.previous_agency_ids)
+
+
+def _levels(application) -> dict:
+    """What the application's level is: the programme's care level (照护等级), or, when the instrument maps to
+    none, the ability level (能力等级) the assessment gave; the assessment's ability level is shown beside it."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    from carecircle.assessment.selectors import ability_level_words, instrument_words, result_explanation
+
+    assessment = None
+    if application.assessment_order_id:
+        try:
+            assessment = application.assessment_order.assessment
+        except ObjectDoesNotExist:
+            assessment = None
+    if assessment is None or not assessment.is_final:
+        # Entered by the district without an assessment here: its summary is what they typed.
+        return {"is_care_level": True, "ability": None, "explanation": application.assessment_summary}
+    ability = {"level": assessment.final_level, "name": ability_level_words(assessment.result, assessment.final_level),
+               "instrument": instrument_words(assessment.instrument_code)}
+    return {"is_care_level": assessment.care_level is not None, "ability": ability,
+            "explanation": result_explanation(assessment)}
+
+
 def _detail_context(user, application):
     events = list(selectors.application_timeline(user, application))
     allowed = services.allowed_actions(application, user)
@@ -179,6 +209,11 @@ def _detail_context(user, application):
         "applicant_phone": mask_phone(application.applicant_phone), "today": timezone.localdate(),
         "state_labels": dict(State.choices), "channel_labels": dict(Channel.choices),
         "step_labels": {action: step.label for action, step in workflow.BY_ACTION.items()},
+        "objection_outcomes": ObjectionOutcome.choices,
+        "agencies": _agency_choices(application) if "order_assessment" in allowed else [],
+        "levels": _levels(application) if application.assessed_level is not None else None,
+        "waitlist_explanation": texts.waitlist_explanation(entry) if entry is not None else "",
+        "waitlist_rule": waitlist.queue_rule(entry.type, on=timezone.localdate()) if entry is not None else "",
     }
 
 
@@ -213,9 +248,15 @@ class ActView(CapabilityRequiredMixin, generic.View):
             messages.error(request, _("请求不完整"))
             return HttpResponseRedirect(target)
         data = form.cleaned_data
+        agency = None
+        if data.get("agency") and data["action"] == "order_assessment":
+            agency = next((a for a in _agency_choices(application) if a.pk == data["agency"]), None)
+            if agency is None:
+                messages.error(request, _("所选评估机构不能承接该老人的评估（须回避或不在服务范围内），请重新选择"))
+                return HttpResponseRedirect(target)
         try:
             services.application_act(application=application, action=data["action"], actor=request.user,
-                                     reason=data["reason"], outcome=data["outcome"])
+                                     reason=data["reason"], outcome=data["outcome"], agency=agency)
         except IllegalStep as refused:
             messages.error(request, refused.message)
             return HttpResponseRedirect(target)
@@ -284,19 +325,99 @@ class NoticeDocumentView(ScopedDetailView):
         return self.render_to_response(self.get_context_data(object=self.object, document=document))
 
 
+def _waitlist_types(user):
+    return [t for t in _types_for(user) if t.waitlist]
+
+
+def _can_admit(user) -> bool:
+    return has_capability(user, "intake.admit")
+
+
 class WaitlistView(CapabilityRequiredMixin, generic.TemplateView):
+    """A type's waiting list: the ordering rule once above it, each entry's facts, and admission by capacity."""
+
     capability = "intake.queue"
     template_name = "intake/waitlist.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        types = [t for t in _types_for(self.request.user) if t.waitlist]
+        types = _waitlist_types(self.request.user)
         chosen = next((t for t in types if t.code == self.request.GET.get("type")), types[0] if types else None)
-        entries = selectors.waitlist(self.request.user, type_id=chosen.pk) if chosen else []
-        in_service = (Application.objects.filter(type=chosen, state=State.IN_SERVICE).count() if chosen else 0)
+        entries = list(selectors.waitlist(self.request.user, type_id=chosen.pk)) if chosen else []
+        for entry in entries:
+            entry.category_words = waitlist.category_label(entry.priority_category) \
+                if entry.priority_category or not entry.priority_label else entry.priority_label
         rule = waitlist.queue_rule(chosen, on=timezone.localdate()) if chosen else ""
-        context.update(types=types, chosen=chosen, entries=entries, in_service=in_service, rule=rule)
+        plan = services.admission_plan(kind=chosen, actor=self.request.user) if chosen else None
+        context.update(types=types, chosen=chosen, entries=entries, rule=rule, plan=plan,
+                       in_service=plan.in_service if plan else 0,
+                       can_admit=_can_admit(self.request.user) and plan is not None and bool(plan.entries)
+                       and plan.free != 0,
+                       suggested=len(plan.entries) if plan else 0)
         return context
+
+
+class WaitlistAdmitView(CapabilityRequiredMixin, generic.TemplateView):
+    """Admission by capacity: GET shows who would be admitted (the next N in order); POST admits them."""
+
+    capability = "intake.admit"
+    template_name = "intake/waitlist_admit.html"
+
+    def _kind(self, params):
+        types = _waitlist_types(self.request.user)
+        code = params.get("type")
+        kind = next((t for t in types if t.code == code), None) if code else (types[0] if types else None)
+        if kind is None and code:
+            raise Http404(_("没有这个轮候队列"))
+        return kind
+
+    @staticmethod
+    def _count(params):
+        try:
+            count = int(str(params.get("count", "")).strip())
+        except ValueError:
+            return None
+        return count if 1 <= count <= 10_000 else None
+
+    def get(self, request, *args, **kwargs):
+        kind = self._kind(request.GET)
+        if kind is None:  # no type in this area admits through a waiting list
+            return self.render_to_response(self.get_context_data(kind=None, plan=None,
+                                                                 back=reverse("intake:waitlist")))
+        back = reverse("intake:waitlist") + f"?type={kind.code}"
+        if "count" not in request.GET:
+            # As many as there are free places.
+            plan = services.admission_plan(kind=kind, actor=request.user)
+            return self.render_to_response(self.get_context_data(kind=kind, count=len(plan.entries), plan=plan,
+                                                                 back=back))
+        count = self._count(request.GET)
+        if count is None:
+            messages.error(request, _("请填写要安排入住的人数（至少 1 人）"))
+            return HttpResponseRedirect(back)
+        plan = services.admission_plan(kind=kind, actor=request.user, count=count)
+        return self.render_to_response(self.get_context_data(kind=kind, count=count, plan=plan, back=back))
+
+    def post(self, request, *args, **kwargs):
+        kind = self._kind(request.POST)
+        if kind is None:
+            raise Http404(_("没有这个轮候队列"))
+        back = reverse("intake:waitlist") + f"?type={kind.code}"
+        count = self._count(request.POST)
+        expected = [int(v) for v in request.POST.getlist("applications") if v.isdigit()]
+        if count is None:
+            messages.error(request, _("请填写要安排入住的人数（至少 1 人）"))
+            return HttpResponseRedirect(back)
+        try:
+            admitted = services.waitlist_admit_next(kind=kind, actor=request.user, count=count, expected=expected,
+                                                    reason=request.POST.get("reason", ""))
+        except (ValidationError, IllegalStep, PermissionDenied) as error:
+            text = error.message if isinstance(error, IllegalStep) else (
+                _errors_text(error) if isinstance(error, ValidationError) else str(error))
+            messages.error(request, text)
+            return HttpResponseRedirect(back)
+        messages.success(request, _("已安排 %(n)s 人入住/开始服务：%(numbers)s") % {
+            "n": len(admitted), "numbers": pgettext("list separator", "、").join(a.number for a in admitted)})
+        return HttpResponseRedirect(back)
 
 
 # --- public notice board (no sign-in) -------------------------------------------------------------------
@@ -382,7 +503,7 @@ class PortalApplyView(CapabilityRequiredMixin, generic.FormView):
         try:
             submission = services.application_submit(
                 elder=data["elder"], type_code=data["type"], channel=Channel.PORTAL, actor=user,
-                applicant_name=user.display_name or user.get_username(),
+                applicant_name=user.shown_name,
                 applicant_relation=_("本人") if user.role == "elder" else _("家属"), note=data["note"])
         except (ValidationError, PermissionDenied) as error:
             form.add_error(None, _errors_text(error) if isinstance(error, ValidationError) else str(error))

@@ -37,14 +37,22 @@ def _matches(category: str, elder, *, advanced_age: int, on: dt.date) -> bool:
     }.get(category, False)
 
 
+def category_label(code: str) -> str:
+    """A priority category in the reader's language ("" is "none")."""
+    if not code:
+        return _("无优先类别")
+    return str(CATEGORY_LABELS.get(code, _("其他优先类别")))
+
+
 def priority_of(elder, *, region, on: dt.date) -> tuple[int, str]:
-    """(group, label): group 1 is the first listed category the elder belongs to; none → after all of them."""
+    """(group, category code): group 1 is the first listed category the elder belongs to; none ("") → after
+    all of them."""
     categories = policy_value("intake.waitlist.priority_categories", region=region, on=on)
     advanced_age = policy_value("intake.waitlist.advanced_age", region=region, on=on)
     for index, category in enumerate(categories, start=1):
         if _matches(category, elder, advanced_age=advanced_age, on=on):
-            return index, str(CATEGORY_LABELS.get(category, category))
-    return len(categories) + 1, _("无优先类别")
+            return index, category
+    return len(categories) + 1, ""
 
 
 def _key(entry, order: list[str]):
@@ -72,9 +80,9 @@ def queue_rule(kind, *, on: dt.date) -> str:
 
 
 def explain(entry) -> str:
-    level = _("%(level)s 级") % {"level": entry.level} if entry.level is not None else _("未评估")
-    return _("优先类别：%(label)s（第 %(group)s 组）；评估等级：%(level)s；申请日期：%(applied)s。") % {
-        "label": entry.priority_label, "group": entry.priority_group, "level": level, "applied": entry.applied_on}
+    from .texts import waitlist_explanation
+
+    return waitlist_explanation(entry)
 
 
 def rank_entries(entries, *, region, on: dt.date):

@@ -44,7 +44,13 @@ def workbench(user):
     ]
 
 
+def _labels():
+    from .models import FacilityKind, OrganisationKind, Qualification, StaffPosition
+
+    return [Qualification, OrganisationKind, FacilityKind, StaffPosition]
+
 plugin = AppPlugin(
+    labels=_labels(),
     capabilities={
         Role.DISTRICT_ADMIN: {"providers.change", "providers.view"},
         Role.STREET_STAFF: {"providers.view"},
@@ -56,8 +62,8 @@ plugin = AppPlugin(
     },
     navigation=[
         # Chinese does not mark the plural: the "section" context lets English name the whole section.
-        NavItem(40, pgettext_lazy("section", "服务机构"), "providers:list", "providers.view"),
-        NavItem(50, _("从业人员"), "providers:staff-list", "providers.view"),
+        NavItem(40, pgettext_lazy("menu", "服务机构"), "providers:list", "providers.view"),
+        NavItem(50, pgettext_lazy("menu", "从业人员"), "providers:staff-list", "providers.view"),
     ],
     audit_actions=AuditAction,
     workbench=workbench,

@@ -1,6 +1,5 @@
 """The region tree: the kernel reaches it through `region_tree`, never by importing this app."""
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from carecircle.core.plugins import AppPlugin, NavItem, RegionTree
@@ -25,7 +24,7 @@ plugin = AppPlugin(
         Role.ASSESSOR: {"regions.view"},
     },
     # Chinese does not mark the plural: the "section" context lets English name the section "Regions".
-    navigation=[NavItem(150, pgettext_lazy("section", "区域"), "regions:list", "regions.view")],
+    navigation=[NavItem(150, pgettext_lazy("menu", "区域"), "regions:list", "regions.view")],
     audit_actions=AuditAction,
     url_prefix="regions/",
     api=True,

@@ -2,7 +2,7 @@
 streets and inspectors watch them, providers generate their own (the dispatch board schedules and publishes
 them, the caregiver's visit starts and completes them, all through this app's services)."""
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.core.plugins import AppPlugin, NavItem
 from carecircle.core.roles import Role
@@ -53,7 +53,7 @@ plugin = AppPlugin(
         Role.PROVIDER_ADMIN: {"workorders.generate", "workorders.view"},
     },
     navigation=[
-        NavItem(100, _("工单"), "workorders:list", "workorders.view"),
+        NavItem(100, pgettext_lazy("menu", "工单"), "workorders:list", "workorders.view"),
     ],
     audit_actions=AuditAction,
     timeline=timeline,

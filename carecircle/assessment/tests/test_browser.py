@@ -94,7 +94,7 @@ def test_assessor_on_a_phone_completes_gbt42195_for_an_elder_with_dementia(audit
     assert "总分 80 分" in text
     assert "2 级" in page.inner_text("#final-level")  # 66–89 → level 1, raised one level by dementia
     explanation = page.inner_text("#explanation")
-    assert "初步等级 1 级" in explanation and "痴呆" in explanation and "由 1 级调整为 2 级" in explanation
+    assert "初步等级 1 级" in explanation and "痴呆" in explanation and "由 1 级提高到 2 级" in explanation
     page.click("#submit")
     page.wait_for_url(f"**/assessment/orders/{order.pk}/")
     assert "待双人确认" in page.inner_text("#order-status")

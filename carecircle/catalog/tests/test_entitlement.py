@@ -9,6 +9,7 @@ from carecircle.assessment.services import care_level_record_external
 from carecircle.catalog.selectors import entitlement_for
 from carecircle.catalog.services import quote
 from carecircle.conftest import make_elder
+from carecircle.core.policy import policy_label
 from carecircle.core.services import policy_parameter_set
 
 
@@ -30,7 +31,7 @@ def test_entitlement_for_each_eligible_level(elder, care_level, visits, minutes,
     ent = entitlement_for(elder, on=dt.date(2026, 11, 20))
     assert (ent.care_level, ent.visits_per_week, ent.minutes_per_visit, ent.weekly_minutes_cap) == (
         care_level, visits, minutes, cap)
-    assert any("ltci.home.visits_per_week" in rule for rule in ent.rules)
+    assert any("长护险居家照护每周上门次数" in rule for rule in ent.rules)  # the parameter by its label
 
 
 def test_no_entitlement_for_level_one_no_level_or_a_deceased_elder(elder, policy):
@@ -105,9 +106,9 @@ def test_plan_visit_split_for_each_category(policy, catalogue, category, care_le
     q = quote(elder=person, on=dt.date(2026, 11, 20), lines=[("ltci-home-hour", 1)], basis="plan")
     [line] = q.lines
     assert (line.amount, line.fund, line.subsidy, line.self_pay) == (D("45.00"), D("40.50"), D(subsidy), D(self_pay))
-    assert any("ltci.home.fund_share" in rule and "90%" in rule for rule in line.rules)
+    assert any("长护险基金支付比例" in rule and "90%" in rule for rule in line.rules)
     if budget_key:
-        assert any(budget_key in rule for rule in line.rules)
+        assert any(policy_label(budget_key) in rule for rule in line.rules)  # the parameter by its label
     assert q.entitlement.care_level == care_level
 
 
@@ -125,7 +126,7 @@ def test_institutional_care_uses_its_own_share(elder):
     line = quote(elder=elder, on=dt.date(2026, 11, 20), lines=[("ltci-home-hour", 1)], basis="plan",
                  setting="institution").lines[0]
     assert (line.fund, line.self_pay) == (D("38.25"), D("6.75"))
-    assert any("ltci.institution.fund_share" in rule for rule in line.rules)
+    assert any(policy_label("ltci.institution.fund_share") in rule for rule in line.rules)
 
 
 def test_extra_order_by_the_family_is_self_pay_even_with_an_entitlement(elder):

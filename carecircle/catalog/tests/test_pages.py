@@ -40,7 +40,7 @@ def test_item_csv_export(client_as, users, catalogue):
 
 def test_item_detail_shows_the_price_in_force_and_its_rule(client_as, users, policy, catalogue):
     page = client_as(users.district_admin).get(f"/catalog/items/{catalogue['gb-bathing'].pk}/").content.decode()
-    assert "80.00" in page and "catalog.price.item[gb-bathing]" in page and "六助基础服务包" in page
+    assert "80.00" in page and "服务项目单价（按项目编码）：助浴服务" in page and "catalog.price" not in page and "六助基础服务包" in page
 
 
 def test_item_edit_is_audited_and_needs_a_reason(client_as, users, catalogue):
@@ -95,7 +95,7 @@ def test_funding_rules_page(client_as, users, policy):
     page = client_as(users.district_admin).get("/catalog/funding/?on=2026-11-20").content.decode()
     assert "不享受长护险居家照护" in page  # level 1
     assert "90%" in page and "85%" in page and "待核实" in page
-    assert "ltci.home.visits_per_week" in page
+    assert "长护险居家照护每周上门次数（按评估等级）" in page and ">ltci.home.visits_per_week<" not in page
     assert "1036.00" in page  # the care-subsidy table for min_living
 
 
@@ -112,7 +112,7 @@ def test_quote_calculator(client_as, users, policy, catalogue):
                                                "item_1": "gb-bathing", "quantity_1": "1", "item_2": "gb-meal",
                                                "quantity_2": "2"})
     page = response.content.decode()
-    assert response.status_code == 200 and "110.00" in page and "catalog.price.item[gb-meal]" in page
+    assert response.status_code == 200 and "110.00" in page and "服务项目单价（按项目编码）：助餐服务" in page
     outside = client.post("/catalog/quote/", {"elder": policy.elders.b1.pk, "on": "2026-11-20", "basis": "order",
                                               "item_1": "gb-meal", "quantity_1": "1"}).content.decode()
     assert "没有编号为" in outside and policy.elders.b1.name not in outside

@@ -10,6 +10,7 @@ from carecircle.catalog.models import ContractPrice
 from carecircle.catalog.services import contract_price_set, quote
 from carecircle.conftest import make_elder
 from carecircle.core.models import AuditEvent, PolicyParameter
+from carecircle.core.policy import policy_label
 from carecircle.core.services import policy_parameter_set
 
 ON = dt.date(2026, 11, 20)
@@ -38,7 +39,7 @@ def test_general_elder_pays_the_whole_order(elders):
     [line] = q.lines
     assert (line.unit_price, line.amount, line.fund, line.subsidy, line.self_pay) == (
         D("80.00"), D("80.00"), D("0.00"), D("0.00"), D("80.00"))
-    assert any("catalog.price.item[gb-bathing]" in rule for rule in line.rules)
+    assert any("服务项目单价（按项目编码）：助浴服务" in rule for rule in line.rules)
     assert any("不享受政府购买服务补贴" in rule for rule in line.rules)
     _parts_add_up(q)
 
@@ -90,7 +91,8 @@ def test_package_priced_from_the_package_table(elders):
     q = quote(elder=elders["near_poverty"], on=ON, lines=[("pkg-housekeeping", 1)])
     [line] = q.lines
     assert line.is_package and line.amount == D("160.00") and line.subsidy == D("80.00")
-    assert any("catalog.package.price[pkg-housekeeping]" in rule for rule in line.rules)
+    assert any(policy_label("catalog.package.price[pkg-housekeeping]") in rule for rule in line.rules)
+    assert not any("catalog.package.price" in rule for rule in line.rules)  # a label, not the key
 
 
 def test_contract_price_wins_for_that_provider_from_its_date(elders, users, policy, catalogue):
@@ -162,9 +164,9 @@ def test_inactive_items_and_inactive_elders_are_refused(elders, catalogue):
 
 def test_missing_policy_value_is_named(elders):
     PolicyParameter.objects.filter(key="catalog.price.hourly_by_qualification").delete()
-    with pytest.raises(ValidationError, match="catalog.price.hourly_by_qualification"):
+    with pytest.raises(ValidationError, match="上门服务小时单价"):
         quote(elder=elders["general"], on=ON, lines=[("ltci-b01", 1)])
-    with pytest.raises(ValidationError, match="catalog.price.item"):
+    with pytest.raises(ValidationError, match="服务项目单价"):
         PolicyParameter.objects.filter(key="catalog.price.item").delete()
         quote(elder=elders["general"], on=ON, lines=[("gb-meal", 1)])
 

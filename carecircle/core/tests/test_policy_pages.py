@@ -89,10 +89,72 @@ def test_api_scope_and_capabilities(district, users, values, api_as):
     assert api_as(users.caregiver).get("/api/v1/policy-parameters/").status_code == 403
 
 
+@pytest.mark.django_db
 def test_policy_values_are_shown_as_readable_pairs_not_python_reprs():
     from carecircle.core.templatetags.policy_values import policy_value_display
 
-    assert policy_value_display({"65": "75.00", "70": "150.00"}) == "65: 75.00 · 70: 150.00"
+    assert policy_value_display({"65": "75.00", "70": "150.00"}) == "65：75.00；70：150.00"
     assert policy_value_display(["a", "b"]) == "a、b"
     assert policy_value_display(True) == "是"
     assert policy_value_display(3) == "3"
+
+
+@pytest.mark.django_db
+def test_policy_values_name_codes_in_words_in_both_languages():
+    """Table keys and code values read as their labels (core/labels.py), never as the stored codes."""
+    from django.utils import translation
+
+    from carecircle.core.templatetags.policy_values import policy_value_display
+
+    table = {"default": 5, "extreme_poverty": "0.90", "registered_nurse": "80.00"}
+    shown = policy_value_display(table)
+    assert shown == "其他（默认）：5；特困：0.90；执业护士：80.00", shown
+    assert policy_value_display(["priority", "level", "applied"]) == "优先类别、评估等级、申请日期"
+    assert policy_value_display("gbt42195_2022").startswith("GB/T 42195")
+    assert policy_value_display("no_such_code") == "（未命名项）"
+    with translation.override("en"):
+        shown = policy_value_display(table)
+        assert "extreme_poverty" not in shown and "registered_nurse" not in shown and "；" not in shown
+        assert shown.startswith("Other (default): 5; ")
+
+
+@pytest.mark.django_db
+def test_policy_keys_read_as_their_labels():
+    from django.utils import translation
+
+    from carecircle.core.policy import policy_label, specs
+
+    assert policy_label("intake.public_notice.working_days") == specs()["intake.public_notice.working_days"].label_zh
+    assert policy_label("catalog.price.hourly_by_qualification[registered_nurse]").endswith("：执业护士")
+    assert policy_label("no.such.key") == "未登记的政策参数"
+    with translation.override("en"):
+        label = policy_label("catalog.price.hourly_by_qualification[registered_nurse]")
+        assert "registered_nurse" not in label and "catalog." not in label and label.endswith(": Registered nurse")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_policy_pages_show_labels_never_keys(district, users, client, language):
+    """Every seeded parameter on the list, a table's detail page and the form read as labels and words."""
+    from carecircle.core.policy import seed_values, specs
+    from carecircle.core.testing import assert_no_internals
+
+    for row in seed_values():
+        policy_parameter_set(actor=None, key=row["key"], region=district.district, value=row["value"],
+                             effective_from=JAN, source="种子", confidence="official")
+    client.force_login(users.district_admin)
+    client.cookies["django_language"] = language
+    region = f"?region={district.district.code}&on=2026-06-01"
+    pages = [reverse("core:policy-list") + region,
+             reverse("core:policy-detail", args=["intake.deadline.registered"]) + region,
+             reverse("core:policy-detail", args=["catalog.price.hourly_by_qualification"]) + region,
+             reverse("core:policy-create")]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        # The signed-in account's login name is the person's own choice, not a code.
+        assert_no_internals(response.content.decode(), allow=[users.district_admin.username], where=url)
+    listing = client.get(pages[0]).content.decode()
+    spec = specs()["intake.deadline.registered"]
+    assert (spec.label_en if language == "en" else spec.label_zh) in listing
+    nurse = client.get(pages[2]).content.decode()
+    assert ("Registered nurse" if language == "en" else "执业护士") in nurse

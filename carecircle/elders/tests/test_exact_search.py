@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from carecircle.core.models import AuditEvent, PolicyParameter
-from carecircle.core.policy import seed_values
+from carecircle.core.policy import policy_label, seed_values
 from carecircle.core.policy_seed import policy_parameters_seed
 from carecircle.elders.selectors import EXACT_SEARCH_RATE_KEY, elder_search
 from carecircle.elders.services import EXACT_SEARCH_ACTION
@@ -67,7 +67,7 @@ class TestExactSearchByPeopleWithoutReveal:
     def test_without_a_configured_limit_whole_number_search_is_refused(self, api_as, users, district):
         PolicyParameter.objects.filter(key=EXACT_SEARCH_RATE_KEY).delete()
         response = search(api_as(users.provider_admin), district.elders.a1.phone)
-        assert response.status_code == 429 and EXACT_SEARCH_RATE_KEY in response.json()["detail"]
+        assert response.status_code == 429 and policy_label(EXACT_SEARCH_RATE_KEY) in response.json()["detail"]
 
 
 @pytest.mark.django_db

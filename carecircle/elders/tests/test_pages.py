@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from carecircle.core.models import AuditEvent
+from carecircle.core.testing import visible_text
 from carecircle.elders.models import Elder, EmergencyContact
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +80,20 @@ def test_create_page_refuses_duplicate_with_link(login, users, district):
     page = response.content.decode()
     assert response.status_code == 200
     assert reverse("elders:detail", args=[district.elders.a1.pk]) in page and "打开已有档案" in page
+    shown = visible_text(page)
+    assert "/elders/" not in shown and district.elders.a1.name in shown  # words and a link, never a path
+
+
+def test_create_page_duplicate_outside_scope_offers_no_link(login, users, district):
+    client = login(users.street_staff)
+    response = client.post(reverse("elders:create"), {
+        "name": "张三明", "id_number": district.elders.b1.id_number, "community": district.a1.pk,
+        "address": "天平路 1 号", "household_type": "alone", "registration": "local",
+        "economic_category": "general", "coordinate_system": "wgs84"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert reverse("elders:detail", args=[district.elders.b1.pk]) not in page and "打开已有档案" not in page
+    assert "管辖范围以外" in visible_text(page)
 
 
 def test_create_page_offers_only_communities_in_scope(login, users, district, new_id):

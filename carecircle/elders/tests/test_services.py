@@ -53,7 +53,9 @@ class TestCreate:
         with pytest.raises(services.DuplicateElderError) as exc:
             services.elder_create(actor=users.district_admin, data={**data, "community": district.b1,
                                                                     "lat": "", "lng": ""})
-        assert f"/elders/{first.pk}/" in field_errors(exc.value)["id_number"]
+        message = field_errors(exc.value)["id_number"]
+        assert first.name in message and "/elders/" not in message  # words, not a path
+        assert exc.value.url == f"/elders/{first.pk}/"  # the page offers the link
         assert Elder.objects.filter(id_number_hash=first.id_number_hash).count() == 1
 
     def test_duplicate_held_by_another_street_names_neither_the_street_nor_a_link(self, users, district, elder_data):

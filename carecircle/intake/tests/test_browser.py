@@ -111,7 +111,9 @@ def test_family_to_waiting_list_in_the_browser(audit_trail_removed, district, us
     expect(page.locator("h1 [data-state]")).to_contain_text("已受理")
     page.click("[data-notice=acceptance]")
     expect(page.locator("[data-notice-document=acceptance]")).to_contain_text("受理通知书")
-    expect(page.locator("[data-notice-document=acceptance]")).to_contain_text("李*英")
+    # The notice is handed to the applicant: the elder in full; the missing documents named, not "complete".
+    expect(page.locator("[data-notice-document=acceptance]")).to_contain_text(elder.name)
+    expect(page.locator("[data-notice-document=acceptance]")).to_contain_text("尚缺以下材料")
     expect(page.locator("[data-notice-document=acceptance]")).to_contain_text(district.street_a.name)
     assert elder.id_number not in page.content()
     pdf = page.request.get(f"{detail}notices/acceptance/?format=pdf")

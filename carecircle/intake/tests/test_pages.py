@@ -112,7 +112,13 @@ class TestStaffPages:
         run(app, [(u.street_staff, "accept")])
         client = client_for(u.street_staff)
         html = client.get(reverse("intake:notice-document", args=[app.pk, "acceptance"])).content.decode()
-        assert "受理通知书" in html and "张*明" in html and "天平路街道" in html
+        elder = intake.district.elders.a1
+        # The notice is handed to the applicant: the elder's full name; the ID number stays masked.
+        assert "受理通知书" in html and elder.name in html and "天平路街道" in html
+        # No document was received: the notice names what is missing instead of saying "complete".
+        assert "材料齐全" not in html and "尚缺以下材料" in html
+        for document in app.type.documents:
+            assert document in html
         assert intake.district.elders.a1.id_number not in html
         assert intake.district.elders.a1.id_number_masked in html
         pdf = client.get(reverse("intake:notice-document", args=[app.pk, "acceptance"]), {"format": "pdf"})

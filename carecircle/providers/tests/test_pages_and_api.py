@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from carecircle.core.models import AuditEvent
-from carecircle.core.policy import MissingPolicyParameter
+from carecircle.core.policy import MissingPolicyParameter, policy_label
 from carecircle.providers import selectors
 from carecircle.providers.credit_code import with_check_character
 from carecircle.providers.models import Certificate, Organisation
@@ -132,7 +132,7 @@ def test_staff_list_says_when_the_policy_value_is_missing(district, users, clien
     make_staff(district.provider, name="某人")
     body = client_as(users.district_admin).get(reverse("providers:staff-list"),
                                                {"certificate": "expiring"}).content.decode()
-    assert "staff.certificate_expiry_warning_days" in body
+    assert policy_label("staff.certificate_expiry_warning_days") in body  # the parameter by its label
 
 
 def test_staff_detail_shows_masked_numbers_and_reveal_is_audited(district, users, staff, client_as):

@@ -1,0 +1,111 @@
+"""Test utilities shared by every app's tests: what a page shows a person must be words, not internals.
+
+`find_internal_tokens(html)` reads the text a person sees on a rendered page (text nodes, and the
+`placeholder`, `title`, `aria-label` and `value` of buttons and inputs a person reads; never scripts, styles,
+URLs or hidden fields) and returns the pieces that look like the program's insides:
+
+* policy keys and dotted names (`catalog.price.item[gb-cleaning]`, `intake.public_notice.working_days`),
+  model labels and action names (`elders.elder`, `intake.accept`);
+* code values in snake_case (`registered_nurse`, `gbt42195_2022`, `per_clause`);
+* raw setting text (`single＝2`, `fall=2`);
+* Python dictionaries and lists (`{'state': …}`, `['a', 'b']`) and object reprs (`<… object at 0x…>`,
+  `Decimal('1.00')`, `datetime.date(…)`).
+
+`assert_no_internals(html_or_response, allow=...)` fails with the offending pieces and their surroundings.
+`allow` lists strings a page may show on purpose (a user name typed by a person, an ID shown as code).
+"""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+# Each pattern: (name, regex). Order matters only for the report.
+PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("policy key", re.compile(r"\b[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+\[[^\]\s]*\]")),
+    ("dotted key", re.compile(r"(?<![\w./@-])[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*){2,}(?![\w./@-])")),
+    # "elders.elder", "intake.accept": a model label or an action name (three letters or more on each side,
+    # so "e.g." is prose).
+    ("model or action name", re.compile(r"(?<![\w./@-])[a-z]{3,}\.[a-z][a-z0-9_]{2,}(?![\w./@-])")),
+    ("python dict", re.compile(r"\{\s*['\"][^'\"]*['\"]\s*:")),
+    ("python list", re.compile(r"\[\s*'[^']*'\s*(?:,|\])")),
+    ("object repr", re.compile(r"object at 0x[0-9a-f]+|<bound method|\bDecimal\('|\bdatetime\.(?:date|datetime)\(")),
+    # "fall=2", "single＝…": a code glued to its value (English prose may say "a = b" with spaces).
+    ("setting text", re.compile(r"\b[a-z][a-z0-9_]*(?:=|\s*＝\s*)[\w\-.]")),
+    ("snake_case code", re.compile(r"(?<![\w@./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w@/-])")),
+]
+
+# Host names and file names look like dotted keys but are meant to be read.
+_HOSTLIKE = re.compile(r"\.(?:com|cn|org|net|gov|edu|io|csv|pdf|xlsx|json|html|png|jpg|txt|py|local)$")
+
+_VISIBLE_ATTRIBUTES = {"placeholder", "title", "aria-label", "alt"}
+# Scripts and styles are not read; a textarea holds what a person is editing (a policy table is typed as JSON).
+_SKIPPED_ELEMENTS = {"script", "style", "template", "noscript", "textarea"}
+
+
+class _VisibleText(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip_depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _SKIPPED_ELEMENTS:
+            self._skip_depth += 1
+            return
+        attributes = dict(attrs)
+        for name in _VISIBLE_ATTRIBUTES:
+            if attributes.get(name):
+                self.parts.append(attributes[name])
+        kind = (attributes.get("type") or "").lower()
+        if tag == "input" and kind in {"submit", "button"} and attributes.get("value"):
+            self.parts.append(attributes["value"])
+
+    def handle_startendtag(self, tag, attrs):
+        if tag not in _SKIPPED_ELEMENTS:
+            self.handle_starttag(tag, attrs)
+            if tag in _SKIPPED_ELEMENTS:
+                self._skip_depth -= 1
+
+    def handle_endtag(self, tag):
+        if tag in _SKIPPED_ELEMENTS and self._skip_depth:
+            self._skip_depth -= 1
+
+    def handle_data(self, data):
+        if not self._skip_depth and data.strip():
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    """The text a person reads on the page, one piece per line."""
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    return "\n".join(part.strip() for part in parser.parts)
+
+
+def find_internal_tokens(html, *, allow=()) -> list[tuple[str, str, str]]:
+    """[(kind, token, context)] for every piece of visible text that looks like a key, code or dict."""
+    if not isinstance(html, str):
+        html = html.content.decode() if hasattr(html, "content") else str(html)
+    allowed = {str(a) for a in allow if a}
+    found = []
+    for line in visible_text(html).splitlines():
+        cleaned = line
+        for item in sorted(allowed, key=len, reverse=True):
+            cleaned = cleaned.replace(item, " ")
+        for kind, pattern in PATTERNS:
+            for match in pattern.finditer(cleaned):
+                token = match.group(0)
+                if kind in {"dotted key", "model or action name"} and _HOSTLIKE.search(token):
+                    continue
+                start = max(match.start() - 30, 0)
+                found.append((kind, token, cleaned[start:match.end() + 30]))
+    return found
+
+
+def assert_no_internals(html, *, allow=(), where: str = "") -> None:
+    """Fail when the page shows a policy key, a code, raw setting text or a Python structure."""
+    found = find_internal_tokens(html, allow=allow)
+    if found:
+        lines = "\n".join(f"  {kind}: {token!r} in …{context}…" for kind, token, context in found[:20])
+        raise AssertionError(f"the page {where} shows internals to a person:\n{lines}")
