@@ -100,7 +100,9 @@ class PolicyParameter(models.Model):
         indexes = [models.Index(fields=["key", "region", "effective_from"])]
 
     def __str__(self):
-        return f"{self.key} @ {self.region_id} from {self.effective_from}"
+        from .policy import policy_label
+
+        return f"{policy_label(self.key)} · {self.region.name} · {self.effective_from:%Y-%m-%d}"
 
     @property
     def needs_confirmation(self) -> bool:

@@ -88,10 +88,15 @@ UNITS = (
 KINDS = {"money", "ratio", "integer", "number", "boolean", "text", "table", "list"}
 
 
-@lru_cache(maxsize=1)
 def policy_label(key: str) -> str:
     """A policy key as a person reads it: its declared label; `key[item]` adds the item's words
-    ("服务项目单价：助餐"). A key nobody declared reads as "unregistered parameter", never as itself."""
+    ("服务项目单价：助餐"). A key nobody declared reads as "unregistered parameter", never as itself.
+    In the language of the page (an English page gets the English label, even after a Chinese one)."""
+    return _policy_label(str(key), get_language() or "zh-hans")
+
+
+@lru_cache(maxsize=512)
+def _policy_label(key: str, language: str) -> str:
     from .labels import words_for
 
     base, bracket, rest = str(key).partition("[")

@@ -58,9 +58,9 @@ def test_an_absence_dated_before_its_rule_existed_is_a_400_naming_the_parameter(
     body = {"elder": district.elders.a1.pk, "kind": "other", "starts_on": "2000-01-01", "ends_on": "2000-01-01"}
     response = _client(users.street_staff).post("/api/v1/absences/", body, format="json")
     assert response.status_code == 400
-    # Named by its label, in words (never by its key).
-    assert "一次不在家登记的最长天数" in response.json()["non_field_errors"][0]
-    assert "careplans.absence.max_days" not in response.json()["non_field_errors"][0]
+    message = response.json()["non_field_errors"][0]
+    assert "一次不在家登记的最长天数" in message  # the parameter named in words, never by its key
+    assert "careplans.absence.max_days" not in message
     assert not ElderAbsence.objects.exists()
 
 

@@ -138,3 +138,29 @@ def test_values_from_app_data_or_memory_need_confirmation(district):
     assert put(key, district.district, "1.00", JAN, confidence="app_data").needs_confirmation
     assert put(key, district.district, "1.00", JAN, confidence="recalled").needs_confirmation
     assert not put(key, district.district, "1.00", JAN, confidence="official").needs_confirmation
+
+
+def test_a_label_is_in_the_page_s_language_even_after_the_other_language_asked(district):
+    from django.utils import translation
+
+    from carecircle.core.policy import policy_label
+
+    key = "staff.certificate_expiry_warning_days"
+    for _round in range(2):
+        with translation.override("zh-hans"):
+            assert policy_label(key) == "资质证书到期预警天数"
+        with translation.override("en"):
+            assert policy_label(key) == "Days before certificate expiry to warn"
+    with translation.override("en"):
+        assert policy_label("no.such.key") != "no.such.key"
+
+
+def test_a_parameter_reads_as_its_label_region_and_day_never_its_key(district):
+    from django.utils import translation
+
+    row = put("staff.certificate_expiry_warning_days", district.district, 30, JAN)
+    with translation.override("zh-hans"):
+        assert str(row) == "资质证书到期预警天数 · 徐汇区 · 2026-01-01"
+    with translation.override("en"):
+        assert "staff.certificate_expiry_warning_days" not in str(row)
+        assert str(row).startswith("Days before certificate expiry to warn · ")
