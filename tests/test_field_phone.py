@@ -6,22 +6,16 @@ dark."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
+from carecircle.assessment.tests.test_browser import PASSWORD, audit_rows_cleared, phone  # noqa: F401 - the shared phone
 from carecircle.conftest import make_elder
 from carecircle.dispatch.tests.conftest import make_order, make_staff
 from carecircle.intake.tests.conftest import intake  # noqa: F401  (application types, intake policy)
 from carecircle.intake.tests.helpers import submit, to_state
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PASSWORD = "Test-pass-2026"
 WIDTH, HEIGHT = 390, 844
 
 pytestmark = pytest.mark.browser
@@ -58,44 +52,6 @@ MEASURE = """() => {
     rows: document.querySelectorAll('table.list tbody tr, .bigcard, .queue-items li, .elder-timeline li').length,
   };
 }"""
-
-
-@pytest.fixture
-def audit_rows_cleared(transactional_db):
-    """SQLite's flush after a live-server test deletes rows, which the append-only audit trigger refuses;
-    clear them the one way the trigger allows (PostgreSQL truncates)."""
-    yield
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_delete")
-            cursor.execute("DELETE FROM core_auditevent")
-            cursor.execute("CREATE TRIGGER IF NOT EXISTS core_auditevent_no_delete BEFORE DELETE ON core_auditevent "
-                           "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;")
-
-
-@pytest.fixture
-def phone(live_server, tmp_path, monkeypatch):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            user_data_dir=str(tmp_path / "profile"), executable_path=str(CHROMIUM), args=ARGS, headless=True,
-            locale="zh-CN", viewport={"width": WIDTH, "height": HEIGHT}, is_mobile=True, has_touch=True)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        errors = []
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.errors = errors
-        yield page
-        context.close()
-        connections.close_all()
 
 
 def log_in(page, live_server, username):

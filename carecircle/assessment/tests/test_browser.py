@@ -29,7 +29,6 @@ def audit_rows_cleared(transactional_db):
     yield
     from django.db import connection
 
-
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_delete")
@@ -53,6 +52,10 @@ def phone(live_server, tmp_path, monkeypatch):
             locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        # Console errors (a script failing, the security policy refusing something) for tests that check them.
+        errors = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.errors = errors
         yield page
         context.close()
         connections.close_all()
