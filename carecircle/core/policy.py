@@ -107,19 +107,43 @@ def _policy_label(key: str, language: str) -> str:
     return label
 
 
+def spec_files() -> list[Path]:
+    """The kernel's seed file, then each installed app's own `policy_parameters.json` (same shape), so that an
+    app brings its policy parameters with it instead of editing the kernel's file."""
+    from django.apps import apps
+
+    files = [SPEC_FILE]
+    for config in apps.get_app_configs():
+        candidate = Path(config.path) / "policy_parameters.json"
+        if candidate.is_file() and candidate != SPEC_FILE:
+            files.append(candidate)
+    return files
+
+
+def _seed_data() -> dict:
+    merged = {"specs": [], "values": []}
+    for path in spec_files():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        merged["specs"].extend(data.get("specs", []))
+        merged["values"].extend(data.get("values", []))
+    return merged
+
+
 def specs() -> dict[str, ParameterSpec]:
-    data = json.loads(SPEC_FILE.read_text(encoding="utf-8"))
+    data = _seed_data()
     result = {}
     for raw in data["specs"]:
         spec = ParameterSpec(**raw)
         if spec.kind not in KINDS:
             raise ValueError(f"{spec.key}: unknown kind {spec.kind}")
+        if spec.key in result:
+            raise ValueError(f"{spec.key}: declared twice in the policy seed files")
         result[spec.key] = spec
     return result
 
 
 def seed_values() -> list[dict]:
-    return json.loads(SPEC_FILE.read_text(encoding="utf-8"))["values"]
+    return _seed_data()["values"]
 
 
 def _check_scalar(kind: str, value, key: str):
