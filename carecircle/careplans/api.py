@@ -77,6 +77,8 @@ class PlanVisitSerializer(serializers.ModelSerializer):
 
 
 class PlanChangeSerializer(serializers.ModelSerializer):
+    explanation = serializers.CharField(source="text", read_only=True, label=_("说明"))
+
     class Meta:
         model = PlanChange
         fields = ["id", "kind", "effective", "explanation", "created_at"]
@@ -287,7 +289,7 @@ class ServiceOrderSerializer(serializers.ModelSerializer):
     fund = serializers.DecimalField(**MONEY)
     subsidy = serializers.DecimalField(**MONEY)
     self_pay = serializers.DecimalField(**MONEY)
-    quote_lines = OrderQuoteLineSerializer(many=True, read_only=True)
+    quote_lines = OrderQuoteLineSerializer(many=True, read_only=True, source="quote_lines_shown")
     answer_deadline = serializers.SerializerMethodField(label=_("当前答复期限"))
 
     class Meta:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.choices import Gender
 from carecircle.core.isolation import Scoping
+from carecircle.core.languages import for_reader
 from carecircle.core.workflow import Step, Workflow
 
 
@@ -156,6 +157,8 @@ class PlanChange(models.Model):
     kind = models.CharField(_("变化类型"), max_length=20, choices=PlanChangeKind.choices)
     effective = models.DateField(_("生效日期"))
     explanation = models.TextField(_("说明"))
+    # The same explanation in every language the site speaks, written at the time of the change.
+    explanation_texts = models.JSONField(_("各语言说明"), default=dict, blank=True)
     details = models.JSONField(_("变化明细"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -170,6 +173,11 @@ class PlanChange(models.Model):
 
     def __str__(self):
         return f"{self.plan_id} {self.get_kind_display()} {self.effective}"
+
+    @property
+    def text(self) -> str:
+        """The explanation in the reader's language (as written, for changes recorded before it was kept in each)."""
+        return for_reader(self.explanation_texts, self.explanation)
 
 
 class AbsenceKind(models.TextChoices):
@@ -263,6 +271,14 @@ class ServiceOrder(models.Model):
     def __str__(self):
         return _("订单 %(id)s（%(elder)s，%(date)s）") % {"id": self.pk, "elder": self.elder,
                                                         "date": self.service_date}
+
+    @property
+    def quote_lines_shown(self) -> list[dict]:
+        """The stored quote with each line's rules in the reader's language (as stored, for older orders)."""
+        from carecircle.catalog.selectors import rule_sentences
+
+        return [{**line, "rules": rule_sentences(line["rule_records"])} if line.get("rule_records") else line
+                for line in self.quote_lines or []]
 
 
 class ServiceOrderLine(models.Model):

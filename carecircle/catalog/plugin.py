@@ -21,13 +21,18 @@ def _catalogue_code(code: str):
 
     from .models import ServiceItem, ServicePackage
 
+    english = not (get_language() or "zh-hans").startswith("zh")
     if not code.startswith(("gb-", "pkg-")) and "-" not in code:
+        # Policy values that list items by their Chinese name (the LTCI catalogue as the regulation prints it)
+        # read as the item's English name on English pages; in Chinese the name is already the words.
+        if english and any("\u4e00" <= char <= "\u9fff" for char in code):
+            row = ServiceItem.objects.filter(name=code).exclude(name_en="").values("name_en").first()
+            return row["name_en"] if row else None
         return None
     row = (ServiceItem.objects.filter(code=code).values("name", "name_en").first()
            or ServicePackage.objects.filter(code=code).values("name", "name_en").first())
     if row is None:
         return None
-    english = not (get_language() or "zh-hans").startswith("zh")
     return row["name_en"] if english and row["name_en"] else row["name"]
 
 

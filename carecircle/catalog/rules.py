@@ -24,6 +24,30 @@ def _amount(value) -> str:
     return f"{Decimal(value):.2f}"
 
 
+def _plain(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def rule_record(rule: Rule) -> dict:
+    """A rule as JSON-safe code and values (amounts as strings), to store with a quote."""
+    return {"code": rule.code, "params": _plain(dict(rule.params))}
+
+
+def describe_record(record) -> str:
+    """A stored rule in the reader's language; a record that is not a rule reads as it was stored."""
+    if not isinstance(record, dict) or "code" not in record:
+        return str(record)
+    return describe(Rule(code=str(record["code"]), params=dict(record.get("params") or {})))
+
+
 def describe(rule: Rule) -> str:
     p = dict(rule.params)
     for key in ("price", "hourly", "amount", "fund", "subsidy", "self_pay", "budget", "used", "granted", "wanted",

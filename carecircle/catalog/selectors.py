@@ -210,3 +210,10 @@ def entitlement_table(*, region, on: dt.date) -> list[dict]:
         rows.append({"level": level, "eligible": result is not None, "result": result,
                      "bonus": level in policy.bonus_levels})
     return rows
+
+
+def rule_sentences(records) -> list[str]:
+    """Stored pricing rules (code and values) in the reader's language."""
+    from .rules import describe_record
+
+    return [describe_record(record) for record in records or []]

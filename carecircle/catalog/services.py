@@ -26,7 +26,7 @@ from carecircle.engines.funding import LineInput, Rule, SubsidyBudget, line_amou
 
 from . import pricing, selectors
 from .models import Category, ContractPrice, HelpKind, PackageItem, ServiceItem, ServicePackage, Unit
-from .rules import describe
+from .rules import describe, rule_record
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "data" / "catalogue.json"
 BASES = ("plan", "order")
@@ -49,6 +49,8 @@ class QuoteLine:
     self_pay: Decimal
     rules: list[str] = field(default_factory=list)
     is_package: bool = False
+    # The rules as code and values, so that a stored quote is explained again in a later reader's language.
+    rule_records: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -244,7 +246,8 @@ def quote(*, elder, on: dt.date, lines: list[tuple[str, Decimal | int]], basis: 
         result_lines.append(QuoteLine(
             item_code=code, item_name=name, unit=unit, quantity=quantity, unit_price=unit_price,
             amount=split.amount, fund=split.fund, subsidy=split.subsidy, self_pay=split.self_pay,
-            rules=[describe(rule) for rule in [*lead, *split.rules]], is_package=is_package))
+            rules=[describe(rule) for rule in [*lead, *split.rules]], is_package=is_package,
+            rule_records=[rule_record(rule) for rule in [*lead, *split.rules]]))
     return Quote(
         elder_id=elder.pk, on=on, basis=basis, provider_id=getattr(provider, "pk", None), lines=result_lines,
         total=sum((line.amount for line in result_lines), ZERO), fund=sum((line.fund for line in result_lines), ZERO),

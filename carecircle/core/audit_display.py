@@ -89,6 +89,12 @@ def subject_label(subject_type: str) -> str:
     return str(code_label(subject_type) or _("其他记录"))
 
 
+def reason_words(reason: str) -> str:
+    """A recorded reason: a sentence the platform wrote (a message of its catalogue) in the reader's language, a
+    reason a person typed as it was typed."""
+    return _(reason) if reason else ""
+
+
 @dataclass
 class ChangeRow:
     field: str

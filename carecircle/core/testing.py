@@ -42,17 +42,38 @@ _VISIBLE_ATTRIBUTES = {"placeholder", "title", "aria-label", "alt"}
 _SKIPPED_ELEMENTS = {"script", "style", "template", "noscript", "textarea"}
 
 
+# Elements that never have an end tag: they cannot open a quotation.
+_VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+# Elements whose end tag may be left out: the next one of the same kind ends them.
+_IMPLIED_END = {"li", "p", "td", "th", "tr", "option", "dt", "dd"}
+
+
 class _VisibleText(HTMLParser):
-    def __init__(self):
+    def __init__(self, *, without_lang: str = ""):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip_depth = 0
+        # Text marked as another language (`<cite lang="zh-Hans">` around a document's title as published) is a
+        # quotation: when `without_lang` names that language, the text inside is left out.
+        self._without_lang = without_lang
+        self._open: list[str] = []
+        self._quote_at: int | None = None
 
     def handle_starttag(self, tag, attrs):
         if tag in _SKIPPED_ELEMENTS:
             self._skip_depth += 1
             return
         attributes = dict(attrs)
+        if tag in _IMPLIED_END and tag in self._open:
+            self.handle_endtag(tag)  # a new <li> ends the one before it
+        if tag not in _VOID_ELEMENTS:
+            self._open.append(tag)
+            lang = (attributes.get("lang") or "").lower()
+            if self._without_lang and self._quote_at is None and lang.startswith(self._without_lang):
+                self._quote_at = len(self._open)
+        if self._quote_at is not None:
+            return
         for name in _VISIBLE_ATTRIBUTES:
             if attributes.get(name):
                 self.parts.append(attributes[name])
@@ -69,15 +90,25 @@ class _VisibleText(HTMLParser):
     def handle_endtag(self, tag):
         if tag in _SKIPPED_ELEMENTS and self._skip_depth:
             self._skip_depth -= 1
+            return
+        if tag in self._open:
+            # Close up to the matching tag (browsers forgive a missing end tag; so does this).
+            while self._open:
+                closed = self._open.pop()
+                if self._quote_at is not None and len(self._open) < self._quote_at:
+                    self._quote_at = None
+                if closed == tag:
+                    break
 
     def handle_data(self, data):
-        if not self._skip_depth and data.strip():
+        if not self._skip_depth and self._quote_at is None and data.strip():
             self.parts.append(data)
 
 
-def visible_text(html: str) -> str:
-    """The text a person reads on the page, one piece per line."""
-    parser = _VisibleText()
+def visible_text(html: str, *, without_lang: str = "") -> str:
+    """The text a person reads on the page, one piece per line; `without_lang="zh"` leaves out the text marked
+    as Chinese (quotations such as a regulation's title or a standard's own wording)."""
+    parser = _VisibleText(without_lang=without_lang)
     parser.feed(html)
     parser.close()
     return "\n".join(part.strip() for part in parser.parts)

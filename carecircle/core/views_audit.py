@@ -2,7 +2,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
-from .audit_display import action_label, change_rows, subject_label
+from .audit_display import action_label, change_rows, reason_words, subject_label
 from .forms import AuditFilterForm
 from .models import AuditEvent
 from .views import ScopedCsvExportView, ScopedListView
@@ -29,6 +29,7 @@ class AuditListView(ScopedListView):
             event.action_words = action_label(event.action)
             event.subject_words = subject_label(event.subject_type)
             event.change_rows = change_rows(event, self.request.user)
+            event.reason_words = reason_words(event.reason)
         return context
 
 

@@ -26,6 +26,39 @@ class CalendarDayForm(forms.Form):
                              help_text=_("如：国务院办公厅关于某年部分节假日安排的通知"))
 
 
+# The festivals of the State Council's yearly notice, in the reader's language; a name entered by hand that is not
+# one of them is shown as entered.
+FESTIVALS = {
+    "元旦": _("元旦"),
+    "春节": _("春节"),
+    "清明节": _("清明节"),
+    "劳动节": _("劳动节"),
+    "端午节": _("端午节"),
+    "中秋节": _("中秋节"),
+    "国庆节": _("国庆节"),
+}
+
+
+def festival_words(name: str) -> str:
+    """'国庆节、中秋节' in the reader's language, festival by festival; anything else unchanged."""
+    parts = [part.strip() for part in str(name).split("、")]
+    if parts and all(part in FESTIVALS for part in parts):
+        return ", ".join(str(FESTIVALS[part]) for part in parts) if len(parts) > 1 and not _chinese() \
+            else "、".join(str(FESTIVALS[part]) for part in parts)
+    return name
+
+
+def _chinese() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "zh-hans").startswith("zh")
+
+
+def _with_words(entries):
+    return [{"date": e.date, "name": festival_words(e.name), "source": e.source, "entered": e.entered}
+            for e in entries]
+
+
 def _year(value) -> int:
     try:
         year = int(value)
@@ -45,8 +78,8 @@ class CalendarView(CapabilityRequiredMixin, generic.TemplateView):
         entries = calendar.year(year)
         context.update(
             year=year, entries=entries, has_data=calendar.has_data(year),
-            holidays=[e for e in entries if e.kind == "holiday"],
-            workdays=[e for e in entries if e.kind == "workday"],
+            holidays=_with_words(e for e in entries if e.kind == "holiday"),
+            workdays=_with_words(e for e in entries if e.kind == "workday"),
             form=kwargs.get("form") or CalendarDayForm(initial={"date": dt.date(year, 1, 1)}),
             can_change=has_capability(self.request.user, "calendar.change"),
             years=sorted(calendar.years_with_data | {year}),

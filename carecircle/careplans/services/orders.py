@@ -105,7 +105,8 @@ def quote_dict(priced) -> dict:
     """A quote as plain values (stored on the order, shown on pages)."""
     return {"lines": [{"item": line.item_code, "name": line.item_name, "quantity": str(line.quantity),
                        "unit_price": str(line.unit_price), "amount": str(line.amount), "fund": str(line.fund),
-                       "subsidy": str(line.subsidy), "self_pay": str(line.self_pay), "rules": line.rules}
+                       "subsidy": str(line.subsidy), "self_pay": str(line.self_pay), "rules": line.rules,
+                       "rule_records": line.rule_records}
                       for line in priced.lines],
             "total": priced.total, "fund": priced.fund, "subsidy": priced.subsidy, "self_pay": priced.self_pay}
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from carecircle.core import audit
 from carecircle.core.isolation import require_own_organisation
+from carecircle.core.languages import for_reader, in_every_language
 from carecircle.core.money import to_money
 from carecircle.core.workflow import IllegalStep
 from carecircle.workorders import services as work_orders
@@ -143,14 +144,15 @@ def care_plan_create(*, actor, elder, organisation=None, on: dt.date | None = No
         bonus_minutes_per_month=entitlement.continuity_bonus_minutes_per_month,
         entitlement_rules=list(entitlement.rules), valid_from=on, created_by=actor, **prefs)
     _write_visits(plan, preview)
-    explanation = _("按 %(level)d 级待遇制定照护计划（每周 %(n)d 次、每次 %(m)d 分钟），由%(org)s提供：%(visits)s。"
-                    "每周费用 %(total)s 元，其中基金 %(fund)s 元、补贴 %(subsidy)s 元、个人自付 %(self)s 元。") % {
+    explanation = in_every_language(lambda: _(
+        "按 %(level)d 级待遇制定照护计划（每周 %(n)d 次、每次 %(m)d 分钟），由%(org)s提供：%(visits)s。"
+        "每周费用 %(total)s 元，其中基金 %(fund)s 元、补贴 %(subsidy)s 元、个人自付 %(self)s 元。") % {
         "level": entitlement.care_level, "n": entitlement.visits_per_week, "m": entitlement.minutes_per_visit,
         "org": organisation.name, "visits": _describe_visits(preview), "total": to_money(preview.weekly_total),
         "fund": to_money(preview.weekly_fund), "subsidy": to_money(preview.weekly_subsidy),
-        "self": to_money(preview.weekly_self_pay)}
-    PlanChange.objects.create(plan=plan, kind=PlanChangeKind.CREATED, effective=on, explanation=explanation,
-                              details={"visits": _visit_snapshot(preview)}, created_by=actor)
+        "self": to_money(preview.weekly_self_pay)})
+    _plan_change(plan=plan, kind=PlanChangeKind.CREATED, effective=on, texts=explanation,
+                 details={"visits": _visit_snapshot(preview)}, actor=actor)
     audit.record(actor=actor, action="careplans.plan_create", subject=plan,
                  changes={"plan": audit.snapshot(plan), "visits": _visit_snapshot(preview)})
     return plan
@@ -181,18 +183,27 @@ def care_plan_update(*, actor, plan: CarePlan, visits, accept_self_pay: bool = F
     plan.save()
     plan.visits.all().delete()
     _write_visits(plan, preview)
-    explanation = _("%(org)s调整了照护计划，自 %(on)s 起：%(visits)s。每周个人自付 %(self)s 元。") % {
-        "org": plan.organisation.name, "on": on.isoformat(), "visits": _describe_visits(preview),
-        "self": to_money(preview.weekly_self_pay)}
-    if reason.strip():
-        explanation += _("原因：%(reason)s") % {"reason": reason.strip()}
-    PlanChange.objects.create(plan=plan, kind=PlanChangeKind.EDITED, effective=on, explanation=explanation,
-                              details={"visits": _visit_snapshot(preview)}, created_by=actor)
+    def edited() -> str:
+        text = _("%(org)s调整了照护计划，自 %(on)s 起：%(visits)s。每周个人自付 %(self)s 元。") % {
+            "org": plan.organisation.name, "on": on.isoformat(), "visits": _describe_visits(preview),
+            "self": to_money(preview.weekly_self_pay)}
+        if reason.strip():
+            text += _("原因：%(reason)s") % {"reason": reason.strip()}
+        return text
+
+    _plan_change(plan=plan, kind=PlanChangeKind.EDITED, effective=on, texts=in_every_language(edited),
+                 details={"visits": _visit_snapshot(preview)}, actor=actor)
     audit.record(actor=actor, action="careplans.plan_update", subject=plan, reason=reason,
                  changes={"before": {"plan": before["plan"], "visits": len(before["visits"])},
                           "after": {"plan": audit.snapshot(plan, list(PREFERENCE_FIELDS)),
                                     "visits": _visit_snapshot(preview)}})
     return plan
+
+
+def _plan_change(*, plan, kind, effective, texts: dict, details: dict, actor) -> PlanChange:
+    """The change explained in every language the site speaks; `explanation` keeps the reader's at the time."""
+    return PlanChange.objects.create(plan=plan, kind=kind, effective=effective, explanation=for_reader(texts),
+                                     explanation_texts=texts, details=details, created_by=actor)
 
 
 def _cancel_future_work(*, actor, plan: CarePlan | None = None, elder=None, since: dt.date, reason: str,
@@ -209,7 +220,8 @@ def _cancel_future_work(*, actor, plan: CarePlan | None = None, elder=None, sinc
 
 
 @transaction.atomic
-def care_plan_stop(*, actor, plan: CarePlan, reason: str, on: dt.date, explanation: str = "") -> CarePlan:
+def care_plan_stop(*, actor, plan: CarePlan, reason: str, on: dt.date, explanation: str = "",
+                   explanation_texts: dict | None = None) -> CarePlan:
     """Ends the plan the day before `on`; visits from `on` are cancelled with the reason. Explained to the
     provider and the family on their pages."""
     _require(actor, "careplans.change")
@@ -221,19 +233,26 @@ def care_plan_stop(*, actor, plan: CarePlan, reason: str, on: dt.date, explanati
                     message=_("计划状态为“%(s)s”，不能停止") % {"s": plan.get_status_display()})
     if on < plan.valid_from:
         on = plan.valid_from
-    label = StopReason(reason).label
-    text = _("照护计划自 %(on)s 起停止：%(reason)s。") % {"on": on.isoformat(), "reason": label}
-    if explanation.strip():
-        text += explanation.strip()
+    def stopped(cancelled: int = 0) -> str:
+        words = _("照护计划自 %(on)s 起停止：%(reason)s。") % {"on": on.isoformat(), "reason": StopReason(reason).label}
+        if explanation_texts:
+            words += for_reader(explanation_texts)
+        elif explanation.strip():
+            words += explanation.strip()
+        if cancelled:
+            words += _("已取消 %(n)d 个未开始的上门工单。") % {"n": cancelled}
+        return words
+
+    text = stopped()
     before = audit.snapshot(plan, ["status", "valid_until", "stop_reason"])
     plan.status, plan.stop_reason = PlanStatus.STOPPED, reason
     plan.valid_until = max(plan.valid_from, on - dt.timedelta(days=1))
     plan.save(update_fields=["status", "stop_reason", "valid_until", "updated_at"])
     cancelled = _cancel_future_work(actor=actor, plan=plan, since=on, reason=text)
-    if cancelled:
-        text += _("已取消 %(n)d 个未开始的上门工单。") % {"n": cancelled}
-    PlanChange.objects.create(plan=plan, kind=PlanChangeKind.STOPPED, effective=on, explanation=text,
-                              details={"reason": reason, "cancelled_work_orders": cancelled}, created_by=actor)
+    texts = in_every_language(lambda: stopped(cancelled))
+    text = for_reader(texts)
+    _plan_change(plan=plan, kind=PlanChangeKind.STOPPED, effective=on, texts=texts,
+                 details={"reason": reason, "cancelled_work_orders": cancelled}, actor=actor)
     audit.record(actor=actor, action="careplans.plan_stop", subject=plan, reason=text,
                  changes={**audit.diff(before, audit.snapshot(plan, ["status", "valid_until", "stop_reason"])),
                           "cancelled_work_orders": cancelled})
@@ -283,7 +302,8 @@ def care_plan_level_change(*, elder, programme: str, old_level, new_level: int, 
         return plan  # the same entitlement (e.g. a re-assessment confirming the level): nothing changes
     if entitlement is None:
         care_plan_stop(actor=None, plan=plan, reason=StopReason.NOT_ELIGIBLE, on=effective,
-                       explanation=_("新照护等级为 %(level)s 级，不在长护险居家照护待遇范围内。") % {"level": new_level})
+                       explanation_texts=in_every_language(
+                           lambda: _("新照护等级为 %(level)s 级，不在长护险居家照护待遇范围内。") % {"level": new_level}))
         return None
     old_visits = [VisitSpec.of(v) for v in plan.visits.filter(funding=VisitFunding.PLAN)]
     kept = sorted(old_visits, key=lambda s: (s.weekday, s.window_start))[:entitlement.visits_per_week]
@@ -316,19 +336,23 @@ def care_plan_level_change(*, elder, programme: str, old_level, new_level: int, 
         entitlement_rules=list(entitlement.rules), valid_from=start, replaces=plan, created_by=actor,
         **{name: getattr(plan, name) for name in PREFERENCE_FIELDS})
     _write_visits(new_plan, preview)
-    parts = [_("照护等级由 %(old)s 级变为 %(new)d 级（自 %(on)s 起），待遇为每周 %(n)d 次、每次 %(m)d 分钟。")
-             % {"old": old_level if old_level is not None else "—", "new": entitlement.care_level,
-                "on": start.isoformat(), "n": entitlement.visits_per_week, "m": minutes}]
-    if added:
-        parts.append(_("新增上门：%(v)s。") % {"v": _list(
-            f"{Weekday(s.weekday).label} {_hhmm(s.window_start)}–{_hhmm(s.window_end)}" for s in added)})
-    if dropped > 0:
-        parts.append(_("减少 %(n)d 次上门。") % {"n": dropped})
-    parts.append(_("新计划：%(v)s。") % {"v": _describe_visits(preview)})
-    text = "".join(parts)
-    PlanChange.objects.create(plan=new_plan, kind=PlanChangeKind.LEVEL_CHANGED, effective=start, explanation=text,
-                              details={"old_level": old_level, "new_level": new_level, "replaces": plan.pk,
-                                       "visits": _visit_snapshot(preview)}, created_by=actor)
+    def level_changed() -> str:
+        parts = [_("照护等级由 %(old)s 级变为 %(new)d 级（自 %(on)s 起），待遇为每周 %(n)d 次、每次 %(m)d 分钟。")
+                 % {"old": old_level if old_level is not None else "—", "new": entitlement.care_level,
+                    "on": start.isoformat(), "n": entitlement.visits_per_week, "m": minutes}]
+        if added:
+            parts.append(_("新增上门：%(v)s。") % {"v": _list(
+                f"{Weekday(s.weekday).label} {_hhmm(s.window_start)}–{_hhmm(s.window_end)}" for s in added)})
+        if dropped > 0:
+            parts.append(_("减少 %(n)d 次上门。") % {"n": dropped})
+        parts.append(_("新计划：%(v)s。") % {"v": _describe_visits(preview)})
+        return "".join(parts)
+
+    texts = in_every_language(level_changed)
+    text = for_reader(texts)
+    _plan_change(plan=new_plan, kind=PlanChangeKind.LEVEL_CHANGED, effective=start, texts=texts,
+                 details={"old_level": old_level, "new_level": new_level, "replaces": plan.pk,
+                          "visits": _visit_snapshot(preview)}, actor=actor)
     # Undispatched work orders of the old plan from the new date are re-generated from the new plan.
     _cancel_future_work(actor=None, plan=plan, since=start, reason=text[:200])
     audit.record(actor=actor, action="careplans.plan_level_change", subject=new_plan, reason=text,

@@ -227,3 +227,19 @@ def test_the_monthly_subsidy_budget_is_shared_by_the_months_orders(policy, users
     assert (again.subsidy, again.self_pay) == (Decimal("80.00"), Decimal("0.00"))
     december = services.order_quote(elder=elder, lines=BATH, service_date=dt.date(2026, 12, 1))
     assert december.subsidy == Decimal("80.00")
+
+
+def test_a_stored_order_explains_its_price_in_a_later_readers_language(policy, users):
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        order = place(users, policy.elders.a1)
+    stored = order.quote_lines[0]
+    assert stored["rule_records"] and all("code" in record for record in stored["rule_records"])
+    with translation.override("en"):
+        shown = order.quote_lines_shown[0]["rules"]
+    assert len(shown) == len(stored["rules"])
+    assert not any("元" in rule for rule in shown) and any("yuan" in rule for rule in shown)
+    # An order stored before the rules were kept as code and values shows them as stored.
+    order.quote_lines = [{k: v for k, v in line.items() if k != "rule_records"} for line in order.quote_lines]
+    assert order.quote_lines_shown[0]["rules"] == stored["rules"]

@@ -211,3 +211,26 @@ def test_plan_and_order_lists_find_elders_with_the_registrys_own_search(level4, 
     assert list(selectors.plan_list(user, q="!!")) == []
     assert selectors.order_list(user, q=level4.name).count() == 0
     assert selectors.plan_list(user, q="  ").count() == 1
+
+
+def test_a_plan_change_reads_in_the_language_of_whoever_reads_it(level4, users, django_capture_on_commit_callbacks):
+    from django.utils import translation
+
+    plan = services.care_plan_create(actor=users.provider_admin, elder=level4, on=MONDAY, weekdays=[0, 1, 2, 3, 4])
+    with django_capture_on_commit_callbacks(execute=True):
+        set_level(level4, 5, dt.date(2026, 12, 1))
+    new = CarePlan.objects.get(status=PlanStatus.ACTIVE)
+    change = new.changes.get(kind=PlanChangeKind.LEVEL_CHANGED)
+    assert set(change.explanation_texts) == {"zh-hans", "en"}
+    with translation.override("en"):
+        assert "The care level changed from 4 to 5" in change.text and "Visits added" in change.text
+        assert "照护" not in change.text
+        created = plan.changes.get(kind=PlanChangeKind.CREATED).text
+        assert created.startswith("Care plan made from the level 4 entitlement")
+    with translation.override("zh-hans"):
+        assert "由 4 级变为 5 级" in change.text
+    # A change recorded before the explanation was kept in each language reads as it was written.
+    change.explanation_texts = {}
+    change.save()
+    with translation.override("en"):
+        assert change.text == change.explanation
