@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "carecircle.assessment",
     "carecircle.careplans",
     "carecircle.workorders",
+    "carecircle.visits",
     "carecircle.dispatch",
     "carecircle.demo",
 ]
