@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "carecircle.careplans",
     "carecircle.workorders",
     "carecircle.visits",
+    "carecircle.quality",
     "carecircle.dispatch",
     "carecircle.demo",
 ]
