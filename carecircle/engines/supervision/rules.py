@@ -229,7 +229,7 @@ def place(fix: Fix, home, policy: Policy) -> tuple[tuple[float, float], list[Fin
             point, distance = as_gcj, gcj_distance
     if DISTANCE in policy:
         rule = policy[DISTANCE]
-        if distance > rule.threshold:
+        if round(distance) > rule.threshold:  # judged in whole metres, as it is reported
             findings.append(Finding(DISTANCE, rule.action, round(distance), rule.threshold,
                                     {"accuracy_m": fix.accuracy_m}))
     return point, findings
@@ -309,8 +309,10 @@ def check_in(facts: CheckInFacts, policy: Policy) -> tuple[tuple[float, float] |
         km = haversine_m(facts.previous.lat, facts.previous.lng, *point) / 1000.0
         hours = (facts.at - facts.previous.at).total_seconds() / 3600.0
         speed = km / hours if hours > 0 else (math.inf if km > 0.05 else 0.0)
+        if math.isfinite(speed):
+            speed = round(speed, 1)  # judged to a tenth of a km/h, as it is reported
         if speed > rule.threshold:
-            findings.append(Finding(IMPOSSIBLE_SPEED, rule.action, round(speed, 1) if math.isfinite(speed) else None,
+            findings.append(Finding(IMPOSSIBLE_SPEED, rule.action, speed if math.isfinite(speed) else None,
                                     rule.threshold, {"km": round(km, 2), "minutes": round(hours * 60),
                                                      "other_visit": facts.previous.visit}))
     findings += _photo(facts.photo_hash, facts.known_photo_hashes, policy)
