@@ -27,7 +27,7 @@ from carecircle.core.views import CapabilityRequiredMixin
 from carecircle.dispatch import selectors as dispatch_selectors
 from carecircle.elders import services as elder_services
 
-from .models import Visit, VisitStatus
+from .models import ReasonCode, Visit, VisitStatus
 
 APP_CAPABILITY = "visits.app"
 
@@ -149,6 +149,7 @@ def app_words() -> dict:
         "signed_out": _("登录已过期：请重新登录后再同步，记录仍保存在手机上。"),
         "server_busy": _("服务器暂时繁忙，稍后自动重试。"),
         "photo_not_image": _("照片必须是相机拍摄的图片。"),
+        "photo_too_big": _("照片太大，请重新拍摄。"),
         "pin_needed": _("请老人或家属输入确认码。"),
         "items_none": _("请至少勾选一个已完成的服务项目。"),
         "vital_range": _("{label}应在 {min} 到 {max} {unit} 之间。"),
@@ -166,19 +167,22 @@ def app_words() -> dict:
         "waiting": _("待同步"),
         "discard": _("放弃这条记录"),
         "discard_confirm": _("放弃后这条记录不会再发送。确定放弃？"),
-        "reason_label": _("原因"),
+        "reason_label": _("原因说明"),
+        "reason_code_label": _("原因类别"),
+        "flags_recorded": _("已同步，系统记录了监管提示：{detail}"),
         "reason_send": _("说明原因后重新提交"),
     }
 
 
-# The visits API the app sends its steps to ({id}: the work order).
-ENDPOINTS = {
-    "check_in": "/api/v1/work-orders/{id}/check-in/",
-    "items": "/api/v1/work-orders/{id}/items/",
-    "confirm": "/api/v1/work-orders/{id}/confirm/",
-    "check_out": "/api/v1/work-orders/{id}/check-out/",
-    "not_home": "/api/v1/work-orders/{id}/not-at-home/",
+# The visits API the app sends its steps to, by step ("{id}" stands for the work order).
+ENDPOINT_NAMES = {
+    "check_in": "api-visit-check-in", "items": "api-visit-items", "confirm": "api-visit-confirm",
+    "check_out": "api-visit-check-out", "not_home": "api-visit-not-home",
 }
+
+
+def endpoints() -> dict[str, str]:
+    return {step: reverse(name, args=[0]).replace("/0/", "/{id}/") for step, name in ENDPOINT_NAMES.items()}
 
 
 class AppView(CapabilityRequiredMixin, generic.TemplateView):
@@ -195,7 +199,8 @@ class AppView(CapabilityRequiredMixin, generic.TemplateView):
             "visits": visit_cards(self.request.user, day),
             "app_config": {
                 "words": app_words(),
-                "endpoints": ENDPOINTS,
+                "endpoints": endpoints(),
+                "reason_codes": [[code, str(label)] for code, label in ReasonCode.choices],
                 "csrf": get_token(self.request),
                 "owner": self.request.user.pk,
                 "day": day.isoformat(),

@@ -58,16 +58,37 @@
   function locate() {
     return new Promise((resolve, reject) => {
       if (!navigator.geolocation) { reject(new Error("no geolocation")); return; }
-      navigator.geolocation.getCurrentPosition(resolve, reject, { enableHighAccuracy: true, timeout: 20000, maximumAge: 30000 });
+      navigator.geolocation.getCurrentPosition(resolve, reject, { enableHighAccuracy: true, timeout: 20000, maximumAge: 0 });
     });
   }
 
-  function photoOf(form) {
+  function readAsDataUrl(blob) {
+    return new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(reader.result);
+      reader.onerror = () => reject(reader.error);
+      reader.readAsDataURL(blob);
+    });
+  }
+
+  // The photo as the API takes it (a data: URL), made smaller on the phone: at most 1600 px, JPEG.
+  async function photoOf(form) {
     const input = form.querySelector("input[type=file][name=photo]");
     const file = input && input.files && input.files[0];
     if (!file) return null;
     if (!file.type || !file.type.startsWith("image/")) throw new Error(W.photo_not_image);
-    return file;
+    try {
+      const bitmap = await createImageBitmap(file);
+      const scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
+      const canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return canvas.toDataURL("image/jpeg", 0.85);
+    } catch (error) {
+      if (file.size > 6 * 1024 * 1024) throw new Error(W.photo_too_big);
+      return readAsDataUrl(file);
+    }
   }
 
   async function place(li) {
@@ -89,13 +110,14 @@
   async function bodyOf(step, form, li) {
     const now = new Date().toISOString();
     if (step === "check_in" || step === "check_out" || step === "not_home") {
-      const photo = photoOf(form);
+      const photo = await photoOf(form);
       const body = Object.assign(await place(li), { device_time: now });
+      if (photo) body.photo = photo;
       const qr = form.querySelector("[name=qr_code]");
       if (qr && qr.value.trim()) body.qr_code = qr.value.trim();
       const note = form.querySelector("[name=note]");
       if (note && note.value.trim()) body.note = note.value.trim();
-      return { body, photo };
+      return { body };
     }
     if (step === "items") {
       const items = [];
@@ -117,13 +139,13 @@
         items.push(entry);
       }
       if (!items.length && form.querySelector("[data-item]")) throw new Error(W.items_none);
-      return { body: { items, device_time: now }, photo: null };
+      return { body: { items, device_time: now } };
     }
     if (step === "confirm") {
       const pin = form.querySelector("[name=pin]").value.trim();
       if (!pin) throw new Error(W.pin_needed);
       const method = form.querySelector("[name=method]:checked");
-      return { body: { method: method ? method.value : "pin", code: pin, device_time: now }, photo: null };
+      return { body: { method: method ? method.value : "pin", code: pin, device_time: now } };
     }
     throw new Error(step);
   }
@@ -134,11 +156,9 @@
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      const { body, photo } = await bodyOf(step, form, li);
-      const row = { owner: CONFIG.owner, visit: li.dataset.visit, elder: li.dataset.elder, kind: step,
-                    url: CONFIG.endpoints[step].replace("{id}", li.dataset.visit), body };
-      if (photo) { row.photo = photo; row.photoName = photo.name; }
-      await Q.add(row);
+      const { body } = await bodyOf(step, form, li);
+      await Q.add({ owner: CONFIG.owner, visit: li.dataset.visit, elder: li.dataset.elder, kind: step,
+                    url: CONFIG.endpoints[step].replace("{id}", li.dataset.visit), body });
       form.reset();
       await advance(li, step);
       message(li, W.saved_offline);
@@ -185,6 +205,17 @@
         p.className = "errors";
         p.setAttribute("role", "alert");
         p.textContent = say(W.reason_needed, { detail: row.message });
+        const codeLabel = document.createElement("label");
+        codeLabel.className = "field";
+        codeLabel.textContent = W.reason_code_label;
+        const select = document.createElement("select");
+        select.name = "reason_code";
+        (CONFIG.reason_codes || []).forEach(([value, text]) => {
+          const option = document.createElement("option");
+          option.value = value; option.textContent = text;
+          select.appendChild(option);
+        });
+        codeLabel.appendChild(select);
         const label = document.createElement("label");
         label.className = "field";
         label.textContent = W.reason_label || "";
@@ -193,7 +224,7 @@
         label.appendChild(area);
         const send = document.createElement("button");
         send.type = "submit"; send.className = "primary"; send.textContent = W.reason_send || "";
-        form.append(p, label, send);
+        form.append(p, codeLabel, label, send);
         item.appendChild(form);
       } else if (row.state === "refused") {
         const p = document.createElement("p");
@@ -222,7 +253,12 @@
     showNetwork(W.syncing);
     const outcome = await Q.flush({
       csrf: CONFIG.csrf, owner: CONFIG.owner,
-      onSent: async (row) => { const li = card(row.visit); if (li) message(li, W.synced); },
+      onSent: async (row, body) => {
+        const li = card(row.visit);
+        if (!li) return;
+        const flags = (body && body.flags) || [];
+        message(li, flags.length ? say(W.flags_recorded, { detail: flags.map((f) => f.message).join(" ") }) : W.synced);
+      },
     });
     if (outcome.stopped === "signed_out") showNetwork(W.signed_out);
     else if (outcome.stopped === "busy") showNetwork(W.server_busy);
@@ -250,7 +286,8 @@
       event.preventDefault();
       const reason = form.querySelector("textarea").value.trim();
       if (!reason) { form.querySelector(".errors").textContent = W.reason_empty; return; }
-      await Q.giveReason(Number(form.dataset.reasonFor), reason);
+      const code = form.querySelector("select[name=reason_code]");
+      await Q.giveReason(Number(form.dataset.reasonFor), reason, code ? code.value : "");
       await render();
       sync();
     }
@@ -282,8 +319,13 @@
     showNetwork();
     await render();
     if ("serviceWorker" in navigator) {
+      // html[data-service-worker]: "registered", then "controlled" once the app opens without a network.
+      const controlled = () => {
+        if (navigator.serviceWorker.controller) document.documentElement.dataset.serviceWorker = "controlled";
+      };
+      navigator.serviceWorker.addEventListener("controllerchange", controlled);
       navigator.serviceWorker.register(CONFIG.sw, { scope: CONFIG.scope })
-        .then(() => { document.documentElement.dataset.serviceWorker = "registered"; })
+        .then(() => { document.documentElement.dataset.serviceWorker = "registered"; controlled(); })
         .catch(() => { document.documentElement.dataset.serviceWorker = "failed"; });
     }
     sync();

@@ -87,21 +87,9 @@
   }
 
   function send(row, csrf) {
-    const headers = { "Idempotency-Key": row.key, "X-CSRFToken": csrf || "", "Accept": "application/json" };
-    let body;
-    if (row.photo) {
-      body = new FormData();
-      Object.keys(row.body).forEach((name) => {
-        const value = row.body[name];
-        if (value === null || value === undefined) return;
-        body.append(name, typeof value === "object" ? JSON.stringify(value) : String(value));
-      });
-      body.append("photo", row.photo, row.photoName || "photo.jpg");
-    } else {
-      headers["Content-Type"] = "application/json";
-      body = JSON.stringify(row.body);
-    }
-    return fetch(row.url, { method: "POST", credentials: "same-origin", headers, body });
+    const headers = { "Idempotency-Key": row.key, "X-CSRFToken": csrf || "", "Accept": "application/json",
+                      "Content-Type": "application/json" };
+    return fetch(row.url, { method: "POST", credentials: "same-origin", headers, body: JSON.stringify(row.body) });
   }
 
   let running = null;
@@ -154,10 +142,11 @@
 
   // A step refused for want of a reason goes again with the reason, as a new request (new key): the first
   // one stored nothing.
-  async function giveReason(seq, reason) {
+  async function giveReason(seq, reason, reasonCode) {
     const row = (await all()).find((r) => r.seq === seq);
     if (!row) return null;
     row.body = Object.assign({}, row.body, { reason });
+    if (reasonCode) row.body.reason_code = reasonCode;
     row.key = newKey();
     row.state = "pending";
     row.message = "";
