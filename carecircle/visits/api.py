@@ -71,6 +71,8 @@ class ProofSerializer(serializers.Serializer):
     def validate(self, attrs):
         if (attrs.get("lat") is None) != (attrs.get("lng") is None):
             raise serializers.ValidationError({"lng": [_("纬度和经度须同时提供。")]})
+        if attrs.get("lat") is None and not attrs.get("qr_code"):
+            raise serializers.ValidationError({"lat": [_("须提供定位，或扫描老人家中的二维码。")]})
         return attrs
 
     def validate_photo(self, value):
