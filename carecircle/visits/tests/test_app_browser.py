@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from carecircle.assessment.tests.test_browser import PASSWORD, audit_rows_cleared, phone  # noqa: F401 - shared phone
 
+from tests.test_field_phone import check_page
+
 from .conftest import make_staff, make_work_order, seed_visit_policy
 
 pytestmark = pytest.mark.browser
@@ -60,7 +62,7 @@ def test_offline_visit_then_the_board_and_a_check_in_far_from_home(audit_rows_cl
     context.set_geolocation({"latitude": HOME[0], "longitude": HOME[1], "accuracy": 8})
     page.clock.install(time=start + dt.timedelta(seconds=30))
     log_in(page, base, users.caregiver.username)
-    page.goto(f"{base}/visits/app/")
+    check_page(page, f"{base}/visits/app/")  # fits a phone: no overflow, targets of 44 px
     expect(page.locator("html")).to_have_attribute("data-service-worker", "controlled")
     card = page.locator(f"[data-visit='{visit_one.pk}']")
     expect(card).to_have_attribute("data-stage", "planned")
@@ -120,9 +122,12 @@ def test_offline_visit_then_the_board_and_a_check_in_far_from_home(audit_rows_cl
 
     # The district's live board: the first visit verified, the second under way with its exception.
     log_in(page, base, users.district_admin.username)
-    page.goto(f"{base}/visits/board/")
+    check_page(page, f"{base}/visits/board/")
     expect(page.locator(f"[data-row='{visit_one.pk}'] [data-row-state]")).to_have_attribute("data-row-state", "verified")
     expect(page.locator(f"[data-row='{visit_one.pk}']")).to_contain_text("已核验")
     expect(page.locator("[data-figure=verified]")).to_have_text("1")
+    page.click(f"[data-row='{visit_one.pk}'] a")
+    expect(page.locator("[data-visit-state]")).to_have_attribute("data-visit-state", "verified")
+    expect(page.locator("main")).to_contain_text("协助洗澡")
     page.goto(f"{base}/visits/exceptions/")
     expect(page.locator("main")).to_contain_text(second.name)
