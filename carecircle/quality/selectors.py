@@ -93,10 +93,12 @@ def _rate(part, whole) -> Decimal | None:
 
 
 def _visit_figures(user, *, start: dt.date, end: dt.date) -> dict[int, dict]:
-    """Per provider: visits, on time, verified, with an exception, from the visits app's figures."""
+    """Per provider: visits, on time, verified, with an exception, from the visits app's figures (which take
+    the last day itself: `end` here is the first day after the month)."""
     from carecircle.visits.selectors import provider_visit_figures
 
-    return {row["organisation_id"]: row for row in provider_visit_figures(user, start=start, end=end)}
+    rows = provider_visit_figures(user, start=start, end=end - dt.timedelta(days=1))
+    return {row["organisation_id"]: row for row in rows}
 
 
 def provider_scorecards(user, *, month: dt.date, today: dt.date | None = None) -> list[dict]:
