@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views import generic
 
 from carecircle.core import basemap
+from carecircle.core.roles import has_capability
 from carecircle.core.views import CapabilityRequiredMixin
 
 from . import board as board_reads
@@ -77,5 +78,6 @@ class BoardVisitView(CapabilityRequiredMixin, generic.TemplateView):
             "flags": list(visit.flags.all()) if visit else [],
             "exceptions": list(visit.exceptions.all()) if visit else [],
             "today": timezone.localdate(),
+            "can_see_photos": has_capability(self.request.user, "visits.view"),
         })
         return context
