@@ -126,6 +126,11 @@ def test_offline_visit_then_the_board_and_a_check_in_far_from_home(audit_rows_cl
     expect(page.locator(f"[data-row='{visit_one.pk}'] [data-row-state]")).to_have_attribute("data-row-state", "verified")
     expect(page.locator(f"[data-row='{visit_one.pk}']")).to_contain_text("已核验")
     expect(page.locator("[data-figure=verified]")).to_have_text("1")
+    # A visit nobody has checked in to 40 minutes after its start appears as an alert, without a reload.
+    late = make_work_order(district.provider, district.elders.a2, me,
+                           start=timezone.localtime() - dt.timedelta(minutes=40), minutes=30)
+    expect(page.locator(f"[data-alert='{late.pk}']")).to_contain_text("仍未签到", timeout=25_000)
+    expect(page.locator("[data-figure=late]")).to_have_text("1")
     page.click(f"[data-row='{visit_one.pk}'] a")
     expect(page.locator("[data-visit-state]")).to_have_attribute("data-visit-state", "verified")
     expect(page.locator("main")).to_contain_text("协助洗澡")
