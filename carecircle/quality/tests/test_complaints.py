@@ -50,7 +50,8 @@ def test_a_caregiver_of_another_provider_is_refused(quality):
     from carecircle.providers.models import StaffMember
 
     other = StaffMember.objects.create(organisation=quality.d.other_provider, name="赵护理", gender="F",
-                                       id_number="310104199001011234", position="caregiver")
+                                       id_number="310104199001011234", position="caregiver",
+                                       id_number_hash="quality-test-other")
     with pytest.raises(ValidationError) as error:
         _file(quality, caregiver=other)
     assert "caregiver" in error.value.error_dict
