@@ -15,6 +15,8 @@ from carecircle.assessment.tests.test_browser import PASSWORD, audit_rows_cleare
 
 from tests.test_field_phone import check_page
 
+from carecircle.conftest import make_elder
+
 from .conftest import make_staff, make_work_order, seed_visit_policy
 
 pytestmark = pytest.mark.browser
@@ -54,6 +56,8 @@ def test_offline_visit_then_the_board_and_a_check_in_far_from_home(audit_rows_cl
     start = timezone.localtime().replace(second=0, microsecond=0) - dt.timedelta(minutes=70)
     visit_one = make_work_order(district.provider, first, me, start=start)
     visit_two = make_work_order(district.provider, second, me, start=start + dt.timedelta(minutes=64))
+    neighbour = make_elder(district.a1, name="赵桂英", lat="31.205900", lng="121.445000")
+    visit_away = make_work_order(district.provider, neighbour, me, start=start + dt.timedelta(minutes=62), minutes=30)
 
     page = phone
     base = live_server.url
@@ -99,6 +103,19 @@ def test_offline_visit_then_the_board_and_a_check_in_far_from_home(audit_rows_cl
     visit = Visit.objects.get(work_order=visit_one)
     assert visit.status == VisitStatus.VERIFIED, list(visit.flags.values_list("rule", flat=True))
     assert visit.items.get().note == "协助洗澡，皮肤完好"
+
+    # Next door nobody opens: "not at home" is recorded with its place, not skipped.
+    page.clock.set_system_time(start + dt.timedelta(minutes=62, seconds=10))
+    context.set_geolocation({"latitude": 31.2059, "longitude": 121.445, "accuracy": 9})
+    card = page.locator(f"[data-visit='{visit_away.pk}']")
+    card.locator("form[data-step=not_home] summary").click()
+    card.locator("form[data-step=not_home] textarea[name=note]").fill("敲门无人应答，电话联系家属未接")
+    card.locator("form[data-step=not_home] button[type=submit]").click()
+    expect(card).to_have_attribute("data-stage", "not_home")
+    expect(page.locator("[data-pending-summary]")).to_have_attribute("data-pending", "0", timeout=20_000)
+    away = Visit.objects.get(work_order=visit_away)
+    assert away.status == VisitStatus.NOT_HOME and away.events.get().kind == EventKind.NOT_HOME
+    assert "无人应答" in away.events.get().reason
 
     # The next visit: the phone is 2 km from the elder's home.
     page.clock.set_system_time(start + dt.timedelta(minutes=64, seconds=20))

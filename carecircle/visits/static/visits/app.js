@@ -116,7 +116,8 @@
       const qr = form.querySelector("[name=qr_code]");
       if (qr && qr.value.trim()) body.qr_code = qr.value.trim();
       const note = form.querySelector("[name=note]");
-      if (note && note.value.trim()) body.note = note.value.trim();
+      // "Not at home": what the caregiver found is the reason the server keeps with the record.
+      if (note && note.value.trim()) body.reason = note.value.trim();
       return { body };
     }
     if (step === "items") {
