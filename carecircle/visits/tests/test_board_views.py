@@ -158,3 +158,25 @@ def test_the_drill_down_shows_the_evidence_inside_the_scope_only(client, users, 
     assert_no_internals(html, allow=(users.street_staff.username,))
     client.force_login(users.street_staff_b)
     assert client.get(url).status_code == 404
+
+
+def test_without_a_late_threshold_the_board_says_so_and_raises_no_late_alert(client, users, board_world):
+    from carecircle.core.models import PolicyParameter
+    from carecircle.visits.board import board_for
+
+    PolicyParameter.objects.filter(key="visits.rules.threshold").delete()
+    board = board_for(users.district_admin, now=board_world["now"])
+    assert board.late_after is None
+    assert _states(board)[board_world["orders"]["late"].pk] == "to_come"
+    assert _states(board)[board_world["orders"]["missed"].pk] == "missed"  # the window's end needs no threshold
+    client.force_login(users.district_admin)
+    assert "看板不提示迟到" in client.get(reverse("visits:board")).content.decode()
+
+
+def test_an_alert_says_what_it_saw(users, board_world):
+    from carecircle.visits.board import board_for, live_data
+
+    data = live_data(board_for(users.district_admin, now=board_world["now"]))
+    texts = {alert["id"]: alert["text"] for alert in data["alerts"]}
+    assert texts[board_world["orders"]["late"].pk] == "计划 10:00 开始，已过 45 分钟仍未签到"
+    assert texts[board_world["orders"]["missed"].pk] == "服务时段 06:00–07:00 已结束，没有签到"

@@ -258,7 +258,9 @@
         const li = card(row.visit);
         if (!li) return;
         const flags = (body && body.flags) || [];
-        message(li, flags.length ? say(W.flags_recorded, { detail: flags.map((f) => f.message).join(" ") }) : W.synced);
+        let text = flags.length ? say(W.flags_recorded, { detail: flags.map((f) => f.message).join(" ") }) : W.synced;
+        if (body && body.status_label && (row.kind === "check_out" || row.kind === "not_home")) text += " " + body.status_label;
+        message(li, text);
       },
     });
     if (outcome.stopped === "signed_out") showNetwork(W.signed_out);

@@ -40,8 +40,11 @@ async function pageFirstFromNetwork(request) {
   const cache = await caches.open(CACHE);
   try {
     const response = await withTimeout(fetch(request), NETWORK_WAIT_MS);
-    // Only today's page as the caregiver saw it is kept: not a login redirect, not an error page.
+    // Only the page as the signed-in caregiver saw it is kept: not a login redirect, not an error page. Once
+    // the server sends the phone to sign in (signed out, session over), the kept copy is dropped, so a phone
+    // left signed out shows nobody's visits without a network.
     if (response.ok && !response.redirected) await cache.put(CONFIG.page, response.clone());
+    else if (response.redirected || response.status === 401 || response.status === 403) await cache.delete(CONFIG.page);
     return response;
   } catch (error) {
     const kept = await cache.match(CONFIG.page);
