@@ -249,7 +249,8 @@ def _within_reopen_window(complaint, actor) -> bool:
     from django.utils import timezone
 
     last = reopen_until(complaint)
-    return last is not None and timezone.localdate() <= last
+    today = getattr(complaint, "checked_on", None) or timezone.localdate()  # the service's "now", when it has one
+    return last is not None and today <= last
 
 
 COMPLAINT_FLOW = Workflow("quality.complaint", steps=[

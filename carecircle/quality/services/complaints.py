@@ -260,6 +260,8 @@ def complaint_reopen(*, actor, complaint: Complaint, reason: str, now: dt.dateti
     reason = _text(reason, field="reason", required=False, message="")
     with transaction.atomic():
         complaint = _locked(complaint)
+        now = now or timezone.now()
+        complaint.checked_on = timezone.localtime(now).date()
         message = None
         if complaint.status in (ComplaintStatus.ANSWERED, ComplaintStatus.CLOSED):
             from ..models import reopen_until
@@ -268,7 +270,6 @@ def complaint_reopen(*, actor, complaint: Complaint, reason: str, now: dt.dateti
             message = _("重新处理须在 %(d)s 之前提出，已经过期；如有新的问题请另行投诉") % {
                 "d": last.isoformat() if last else "—"}
         COMPLAINT_FLOW.check(complaint, actor, "reopen", reason=reason, message=message)
-        now = now or timezone.now()
         today = timezone.localtime(now).date()
         before = complaint.status
         accept_due, answer_due = deadlines(region=complaint.elder.community, received_on=today)
