@@ -150,6 +150,8 @@ def app_words() -> dict:
         "server_busy": _("服务器暂时繁忙，稍后自动重试。"),
         "photo_not_image": _("照片必须是相机拍摄的图片。"),
         "photo_too_big": _("照片太大，请重新拍摄。"),
+        "qr_read": _("已读出门牌二维码。"),
+        "qr_unreadable": _("没有读出二维码：请对准二维码重新拍摄，或输入二维码下方的编号。"),
         "pin_needed": _("请老人或家属输入确认码。"),
         "items_none": _("请至少勾选一个已完成的服务项目。"),
         "vital_range": _("{label}应在 {min} 到 {max} {unit} 之间。"),

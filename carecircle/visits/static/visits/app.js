@@ -307,6 +307,25 @@
     }
   });
 
+  // The QR code fixed in the home, read from a camera picture where the phone's browser can read codes
+  // (BarcodeDetector); elsewhere the caregiver types the number printed under it.
+  document.addEventListener("change", async (event) => {
+    const input = event.target.closest("[data-qr-scan]");
+    if (!input || !input.files || !input.files[0] || !("BarcodeDetector" in window)) return;
+    const li = input.closest("[data-visit]");
+    try {
+      const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+      const codes = await detector.detect(await createImageBitmap(input.files[0]));
+      if (!codes.length) { message(li, W.qr_unreadable, true); return; }
+      input.closest("form").querySelector("[name=qr_code]").value = codes[0].rawValue.slice(0, 64);
+      message(li, W.qr_read);
+    } catch (error) {
+      message(li, W.qr_unreadable, true);
+    } finally {
+      input.value = "";
+    }
+  });
+
   window.addEventListener("online", () => { showNetwork(); sync(); });
   window.addEventListener("offline", () => showNetwork());
 
@@ -318,6 +337,7 @@
     if (day && stale) stale.hidden = day.dataset.appDay >= local;
     await Q.setMeta("csrf", CONFIG.csrf);
     await Q.setMeta("owner", CONFIG.owner);
+    if ("BarcodeDetector" in window) document.querySelectorAll("[data-qr-scan-field]").forEach((f) => { f.hidden = false; });
     await restoreStages();
     showNetwork();
     await render();
