@@ -44,6 +44,7 @@ def test_offline_visit_then_the_board_and_a_check_in_far_from_home(audit_rows_cl
 
     from carecircle.visits.models import (ElderConfirmationPin, EventKind, ExceptionStatus, Rule, Visit, VisitEvent,
                                           VisitException, VisitStatus)
+    from carecircle.visits.services import family_code
 
     seed_visit_policy()
     first, second = district.elders.a1, district.elders.a2
@@ -135,6 +136,25 @@ def test_offline_visit_then_the_board_and_a_check_in_far_from_home(audit_rows_cl
     exception = VisitException.objects.get(visit=far)
     assert exception.flag.rule == Rule.DISTANCE and exception.status == ExceptionStatus.OPEN
     assert exception.reason_code == "elder_elsewhere" and "女儿家" in exception.reason_text
+
+    # This elder has no code of her own: the refusal says so, is set aside, and the family's code confirms.
+    items = card.locator("form[data-step=items]")
+    items.locator("input[name=item]").first.check()
+    items.locator("button[type=submit]").click()
+    expect(page.locator("[data-pending-summary]")).to_have_attribute("data-pending", "0", timeout=20_000)
+    card.locator("form[data-step=confirm] input[name=pin]").fill("0000")
+    card.locator("form[data-step=confirm] button[type=submit]").click()
+    refused = page.locator("[data-pending-entry=refused]")
+    expect(refused).to_contain_text("家属确认码")
+    page.once("dialog", lambda dialog: dialog.accept())
+    refused.locator("[data-discard]").click()
+    expect(card).to_have_attribute("data-stage", "items_done")
+    card.locator("form[data-step=confirm] input[value=family_code]").check()
+    card.locator("form[data-step=confirm] input[name=pin]").fill(family_code(visit_two))
+    card.locator("form[data-step=confirm] button[type=submit]").click()
+    expect(page.locator("[data-pending-summary]")).to_have_attribute("data-pending", "0", timeout=20_000)
+    far.refresh_from_db()
+    assert far.confirm_method == "family_code" and far.confirmed_at is not None
     assert not [e for e in page.errors if "Content Security Policy" in e], page.errors
 
     # The district's live board: the first visit verified, the second under way with its exception.

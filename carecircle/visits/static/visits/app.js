@@ -49,6 +49,16 @@
     showStage(li);
   }
 
+  const BEFORE = { check_in: "planned", items: "checked_in", confirm: "items_done", check_out: "confirmed", not_home: "planned" };
+
+  async function stepBack(row) {
+    const li = card(row.visit);
+    if (!li || !BEFORE[row.kind]) return;
+    li.dataset.stage = BEFORE[row.kind];
+    await Q.setMeta("stage:" + li.dataset.visit, { day: CONFIG.day, stage: li.dataset.stage });
+    showStage(li);
+  }
+
   function message(li, text, isError) {
     const box = li.querySelector("[data-visit-message]");
     box.textContent = text || "";
@@ -301,7 +311,12 @@
     if (now) { sync(); return; }
     const drop = event.target.closest("[data-discard]");
     if (drop && window.confirm(W.discard_confirm)) {
-      await Q.remove(Number(drop.dataset.discard));
+      const seq = Number(drop.dataset.discard);
+      const rows = await Q.all(CONFIG.owner);
+      const row = rows.find((r) => r.seq === seq);
+      await Q.remove(seq);
+      // A refused step that nothing followed can be taken again (a mistyped code, a step taken twice).
+      if (row && !rows.some((r) => r.visit === row.visit && r.seq > seq)) await stepBack(row);
       await render();
       sync();
     }
