@@ -9,10 +9,15 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from carecircle.core.isolation import Scoping
 from carecircle.core.roles import has_capability
 from carecircle.core.workflow import Step, Workflow
+
+
+# The unit of a policy parameter of this app that the kernel's list of units does not carry (core/policy.py).
+UNITS = (gettext_noop("次"),)
 
 
 class Channel(models.TextChoices):
