@@ -52,21 +52,21 @@ class ComplaintCreateSerializer(serializers.Serializer):
     complainant = serializers.CharField(max_length=50, required=False, allow_blank=True, label=_("投诉人"))
 
 
-class AnswerSerializer(serializers.Serializer):
+class ComplaintAnswerSerializer(serializers.Serializer):
     answer = serializers.CharField(max_length=2000, label=_("答复内容"))
 
 
-class AcceptSerializer(serializers.Serializer):
+class ComplaintAcceptSerializer(serializers.Serializer):
     organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), required=False,
                                                       allow_null=True, label=_("转交的服务机构"))
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, label=_("说明"))
 
 
-class ReasonSerializer(serializers.Serializer):
+class ComplaintReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, label=_("理由"))
 
 
-class CloseSerializer(serializers.Serializer):
+class ComplaintCloseSerializer(serializers.Serializer):
     satisfied = serializers.BooleanField(required=False, allow_null=True, default=None, label=_("投诉人是否满意"))
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, label=_("说明"))
 
@@ -108,43 +108,43 @@ class ComplaintViewSet(ScopedModelViewSet):
         complaint = services.complaint_file(actor=request.user, **body.validated_data)
         return self._answer(complaint, status.HTTP_201_CREATED)
 
-    @extend_schema(request=AcceptSerializer, responses={200: ComplaintSerializer}, summary=_("受理并转交机构"))
+    @extend_schema(request=ComplaintAcceptSerializer, responses={200: ComplaintSerializer}, summary=_("受理并转交机构"))
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        body = AcceptSerializer(data=request.data)
+        body = ComplaintAcceptSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._answer(services.complaint_accept(actor=request.user, complaint=self.get_object(),
                                                       **body.validated_data))
 
-    @extend_schema(request=AnswerSerializer, responses={200: ComplaintSerializer}, summary=_("答复投诉"))
+    @extend_schema(request=ComplaintAnswerSerializer, responses={200: ComplaintSerializer}, summary=_("答复投诉"))
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
-        body = AnswerSerializer(data=request.data)
+        body = ComplaintAnswerSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._answer(services.complaint_answer(actor=request.user, complaint=self.get_object(),
                                                       answer=body.validated_data["answer"]))
 
-    @extend_schema(request=ReasonSerializer, responses={200: ComplaintSerializer}, summary=_("升级至区民政"))
+    @extend_schema(request=ComplaintReasonSerializer, responses={200: ComplaintSerializer}, summary=_("升级至区民政"))
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
-        body = ReasonSerializer(data=request.data)
+        body = ComplaintReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._answer(services.complaint_escalate(actor=request.user, complaint=self.get_object(),
                                                         reason=body.validated_data.get("reason", "")))
 
-    @extend_schema(request=CloseSerializer, responses={200: ComplaintSerializer}, summary=_("办结"))
+    @extend_schema(request=ComplaintCloseSerializer, responses={200: ComplaintSerializer}, summary=_("办结"))
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        body = CloseSerializer(data=request.data)
+        body = ComplaintCloseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._answer(services.complaint_close(actor=request.user, complaint=self.get_object(),
                                                      satisfied=body.validated_data.get("satisfied"),
                                                      note=body.validated_data.get("note", "")))
 
-    @extend_schema(request=ReasonSerializer, responses={200: ComplaintSerializer}, summary=_("重新处理"))
+    @extend_schema(request=ComplaintReasonSerializer, responses={200: ComplaintSerializer}, summary=_("重新处理"))
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
-        body = ReasonSerializer(data=request.data)
+        body = ComplaintReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._answer(services.complaint_reopen(actor=request.user, complaint=self.get_object(),
                                                       reason=body.validated_data.get("reason", "")))
@@ -160,7 +160,7 @@ class ReturnVisitSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CallSerializer(serializers.Serializer):
+class ReturnVisitCallSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices, label=_("结果"))
     # Checked by the service (1–5 when reached, empty otherwise): "abc", 0 or 6 answer 400 naming the field.
     satisfaction = serializers.JSONField(required=False, allow_null=True, label=_("满意度"))
@@ -182,12 +182,12 @@ class ReturnVisitViewSet(ScopedReadOnlyViewSet):
         return super().get_queryset()
 
     def get_serializer_class(self):
-        return CallSerializer if self.action == "record" else ReturnVisitSerializer
+        return ReturnVisitCallSerializer if self.action == "record" else ReturnVisitSerializer
 
-    @extend_schema(request=CallSerializer, responses={200: ReturnVisitSerializer}, summary=_("记录回访通话"))
+    @extend_schema(request=ReturnVisitCallSerializer, responses={200: ReturnVisitSerializer}, summary=_("记录回访通话"))
     @action(detail=True, methods=["post"])
     def record(self, request, pk=None):
-        body = CallSerializer(data=request.data)
+        body = ReturnVisitCallSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         visit = services.return_visit_record(actor=request.user, return_visit=self.get_object(),
                                              outcome=body.validated_data["outcome"],
