@@ -205,7 +205,7 @@ class VisitFlag(models.Model):
     action = models.CharField(_("处理方式"), max_length=20, choices=RuleAction.choices)
     measured = models.CharField(_("实测值"), max_length=40, blank=True)
     threshold = models.CharField(_("阈值"), max_length=40, blank=True)
-    facts = models.JSONField(_("依据"), default=dict, blank=True)
+    facts = models.JSONField(_("判断依据"), default=dict, blank=True)
     reason = models.CharField(_("护理员说明"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("发现时间"), auto_now_add=True)
 

@@ -104,7 +104,7 @@ class Migration(migrations.Migration):
                 ('action', models.CharField(choices=[('continue', '记录后继续'), ('warn', '须说明原因'), ('block', '不允许继续'), ('review', '转入异常核查')], max_length=20, verbose_name='处理方式')),
                 ('measured', models.CharField(blank=True, max_length=40, verbose_name='实测值')),
                 ('threshold', models.CharField(blank=True, max_length=40, verbose_name='阈值')),
-                ('facts', models.JSONField(blank=True, default=dict, verbose_name='依据')),
+                ('facts', models.JSONField(blank=True, default=dict, verbose_name='判断依据')),
                 ('reason', models.CharField(blank=True, max_length=500, verbose_name='护理员说明')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='发现时间')),
                 ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='flags', to='visits.visitevent', verbose_name='上门记录')),
