@@ -156,7 +156,7 @@ class ReturnVisitSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReturnVisit
         fields = ["id", "elder", "elder_name", "organisation", "work_order", "visit_id", "complaint", "reason",
-                  "status", "month", "due_on", "attempts", "satisfaction", "notes", "completed_at"]
+                  "status", "period", "due_on", "attempts", "satisfaction", "notes", "completed_at"]
         read_only_fields = fields
 
 

@@ -163,7 +163,7 @@ class ReturnVisit(models.Model):
     reason = models.CharField(_("回访原因"), max_length=20, choices=ReturnVisitReason.choices)
     status = models.CharField(_("状态"), max_length=20, choices=ReturnVisitStatus.choices,
                               default=ReturnVisitStatus.PENDING, db_index=True)
-    month = models.DateField(_("所属月份"), help_text=_("服务或投诉所在月份的第一天"))
+    period = models.DateField(_("所属月份"), help_text=_("服务或投诉所在月份的第一天"))
     due_on = models.DateField(_("回访期限"), db_index=True)
     attempts = models.PositiveSmallIntegerField(_("已拨打次数"), default=0)
     satisfaction = models.PositiveSmallIntegerField(_("满意度"), null=True, blank=True,
@@ -188,7 +188,7 @@ class ReturnVisit(models.Model):
             models.CheckConstraint(condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=1, satisfaction__lte=5),
                                    name="quality_satisfaction_1_to_5"),
         ]
-        indexes = [models.Index(fields=["organisation", "month"], name="quality_rv_org_month")]
+        indexes = [models.Index(fields=["organisation", "period"], name="quality_rv_org_period")]
 
     def __str__(self):
         return f"{self.get_reason_display()} {self.elder}"

@@ -118,7 +118,7 @@ def provider_scorecards(user, *, month: dt.date, today: dt.date | None = None) -
                             overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, answer_due__lt=today)
                                           | Q(answered_at__isnull=False, answered_at__date__gt=F("answer_due")))))
     complaint_rows = {row["organisation_id"]: row for row in complaints}
-    satisfaction = (visible_to(user, ReturnVisit).filter(month=start, status=ReturnVisitStatus.DONE,
+    satisfaction = (visible_to(user, ReturnVisit).filter(period=start, status=ReturnVisitStatus.DONE,
                                                          organisation__isnull=False)
                     .values("organisation_id").order_by()
                     .annotate(avg=Avg("satisfaction"), n=Count("pk")))

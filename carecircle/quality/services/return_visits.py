@@ -57,7 +57,7 @@ def return_visit_create(*, actor, elder, reason: str, organisation=None, work_or
         with transaction.atomic():
             visit = ReturnVisit.objects.create(
                 elder=elder, organisation=organisation, work_order=work_order, visit_id=visit_id,
-                complaint=complaint, reason=reason, month=month_of(day), due_on=add_working_days(today, days))
+                complaint=complaint, reason=reason, period=month_of(day), due_on=add_working_days(today, days))
             audit.record(actor=actor, action=AuditAction.RETURN_VISIT_CREATE, subject=visit,
                          changes={"reason": reason, "visit": visit_id, "work_order": work_order,
                                   "complaint": complaint, "due_on": visit.due_on})

@@ -35,7 +35,7 @@ def make_quality(world):
         ComplaintStep.objects.create(complaint=complaint, action="file", to_status="received", actor_name="matrix",
                                      at=now)
         visit = ReturnVisit.objects.create(elder=elder, organisation=org, work_order=order, visit_id=9000 + n,
-                                           reason="sampled", month=day.replace(day=1), due_on=day)
+                                           reason="sampled", period=day.replace(day=1), due_on=day)
         ReturnVisitAttempt.objects.create(return_visit=visit, outcome="not_reached", at=now)
 
 

@@ -50,7 +50,7 @@ def test_a_verified_visit_is_called_back_only_when_drawn_and_a_replay_adds_nothi
     _deliver("visits.visit_verified", _payload(quality, drawn))
     _deliver("visits.visit_verified", _payload(quality, drawn))
     visit = ReturnVisit.objects.get()
-    assert (visit.visit_id, visit.reason, visit.organisation, visit.month) == (
+    assert (visit.visit_id, visit.reason, visit.organisation, visit.period) == (
         drawn, ReturnVisitReason.SAMPLED, quality.d.provider, dt.date(2026, 11, 1))
     assert AuditEvent.objects.filter(action="quality.return_visit_create").count() == 1
 
