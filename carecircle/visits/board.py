@@ -1,7 +1,7 @@
 """What the live board shows, read through `visible_to`: today's visits in the reader's scope (a district, a
 street, a provider), the figures of the day, the visits under way with where they are, and the alerts — a
 visit nobody has checked in to some minutes after its planned start (late; the minutes are the late-start
-rule's threshold, `visits.rules.threshold`), and one whose window has ended without a check-in (missed).
+rule's threshold, `visits.rules.threshold`, for the visit's community, programme and items), and one whose window has ended without a check-in (missed).
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from carecircle.core.isolation import visible_to
 from carecircle.core.policy import MissingPolicyParameter, policy_value
 from carecircle.core.region_tree import scope_root
+from carecircle.engines.supervision import rules as supervision
 from carecircle.workorders.models import WorkOrder, WorkOrderStatus
 
 from .models import ExceptionStatus, Visit, VisitException, VisitStatus
@@ -37,6 +38,42 @@ def late_after_minutes(user, day: dt.date) -> int | None:
         return None
     value = (table or {}).get("late_start")
     return int(value) if value is not None else None
+
+
+class LateThresholds:
+    """The late-start threshold of each visit as the rules would apply it: the value in force for the elder's
+    community, the visit's programme or its items overriding the default (`resolve_policy`); read once per
+    community and combination in one board."""
+
+    def __init__(self, day: dt.date):
+        self.day = day
+        self._tables: dict[int, tuple | None] = {}
+        self._resolved: dict[tuple, int | None] = {}
+
+    def _tables_for(self, community):
+        if community.pk not in self._tables:
+            try:
+                self._tables[community.pk] = (policy_value("visits.rules.threshold", region=community, on=self.day),
+                                              policy_value("visits.rules.action", region=community, on=self.day))
+            except MissingPolicyParameter:
+                self._tables[community.pk] = None
+        return self._tables[community.pk]
+
+    def of(self, order: WorkOrder) -> int | None:
+        plan = order.plan_visit.plan if order.plan_visit_id else None
+        programme = plan.programme if plan else "order"
+        items = tuple(sorted(line.item.code for line in order.lines.all()))
+        key = (order.elder.community_id, programme, items)
+        if key not in self._resolved:
+            tables = self._tables_for(order.elder.community)
+            rule = None
+            if tables is not None:
+                try:
+                    rule = supervision.resolve_policy(*tables, programme=programme, items=items).get(supervision.LATE_START)
+                except supervision.PolicyError:
+                    rule = None
+            self._resolved[key] = int(rule.threshold) if rule is not None else None
+        return self._resolved[key]
 
 
 def _aware(day: dt.date, time: dt.time) -> dt.datetime:
@@ -122,11 +159,13 @@ def board_for(user, *, now: dt.datetime | None = None) -> Board:
             visit__date=day, status__in=[ExceptionStatus.OPEN, ExceptionStatus.RESOLVED]).values_list("visit_id", flat=True):
         open_counts[visit_id] = open_counts.get(visit_id, 0) + 1
     orders = (visible_to(user, WorkOrder).filter(date=day, status__in=ON_THE_BOARD)
-              .select_related("elder", "caregiver", "organisation").order_by("planned_start", "window_start", "id"))
+              .select_related("elder__community", "caregiver", "organisation", "plan_visit__plan")
+              .prefetch_related("lines__item").order_by("planned_start", "window_start", "id"))
+    thresholds = LateThresholds(day)
     for order in orders:
         visit = visits.get(order.pk)
         exceptions = open_counts.get(visit.pk, 0) if visit else 0
-        state, minutes = _state(order, visit, exceptions, now, late_after)
+        state, minutes = _state(order, visit, exceptions, now, thresholds.of(order))
         board.rows.append(Row(order=order, visit=visit, state=state, minutes_late=minutes, open_exceptions=exceptions))
     return board
 
@@ -196,7 +235,7 @@ def row_state(user, order: WorkOrder, visit: Visit | None, *, now: dt.datetime |
     now = now or timezone.now()
     exceptions = (visible_to(user, VisitException).filter(
         visit=visit, status__in=[ExceptionStatus.OPEN, ExceptionStatus.RESOLVED]).count() if visit else 0)
-    return _state(order, visit, exceptions, now, late_after_minutes(user, timezone.localdate(now)))[0]
+    return _state(order, visit, exceptions, now, LateThresholds(timezone.localdate(now)).of(order))[0]
 
 
 def visit_detail(user, work_order_id: int):

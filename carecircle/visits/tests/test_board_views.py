@@ -26,7 +26,7 @@ def board_world(district, users):
     in street B (the other provider) one under way."""
     from carecircle.visits.models import Visit, VisitStatus
 
-    seed_policy("visits.rules.threshold")
+    seed_policy("visits.rules.threshold", "visits.rules.action")
     today = timezone.localdate()
     me = make_staff(district.provider, name="周小红", user=users.caregiver)
     other = make_staff(district.other_provider, name="孙护理")
@@ -180,3 +180,23 @@ def test_an_alert_says_what_it_saw(users, board_world):
     texts = {alert["id"]: alert["text"] for alert in data["alerts"]}
     assert texts[board_world["orders"]["late"].pk] == "计划 10:00 开始，已过 45 分钟仍未签到"
     assert texts[board_world["orders"]["missed"].pk] == "服务时段 06:00–07:00 已结束，没有签到"
+
+
+def test_an_items_own_late_threshold_beats_the_default(users, board_world):
+    from carecircle.catalog.models import ServiceItem
+    from carecircle.core.models import PolicyParameter
+    from carecircle.visits.board import board_for
+    from carecircle.workorders.models import WorkOrderItem
+
+    row = PolicyParameter.objects.get(key="visits.rules.threshold")
+    PolicyParameter.objects.filter(pk=row.pk).update(value={**row.value, "late_start|ltci-c05": 10})
+    to_come = board_world["orders"]["to_come"]  # planned 16:00
+    WorkOrderItem.objects.create(work_order=to_come, item=ServiceItem.objects.get(code="ltci-c05"))
+    today = board_world["today"]
+    states = _states(board_for(users.district_admin, now=_at(today, 16, 10)))
+    assert states[to_come.pk] == "late"  # the item's 10 minutes
+    # Without the item, 16:10 is within the default's 30 minutes.
+    WorkOrderItem.objects.filter(work_order=to_come).delete()
+    assert _states(board_for(users.district_admin, now=_at(today, 16, 10)))[to_come.pk] == "to_come"
+    WorkOrderItem.objects.create(work_order=to_come, item=ServiceItem.objects.get(code="ltci-c05"))
+    assert _states(board_for(users.district_admin, now=_at(today, 16, 9)))[to_come.pk] == "to_come"
