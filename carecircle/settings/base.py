@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "carecircle.assessment",
     "carecircle.careplans",
     "carecircle.workorders",
+    "carecircle.visits",
+    "carecircle.quality",
     "carecircle.dispatch",
     "carecircle.demo",
 ]
@@ -270,6 +272,8 @@ SPECTACULAR_SETTINGS = {
         "AbsenceKindEnum": "carecircle.careplans.models.AbsenceKind",
         "PlanChangeKindEnum": "carecircle.careplans.models.PlanChangeKind",
         "VisitFundingEnum": "carecircle.careplans.models.VisitFunding",
+        "ComplaintChannelEnum": "carecircle.quality.models.Channel",
+        "ComplaintCategoryEnum": "carecircle.quality.models.Category",
     },
 }
 

@@ -1,0 +1,1 @@
+"""Supervision of home visits: pure rule evaluation (no Django). See `rules.py`."""

@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from . import views
+
+app_name = "visits"
+
+urlpatterns = [
+    path("exceptions/", views.ExceptionListView.as_view(), name="exceptions"),
+    path("exceptions/<int:pk>/", views.ExceptionDetailView.as_view(), name="exception"),
+    path("exceptions/<int:pk>/resolve/", views.ExceptionActionView.as_view(action="resolve"), name="exception-resolve"),
+    path("exceptions/<int:pk>/approve/", views.ExceptionActionView.as_view(action="approve"), name="exception-approve"),
+    path("exceptions/<int:pk>/return/", views.ExceptionActionView.as_view(action="return"), name="exception-return"),
+    path("photos/<int:pk>/", views.EventPhotoView.as_view(), name="event-photo"),
+    path("", include("carecircle.visits.app_urls")),
+]
