@@ -77,6 +77,12 @@ def service_radius(region: Region, on: dt.date) -> int:
     return int(policy_value("planning.service_radius_m", region=region, on=on))
 
 
+def default_radius(region: Region) -> int | None:
+    """The policy radius, or None where none is in force (a form then asks for it)."""
+    value = _optional_policy("planning.service_radius_m", region, timezone.localdate())
+    return None if value is None else int(value)
+
+
 def _optional_policy(key: str, region: Region, on: dt.date):
     try:
         return policy_value(key, region=region, on=on)

@@ -11,6 +11,7 @@ from django.views import generic
 
 from carecircle.core import basemap, exports
 from carecircle.core.params import InvalidParameter, query_int
+from carecircle.core.policy import MissingPolicyParameter
 from carecircle.core.views import CapabilityRequiredMixin, ScopedDetailView, ScopedListView
 from carecircle.providers.models import FacilityKind
 
@@ -44,10 +45,15 @@ class CoverageView(CapabilityRequiredMixin, generic.TemplateView):
         user = self.request.user
         root = selectors.planning_root(user=user, code=self.request.GET.get("region", "").strip())
         kind, radius, group = read_filters(self.request, root)
-        report = selectors.coverage_report(user=user, root=root, kind=kind, radius_m=radius, group=group)
-        gaps = selectors.gap_map(user=user, root=root, kind=kind, radius_m=report.radius_m, group=group)
+        context.update(root=root, regions=selectors.regions_for_filter(user=user))
+        try:
+            report = selectors.coverage_report(user=user, root=root, kind=kind, radius_m=radius, group=group)
+            gaps = selectors.gap_map(user=user, root=root, kind=kind, radius_m=report.radius_m, group=group)
+        except MissingPolicyParameter as missing:
+            context["policy_missing"] = str(missing)
+            return context
         context.update(
-            report=report, gaps=gaps, regions=selectors.regions_for_filter(user=user),
+            report=report, gaps=gaps,
             kind_choices=selectors.kind_choices(), group_choices=selectors.ElderGroup.choices,
             kind_label=selectors.kind_label(kind),
             share_columns=[(k, label) for k, label in report.kinds],
@@ -68,7 +74,12 @@ class CoverageExportView(CapabilityRequiredMixin, generic.View):
 
         root = selectors.planning_root(user=request.user, code=request.GET.get("region", "").strip())
         kind, radius, group = read_filters(request, root)
-        report = selectors.coverage_report(user=request.user, root=root, kind=kind, radius_m=radius, group=group)
+        try:
+            report = selectors.coverage_report(user=request.user, root=root, kind=kind, radius_m=radius, group=group)
+        except MissingPolicyParameter as missing:
+            from django.http import HttpResponse
+
+            return HttpResponse(str(missing), status=409, content_type="text/plain; charset=utf-8")
         header = [_("区域"), _("层级"), _("有坐标老人"), _("覆盖老人"), _("覆盖率"), _("无坐标老人"), _("常住人口"),
                   _("户数"), _("设施面积（平方米）"), _("床位"), _("每千名老人床位")]
         norm_titles = [n.label for n in report.total.norms]
@@ -117,8 +128,8 @@ class SitesView(CapabilityRequiredMixin, generic.TemplateView):
                        regions=selectors.regions_for_filter(user=self.request.user),
                        import_form=kwargs.get("import_form") or CandidateImportForm(),
                        study_form=kwargs.get("study_form") or SiteStudyForm(initial={
-                           "radius_m": selectors.service_radius(root, selectors.timezone.localdate()),
-                           "site_count": 5, "facility_kind": FacilityKind.MEAL_POINT}),
+                           "radius_m": selectors.default_radius(root), "site_count": 5,
+                           "facility_kind": FacilityKind.MEAL_POINT}),
                        import_problems=kwargs.get("import_problems", []))
         return context
 
