@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy
 
 from carecircle.core.isolation import visible_to
@@ -266,7 +267,7 @@ def _norms(row: RegionRow, region: Region, on: dt.date, estate_households: dict[
     if beds_ratio is not None:
         target = (Decimal(str(beds_ratio)) * 1000).quantize(Decimal("0.1"))
         required = (Decimal(str(beds_ratio)) * row.all_elders).quantize(Decimal("0.1"))
-        norms.append(Norm(_("每千名老人养老床位"), _("张"), required, Decimal(row.beds), row.beds_per_1000, target))
+        norms.append(Norm(_("每千名老人养老床位"), pgettext("unit of care beds", "张"), required, Decimal(row.beds), row.beds_per_1000, target))
     return norms
 
 
