@@ -289,10 +289,13 @@ def coverage_report(*, user, root: Region, kind: str = ALL_KINDS, radius_m: int 
     keep = groups >= 0
     kinds = [(ALL_KINDS, _("任一类设施")), *FacilityKind.choices]
     shares_by_kind: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    rows = list(active_facilities().order_by().values_list("lat", "lng", "kind"))
+    by_kind = engine.covered_by_kind(people.lat, people.lng, [float(r[0]) for r in rows], [float(r[1]) for r in rows],
+                                     [r[2] for r in rows], radius_m)
+    nobody = np.zeros(len(people.lat), dtype=bool)
     for k, _label in kinds:
-        mask = covered(people, k, radius_m)
-        total, cov = engine.group_counts(groups[keep], mask[keep], len(communities))
-        shares_by_kind[k] = (total, cov)
+        mask = (np.logical_or.reduce([nobody, *by_kind.values()]) if k == ALL_KINDS else by_kind.get(k, nobody))
+        shares_by_kind[k] = engine.group_counts(groups[keep], mask[keep], len(communities))
     all_groups = np.array([index.get(int(c), -1) for c in all_people.community], dtype=np.int64)
     all_total = np.bincount(all_groups[all_groups >= 0], minlength=len(communities))
 

@@ -19,7 +19,8 @@ EARTH_RADIUS_M = 6_371_008.8
 TOLERANCE_M = 1e-6
 
 __all__ = [
-    "EARTH_RADIUS_M", "unit_vectors", "haversine_m", "nearest_distances", "covered_mask", "brute_force_covered",
+    "EARTH_RADIUS_M", "unit_vectors", "haversine_m", "nearest_distances", "covered_mask", "covered_by_kind",
+    "brute_force_covered",
     "group_counts", "HexCell", "hex_cells", "SiteChoice", "SiteComparison", "suggest_sites", "naive_sites",
     "compare_sites", "destination",
 ]
@@ -74,6 +75,42 @@ def covered_mask(point_lat, point_lng, site_lat, site_lng, radius_m: float) -> n
     """True for each point with at least one site within `radius_m` metres (great circle)."""
     distances = nearest_distances(point_lat, point_lng, site_lat, site_lng, upper_m=radius_m)
     return distances <= radius_m + TOLERANCE_M
+
+
+def covered_by_kind(point_lat, point_lng, site_lat, site_lng, site_kind, radius_m: float,
+                    *, neighbours: int = 8) -> dict[object, np.ndarray]:
+    """For every kind of site, which points have a site of that kind within `radius_m` — from one search of
+    each point's `neighbours` nearest sites; the few points with that many sites all within the radius are
+    searched again kind by kind, so the answer is the same as `covered_mask` per kind."""
+    point_lat, point_lng = np.asarray(point_lat, float), np.asarray(point_lng, float)
+    site_lat, site_lng = np.asarray(site_lat, float), np.asarray(site_lng, float)
+    site_kind = np.asarray(site_kind)
+    kinds = list(dict.fromkeys(site_kind.tolist()))
+    n = len(point_lat)
+    result = {kind: np.zeros(n, dtype=bool) for kind in kinds}
+    if n == 0 or len(site_lat) == 0:
+        return result
+    k = min(neighbours, len(site_lat))
+    tree = cKDTree(unit_vectors(site_lat, site_lng))
+    bound = _chord(radius_m + TOLERANCE_M) * (1 + 1e-12)
+    chord, index = tree.query(unit_vectors(point_lat, point_lng), k=k, distance_upper_bound=bound)
+    chord, index = chord.reshape(n, k), index.reshape(n, k)
+    found = np.isfinite(chord)
+    within = np.zeros_like(found)
+    within[found] = _chord_to_m(chord[found]) <= radius_m + TOLERANCE_M
+    kind_codes = {kind: code for code, kind in enumerate(kinds)}
+    codes = np.array([kind_codes[kind] for kind in site_kind.tolist()] + [-1])  # index len(sites) = none
+    neighbour_kinds = codes[np.where(found, index, len(site_lat))]
+    for kind, code in kind_codes.items():
+        result[kind] = ((neighbour_kinds == code) & within).any(axis=1)
+    crowded = within.all(axis=1) if k < len(site_lat) else np.zeros(n, dtype=bool)
+    if crowded.any():
+        rows = np.flatnonzero(crowded)
+        for kind in kinds:
+            mine = site_kind == kind
+            result[kind][rows] = covered_mask(point_lat[rows], point_lng[rows], site_lat[mine], site_lng[mine],
+                                              radius_m)
+    return result
 
 
 def brute_force_covered(point_lat, point_lng, site_lat, site_lng, radius_m: float) -> np.ndarray:

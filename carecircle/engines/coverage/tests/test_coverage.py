@@ -5,6 +5,7 @@ import pytest
 from carecircle.engines.coverage import (
     brute_force_covered,
     compare_sites,
+    covered_by_kind,
     covered_mask,
     destination,
     group_counts,
@@ -123,3 +124,15 @@ def test_the_covering_choice_beats_the_naive_one_where_the_biggest_community_is_
 def test_nothing_uncovered_suggests_nothing():
     result = compare_sites([], [], [], [], [31.2], [121.44], radius_m=500, count=2)
     assert result.optimal == [] and result.naive == [] and result.optimal_total == 0
+
+
+@pytest.mark.parametrize("neighbours", [1, 3, 8])
+def test_one_search_for_every_kind_agrees_with_one_search_per_kind(neighbours):
+    rng = np.random.default_rng(11)
+    lat, lng = 31.1 + rng.random(3000) * 0.1, 121.3 + rng.random(3000) * 0.1
+    slat, slng = 31.1 + rng.random(200) * 0.1, 121.3 + rng.random(200) * 0.1
+    kinds = rng.choice(["meal", "day", "home"], size=200)
+    by_kind = covered_by_kind(lat, lng, slat, slng, kinds, 800, neighbours=neighbours)
+    for kind in ("meal", "day", "home"):
+        mine = kinds == kind
+        assert (by_kind[kind] == covered_mask(lat, lng, slat[mine], slng[mine], 800)).all()
