@@ -18,6 +18,7 @@ from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy
 
 from carecircle.core.isolation import visible_to
+from carecircle.core.models import PolicyParameter
 from carecircle.core.policy import MissingPolicyParameter, policy_value
 from carecircle.engines import coverage as engine
 from carecircle.providers.models import Facility, FacilityKind
@@ -238,22 +239,30 @@ def _population_by_community(community_ids, on: dt.date) -> dict[int, CommunityP
     return result
 
 
-def _norms(row: RegionRow, region: Region, on: dt.date, estate_households: dict[str, int]) -> list[Norm]:
+NORM_KEYS = ("planning.community_facility_m2_per_1000_residents", "planning.facility_m2_per_1000_elders",
+             "planning.alternative.m2_per_100_households", "planning.beds_ratio_of_registered_elders")
+
+
+def _norms(row: RegionRow, region: Region, on: dt.date, estate_households: dict[str, int],
+           values: dict | None = None) -> list[Norm]:
+    """The norms in force for `region` (or the `values` already read for it) applied to the row's figures."""
+    if values is None:
+        values = {key: _optional_policy(key, region, on) for key in NORM_KEYS}
     norms = []
-    per_1000_residents = _optional_policy("planning.community_facility_m2_per_1000_residents", region, on)
+    per_1000_residents = values["planning.community_facility_m2_per_1000_residents"]
     if per_1000_residents is not None:
         target = Decimal(str(per_1000_residents))
         required = None if row.residents is None else (target * row.residents / 1000).quantize(Decimal("0.1"))
         per_unit = (None if not row.residents else
                     (row.area_m2 * 1000 / row.residents).quantize(Decimal("0.1")))
         norms.append(Norm(_("每千常住人口设施面积"), _("平方米/千人"), required, row.area_m2, per_unit, target))
-    per_1000_elders = _optional_policy("planning.facility_m2_per_1000_elders", region, on)
+    per_1000_elders = values["planning.facility_m2_per_1000_elders"]
     if per_1000_elders is not None:
         target = Decimal(str(per_1000_elders))
         required = (target * row.all_elders / 1000).quantize(Decimal("0.1"))
         per_unit = None if not row.all_elders else (row.area_m2 * 1000 / row.all_elders).quantize(Decimal("0.1"))
         norms.append(Norm(_("每千名老人设施面积"), _("平方米/千名老人"), required, row.area_m2, per_unit, target))
-    per_100_households = _optional_policy("planning.alternative.m2_per_100_households", region, on)
+    per_100_households = values["planning.alternative.m2_per_100_households"]
     if per_100_households is not None:
         if row.households:
             required = sum((Decimal(str(per_100_households.get(estate, 0))) * n / 100
@@ -263,7 +272,7 @@ def _norms(row: RegionRow, region: Region, on: dt.date, estate_households: dict[
         else:
             required = per_unit = target = None
         norms.append(Norm(_("每百户设施面积（参考标准）"), _("平方米/百户"), required, row.area_m2, per_unit, target))
-    beds_ratio = _optional_policy("planning.beds_ratio_of_registered_elders", region, on)
+    beds_ratio = values["planning.beds_ratio_of_registered_elders"]
     if beds_ratio is not None:
         target = (Decimal(str(beds_ratio)) * 1000).quantize(Decimal("0.1"))
         required = (Decimal(str(beds_ratio)) * row.all_elders).quantize(Decimal("0.1"))
@@ -278,7 +287,8 @@ def coverage_report(*, user, root: Region, kind: str = ALL_KINDS, radius_m: int 
     see. A district root lists its streets with their communities; a street lists its communities."""
     on = on or timezone.localdate()
     radius_m = int(radius_m or service_radius(root, on))
-    communities = list(Region.objects.filter(path__startswith=root.path, kind=RegionKind.COMMUNITY).order_by("path"))
+    communities = list(Region.objects.filter(path__startswith=root.path, kind=RegionKind.COMMUNITY)
+                       .select_related("parent").order_by("path"))
     streets = ([root] if root.kind == RegionKind.STREET else
                [root.parent] if root.kind == RegionKind.COMMUNITY else
                list(Region.objects.filter(path__startswith=root.path, kind=RegionKind.STREET).order_by("path")))
@@ -340,12 +350,24 @@ def coverage_report(*, user, root: Region, kind: str = ALL_KINDS, radius_m: int 
             row.shares[k] = None if tt == 0 else vv / tt
         return row
 
+    # A community takes the norms of the parameters in force for it: its own rows when it has any, else its
+    # street's (read once per street rather than once per community).
+    overridden = set(PolicyParameter.objects.filter(key__in=NORM_KEYS, region_id__in=list(index))
+                     .values_list("region_id", flat=True))
+    norm_values: dict[int, dict] = {}
+
+    def values_for(region: Region) -> dict:
+        source = region if region.kind != RegionKind.COMMUNITY or region.pk in overridden else region.parent
+        if source.pk not in norm_values:
+            norm_values[source.pk] = {key: _optional_policy(key, source, on) for key in NORM_KEYS}
+        return norm_values[source.pk]
+
     def with_norms(row: RegionRow, community_pops: list[CommunityPopulation | None]) -> RegionRow:
         estates: dict[str, int] = {}
         for pop in community_pops:
             if pop is not None:
                 estates[pop.estate_type] = estates.get(pop.estate_type, 0) + pop.households
-        row.norms = _norms(row, row.region, on, estates)
+        row.norms = _norms(row, row.region, on, estates, values_for(row.region))
         return row
 
     rows = []
