@@ -62,6 +62,7 @@ PUBLIC_ROUTES = {
     "admin:logout",
     "intake:public-streets",
     "intake:public-board",
+    "planning:public-map",
 }
 
 # Values for URL parameters that are not object keys. Teach a new scalar parameter here.
@@ -85,6 +86,8 @@ PARAM_VALUES = {
 # Query strings for routes that answer 400 without them (filters that are required, not optional).
 QUERY_STRINGS = {
     "api-policy-parameter-in-force": lambda world: f"?key={_first_policy_key()}&region={world.district.district.code}",
+    "planning-coverage-list": lambda world: "?radius_m=1000",
+    "planning:coverage-export": lambda world: "?radius_m=1000",
 }
 
 

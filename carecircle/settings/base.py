@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "carecircle.visits",
     "carecircle.quality",
     "carecircle.dispatch",
+    "carecircle.planning",
     "carecircle.demo",
 ]
 

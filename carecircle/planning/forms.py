@@ -1,0 +1,18 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from carecircle.providers.models import FacilityKind
+
+from .selectors import MAX_RADIUS_M, MIN_RADIUS_M
+
+
+class CandidateImportForm(forms.Form):
+    file = forms.FileField(label=_("候选选址文件（CSV 或 Excel）"),
+                           help_text=_("第一行为列名：名称、地址、纬度、经度、建筑面积、备注；名称和经纬度（WGS84）必填。"))
+    replace = forms.BooleanField(label=_("替换本区域已有的候选选址"), required=False)
+
+
+class SiteStudyForm(forms.Form):
+    facility_kind = forms.ChoiceField(label=_("新设施类型"), choices=FacilityKind.choices)
+    site_count = forms.IntegerField(label=_("新设施数量"), min_value=1, max_value=50)
+    radius_m = forms.IntegerField(label=_("服务半径（米）"), min_value=MIN_RADIUS_M, max_value=MAX_RADIUS_M)

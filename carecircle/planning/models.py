@@ -1,0 +1,95 @@
+"""Planning data the district keeps: each community's residents and households (for the area norms), the
+candidate sites it could use for new facilities, and the site studies run over them."""
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from carecircle.core.isolation import Scoping
+
+
+class EstateType(models.TextChoices):
+    NEW = "new_estate", _("新建小区")
+    OLD = "old_estate", _("旧城区和已建小区")
+
+
+class CommunityPopulation(models.Model):
+    """Residents and households of a community on a date (from the census or the street's register)."""
+
+    community = models.ForeignKey("regions.Region", verbose_name=_("社区"), on_delete=models.PROTECT,
+                                  related_name="+")
+    as_of = models.DateField(_("统计日期"))
+    residents = models.PositiveIntegerField(_("常住人口"))
+    households = models.PositiveIntegerField(_("户数"))
+    estate_type = models.CharField(_("住区类型"), max_length=20, choices=EstateType.choices, default=EstateType.OLD)
+    source = models.CharField(_("数据来源"), max_length=200, blank=True)
+
+    scoping = Scoping(region="community")
+
+    class Meta:
+        verbose_name = _("社区人口")
+        verbose_name_plural = _("社区人口")
+        ordering = ["community__path", "-as_of"]
+        constraints = [models.UniqueConstraint(fields=["community", "as_of"], name="planning_population_once")]
+
+    def __str__(self):
+        return f"{self.community} {self.as_of}"
+
+
+class CandidateSite(models.Model):
+    """An existing building the district could use for a new facility, imported from a file."""
+
+    region = models.ForeignKey("regions.Region", verbose_name=_("所属区域"), on_delete=models.PROTECT,
+                               related_name="+")
+    name = models.CharField(_("名称"), max_length=200)
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    lat = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6)
+    lng = models.DecimalField(_("经度"), max_digits=9, decimal_places=6)
+    floor_area_m2 = models.DecimalField(_("建筑面积（平方米）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=255, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("导入人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+
+    scoping = Scoping(region="region")
+
+    class Meta:
+        verbose_name = _("候选选址")
+        verbose_name_plural = _("候选选址")
+        ordering = ["region__path", "name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class StudyStatus(models.TextChoices):
+    RUNNING = "running", _("计算中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("计算失败")
+
+
+class SiteStudy(models.Model):
+    """One run of "where should the next facilities go": a facility type, a radius, how many new sites; the
+    result holds the optimal choice and the naive one with each site's gain."""
+
+    region = models.ForeignKey("regions.Region", verbose_name=_("研究区域"), on_delete=models.PROTECT,
+                               related_name="+")
+    facility_kind = models.CharField(_("设施类型"), max_length=32)
+    radius_m = models.PositiveIntegerField(_("服务半径（米）"))
+    site_count = models.PositiveSmallIntegerField(_("新设施数量"))
+    status = models.CharField(_("状态"), max_length=20, choices=StudyStatus.choices, default=StudyStatus.RUNNING)
+    job = models.ForeignKey("core.Job", verbose_name=_("后台任务"), null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="+")
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+
+    scoping = Scoping(region="region")
+
+    class Meta:
+        verbose_name = _("选址研究")
+        verbose_name_plural = _("选址研究")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.region} {self.created_at:%Y-%m-%d}"

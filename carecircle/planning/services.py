@@ -1,0 +1,250 @@
+"""Writes of planning: candidate sites imported from a file (all rows or none), site studies started as a
+background job and finished with the optimal and the naive choice."""
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from carecircle.core import audit
+from carecircle.core.isolation import require_change
+from carecircle.core.jobs import job_progress, job_start
+from carecircle.core.policy import policy_value
+from carecircle.core.roles import has_capability
+from carecircle.engines import coverage as engine
+from carecircle.providers.models import FacilityKind
+
+from . import selectors
+from .models import CandidateSite, SiteStudy, StudyStatus
+from .plugin import AuditAction
+
+MAX_CANDIDATES = 5000
+MAX_NEW_SITES = 50
+
+# Column headers accepted in a candidate file (Chinese or English), and the field each fills.
+HEADERS = {
+    "名称": "name", "name": "name",
+    "地址": "address", "address": "address",
+    "纬度": "lat", "lat": "lat", "latitude": "lat",
+    "经度": "lng", "lng": "lng", "lon": "lng", "longitude": "lng",
+    "建筑面积": "floor_area_m2", "面积": "floor_area_m2", "floor_area_m2": "floor_area_m2",
+    "备注": "note", "note": "note",
+}
+
+
+def _require(actor, capability: str):
+    if not has_capability(actor, capability):
+        raise PermissionDenied
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def _table_rows(table) -> list[tuple[int, dict]]:
+    iterator = iter(table)
+    header = next(iterator, None)
+    if header is None:
+        raise ValidationError(_("文件是空的：第一行应为列名"))
+    mapping = {}
+    for index, title in enumerate(header):
+        key = HEADERS.get(_cell(title).lower()) or HEADERS.get(_cell(title))
+        if key:
+            mapping[index] = key
+    missing = [label for field, label in (("name", _("名称")), ("lat", _("纬度")), ("lng", _("经度")))
+               if field not in mapping.values()]
+    if missing:
+        raise ValidationError(_("第一行缺少必填列：%(columns)s") % {"columns": "、".join(missing)})
+    rows = []
+    for line, values in enumerate(iterator, start=2):
+        values = list(values)
+        if not any(_cell(v) for v in values):
+            continue
+        rows.append((line, {field: _cell(values[i]) if i < len(values) else "" for i, field in mapping.items()}))
+    if not rows:
+        raise ValidationError(_("文件只有列名，没有数据行"))
+    if len(rows) > MAX_CANDIDATES:
+        raise ValidationError(_("一次最多导入 %(max)d 个候选选址（本文件 %(n)d 个）") % {"max": MAX_CANDIDATES, "n": len(rows)})
+    return rows
+
+
+def read_candidate_file(upload, *, actor) -> list[tuple[int, dict]]:
+    """The rows of an uploaded CSV or XLSX file (what the bytes are decides, not the name)."""
+    from carecircle.core.uploads import XLSX, read_import
+
+    kind, content = read_import(upload, actor=actor)
+    if kind == XLSX:
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception:  # noqa: BLE001  (any unreadable workbook is the same answer to the reader)
+            raise ValidationError(_("文件不是有效的 Excel（.xlsx）文件，可能已损坏或实际是其他格式"))
+        try:
+            return _table_rows(workbook.active.iter_rows(values_only=True))
+        finally:
+            workbook.close()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValidationError(_("无法识别文件的文字编码，请另存为 UTF-8 编码的 CSV"))
+    return _table_rows(csv.reader(io.StringIO(text, newline="")))
+
+
+def _number(value: str, low: Decimal, high: Decimal) -> Decimal | None:
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, ValueError):
+        return None
+    if not number.is_finite() or not low <= number <= high:
+        return None
+    return number
+
+
+def validate_candidates(rows: list[tuple[int, dict]], *, region) -> tuple[list[dict], list[str]]:
+    """(clean rows, problems): every problem names its line and what is wrong; coordinates must lie inside
+    the region's boundary when it has one."""
+    from carecircle.regions.geometry import contains
+
+    clean, problems = [], []
+    for line, row in rows:
+        errors = []
+        name = row.get("name", "")
+        if not name:
+            errors.append(_("缺少名称"))
+        elif len(name) > 200:
+            errors.append(_("名称超过 200 字"))
+        lat = _number(row.get("lat", ""), Decimal(-90), Decimal(90))
+        lng = _number(row.get("lng", ""), Decimal(-180), Decimal(180))
+        if lat is None:
+            errors.append(_("纬度“%(value)s”不是 -90 到 90 之间的数") % {"value": row.get("lat", "")})
+        if lng is None:
+            errors.append(_("经度“%(value)s”不是 -180 到 180 之间的数") % {"value": row.get("lng", "")})
+        if lat is not None and lng is not None and contains(region.boundary, lat, lng) is False:
+            errors.append(_("坐标不在%(region)s范围内") % {"region": region.name})
+        area = None
+        if row.get("floor_area_m2"):
+            area = _number(row["floor_area_m2"], Decimal(0), Decimal("99999999"))
+            if area is None:
+                errors.append(_("建筑面积“%(value)s”不是非负数") % {"value": row["floor_area_m2"]})
+        if len(row.get("address", "")) > 255 or len(row.get("note", "")) > 255:
+            errors.append(_("地址或备注超过 255 字"))
+        if errors:
+            problems.append(_("第 %(line)d 行：%(errors)s") % {"line": line, "errors": "；".join(errors)})
+        else:
+            clean.append({"name": name, "address": row.get("address", ""), "note": row.get("note", ""),
+                          "lat": lat.quantize(Decimal("0.000001")), "lng": lng.quantize(Decimal("0.000001")),
+                          "floor_area_m2": None if area is None else area.quantize(Decimal("0.01"))})
+    return clean, problems
+
+
+def candidate_sites_import(*, actor, region, upload, replace: bool = False) -> list[CandidateSite]:
+    """Imports candidate sites for `region` from a CSV/XLSX upload: every row valid, or nothing saved
+    (ValidationError listing each bad row)."""
+    _require(actor, "planning.change")
+    require_change(actor, region)
+    rows = read_candidate_file(upload, actor=actor)
+    clean, problems = validate_candidates(rows, region=region)
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        removed = 0
+        if replace:
+            removed, _ignored = CandidateSite.objects.filter(region=region).delete()
+        sites = CandidateSite.objects.bulk_create(
+            [CandidateSite(region=region, created_by=actor, **row) for row in clean])
+        audit.record(actor=actor, action=AuditAction.SITES_IMPORT, subject=region,
+                     changes={"candidate_sites": [removed, len(sites)], "replace": replace})
+    return sites
+
+
+def candidate_site_delete(*, actor, site: CandidateSite) -> None:
+    _require(actor, "planning.change")
+    require_change(actor, site)
+    with transaction.atomic():
+        audit.record(actor=actor, action=AuditAction.SITE_DELETE, subject=site,
+                     changes={"name": [site.name, None]})
+        site.delete()
+
+
+def site_study_start(*, actor, region, facility_kind: str, radius_m: int, site_count: int) -> SiteStudy:
+    """Starts a site study over the region's candidate sites as a background job."""
+    from carecircle.core.tasks import run_job
+
+    from .tasks import SITE_STUDY_JOB
+
+    _require(actor, "planning.change")
+    require_change(actor, region)
+    errors = {}
+    if facility_kind not in FacilityKind.values:
+        errors["facility_kind"] = _("请选择设施类型")
+    if not selectors.MIN_RADIUS_M <= radius_m <= selectors.MAX_RADIUS_M:
+        errors["radius_m"] = _("服务半径应在 %(low)d 到 %(high)d 米之间") % {
+            "low": selectors.MIN_RADIUS_M, "high": selectors.MAX_RADIUS_M}
+    if not 1 <= site_count <= MAX_NEW_SITES:
+        errors["site_count"] = _("新设施数量应在 1 到 %(max)d 之间") % {"max": MAX_NEW_SITES}
+    if not selectors.candidate_sites(user=actor, root=region).exists():
+        errors["region"] = _("这个区域还没有候选选址，请先导入候选选址文件")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        study = SiteStudy.objects.create(region=region, facility_kind=facility_kind, radius_m=radius_m,
+                                         site_count=site_count, created_by=actor)
+        study.job = job_start(kind=SITE_STUDY_JOB, actor=actor, region=region, params={"study": study.pk},
+                              task=run_job)
+        study.save(update_fields=["job"])
+        audit.record(actor=actor, action=AuditAction.STUDY_START, subject=study,
+                     changes={"facility_kind": facility_kind, "radius_m": radius_m, "site_count": site_count})
+    return study
+
+
+def site_study_run(*, study_id: int, job=None) -> dict:
+    """The job's work: uncovered elders (as the study's author may see them) against the candidate sites;
+    the maximal covering choice and the naive "largest uncovered community first" choice, each site's gain."""
+    study = SiteStudy.objects.select_related("region", "created_by").get(pk=study_id)
+    actor = study.created_by
+    on = timezone.localdate()
+    try:
+        if job is not None:
+            job_progress(job, progress=1, total=3, message=_("统计未覆盖老人"))
+        lat, lng, weights, groups = selectors.uncovered_demand(user=actor, root=study.region,
+                                                               kind=study.facility_kind, radius_m=study.radius_m, on=on)
+        sites = list(selectors.candidate_sites(user=actor, root=study.region))
+        if job is not None:
+            job_progress(job, progress=2, total=3, message=_("求解最大覆盖选址"))
+        seconds = int(policy_value("planning.site_study.solver_seconds", region=study.region, on=on))
+        comparison = engine.compare_sites(lat, lng, weights, groups, [float(s.lat) for s in sites],
+                                          [float(s.lng) for s in sites], radius_m=study.radius_m,
+                                          count=study.site_count, time_limit_s=seconds)
+
+        def choice(c):
+            site = sites[c.site]
+            return {"site": site.pk, "name": site.name, "address": site.address, "gain": c.gain, "alone": c.alone,
+                    "lat": float(site.lat), "lng": float(site.lng)}
+
+        result = {"uncovered": comparison.demand, "candidates": len(sites), "solver_status": comparison.solver_status,
+                  "optimal": [choice(c) for c in comparison.optimal], "naive": [choice(c) for c in comparison.naive],
+                  "optimal_total": comparison.optimal_total, "naive_total": comparison.naive_total,
+                  "on": on.isoformat()}
+        status = StudyStatus.DONE
+    except Exception as exc:  # noqa: BLE001  (the study records the failure; the job reports it)
+        result, status = {"error": str(exc)}, StudyStatus.FAILED
+    with transaction.atomic():
+        SiteStudy.objects.filter(pk=study.pk).update(result=result, status=status)
+        audit.record(actor=actor, action=AuditAction.STUDY_FINISH, subject=study,
+                     changes={"status": [StudyStatus.RUNNING, status],
+                              "optimal_total": result.get("optimal_total"), "naive_total": result.get("naive_total")})
+    if status == StudyStatus.FAILED:
+        raise RuntimeError(_("选址计算失败"))
+    return result

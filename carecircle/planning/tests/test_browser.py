@@ -1,0 +1,30 @@
+"""A family on a phone finds the nearest meal point to their community on the public service map."""
+import pytest
+
+from carecircle.assessment.tests.test_browser import audit_rows_cleared, phone  # noqa: F401 - the shared phone
+from carecircle.conftest import seed_policy
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_family_finds_the_nearest_meal_point_on_a_phone(audit_rows_cleared, district, live_server, phone):
+    from carecircle.providers.models import Facility
+
+    seed_policy("planning.elder_walking_speed_m_per_min")
+    Facility.objects.create(organisation=district.provider, name="天平长者食堂", kind="meal_point", community=district.a1,
+                            address="天平路 100 号", lat="31.206000", lng="121.446000", opening_hours="10:30-13:00")
+    Facility.objects.create(organisation=district.provider, name="枫林长者食堂", kind="meal_point", community=district.b1,
+                            address="枫林路 8 号", lat="31.190000", lng="121.460000")
+    page = phone
+    page.goto(f"{live_server.url}/planning/map/")
+    page.fill("input[name=q]", "天平")
+    page.select_option("select[name=kind]", "meal_point")
+    page.click("button[type=submit].primary")
+    first = page.locator("[data-facility]").first
+    assert "天平长者食堂" in first.inner_text()
+    assert "步行约" in first.inner_text()
+    width = page.evaluate("() => [window.innerWidth, document.documentElement.scrollWidth]")
+    assert width[1] <= width[0]
+    size = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('[data-facility]')).fontSize)")
+    assert size >= 18
+    assert page.locator(".leaflet-container").count() == 1

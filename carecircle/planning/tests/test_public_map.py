@@ -1,0 +1,36 @@
+"""The public service map: open without login, nearest first from a typed place, public facts only."""
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anyone_finds_the_nearest_meal_point_to_a_community(district, users, planning, client):
+    response = client.get(reverse("planning:public-map"), {"q": "天平", "kind": "meal_point"})
+    assert response.status_code == 200
+    facilities = response.context["facilities"]
+    assert [f.name for f in facilities] == ["天平长者食堂"]
+    assert facilities[0].distance_m == 0 and facilities[0].walk_minutes == 1
+    html = response.content.decode()
+    assert "天平长者食堂" in html and "10:30-13:00" in html and "geo:" in html
+    # No person at all: no elder, no contact person, no phone.
+    for private in ("张三明", "赵一", "13800138000", district.provider.contact_name or "联系人姓名"):
+        assert private not in html
+
+
+def test_all_facilities_sorted_by_distance_from_the_browser_position(district, users, planning, client):
+    response = client.get(reverse("planning:public-map"), {"lat": "31.19", "lng": "121.46"})
+    assert [f.name for f in response.context["facilities"]][0] == "枫林日间照料中心"
+
+
+def test_a_place_not_found_says_so_and_bad_input_is_harmless(district, users, planning, client):
+    response = client.get(reverse("planning:public-map"), {"q": "火星", "kind": "spaceship", "lat": "abc"})
+    assert response.status_code == 200 and response.context["not_found"]
+    assert len(response.context["facilities"]) == 2
+
+
+def test_closed_facilities_are_not_listed(district, users, planning, client):
+    planning.day.is_active = False
+    planning.day.save()
+    response = client.get(reverse("planning:public-map"))
+    assert [f.name for f in response.context["facilities"]] == ["天平长者食堂"]

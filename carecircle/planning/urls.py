@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "planning"
+
+urlpatterns = [
+    path("", views.CoverageView.as_view(), name="coverage"),
+    path("coverage.csv", views.CoverageExportView.as_view(), name="coverage-export"),
+    path("sites/", views.SitesView.as_view(), name="sites"),
+    path("sites/import/", views.CandidateImportView.as_view(), name="sites-import"),
+    path("studies/", views.StudyListView.as_view(), name="studies"),
+    path("studies/start/", views.StudyStartView.as_view(), name="study-start"),
+    path("studies/<int:pk>/", views.StudyDetailView.as_view(), name="study"),
+    path("map/", views.PublicMapView.as_view(), name="public-map"),
+]

@@ -1,0 +1,245 @@
+"""Pages of planning: coverage (table, map and gap map), candidate sites and site studies, and the public
+service map anyone may open."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import generic
+
+from carecircle.core import basemap, exports
+from carecircle.core.params import InvalidParameter, query_int
+from carecircle.core.policy import MissingPolicyParameter
+from carecircle.core.views import CapabilityRequiredMixin, ScopedDetailView, ScopedListView
+from carecircle.providers.models import FacilityKind
+
+from . import selectors, services
+from .forms import CandidateImportForm, SiteStudyForm
+from .models import SiteStudy
+
+
+def read_filters(request, root):
+    """kind, radius and group from the query string; bad values are a 400 naming the parameter."""
+    kind = request.GET.get("kind", selectors.ALL_KINDS) or selectors.ALL_KINDS
+    if kind not in dict(selectors.kind_choices()):
+        raise InvalidParameter("kind", _("没有这种设施类型"))
+    group = request.GET.get("group", "")
+    if group not in dict(selectors.ElderGroup.choices):
+        raise InvalidParameter("group", _("没有这个老人分组"))
+    radius = query_int(request.GET, "radius_m", minimum=selectors.MIN_RADIUS_M, maximum=selectors.MAX_RADIUS_M)
+    return kind, radius, group
+
+
+def _share(value) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+class CoverageView(CapabilityRequiredMixin, generic.TemplateView):
+    capability = "planning.view"
+    template_name = "planning/coverage.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        root = selectors.planning_root(user=user, code=self.request.GET.get("region", "").strip())
+        kind, radius, group = read_filters(self.request, root)
+        context.update(root=root, regions=selectors.regions_for_filter(user=user))
+        try:
+            report = selectors.coverage_report(user=user, root=root, kind=kind, radius_m=radius, group=group)
+            gaps = selectors.gap_map(user=user, root=root, kind=kind, radius_m=report.radius_m, group=group)
+        except MissingPolicyParameter as missing:
+            context["policy_missing"] = str(missing)
+            return context
+        context.update(
+            report=report, gaps=gaps,
+            kind_choices=selectors.kind_choices(), group_choices=selectors.ElderGroup.choices,
+            kind_label=selectors.kind_label(kind),
+            share_columns=[(k, label) for k, label in report.kinds],
+            map_data={"regions": selectors.region_features(report), "facilities": selectors.facility_points(kind),
+                      "gaps": selectors.gap_features(gaps), "radius_m": report.radius_m},
+            basemap=basemap.client_config(), querystring=self.request.GET.urlencode(),
+        )
+        return context
+
+
+class CoverageExportView(CapabilityRequiredMixin, generic.View):
+    """The coverage table as CSV: one row per street and community (counts only, never a person)."""
+
+    capability = "planning.view"
+
+    def get(self, request):
+        from django.http import HttpResponse
+
+        root = selectors.planning_root(user=request.user, code=request.GET.get("region", "").strip())
+        kind, radius, group = read_filters(request, root)
+        try:
+            report = selectors.coverage_report(user=request.user, root=root, kind=kind, radius_m=radius, group=group)
+        except MissingPolicyParameter as missing:
+            from django.http import HttpResponse
+
+            return HttpResponse(str(missing), status=409, content_type="text/plain; charset=utf-8")
+        header = [_("区域"), _("层级"), _("有坐标老人"), _("覆盖老人"), _("覆盖率"), _("无坐标老人"), _("常住人口"),
+                  _("户数"), _("设施面积（平方米）"), _("床位"), _("每千名老人床位")]
+        norm_titles = [n.label for n in report.total.norms]
+        header += [_("%(norm)s：缺口") % {"norm": t} for t in norm_titles]
+        lines = []
+        for street in report.rows:
+            for row in [street, *street.children]:
+                lines.append([row.region.name, row.region.get_kind_display(), row.elders, row.covered,
+                              _share(row.share), row.unlocated, "" if row.residents is None else row.residents,
+                              "" if row.households is None else row.households, row.area_m2, row.beds,
+                              "" if row.beds_per_1000 is None else row.beds_per_1000,
+                              *["" if n.shortfall is None else n.shortfall for n in row.norms]])
+        exports.record_export(actor=request.user, what="planning.coverage", rows=len(lines), fmt="csv",
+                              request=request, subject=root, columns=[str(h) for h in header])
+        buffer = _csv([str(h) for h in header], lines)
+        response = HttpResponse(buffer, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="coverage-{root.code}.csv"'
+        return response
+
+
+def _csv(header, lines) -> str:
+    import io
+
+    out = io.StringIO()
+    writer = exports.SafeCsvWriter(out)
+    writer.writerow(header)
+    for line in lines:
+        writer.writerow(line)
+    return "\ufeff" + out.getvalue()
+
+
+class SitesView(CapabilityRequiredMixin, generic.TemplateView):
+    """Candidate sites of a region, the file import and the study form."""
+
+    capability = "planning.view"
+    template_name = "planning/sites.html"
+
+    def get_root(self):
+        return selectors.planning_root(user=self.request.user, code=self.request.GET.get("region", "").strip())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        root = kwargs.get("root") or self.get_root()
+        sites = selectors.candidate_sites(user=self.request.user, root=root)
+        context.update(root=root, sites=sites[:500], site_count=sites.count(),
+                       regions=selectors.regions_for_filter(user=self.request.user),
+                       import_form=kwargs.get("import_form") or CandidateImportForm(),
+                       study_form=kwargs.get("study_form") or SiteStudyForm(initial={
+                           "radius_m": selectors.default_radius(root), "site_count": 5,
+                           "facility_kind": FacilityKind.MEAL_POINT}),
+                       import_problems=kwargs.get("import_problems", []))
+        return context
+
+
+class CandidateImportView(CapabilityRequiredMixin, generic.View):
+    capability = "planning.change"
+
+    def post(self, request):
+        root = selectors.planning_root(user=request.user, code=request.POST.get("region", "").strip())
+        form = CandidateImportForm(request.POST, request.FILES)
+        problems = []
+        if form.is_valid():
+            try:
+                sites = services.candidate_sites_import(actor=request.user, region=root,
+                                                        upload=form.cleaned_data["file"],
+                                                        replace=form.cleaned_data["replace"])
+            except ValidationError as exc:
+                problems = exc.messages
+            else:
+                messages.success(request, _("已导入 %(n)d 个候选选址") % {"n": len(sites)})
+                return redirect(reverse("planning:sites") + f"?region={root.code}")
+        view = SitesView(request=request, kwargs={})
+        context = view.get_context_data(root=root, import_form=form, import_problems=problems)
+        return view.render_to_response(context, status=400)
+
+
+class StudyStartView(CapabilityRequiredMixin, generic.View):
+    capability = "planning.change"
+
+    def post(self, request):
+        root = selectors.planning_root(user=request.user, code=request.POST.get("region", "").strip())
+        form = SiteStudyForm(request.POST)
+        if form.is_valid():
+            try:
+                study = services.site_study_start(actor=request.user, region=root, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                return redirect("planning:study", pk=study.pk)
+        view = SitesView(request=request, kwargs={})
+        return view.render_to_response(view.get_context_data(root=root, study_form=form), status=400)
+
+
+class StudyListView(ScopedListView):
+    capability = "planning.view"
+    model = SiteStudy
+    template_name = "planning/study_list.html"
+
+    def get_base_queryset(self):
+        return selectors.site_studies(user=self.request.user)
+
+
+class StudyDetailView(ScopedDetailView):
+    capability = "planning.view"
+    model = SiteStudy
+    template_name = "planning/study_detail.html"
+
+    def get_base_queryset(self):
+        return selectors.site_studies(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        study = self.object
+        result = study.result or {}
+        context.update(kind_label=selectors.kind_label(study.facility_kind), result=result,
+                       gain=(result.get("optimal_total", 0) - result.get("naive_total", 0)) if result else 0,
+                       map_data={"optimal": result.get("optimal", []), "naive": result.get("naive", []),
+                                 "radius_m": study.radius_m, "regions": {"type": "FeatureCollection", "features": []}},
+                       basemap=basemap.client_config())
+        return context
+
+
+class PublicMapView(generic.TemplateView):
+    """The public service map: anyone, no login; facilities and what lies near a typed place. No personal
+    data: the facility's public fields only, never who uses it."""
+
+    template_name = "planning/public_map.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET
+        kind = params.get("kind", "")
+        if kind and kind not in FacilityKind.values:
+            kind = ""
+        q = params.get("q", "").strip()[:60]
+        origin = None
+        origin_label = ""
+        lat, lng = params.get("lat", ""), params.get("lng", "")
+        if lat and lng:
+            try:
+                la, ln = float(lat), float(lng)
+            except ValueError:
+                la = ln = None
+            if la is not None and -90 <= la <= 90 and -180 <= ln <= 180:
+                origin, origin_label = (la, ln), _("您的位置")
+        if origin is None and q:
+            found = selectors.public_origin(q)
+            if found is not None:
+                origin, origin_label = (found[0], found[1]), found[2]
+        facilities = selectors.public_facilities(kind=kind, origin=origin)
+        # The map shows public facts only; tiles served by the platform need a login, so boundaries are used
+        # unless the district's own tile server is configured.
+        config = basemap.client_config()
+        if config.get("source") == "mbtiles":
+            config = {"source": "boundaries"}
+        context.update(kind=kind, q=q, origin=origin, origin_label=origin_label, facilities=facilities,
+                       not_found=bool(q) and origin is None, kinds=FacilityKind.choices, basemap=config,
+                       map_data={"facilities": [{"lat": f.lat, "lng": f.lng, "name": f.name, "kind": f.kind}
+                                                for f in facilities],
+                                 "origin": list(origin) if origin else None,
+                                 "regions": {"type": "FeatureCollection", "features": []}})
+        return context
