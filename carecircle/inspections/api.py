@@ -4,36 +4,39 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from rest_framework import permissions, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from carecircle.core.api import CapabilityPermission, ScopedReadOnlyViewSet
+from carecircle.core.api import ScopedReadOnlyViewSet
 
 from . import selectors, services
-from .models import Inspection, Problem, RectificationNotice, StarRating
+from .choices import SchemeKind
+from .models import Inspection, Problem, RatingScheme, RectificationNotice, StarRating
 
 
-class RatingSchemeViewSet(viewsets.ViewSet):
-    """The rating schemes in force, and `score`: a dry run of a set of item points."""
+class RatingSchemeViewSet(ScopedReadOnlyViewSet):
+    """The rating schemes in force (reference data every reader with the capability sees), and `score`: a
+    dry run of a set of item points."""
 
-    permission_classes = [permissions.IsAuthenticated, CapabilityPermission]
+    queryset = RatingScheme.objects.filter(kind=SchemeKind.STAR_RATING, is_current=True).order_by("code")
     view_capability = "inspections.view"
     change_capability = "inspections.view"  # scoring saves nothing
     lookup_field = "code"
     lookup_url_kwarg = "code"
     lookup_value_regex = "[a-z0-9-]+"
+    pagination_class = None
 
     def _scheme(self, code):
-        scheme = selectors.scheme_by_code(code)
-        if scheme is None or scheme.kind != "star_rating":
+        scheme = self.get_queryset().filter(code=code).first()
+        if scheme is None:
             raise NotFound(_("没有这个评定标准"))
         return scheme
 
     def list(self, request):
         return Response([{"code": s.code, "version": s.version, "name": s.name, "max_points": s.max_points}
-                         for s in selectors.schemes()])
+                         for s in self.get_queryset()])
 
     def retrieve(self, request, code=None):
         scheme = self._scheme(code)

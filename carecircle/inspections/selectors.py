@@ -126,8 +126,8 @@ def subsidy_for_year(*, facility, year: int) -> Decimal:
         if last < first:
             continue
         base = policy_value("inspections.subsidy.annual_base", region=region, on=first)
-        coefficient = policy_value("inspections.subsidy.coefficient", region=region, on=first).get(
-            str(rating.stars), Decimal("0"))
+        coefficient = Decimal(str(policy_value("inspections.subsidy.coefficient", region=region, on=first).get(
+            str(rating.stars), "0")))
         total += base * coefficient * Decimal((last - first).days + 1) / Decimal(days_in_year)
     return to_money(total)
 

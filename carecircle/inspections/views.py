@@ -477,6 +477,7 @@ class ScorecardView(CapabilityRequiredMixin, generic.TemplateView):
     """One facility: rating in force, latest inspections, open and overdue problems."""
 
     capability = "inspections.view"
+    model = Facility
     template_name = "inspections/scorecard.html"
 
     def get_context_data(self, **kwargs):
