@@ -50,9 +50,9 @@ plugin = AppPlugin(
         Role.FAMILY: {"inspections.scorecard"},
     },
     navigation=[
-        NavItem(263, pgettext_lazy("menu", "检查"), "inspections:list", "inspections.view"),
-        NavItem(266, pgettext_lazy("menu", "整改"), "inspections:notice-list", "inspections.view"),
-        NavItem(269, pgettext_lazy("menu", "星级评定公示"), "inspections:ratings-public", "inspections.scorecard"),
+        NavItem(141, pgettext_lazy("menu", "检查"), "inspections:list", "inspections.view"),
+        NavItem(143, pgettext_lazy("menu", "整改"), "inspections:notice-list", "inspections.view"),
+        NavItem(147, pgettext_lazy("menu", "星级评定公示"), "inspections:ratings-public", "inspections.scorecard"),
     ],
     audit_actions=AuditAction,
     workbench=workbench,
