@@ -45,7 +45,7 @@ class Escalation(models.TextChoices):
 class RatingStatus(models.TextChoices):
     IN_FORCE = "in_force", _("有效")
     SUPERSEDED = "superseded", _("已被新评定取代")
-    REVOKED = "revoked", _("已撤销")
+    REVOKED = "revoked", _("已撤销评定")
 
 
 # Facility kinds inspected every quarter (the centres) and the scheme each kind is rated by by default.

@@ -26,7 +26,7 @@ class RatingScheme(models.Model):
     name_zh = models.CharField(_("名称"), max_length=200)
     name_en = models.CharField(_("英文名称"), max_length=200)
     max_points = models.PositiveIntegerField(_("满分"), default=0)
-    data = models.JSONField(_("内容"))
+    data = models.JSONField(_("标准内容"))
     sha256 = models.CharField(_("数据摘要"), max_length=64)
     source = models.TextField(_("来源"))
     is_current = models.BooleanField(_("现行版本"), default=True)
@@ -67,7 +67,7 @@ class Inspection(models.Model):
     Assigned either to a district inspector or to a contracted agency, whose staff see only what their
     agency is assigned (`selectors.inspections_for`)."""
 
-    facility = models.ForeignKey("providers.Facility", verbose_name=_("设施"), on_delete=models.PROTECT,
+    facility = models.ForeignKey("providers.Facility", verbose_name=_("养老服务设施"), on_delete=models.PROTECT,
                                  related_name="+")
     scheme = models.ForeignKey(RatingScheme, verbose_name=_("评定标准"), on_delete=models.PROTECT,
                                related_name="inspections")
@@ -143,7 +143,7 @@ class RectificationNotice(models.Model):
 
     inspection = models.OneToOneField(Inspection, verbose_name=_("检查"), on_delete=models.PROTECT,
                                       related_name="notice")
-    facility = models.ForeignKey("providers.Facility", verbose_name=_("设施"), on_delete=models.PROTECT,
+    facility = models.ForeignKey("providers.Facility", verbose_name=_("养老服务设施"), on_delete=models.PROTECT,
                                  related_name="+")
     number = models.CharField(_("文书编号"), max_length=30, unique=True)
     status = models.CharField(_("状态"), max_length=20, choices=NoticeStatus.choices, default=NoticeStatus.OPEN)
@@ -202,7 +202,7 @@ class StarRating(models.Model):
     """A facility's star rating, decided from a submitted inspection by the scheme's bands, valid for the
     policy's number of years; a new rating supersedes the one in force."""
 
-    facility = models.ForeignKey("providers.Facility", verbose_name=_("设施"), on_delete=models.PROTECT,
+    facility = models.ForeignKey("providers.Facility", verbose_name=_("养老服务设施"), on_delete=models.PROTECT,
                                  related_name="+")
     scheme = models.ForeignKey(RatingScheme, verbose_name=_("评定标准"), on_delete=models.PROTECT,
                                related_name="+")
