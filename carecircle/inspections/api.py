@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -14,6 +16,20 @@ from carecircle.core.api import ScopedReadOnlyViewSet
 from . import selectors, services
 from .choices import SchemeKind
 from .models import Inspection, Problem, RatingScheme, RectificationNotice, StarRating
+
+
+class RatingSchemeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = RatingScheme
+        fields = ["code", "version", "name", "max_points"]
+
+
+class SchemeScoreRequestSerializer(serializers.Serializer):
+    points = serializers.DictField(child=serializers.DecimalField(max_digits=7, decimal_places=1),
+                                   help_text="item code → points")
+    hard_stops = serializers.ListField(child=serializers.CharField(max_length=20), required=False, max_length=50)
 
 
 class RatingSchemeViewSet(ScopedReadOnlyViewSet):
@@ -27,6 +43,7 @@ class RatingSchemeViewSet(ScopedReadOnlyViewSet):
     lookup_url_kwarg = "code"
     lookup_value_regex = "[a-z0-9-]+"
     pagination_class = None
+    serializer_class = RatingSchemeSerializer
 
     def _scheme(self, code):
         scheme = self.get_queryset().filter(code=code).first()
@@ -35,9 +52,9 @@ class RatingSchemeViewSet(ScopedReadOnlyViewSet):
         return scheme
 
     def list(self, request):
-        return Response([{"code": s.code, "version": s.version, "name": s.name, "max_points": s.max_points}
-                         for s in self.get_queryset()])
+        return Response(RatingSchemeSerializer(self.get_queryset(), many=True).data)
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def retrieve(self, request, code=None):
         scheme = self._scheme(code)
         data = scheme.data
@@ -54,6 +71,7 @@ class RatingSchemeViewSet(ScopedReadOnlyViewSet):
                             "text_known": h["text_known"]} for h in selectors.hazard_items(scheme)],
         })
 
+    @extend_schema(request=SchemeScoreRequestSerializer, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def score(self, request, code=None):
         """Scores `{"points": {...}, "hard_stops": [...]}` without saving: each part's score and maximum, the

@@ -227,3 +227,31 @@ def workbench_queues(user):
 
 def open_notices(user):
     return notices_for(user).filter(status=NoticeStatus.OPEN)
+
+
+def facility_comparison(user):
+    """The district's comparison table: every facility in the user's scope that a scheme rates, with its rating
+    in force, its latest submitted score and its open and overdue problems (as far as the user may see them)."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from carecircle.providers.models import Facility
+
+    kinds = {kind for scheme in schemes() for kind in scheme.data.get("applies_to", [])}
+    on = today()
+    open_problems = problems_for(user).filter(notice__facility=OuterRef("pk"),
+                                              status__in=(ProblemStatus.OPEN, ProblemStatus.RESPONDED))
+
+    def count(queryset):
+        return Coalesce(Subquery(queryset.order_by().values("notice__facility").annotate(n=Count("pk")).values("n"),
+                                 output_field=IntegerField()), 0)
+
+    latest = inspections_for(user).filter(facility=OuterRef("pk"), status__in=SUBMITTED).order_by("-submitted_at")
+    rating = StarRating.objects.filter(facility=OuterRef("pk"), status=RatingStatus.IN_FORCE, valid_from__lte=on,
+                                       valid_until__gte=on)
+    return (visible_to(user, Facility).filter(is_active=True, kind__in=kinds)
+            .select_related("organisation", "community")
+            .annotate(stars=Subquery(rating.values("stars")[:1]), latest_total=Subquery(latest.values("total")[:1]),
+                      latest_max=Subquery(latest.values("scheme__max_points")[:1]),
+                      open_problems=count(open_problems), overdue_problems=count(open_problems.filter(due_on__lt=on)))
+            .order_by(Coalesce("stars", 0).desc(), "name", "pk"))

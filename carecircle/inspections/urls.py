@@ -26,5 +26,6 @@ urlpatterns = [
     path("ratings/", views.RatingListView.as_view(), name="rating-list"),
     path("ratings/public/", views.PublicRatingsView.as_view(), name="ratings-public"),
     path("subsidies/", views.SubsidyView.as_view(), name="subsidies"),
+    path("facilities/", views.ComparisonView.as_view(), name="comparison"),
     path("facilities/<int:pk>/", views.ScorecardView.as_view(), name="scorecard"),
 ]

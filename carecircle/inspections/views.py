@@ -126,6 +126,7 @@ class InspectionListView(ScopedListView):
         context["statuses"] = InspectionStatus.choices
         context["status"] = self.request.GET.get("status", "")
         context["can_plan"] = has_capability(self.request.user, "inspections.plan")
+        context["can_compare"] = has_capability(self.request.user, "inspections.overdue")
         return context
 
 
@@ -471,6 +472,18 @@ class SubsidyView(CapabilityRequiredMixin, generic.TemplateView):
             rows, missing = [], str(error)
         context.update({"year": year, "rows": rows, "missing": missing})
         return context
+
+
+class ComparisonView(ScopedListView):
+    """The district's comparison of its facilities: rating, latest score, open and overdue problems; each row
+    opens the facility's record."""
+
+    capability = "inspections.overdue"
+    model = Facility
+    template_name = "inspections/comparison.html"
+
+    def get_base_queryset(self):
+        return selectors.facility_comparison(self.request.user)
 
 
 class ScorecardView(CapabilityRequiredMixin, generic.TemplateView):

@@ -125,3 +125,31 @@ def test_overdue_queue_on_the_workbench(world):
     assert "疏散图缺失" in overdue
     home = admin.get("/").content.decode()
     assert "整改问题（逾期在前）" in home
+
+
+def test_the_district_compares_its_facilities_and_drills_down(world):
+    import datetime as dt
+
+    from carecircle.inspections.models import Problem
+
+    inspection = services.inspection_create(actor=world.users.district_admin, facility=world.station)
+    services.inspection_submit(actor=world.users.inspector, inspection=inspection,
+                               points=full_points(inspection.scheme))
+    services.rating_decide(actor=world.users.district_admin, inspection=inspection, stars=5)
+    notice = services.notice_issue(actor=world.users.inspector, inspection=inspection,
+                                   problems=[{"description": "应急照明损坏", "working_days": 3},
+                                             {"description": "疏散图缺失", "working_days": 3}])
+    Problem.objects.filter(notice=notice, description="疏散图缺失").update(due_on=dt.date.today() - dt.timedelta(days=1))
+    from carecircle.inspections import selectors
+
+    rows = {f.name: f for f in selectors.facility_comparison(world.users.district_admin)}
+    station = rows["枫林睦邻点"]
+    assert (station.stars, station.latest_total, station.open_problems, station.overdue_problems) == (5, 500, 2, 1)
+    assert rows["天平社区综合为老服务中心"].stars is None and rows["天平社区综合为老服务中心"].open_problems == 0
+    # Street A sees its own centre only; an agency inspector sees no problem of another agency's inspection.
+    assert [f.name for f in selectors.facility_comparison(world.users.street_staff)] == ["天平社区综合为老服务中心"]
+    agency_rows = {f.name: f for f in selectors.facility_comparison(world.agency_inspector)}
+    assert agency_rows["枫林睦邻点"].open_problems == 0
+    page = client_for(world.users.district_admin).get(reverse("inspections:comparison"))
+    assert page.status_code == 200 and "枫林睦邻点" in page.content.decode()
+    assert client_for(world.users.provider_admin).get(reverse("inspections:comparison")).status_code == 403
