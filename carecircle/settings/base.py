@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "carecircle.quality",
     "carecircle.dispatch",
     "carecircle.planning",
+    "carecircle.inspections",
     "carecircle.demo",
 ]
 

@@ -20,7 +20,9 @@ MENU = [
     ("catalog:list", "catalog.view"), ("careplans:plan-list", "careplans.list"), ("careplans:inbox", "orders.answer"),
     ("careplans:order-list", "orders.list"), ("workorders:list", "workorders.view"),
     ("careplans:portal", "careplans.portal"), ("dispatch:board", "dispatch.view"),
-    ("dispatch:my-day", "dispatch.my_day"), ("assessment:list", "assessment.view"), ("regions:list", "regions.view"),
+    ("dispatch:my-day", "dispatch.my_day"), ("assessment:list", "assessment.view"),
+    ("inspections:list", "inspections.view"), ("inspections:notice-list", "inspections.view"),
+    ("inspections:ratings-public", "inspections.scorecard"), ("regions:list", "regions.view"),
     ("core:policy-list", "policy.view"), ("core:audit-list", "audit.view"),
 ]
 

@@ -152,11 +152,11 @@ def test_seeding_is_recorded_once_in_the_audit_trail(tiny):
 
 
 def test_a_second_run_refuses_without_reset_and_changes_nothing(tiny, tmp_path):
-    users_before = User.objects.count()  # the demo accounts and the demo assessor's colleague
+    users_before = User.objects.count()  # the demo accounts, the demo assessor's colleague, the agency inspector
     with pytest.raises(CommandError, match="--reset"):
         seed(tmp_path)
     assert Elder.objects.count() == 300
-    assert User.objects.count() == users_before == 12
+    assert User.objects.count() == users_before == 13
 
 
 def test_the_same_seed_gives_the_same_elders_and_another_seed_different_ones(tiny, tmp_path):

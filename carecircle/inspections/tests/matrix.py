@@ -1,0 +1,69 @@
+"""Rows for the access matrix (tests/test_access_matrix.py): a station in street A, street B and the
+neighbouring district, each with a submitted inspection (a photo, a hazard), its rectification notice with one
+answered problem, and a star rating — so every role meets an object inside its scope and one outside it.
+
+The inspections are submitted and assigned to nobody: providers see only submitted visits, and a district
+inspector does what is assigned to nobody in their region."""
+
+
+def make_inspections(world):
+    import io
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+    from PIL import Image
+
+    from carecircle.inspections.models import (
+        Inspection,
+        InspectionPhoto,
+        Problem,
+        RatingScheme,
+        RectificationNotice,
+        StarRating,
+    )
+    from carecircle.inspections.services import schemes_load
+    from carecircle.providers.models import Facility
+
+    if not RatingScheme.objects.exists():
+        schemes_load()
+    scheme = RatingScheme.objects.get(code="station-500", is_current=True)
+    points = {item["code"]: item["max_points"] for part in scheme.data["parts"] for item in part["items"]}
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (10, 20, 30)).save(buffer, format="PNG")
+    image = buffer.getvalue()
+    d = world.district
+    today = timezone.localdate()
+    for number, (org, community) in enumerate(((d.provider, d.a1), (d.other_provider, d.b1),
+                                               (world.outside.provider, world.outside.community)), start=1):
+        facility = Facility.objects.create(organisation=org, community=community, name=f"{community.name}睦邻点",
+                                           kind="activity_room", lat=community.centroid_lat,
+                                           lng=community.centroid_lng)
+        inspection = Inspection.objects.create(
+            facility=facility, scheme=scheme, kind="quarterly", period="", due_on=today, status="submitted",
+            points={k: str(v) for k, v in points.items()}, hard_stops=["H03"], total=500, stars=0, passed=False,
+            trace={"rules": [{"kind": "hard_stop", "item": "H03", "part": "", "stars": 0, "points": "0",
+                              "threshold": "0"}], "parts": []},
+            submitted_at=timezone.now())
+        photo = InspectionPhoto(inspection=inspection, item_code="H03", content_type="image/png", sha256="0" * 64)
+        photo.image.save("matrix.png", ContentFile(image), save=False)
+        photo.save()
+        notice = RectificationNotice.objects.create(inspection=inspection, facility=facility,
+                                                    number=f"ZG-MATRIX-{number}", due_on=today,
+                                                    issued_by=world.users.inspector)
+        problem = Problem(notice=notice, item_code="H03", hard_stop=True, description="彩钢板搭建的活动室",
+                          working_days=5, due_on=today, status="responded", response="已拆除",
+                          evidence_type="image/png", evidence_sha256="0" * 64)
+        problem.evidence.save("matrix.png", ContentFile(image), save=False)
+        problem.save()
+        StarRating.objects.create(facility=facility, scheme=scheme, inspection=inspection, stars=3,
+                                  valid_from=today, valid_until=today.replace(year=today.year + 3),
+                                  decided_by=world.users.district_admin)
+
+
+MAKERS = {
+    "inspections.inspection": make_inspections,
+    "inspections.inspectionphoto": make_inspections,
+    "inspections.rectificationnotice": make_inspections,
+    "inspections.problem": make_inspections,
+    "inspections.starrating": make_inspections,
+}
