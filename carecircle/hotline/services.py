@@ -108,8 +108,7 @@ def device_register(*, actor, elder: Elder, kind: str, vendor: str, installed_on
                                        location=(location or "").strip(), funding=funding, subsidy_share=share,
                                        secret=secret)
         audit.record(actor=actor, action=AuditAction.DEVICE_REGISTER, subject=device,
-                     changes={"elder": [None, elder.name], "kind": [None, device.get_kind_display()],
-                              "funding": [None, device.get_funding_display()]})
+                     changes={"elder": [None, elder.pk], "kind": [None, device.kind], "funding": [None, device.funding]})
     return device, secret
 
 
@@ -124,7 +123,7 @@ def device_unbind(*, actor, device: Device, reason: str) -> Device:
         device.elder, device.active = None, False
         device.save(update_fields=["elder", "active"])
         audit.record(actor=actor, action=AuditAction.DEVICE_UNBIND, subject=device, reason=reason.strip(),
-                     changes={"elder": [elder.name if elder else None, None]}, region=elder.community if elder else None)
+                     changes={"elder": [elder.pk if elder else None, None]}, region=elder.community if elder else None)
     return device
 
 
@@ -306,7 +305,7 @@ def alarm_acknowledge(*, actor, alarm: Alarm, now: dt.datetime | None = None) ->
         alarm.status, alarm.acknowledged_at, alarm.acknowledged_by = AlarmStatus.ACKNOWLEDGED, now, actor
         alarm.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
         audit.record(actor=actor, action=AuditAction.ALARM_ACKNOWLEDGE, subject=alarm,
-                     changes={"status": [AlarmStatus.OPEN.label, alarm.get_status_display()]})
+                     changes={"status": [AlarmStatus.OPEN.value, alarm.status]})
     return alarm
 
 
@@ -339,7 +338,7 @@ def alarm_act(*, actor, alarm: Alarm, kind: str, note: str = "", now: dt.datetim
         action = AlarmAction.objects.create(alarm=alarm, kind=kind, note=(note or "").strip()[:500], actor=actor,
                                             at=now)
         audit.record(actor=actor, action=AuditAction.ALARM_ACT, subject=alarm,
-                     changes={"action": [None, action.get_kind_display()], "note": [None, action.note]})
+                     changes={"kind": [None, action.kind], "note": [None, action.note]})
     return action
 
 
@@ -363,8 +362,8 @@ def alarm_close(*, actor, alarm: Alarm, outcome: str, note: str = "", category: 
             alarm.category = category
         alarm.save(update_fields=["status", "outcome", "closing_note", "closed_at", "closed_by", "category"])
         audit.record(actor=actor, action=AuditAction.ALARM_CLOSE, subject=alarm,
-                     changes={"status": [AlarmStatus.ACKNOWLEDGED.label, alarm.get_status_display()],
-                              "outcome": [None, alarm.get_outcome_display()]})
+                     changes={"status": [AlarmStatus.ACKNOWLEDGED.value, alarm.status],
+                              "outcome": [None, alarm.outcome]})
     return alarm
 
 
@@ -458,8 +457,7 @@ def call_record(*, actor, direction: str, number: str = "", elder: Elder | None 
             call.alarm = _open_case_for_call(actor=actor, call=call, category=category, at=started_at)
             call.save(update_fields=["alarm"])
         audit.record(actor=actor, action=AuditAction.CALL_RECORD, subject=call,
-                     changes={"direction": [None, call.get_direction_display()],
-                              "category": [None, call.get_category_display() if category else ""]})
+                     changes={"direction": [None, call.direction], "category": [None, call.category]})
     return call
 
 
@@ -480,14 +478,14 @@ def call_classify(*, actor, call: Call, category: str, is_emergency: bool, summa
         raise ValidationError({"category": _("请选择类别。")})
     with transaction.atomic():
         call = Call.objects.select_for_update().select_related("elder__community").get(pk=call.pk)
-        old = call.get_category_display() if call.category else ""
+        old = call.category
         call.category, call.is_emergency = category, is_emergency or call.is_emergency
         call.summary = (summary or "").strip()[:500] or call.summary
         if call.is_emergency and call.elder_id and call.alarm_id is None:
             call.alarm = _open_case_for_call(actor=actor, call=call, category=category, at=call.started_at)
         call.save(update_fields=["category", "is_emergency", "summary", "alarm"])
         audit.record(actor=actor, action=AuditAction.CALL_CLASSIFY, subject=call,
-                     changes={"category": [old, call.get_category_display()]})
+                     changes={"category": [old, call.category]})
     return call
 
 
@@ -540,7 +538,7 @@ def care_call_attempt(*, actor, care_call: CareCall, answered: bool, note: str =
             from carecircle.core.workflow import IllegalStep
 
             raise IllegalStep(_("这通关爱电话已是“%(state)s”，不能再记录拨打。") % {"state": call.get_status_display()})
-        old = call.get_status_display()
+        old = call.status
         call.attempts += 1
         call.last_attempt_at = now
         call.note = (note or "").strip()[:500] or call.note
@@ -556,7 +554,7 @@ def care_call_attempt(*, actor, care_call: CareCall, answered: bool, note: str =
                             region=region, category=CallCategory.COMFORT, started_at=now, answered=answered,
                             summary=call.note)
         audit.record(actor=actor, action=AuditAction.CARE_CALL_ATTEMPT, subject=call,
-                     changes={"status": [old, call.get_status_display()], "attempts": [call.attempts - 1, call.attempts]})
+                     changes={"status": [old, call.status], "attempts": [call.attempts - 1, call.attempts]})
         if call.status == CareCallStatus.UNREACHED:
             welfare_task_raise(elder=call.elder, source=TaskSource.UNANSWERED,
                                reason=_("关爱电话连续 %(n)d 次未接通") % {"n": call.attempts}, now=now, actor=actor)
@@ -614,8 +612,8 @@ def welfare_visit_record(*, actor, elder: Elder, seen_in_person: bool, health: s
             task.done_at = visited_at
             task.save(update_fields=["done_at"])
         audit.record(actor=actor, action=AuditAction.VISIT_RECORD, subject=visit,
-                     changes={"seen_in_person": [None, seen_in_person], "health": [None, visit.get_health_display()],
-                              "follow_up": [None, visit.get_follow_up_display()]})
+                     changes={"seen_in_person": [None, seen_in_person], "health": [None, visit.health],
+                              "follow_up": [None, visit.follow_up]})
         if follow_up == FollowUp.HOTLINE:
             alarm = Alarm.objects.create(elder=elder, source=AlarmSource.CALL, code="call", priority=1,
                                          is_emergency=True, raised_at=visited_at)
