@@ -7,3 +7,6 @@ class HotlineConfig(AppConfig):
     label = "hotline"
     verbose_name = _("热线与一键通")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import tasks  # noqa: F401  (registers escalation and the silence sweep with the beat)

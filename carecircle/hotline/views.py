@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views import generic
 
 from carecircle.core.isolation import visible_to
+from carecircle.core.policy import MissingPolicyParameter
 from carecircle.core.roles import has_capability
 from carecircle.core.views import CapabilityRequiredMixin, ScopedDetailView, ScopedListView
 from carecircle.core.workflow import IllegalStep
@@ -40,6 +41,20 @@ def _visible_or_404(user, model, pk):
         raise Http404
 
 
+class PolicyMissingMixin:
+    """A page whose rules need a policy value nobody has set says which one, instead of failing."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except MissingPolicyParameter as missing:
+            if request.method == "GET":
+                return render(request, "hotline/policy_missing.html", {"message": str(missing)})
+            messages.error(request, str(missing))
+            return redirect("hotline:console" if has_capability(request.user, "hotline.operate")
+                            else "hotline:stats")
+
+
 def _show_numbers(user, card, *, live: bool):
     """Clear numbers while a case is live (recorded as a reveal), masked otherwise."""
     from carecircle.core.sensitive import mask_phone
@@ -56,7 +71,7 @@ def _show_numbers(user, card, *, live: bool):
     card.dial = shown["revealed"]
 
 
-class ConsoleView(CapabilityRequiredMixin, generic.TemplateView):
+class ConsoleView(PolicyMissingMixin, CapabilityRequiredMixin, generic.TemplateView):
     capability = "hotline.operate"
     template_name = "hotline/console.html"
 
@@ -74,7 +89,7 @@ def _ringing(user):
             .select_related("elder")[:10])
 
 
-class ConsoleQueueView(CapabilityRequiredMixin, generic.TemplateView):
+class ConsoleQueueView(PolicyMissingMixin, CapabilityRequiredMixin, generic.TemplateView):
     """The queue alone, for the console's two-second poll."""
 
     capability = "hotline.operate"
@@ -85,7 +100,7 @@ class ConsoleQueueView(CapabilityRequiredMixin, generic.TemplateView):
         return super().get_context_data(queue=selectors.alarm_queue(user)[:50], ringing=_ringing(user), **kwargs)
 
 
-class AlarmDetailView(ScopedDetailView):
+class AlarmDetailView(PolicyMissingMixin, ScopedDetailView):
     capability = "hotline.operate"
     model = Alarm
     template_name = "hotline/alarm_detail.html"
@@ -104,7 +119,7 @@ class AlarmDetailView(ScopedDetailView):
             callback_form=CallbackForm(), calls=alarm.calls.all(), **kwargs)
 
 
-class AlarmStepView(CapabilityRequiredMixin, generic.View):
+class AlarmStepView(PolicyMissingMixin, CapabilityRequiredMixin, generic.View):
     capability = "hotline.operate"
 
     def post(self, request, pk):
@@ -139,7 +154,7 @@ class AlarmStepView(CapabilityRequiredMixin, generic.View):
         return redirect("hotline:alarm", pk=alarm.pk)
 
 
-class CallDetailView(ScopedDetailView):
+class CallDetailView(PolicyMissingMixin, ScopedDetailView):
     """A call as the telephony system reported it: the caller's card pops (by the number), the operator
     classifies it, and an emergency opens a case."""
 
@@ -160,7 +175,7 @@ class CallDetailView(ScopedDetailView):
             "direction": call.direction, "category": call.category, "summary": call.summary}), **kwargs)
 
 
-class CallRecordView(CapabilityRequiredMixin, generic.View):
+class CallRecordView(PolicyMissingMixin, CapabilityRequiredMixin, generic.View):
     """Record a call typed in by the operator (the number finds the elder)."""
 
     capability = "hotline.operate"
@@ -185,7 +200,7 @@ class CallRecordView(CapabilityRequiredMixin, generic.View):
         return redirect("hotline:call", pk=call.pk)
 
 
-class CallClassifyView(CapabilityRequiredMixin, generic.View):
+class CallClassifyView(PolicyMissingMixin, CapabilityRequiredMixin, generic.View):
     capability = "hotline.operate"
 
     def post(self, request, pk):
@@ -207,7 +222,7 @@ class CallClassifyView(CapabilityRequiredMixin, generic.View):
         return redirect("hotline:console")
 
 
-class CallListView(ScopedListView):
+class CallListView(PolicyMissingMixin, ScopedListView):
     capability = "hotline.view"
     model = Call
     template_name = "hotline/call_list.html"
@@ -217,7 +232,7 @@ class CallListView(ScopedListView):
         return selectors.calls_for(self.request.user)
 
 
-class DeviceListView(ScopedListView):
+class DeviceListView(PolicyMissingMixin, ScopedListView):
     capability = "hotline.view"
     model = Device
     template_name = "hotline/device_list.html"
@@ -230,7 +245,7 @@ class DeviceListView(ScopedListView):
         return super().get_context_data(q=self.request.GET.get("q", ""), now=timezone.now(), **kwargs)
 
 
-class DeviceDetailView(ScopedDetailView):
+class DeviceDetailView(PolicyMissingMixin, ScopedDetailView):
     capability = "hotline.view"
     model = Device
     template_name = "hotline/device_detail.html"
@@ -246,7 +261,7 @@ class DeviceDetailView(ScopedDetailView):
             can_change=has_capability(user, "hotline.devices"), **kwargs)
 
 
-class DeviceCreateView(CapabilityRequiredMixin, generic.View):
+class DeviceCreateView(PolicyMissingMixin, CapabilityRequiredMixin, generic.View):
     """Register a device for an elder; the page that answers shows the secret once."""
 
     capability = "hotline.devices"
@@ -271,7 +286,7 @@ class DeviceCreateView(CapabilityRequiredMixin, generic.View):
         return render(request, self.template_name, {"elder": elder, "form": form}, status=400)
 
 
-class DeviceUnbindView(CapabilityRequiredMixin, generic.View):
+class DeviceUnbindView(PolicyMissingMixin, CapabilityRequiredMixin, generic.View):
     capability = "hotline.devices"
 
     def post(self, request, pk):
@@ -285,7 +300,7 @@ class DeviceUnbindView(CapabilityRequiredMixin, generic.View):
         return redirect("hotline:device", pk=device.pk)
 
 
-class CareCallListView(CapabilityRequiredMixin, generic.TemplateView):
+class CareCallListView(PolicyMissingMixin, CapabilityRequiredMixin, generic.TemplateView):
     capability = "hotline.operate"
     template_name = "hotline/care_calls.html"
 
@@ -302,7 +317,7 @@ class CareCallListView(CapabilityRequiredMixin, generic.TemplateView):
         return redirect("hotline:care-calls")
 
 
-class CareCallAttemptView(CapabilityRequiredMixin, generic.View):
+class CareCallAttemptView(PolicyMissingMixin, CapabilityRequiredMixin, generic.View):
     capability = "hotline.operate"
 
     def post(self, request, pk):
@@ -322,7 +337,7 @@ class CareCallAttemptView(CapabilityRequiredMixin, generic.View):
         return redirect("hotline:care-calls")
 
 
-class WelfareListView(CapabilityRequiredMixin, generic.TemplateView):
+class WelfareListView(PolicyMissingMixin, CapabilityRequiredMixin, generic.TemplateView):
     capability = "hotline.visit"
     template_name = "hotline/welfare.html"
 
@@ -333,7 +348,7 @@ class WelfareListView(CapabilityRequiredMixin, generic.TemplateView):
         return super().get_context_data(rows=rows, today=timezone.localdate(), **kwargs)
 
 
-class VisitView(CapabilityRequiredMixin, generic.View):
+class VisitView(PolicyMissingMixin, CapabilityRequiredMixin, generic.View):
     """The welfare visit form, on the community worker's phone."""
 
     capability = "hotline.visit"
@@ -364,7 +379,7 @@ class VisitView(CapabilityRequiredMixin, generic.View):
         return render(request, self.template_name, self.context(request, elder, form), status=400)
 
 
-class SilentView(CapabilityRequiredMixin, generic.TemplateView):
+class SilentView(PolicyMissingMixin, CapabilityRequiredMixin, generic.TemplateView):
     capability = "hotline.view"
     template_name = "hotline/silent.html"
 
@@ -374,7 +389,7 @@ class SilentView(CapabilityRequiredMixin, generic.TemplateView):
         return super().get_context_data(rows=rows[:500], total=len(rows), **kwargs)
 
 
-class RatesView(CapabilityRequiredMixin, generic.TemplateView):
+class RatesView(PolicyMissingMixin, CapabilityRequiredMixin, generic.TemplateView):
     capability = "hotline.view"
     template_name = "hotline/rates.html"
 
@@ -386,7 +401,7 @@ class RatesView(CapabilityRequiredMixin, generic.TemplateView):
                                         target=selectors.rate_target(self.request.user), **kwargs)
 
 
-class StatsView(CapabilityRequiredMixin, generic.TemplateView):
+class StatsView(PolicyMissingMixin, CapabilityRequiredMixin, generic.TemplateView):
     capability = "hotline.view"
     template_name = "hotline/stats.html"
 
