@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from carecircle.core.isolation import CHANGE, visible_to
@@ -128,7 +128,9 @@ def _silence_candidates(queryset):
     last_care = CareCall.objects.filter(elder=OuterRef("pk")).order_by("-due_on", "-id")
     return (queryset.filter(status=ElderStatus.ACTIVE, household_type=HouseholdType.ALONE)
             .annotate(has_device=Exists(devices),
-                      last_heartbeat=_latest(devices.exclude(last_heartbeat_at=None), "last_heartbeat_at"),
+                      # the quietest device speaks for all: one that stopped reporting needs a look
+                      last_heartbeat=Subquery(devices.order_by(F("last_heartbeat_at").asc(nulls_first=True))
+                                              .values("last_heartbeat_at")[:1]),
                       last_answered=_latest(Call.objects.filter(elder=OuterRef("pk"), answered=True), "started_at"),
                       last_visit=_latest(WelfareVisit.objects.filter(elder=OuterRef("pk"), seen_in_person=True),
                                          "visited_at"),
@@ -214,11 +216,14 @@ def welfare_due(user, *, today: dt.date | None = None, limit: int = 500) -> list
     rows = []
     horizon = today + dt.timedelta(days=7)
     intervals = {}
+    from .services import old_age
+
+    old_ages = {}
     for elder in elders.iterator(chunk_size=500):
         task = tasks.get(elder.pk)
-        from .services import risk_tier
-
-        tier = risk_tier(elder, today)
+        if elder.community_id not in old_ages:
+            old_ages[elder.community_id] = old_age(elder, today)
+        tier = engine.risk_tier(care_facts(elder, today), old_age=old_ages[elder.community_id])
         if task is not None:
             due = timezone.localtime(task.due_at).date()
         else:

@@ -504,6 +504,7 @@ def care_calls_generate(*, actor, date: dt.date) -> int:
     open_calls = set(CareCall.objects.filter(status__in=[CareCallStatus.DUE, CareCallStatus.RETRY])
                      .values_list("elder_id", flat=True))
     per_week_cache: dict[int, dict] = {}
+    old_ages: dict[int, int] = {}
     created = []
     for elder in elders.iterator(chunk_size=500):
         if elder.pk in existing or elder.pk in open_calls:
@@ -512,7 +513,8 @@ def care_calls_generate(*, actor, date: dt.date) -> int:
         if table is None:
             table = per_week_cache[elder.community_id] = policy_value("hotline.care_call.per_week_by_tier",
                                                                       region=elder.community, on=date)
-        tier = risk_tier(elder, date)
+        tier = engine.risk_tier(care_facts(elder, date), old_age=old_ages.setdefault(
+            elder.community_id, old_age(elder, date)))
         last = timezone.localtime(elder.last_answered).date() if elder.last_answered else None
         if engine.care_call_due(per_week=int(table.get(tier, 0)), last_call=last, today=date):
             created.append(CareCall(elder=elder, due_on=date, tier=tier))

@@ -26,11 +26,12 @@ def silence_reasons(facts: SilenceFacts, *, now: dt.datetime, heartbeat_hours: i
     """The reasons the elder counts as silent (empty: not silent).
 
     A device that has not reported for `heartbeat_hours` is one reason; `max_unanswered` care calls in a row
-    with no answer is another; and an elder with neither an answered call, nor a visit (nor a meal, where
-    meals are recorded) in `silent_days` is silent even without a device."""
+    with no answer is another; neither an answered call, nor a visit (nor a meal, where meals are recorded) in
+    `silent_days` is the third — unless a device is still reporting, which is a sign of life."""
     reasons = []
-    if facts.has_device and (facts.last_heartbeat is None
-                             or now - facts.last_heartbeat >= dt.timedelta(hours=heartbeat_hours)):
+    device_quiet = facts.has_device and (facts.last_heartbeat is None
+                                         or now - facts.last_heartbeat >= dt.timedelta(hours=heartbeat_hours))
+    if device_quiet:
         reasons.append(NO_HEARTBEAT)
     if max_unanswered > 0 and facts.unanswered_in_a_row >= max_unanswered:
         reasons.append(UNANSWERED_CALLS)
@@ -39,6 +40,8 @@ def silence_reasons(facts: SilenceFacts, *, now: dt.datetime, heartbeat_hours: i
     def quiet(moment):
         return moment is None or moment < limit
 
-    if quiet(facts.last_answered_call) and quiet(facts.last_visit) and (not facts.has_meals or quiet(facts.last_meal)):
+    device_alive = facts.has_device and not device_quiet
+    if (not device_alive and quiet(facts.last_answered_call) and quiet(facts.last_visit)
+            and (not facts.has_meals or quiet(facts.last_meal))):
         reasons.append(NO_CONTACT)
     return reasons

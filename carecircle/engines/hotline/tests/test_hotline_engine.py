@@ -110,6 +110,13 @@ def test_silence_reasons_at_each_edge():
                               unanswered_in_a_row=3)
     assert silence_reasons(unanswered, now=now, **limits) == [UNANSWERED_CALLS]
     assert silence_reasons(SilenceFacts(False, None, recent, None, unanswered_in_a_row=2), now=now, **limits) == []
+    # a device that keeps reporting is a sign of life even when nobody has called or visited
+    alive = SilenceFacts(has_device=True, last_heartbeat=now - dt.timedelta(hours=1), last_answered_call=None,
+                         last_visit=None)
+    assert silence_reasons(alive, now=now, **limits) == []
+    gone = SilenceFacts(has_device=True, last_heartbeat=now - dt.timedelta(hours=30), last_answered_call=None,
+                        last_visit=None)
+    assert silence_reasons(gone, now=now, **limits) == [NO_HEARTBEAT, NO_CONTACT]
 
 
 def test_case_timers():
