@@ -1,5 +1,9 @@
 """Words for device codes and risk tiers (people see words, never codes)."""
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+# Units of this app's policy parameters (policy_parameters.json), marked so that they are translated.
+UNITS = (gettext_noop("秒"), gettext_noop("次"))
 
 CODE_LABELS = {
     "heartbeat": _("心跳"),

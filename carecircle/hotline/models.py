@@ -213,7 +213,8 @@ SENDING = {ActionKind.CALLED_120, ActionKind.CALLED_110, ActionKind.CALLED_119, 
 
 
 class AlarmAction(models.Model):
-    alarm = models.ForeignKey(Alarm, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="actions")
+    alarm = models.ForeignKey(Alarm, verbose_name=_("紧急呼叫事件"), on_delete=models.CASCADE,
+                              related_name="actions")
     kind = models.CharField(_("处置"), max_length=20, choices=ActionKind.choices)
     note = models.CharField(_("说明"), max_length=500, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("坐席"), null=True, blank=True,
