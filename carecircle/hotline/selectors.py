@@ -97,6 +97,14 @@ def devices_for(user, *, q: str = ""):
     return qs.order_by("elder__name", "device_id")
 
 
+def elders_for_devices(user, q: str, limit: int = 10):
+    """Active elders in the user's scope matching the search, to register a device for."""
+    from carecircle.elders.selectors import elders_matching
+
+    return list(visible_to(user, Elder).filter(status=ElderStatus.ACTIVE, pk__in=elders_matching(q).values("pk"))
+                .select_related("community").order_by("name", "pk")[:limit])
+
+
 def device_rejections(user, device: Device, limit: int = 20):
     return visible_to(user, DeviceRejection).filter(device=device)[:limit]
 

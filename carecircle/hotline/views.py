@@ -242,7 +242,11 @@ class DeviceListView(PolicyMissingMixin, ScopedListView):
         return selectors.devices_for(self.request.user, q=self.request.GET.get("q", ""))
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(q=self.request.GET.get("q", ""), now=timezone.now(), **kwargs)
+        q = self.request.GET.get("q", "").strip()
+        elders = []
+        if q and has_capability(self.request.user, "hotline.devices"):
+            elders = selectors.elders_for_devices(self.request.user, q)
+        return super().get_context_data(q=q, elders=elders, **kwargs)
 
 
 class DeviceDetailView(PolicyMissingMixin, ScopedDetailView):

@@ -156,3 +156,10 @@ def test_the_elder_record_tells_the_hotline_story(hotline, client, users):
     signed(client, "DEV-A1", hotline.secret, event("t-1", code="fall", at=int(time.time())))
     html = _page(client, users.operator, reverse("elders:detail", args=[hotline.elders.a1.pk]))
     assert "跌倒报警" in html
+
+
+def test_the_device_page_finds_elders_to_register_a_device_for(hotline, client, users):
+    html = _page(client, users.operator, reverse("hotline:devices") + "?q=李秀英")
+    assert reverse("hotline:device-new", args=[hotline.elders.a2.pk]) in html
+    html = _page(client, users.street_staff_b, reverse("hotline:devices") + "?q=李秀英")
+    assert reverse("hotline:device-new", args=[hotline.elders.a2.pk]) not in html
