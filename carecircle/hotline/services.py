@@ -253,7 +253,7 @@ def device_event_receive(*, device_id: str | None, timestamp: str | None, signat
 
 
 def _store_event(device_pk: int, event: dict, moment: dt.datetime) -> DeviceAnswer:
-    device = Device.objects.select_for_update().select_related("elder__community").get(pk=device_pk)
+    device = Device.objects.select_for_update(of=("self",)).select_related("elder__community").get(pk=device_pk)
     first = DeviceEvent.objects.filter(device=device, event_id=event["event_id"]).first()
     if first is not None:
         return DeviceAnswer(200, first.response)
@@ -477,7 +477,7 @@ def call_classify(*, actor, call: Call, category: str, is_emergency: bool, summa
     if category not in CallCategory.values:
         raise ValidationError({"category": _("请选择类别。")})
     with transaction.atomic():
-        call = Call.objects.select_for_update().select_related("elder__community").get(pk=call.pk)
+        call = Call.objects.select_for_update(of=("self",)).select_related("elder__community").get(pk=call.pk)
         old = call.category
         call.category, call.is_emergency = category, is_emergency or call.is_emergency
         call.summary = (summary or "").strip()[:500] or call.summary
@@ -535,7 +535,7 @@ def care_call_attempt(*, actor, care_call: CareCall, answered: bool, note: str =
     _require(actor, "hotline.operate")
     require_change(actor, care_call)
     with transaction.atomic():
-        call = CareCall.objects.select_for_update().select_related("elder__community").get(pk=care_call.pk)
+        call = CareCall.objects.select_for_update(of=("self",)).select_related("elder__community").get(pk=care_call.pk)
         if call.status not in (CareCallStatus.DUE, CareCallStatus.RETRY):
             from carecircle.core.workflow import IllegalStep
 
