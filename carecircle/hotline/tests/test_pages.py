@@ -163,3 +163,15 @@ def test_the_device_page_finds_elders_to_register_a_device_for(hotline, client, 
     assert reverse("hotline:device-new", args=[hotline.elders.a2.pk]) in html
     html = _page(client, users.street_staff_b, reverse("hotline:devices") + "?q=李秀英")
     assert reverse("hotline:device-new", args=[hotline.elders.a2.pk]) not in html
+
+
+def test_the_workbench_leads_with_the_hotline_queues(hotline, client, users):
+    signed(client, "DEV-A1", hotline.secret, event("w-1"))
+    html = _page(client, users.operator, reverse("workbench:home"))
+    assert "待响应的紧急呼叫" in html and "张三明" in html
+    from .. import services
+    from django.utils import timezone
+
+    services.welfare_task_raise(elder=hotline.elders.a1, source="silent", reason="长时间无音讯", now=timezone.now())
+    html = _page(client, users.community_worker, reverse("workbench:home"))
+    assert "待上门探访" in html and "张三明" in html
