@@ -74,11 +74,13 @@ class AlarmSerializer(serializers.ModelSerializer):
     elder_name = serializers.CharField(source="elder.name", read_only=True, label=_("老人"))
     code_label = serializers.CharField(read_only=True, label=_("报警类型"))
     device_id = serializers.CharField(source="device.device_id", read_only=True, default=None, label=_("设备编号"))
+    call_category = serializers.ChoiceField(source="category", choices=CallCategory.choices, read_only=True,
+                                            label=_("类别"))
 
     class Meta:
         model = Alarm
         fields = ["id", "elder", "elder_name", "device_id", "source", "code", "code_label", "priority",
-                  "is_emergency", "category", "status", "raised_at", "acknowledged_at", "first_action_at",
+                  "is_emergency", "call_category", "status", "raised_at", "acknowledged_at", "first_action_at",
                   "arrived_at", "escalation_level", "outcome", "closed_at", "callback_at"]
         read_only_fields = fields
 
@@ -112,13 +114,13 @@ class CallSerializer(serializers.ModelSerializer):
     number = serializers.CharField(label=_("电话号码"), max_length=20, required=False, allow_blank=True,
                                    write_only=True)
     direction = serializers.ChoiceField(label=_("方向"), choices=CallDirection.choices, default=CallDirection.IN)
-    category = serializers.ChoiceField(label=_("类别"), choices=CallCategory.choices, required=False,
-                                       allow_blank=True)
+    call_category = serializers.ChoiceField(label=_("类别"), choices=CallCategory.choices, required=False,
+                                            allow_blank=True, source="category")
     elder_name = serializers.CharField(source="elder.name", read_only=True, default=None, label=_("老人"))
 
     class Meta:
         model = Call
-        fields = ["id", "call_ref", "direction", "number", "elder", "elder_name", "category", "is_emergency",
+        fields = ["id", "call_ref", "direction", "number", "elder", "elder_name", "call_category", "is_emergency",
                   "answered", "summary", "started_at", "alarm"]
         read_only_fields = ["id", "elder_name", "started_at", "alarm"]
 

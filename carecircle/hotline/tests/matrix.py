@@ -116,7 +116,7 @@ def _call_body(world, user):
 
     elder = visible_to(user, Elder).order_by("pk").first()
     return {"elder": elder.pk if elder else None, "direction": "in", "call_ref": "", "number": "",
-            "category": "comfort", "summary": "matrix"}
+            "call_category": "comfort", "summary": "matrix"}
 
 
 WRITE_BODIES = {"hotline-call-list": _call_body}
