@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "carecircle.dispatch",
     "carecircle.planning",
     "carecircle.inspections",
+    "carecircle.hotline",
     "carecircle.demo",
 ]
 
