@@ -28,7 +28,7 @@ plugin = AppPlugin(
         Role.STREET_STAFF: {"planning.view", "planning.change"},
         Role.INSPECTOR: {"planning.view"},
     },
-    navigation=[NavItem(147, pgettext_lazy("menu", "设施覆盖"), "planning:coverage", "planning.view")],
+    navigation=[NavItem(148, pgettext_lazy("menu", "设施覆盖"), "planning:coverage", "planning.view")],
     audit_actions=AuditAction,
     workbench=workbench,
     url_prefix="planning/",
