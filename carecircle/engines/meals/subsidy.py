@@ -42,7 +42,7 @@ class MealPolicy:
     registrations: tuple[str, ...]
     daily_amount: dict  # class -> Decimal yuan a day
     weekly_cap: dict  # class -> Decimal yuan a week
-    min_spend: Decimal  # a dine-in meal is subsidised only from this total on
+    min_spend: Decimal  # the dine-in subsidy applies once the day's spending (this meal included) reaches it
     delivery_amount: Decimal  # yuan a day towards delivery
     delivery_min_level: int
 
@@ -66,6 +66,7 @@ class UsedSubsidy:
     this_week: Decimal = ZERO
     meal_time_taken: bool = False  # this meal time of this day is already subsidised
     delivery_today: Decimal = ZERO
+    spent_today: Decimal = ZERO  # dine-in spending of the day so far (all canteens, net of refunds)
 
 
 @dataclass
@@ -124,8 +125,9 @@ def split_meal(lines, facts: DinerFacts | None, policy: MealPolicy, *, on: dt.da
     if used.meal_time_taken:
         split.rules.append(Rule("meals.meal_time_taken"))
         return split
-    if not delivery and total < policy.min_spend:
-        split.rules.append(Rule("meals.below_min_spend", {"min_spend": money(policy.min_spend), "total": total}))
+    if not delivery and money(used.spent_today) + total < policy.min_spend:
+        split.rules.append(Rule("meals.below_min_spend", {"min_spend": money(policy.min_spend),
+                                                           "total": money(used.spent_today) + total}))
         return split
     daily = money(policy.daily_amount[subsidy_class])
     weekly = money(policy.weekly_cap[subsidy_class])

@@ -98,3 +98,10 @@ def test_subsidy_never_exceeds_the_meal():
 def test_bad_lines_are_refused(lines):
     with pytest.raises(ValueError):
         split_meal(lines, facts(), POLICY, on=ON)
+
+
+def test_minimum_spend_counts_the_day_so_far():
+    used = UsedSubsidy(spent_today=D("8.00"))
+    assert split_meal([(D("7.00"), 1)], facts(), POLICY, on=ON, used=used).subsidy == D("2.00")
+    used = UsedSubsidy(spent_today=D("7.99"))
+    assert split_meal([(D("7.00"), 1)], facts(), POLICY, on=ON, used=used).subsidy == D("0.00")
