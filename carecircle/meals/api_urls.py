@@ -1,1 +1,11 @@
-urlpatterns = []
+from rest_framework.routers import SimpleRouter
+
+from .api import CanteenViewSet, DishViewSet, MealCheckoutViewSet, MenuViewSet
+
+router = SimpleRouter()
+router.register("canteens", CanteenViewSet, basename="api-canteen")
+router.register("dishes", DishViewSet, basename="api-dish")
+router.register("meal-menus", MenuViewSet, basename="api-meal-menu")
+router.register("meal-checkouts", MealCheckoutViewSet, basename="api-meal-checkout")
+
+urlpatterns = router.urls

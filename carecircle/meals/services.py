@@ -265,6 +265,12 @@ def used_subsidy(diner: Diner, on: dt.date, meal: str) -> UsedSubsidy:
                        delivery_today=today["d"] or ZERO, spent_today=spent)
 
 
+def meal_now(now=None) -> str:
+    """The meal time a counter most likely serves now (the cashier may choose another)."""
+    hour = timezone.localtime(now).hour
+    return MealTime.BREAKFAST if hour < 10 else MealTime.LUNCH if hour < 15 else MealTime.DINNER
+
+
 @dataclass
 class CheckoutLine:
     dish: Dish
@@ -467,3 +473,8 @@ def claim_review(*, actor, claim: MealClaim, approve: bool, note: str = "") -> M
         audit.record(actor=actor, action=AuditAction.CLAIM_REVIEW, subject=locked, reason=note,
                      changes={"status": [before, locked.status]})
     return locked
+
+
+def diner_by_id(pk: int) -> Diner | None:
+    """The diner the till already identified (its id carried between the till's steps)."""
+    return Diner.objects.select_related("elder", "elder__community").filter(pk=pk).first()
