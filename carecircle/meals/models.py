@@ -234,3 +234,96 @@ class MealClaim(models.Model):
 
     def __str__(self):
         return f"{self.canteen} {self.month:%Y-%m}"
+
+
+class BookingChannel(models.TextChoices):
+    PORTAL = "portal", _("老人或家属自助预订")
+    HOTLINE = "hotline", _("热线代订")
+    STAFF = "staff", _("工作人员代订")
+
+
+class BookingStatus(models.TextChoices):
+    BOOKED = "booked", _("已预订")
+    PLANNED = "planned", _("已排入送餐")
+    DELIVERED = "delivered", _("已送达")
+    NOT_DELIVERED = "not_delivered", _("未送达")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class MealBooking(models.Model):
+    """A meal booked ahead for a registered diner, to eat in or to have delivered."""
+
+    canteen = models.ForeignKey(Canteen, verbose_name=_("食堂"), on_delete=models.PROTECT, related_name="bookings")
+    diner = models.ForeignKey(Diner, verbose_name=_("助餐对象"), on_delete=models.PROTECT, related_name="bookings")
+    date = models.DateField(_("日期"))
+    meal = models.CharField(_("餐次"), max_length=12, choices=MealTime.choices)
+    mode = models.CharField(_("就餐方式"), max_length=12, choices=Mode.choices, default=Mode.DELIVERY)
+    dish = models.ForeignKey(Dish, verbose_name=_("菜品"), on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveSmallIntegerField(_("数量"), default=1)
+    payment = models.CharField(_("支付方式"), max_length=12, choices=PaymentMethod.choices,
+                               default=PaymentMethod.CASH)
+    channel = models.CharField(_("预订渠道"), max_length=12, choices=BookingChannel.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=BookingStatus.choices, default=BookingStatus.BOOKED)
+    sale = models.OneToOneField(Sale, verbose_name=_("结算"), null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="booking")
+    booked_by = models.ForeignKey("accounts.User", verbose_name=_("预订人"), null=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    created_at = models.DateTimeField(_("预订时间"), auto_now_add=True)
+
+    scoping = Scoping(region="canteen__facility__community", organisation="canteen__facility__organisation",
+                      person="diner__elder")
+
+    class Meta:
+        verbose_name = _("助餐预订")
+        verbose_name_plural = _("助餐预订")
+        ordering = ["date", "meal", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["diner", "date", "meal"], condition=~models.Q(status="cancelled"),
+                                    name="meals_one_booking_per_meal"),
+        ]
+
+    def __str__(self):
+        return f"{self.diner} {self.date} {self.get_meal_display()}"
+
+
+class DeliveryRound(models.Model):
+    """One courier's deliveries of one meal, in the order the routing engine planned."""
+
+    canteen = models.ForeignKey(Canteen, verbose_name=_("食堂"), on_delete=models.PROTECT, related_name="rounds")
+    date = models.DateField(_("日期"))
+    meal = models.CharField(_("餐次"), max_length=12, choices=MealTime.choices)
+    courier = models.CharField(_("送餐员"), max_length=50)
+    capacity = models.PositiveSmallIntegerField(_("每趟可送份数"))
+    departure = models.TimeField(_("出发时间"), null=True, blank=True)
+    planned_by = models.ForeignKey("accounts.User", verbose_name=_("排单人"), null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    planned_at = models.DateTimeField(_("排单时间"), auto_now_add=True)
+
+    scoping = Scoping(**CANTEEN_LINKS)
+
+    class Meta:
+        verbose_name = _("送餐路线")
+        verbose_name_plural = _("送餐路线")
+        ordering = ["date", "meal", "courier", "id"]
+
+    def __str__(self):
+        return f"{self.canteen} {self.date} {self.get_meal_display()} {self.courier}"
+
+
+class DeliveryStop(models.Model):
+    round = models.ForeignKey(DeliveryRound, verbose_name=_("送餐路线"), on_delete=models.CASCADE,
+                              related_name="stops")
+    booking = models.OneToOneField(MealBooking, verbose_name=_("预订"), on_delete=models.PROTECT,
+                                   related_name="stop")
+    sequence = models.PositiveSmallIntegerField(_("顺序"))
+    eta = models.TimeField(_("预计送达"))
+    done_at = models.DateTimeField(_("送达/登记时间"), null=True, blank=True)
+    reason = models.CharField(_("未送达原因"), max_length=200, blank=True)
+
+    scoping = Scoping(region="round__canteen__facility__community",
+                      organisation="round__canteen__facility__organisation", person="booking__diner__elder")
+
+    class Meta:
+        verbose_name = _("送餐站点")
+        verbose_name_plural = _("送餐站点")
+        ordering = ["round", "sequence"]

@@ -18,6 +18,10 @@ class AuditAction(models.TextChoices):
     SALE_REFUND = "meals.sale_refund"
     CLAIM_SUBMIT = "meals.claim_submit"
     CLAIM_REVIEW = "meals.claim_review"
+    BOOKING_CREATE = "meals.booking_create"
+    BOOKING_CANCEL = "meals.booking_cancel"
+    ROUND_PLAN = "meals.round_plan"
+    STOP_RECORD = "meals.stop_record"
 
 
 def workbench(user):
@@ -40,13 +44,13 @@ _STAFF_READ = {"meals.view", "meals.menu"}
 plugin = AppPlugin(
     capabilities={
         Role.DISTRICT_ADMIN: _STAFF_READ | {"meals.diners", "meals.claims_review", "meals.manage"},
-        Role.STREET_STAFF: _STAFF_READ | {"meals.diners", "meals.claims_review"},
-        Role.COMMUNITY_WORKER: _STAFF_READ | {"meals.diners"},
-        Role.OPERATOR: _STAFF_READ,
+        Role.STREET_STAFF: _STAFF_READ | {"meals.diners", "meals.claims_review", "meals.book"},
+        Role.COMMUNITY_WORKER: _STAFF_READ | {"meals.diners", "meals.book"},
+        Role.OPERATOR: _STAFF_READ | {"meals.book"},
         Role.INSPECTOR: _STAFF_READ,
         Role.PROVIDER_ADMIN: _STAFF_READ | {"meals.till", "meals.manage", "meals.claim"},
-        Role.ELDER: {"meals.menu"},
-        Role.FAMILY: {"meals.menu"},
+        Role.ELDER: {"meals.menu", "meals.book"},
+        Role.FAMILY: {"meals.menu", "meals.book"},
     },
     navigation=[
         NavItem(127, pgettext_lazy("menu", "长者食堂"), "meals:canteen-list", "meals.view"),
