@@ -8,8 +8,8 @@ from carecircle.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet
 from carecircle.core.isolation import visible_to
 from carecircle.core.params import query_id
 
-from . import services
-from .models import Canteen, Diner, Dish, MealTime, Menu, Mode, PaymentMethod, Sale
+from . import delivery, services
+from .models import Canteen, Diner, Dish, MealBooking, MealTime, Menu, Mode, PaymentMethod, Sale
 from .wording import class_label, rules_in_words
 
 
@@ -154,3 +154,36 @@ class MealCheckoutViewSet(ScopedModelViewSet):
                                  meal=data.get("meal") or services.meal_now(), mode=data["mode"],
                                  payment=data["payment"], idempotency_key=key)
         return Response(SaleSerializer(sale).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    diner = serializers.PrimaryKeyRelatedField(queryset=Diner.objects.all(), label=_("助餐对象"))
+    dish = serializers.PrimaryKeyRelatedField(queryset=Dish.objects.all(), label=_("菜品"))
+    quantity = serializers.IntegerField(min_value=1, max_value=5, default=1, label=_("份数"))
+    diner_name = serializers.CharField(source="diner.elder.name", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = MealBooking
+        fields = ["id", "canteen", "diner", "diner_name", "date", "meal", "mode", "dish", "quantity", "payment",
+                  "channel", "status", "status_label", "created_at"]
+        read_only_fields = ["canteen", "channel", "status", "created_at"]
+
+
+class MealBookingViewSet(ScopedModelViewSet):
+    queryset = MealBooking.objects.select_related("diner__elder", "canteen")
+    serializer_class = BookingSerializer
+    view_capability = "meals.book"
+    change_capability = "meals.book"
+    http_method_names = ["get", "post", "head", "options"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        diner = visible_to(self.request.user, Diner).filter(pk=data["diner"].pk).first()
+        if diner is None:
+            raise serializers.ValidationError({"diner": [_("没有找到这位实名助餐老人。")]})
+        dish = data["dish"]
+        serializer.instance = delivery.booking_create(
+            actor=self.request.user, diner=diner, canteen=dish.canteen, date=data["date"], meal=data["meal"],
+            dish=dish, quantity=data["quantity"], mode=data.get("mode", Mode.DELIVERY),
+            payment=data.get("payment", PaymentMethod.CASH))

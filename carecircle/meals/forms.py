@@ -51,3 +51,29 @@ class ClaimSubmitForm(forms.Form):
 class ClaimReviewForm(forms.Form):
     decision = forms.ChoiceField(label=_("审核结果"), choices=[("approve", _("通过")), ("return", _("退回"))])
     note = forms.CharField(label=_("审核意见"), max_length=200, required=False)
+
+
+class RoundPlanForm(forms.Form):
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    meal = forms.ChoiceField(label=_("餐次"), choices=MealTime.choices, initial=MealTime.LUNCH)
+    couriers = forms.CharField(label=_("送餐员"), max_length=200, help_text=_("多位送餐员用逗号分开"))
+    capacity = forms.IntegerField(label=_("每趟可送份数"), min_value=1, max_value=100, initial=10)
+
+
+class StopForm(forms.Form):
+    outcome = forms.ChoiceField(choices=[("delivered", _("已送达")), ("missed", _("未送达"))])
+    reason = forms.CharField(label=_("未送达原因"), max_length=200, required=False)
+
+
+class BookingForm(forms.Form):
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    meal = forms.ChoiceField(label=_("餐次"), choices=MealTime.choices, initial=MealTime.LUNCH)
+    mode = forms.ChoiceField(label=_("就餐方式"), choices=Mode.choices, initial=Mode.DELIVERY,
+                             widget=forms.RadioSelect)
+    quantity = forms.IntegerField(label=_("份数"), min_value=1, max_value=5, initial=1)
+
+    def __init__(self, *args, diners=None, dishes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["diner"] = forms.ModelChoiceField(label=_("老人"), queryset=diners, empty_label=None)
+        self.fields["dish"] = forms.ModelChoiceField(label=_("菜品"), queryset=dishes, empty_label=None)
+        self.order_fields(["diner", "dish", "date", "meal", "mode", "quantity"])

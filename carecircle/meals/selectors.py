@@ -11,7 +11,9 @@ from carecircle.core.isolation import visible_to
 from carecircle.core.roles import PERSON_SCOPED
 from carecircle.elders.models import Elder
 
-from .models import Canteen, ClaimStatus, Diner, Dish, MealClaim, Menu, Sale
+from .models import (
+    Canteen, ClaimStatus, DeliveryRound, DeliveryStop, Diner, Dish, MealBooking, MealClaim, Menu, Sale,
+)
 
 
 def canteen_list(*, user):
@@ -98,3 +100,15 @@ def meals_per_day(*, user, canteen: Canteen, start: dt.date, end: dt.date):
     return (visible_to(user, Sale).filter(canteen=canteen, date__range=(start, end), refund_of__isnull=True)
             .values("date", "meal", "subsidy_class").annotate(meals=Count("id"), subsidy=Sum("subsidy"))
             .order_by("date", "meal", "subsidy_class"))
+
+
+def booking_list(*, user):
+    return visible_to(user, MealBooking).select_related("diner__elder", "dish", "canteen__facility")
+
+
+def round_list(*, user):
+    return visible_to(user, DeliveryRound).select_related("canteen__facility")
+
+
+def stop_list(*, user):
+    return visible_to(user, DeliveryStop).select_related("round__canteen__facility", "booking__diner__elder")

@@ -25,10 +25,12 @@ from carecircle.elders import selectors as elder_selectors
 from carecircle.elders.models import Elder
 
 from . import selectors, services
+from . import delivery
 from .forms import (
-    ClaimReviewForm, ClaimSubmitForm, DinerRegisterForm, DishForm, MenuForm, RefundForm, TillForm, TopUpForm,
+    BookingForm, ClaimReviewForm, ClaimSubmitForm, DinerRegisterForm, DishForm, MenuForm, RefundForm, RoundPlanForm,
+    StopForm, TillForm, TopUpForm,
 )
-from .models import Canteen, Diner, MealClaim, MealTime, Sale
+from .models import Canteen, DeliveryRound, DeliveryStop, Diner, Dish, MealClaim, MealTime, Sale
 from .wording import class_label, rules_in_words
 
 
@@ -75,6 +77,9 @@ class CanteenDetailView(ScopedDetailView):
             can_manage=staff and has_capability(user, "meals.manage"),
             can_claim=staff and has_capability(user, "meals.claim"),
             dish_form=DishForm(), claim_form=ClaimSubmitForm(),
+            round_form=RoundPlanForm(initial={"date": today + dt.timedelta(days=1)}),
+            rounds=selectors.round_list(user=user).filter(canteen=canteen, date__gte=today),
+            bookings=selectors.booking_list(user=user).filter(canteen=canteen, date__gte=today)[:50],
             menu_form=MenuForm(dishes=selectors.canteen_dishes(user=user, canteen=canteen, active_only=True)),
         )
         return context
@@ -425,3 +430,96 @@ class ClaimExportView(ScopedCsvExportView):
             yield [sale.date.isoformat(), sale.get_meal_display(), sale.diner.elder.name if sale.diner else "",
                    class_label(sale.subsidy_class), sale.total, sale.subsidy, sale.delivery_subsidy, sale.self_pay,
                    _("是") if sale.refund_of_id else ""]
+
+
+class RoundPlanView(CanteenActionMixin, generic.View):
+    capability = "meals.manage"
+
+    def act(self, request):
+        form = RoundPlanForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError([e for errors in form.errors.values() for e in errors])
+        data = form.cleaned_data
+        rounds, left_out = delivery.round_plan(
+            actor=request.user, canteen=self.canteen, date=data["date"], meal=data["meal"],
+            couriers=data["couriers"].replace("，", ",").split(","), capacity=data["capacity"])
+        messages.success(request, _("已排出 %(n)s 条送餐路线。") % {"n": len(rounds)})
+        for booking, reason in left_out:
+            messages.warning(request, _("%(name)s 未排入：%(reason)s") % {"name": booking.diner.elder.name,
+                                                                       "reason": reason})
+
+
+class RoundDetailView(ScopedDetailView):
+    """One courier's doors in order, to check off on a phone."""
+
+    capability = "meals.view"
+    model = DeliveryRound
+    template_name = "meals/round_detail.html"
+
+    def get_base_queryset(self):
+        return selectors.round_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["stops"] = self.object.stops.select_related("booking__diner__elder", "booking__dish").order_by(
+            "sequence")
+        context["can_record"] = has_capability(user, "meals.till") and acts_for(user, self.object)
+        return context
+
+
+class StopRecordView(CapabilityRequiredMixin, generic.View):
+    capability = "meals.till"
+    model = DeliveryStop
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        stop = get_object_or_404(selectors.stop_list(user=request.user), pk=pk)
+        form = StopForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise ValidationError(_("请选择已送达或未送达。"))
+            delivery.stop_record(actor=request.user, stop=stop, delivered=form.cleaned_data["outcome"] == "delivered",
+                                 reason=form.cleaned_data["reason"])
+        except (ValidationError, IllegalStep, MissingPolicyParameter) as error:
+            _flash(request, error)
+        else:
+            messages.success(request, _("已登记。"))
+        return redirect("meals:round-detail", stop.round_id)
+
+
+class BookingView(CapabilityRequiredMixin, generic.View):
+    """Book a meal ahead (elders and family in big type; the hotline and community staff for an elder)."""
+
+    capability = "meals.book"
+
+    def _form(self, data=None):
+        user = self.request.user
+        diners = selectors.diner_list(user=user).filter(is_active=True, elder__status="active")
+        dishes = Dish.objects.filter(canteen__in=selectors.menu_canteens(user=user), is_active=True).select_related(
+            "canteen__facility").order_by("canteen", "name")
+        form = BookingForm(data, diners=diners, dishes=dishes,
+                           initial={"date": timezone.localdate() + dt.timedelta(days=1)})
+        form.fields["dish"].label_from_instance = lambda d: f"{d.canteen.facility.name} · {d.name} · {d.price}"
+        return form
+
+    def get(self, request):
+        return render(request, "meals/booking.html", {"form": self._form(),
+                                                      "bookings": selectors.booking_list(user=request.user)
+                                                      .filter(date__gte=timezone.localdate())[:20]})
+
+    def post(self, request):
+        form = self._form(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                delivery.booking_create(actor=request.user, diner=data["diner"], canteen=data["dish"].canteen,
+                                        date=data["date"], meal=data["meal"], dish=data["dish"],
+                                        quantity=data["quantity"], mode=data["mode"])
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("已预订。"))
+                return redirect("meals:booking")
+        return render(request, "meals/booking.html", {"form": form, "bookings": []}, status=400)

@@ -7,7 +7,9 @@ from decimal import Decimal
 
 
 def make_meals(world):
-    from carecircle.meals.models import Canteen, Diner, Dish, MealClaim, Menu, Sale, SaleLine
+    from carecircle.meals.models import (
+        Canteen, DeliveryRound, DeliveryStop, Diner, Dish, MealBooking, MealClaim, Menu, Sale, SaleLine,
+    )
     from carecircle.providers.models import Facility
 
     if Canteen.objects.exists():
@@ -32,6 +34,11 @@ def make_meals(world):
                                    payment="cash", rules=[{"code": "meals.class_c", "params": {"age": 86,
                                                                                                "senior_age": 80}}])
         SaleLine.objects.create(sale=sale, dish=dish, quantity=1, unit_price=dish.price, amount=dish.price)
+        booking = MealBooking.objects.create(canteen=canteen, diner=diner, date=day, meal="dinner", dish=dish,
+                                             channel="staff", status="planned")
+        delivery_round = DeliveryRound.objects.create(canteen=canteen, date=day, meal="dinner", courier="送餐员",
+                                                      capacity=5)
+        DeliveryStop.objects.create(round=delivery_round, booking=booking, sequence=1, eta=dt.time(16, 50))
         MealClaim.objects.create(canteen=canteen, month=dt.date(2026, 11, 1), meals=1, subsidy=Decimal("3.00"),
                                  delivery_subsidy=Decimal("0.00"), by_class={"C": {"meals": 1, "subsidy": "3.00",
                                                                                    "delivery_subsidy": "0.00"}})
@@ -46,6 +53,9 @@ MAKERS = {
     "meals.diner": make_meals,
     "meals.sale": make_meals,
     "meals.mealclaim": make_meals,
+    "meals.mealbooking": make_meals,
+    "meals.deliveryround": make_meals,
+    "meals.deliverystop": make_meals,
 }
 
 URL_OBJECTS = {
@@ -63,4 +73,14 @@ def _checkout_body(world, user):
             "mode": "dine_in", "meal": "lunch", "payment": "cash"}
 
 
-WRITE_BODIES = {"api-meal-checkout-list": _checkout_body}
+def _booking_body(world, user):
+    from carecircle.core.isolation import visible_to
+    from carecircle.meals.models import Diner, Dish
+
+    diner = visible_to(user, Diner).order_by("pk").first()
+    dish = Dish.objects.order_by("pk").first()
+    return {"diner": diner.pk if diner else None, "dish": dish.pk if dish else None, "date": "2026-12-31",
+            "meal": "lunch", "mode": "dine_in", "quantity": 1}
+
+
+WRITE_BODIES = {"api-meal-checkout-list": _checkout_body, "api-meal-booking-list": _booking_body}

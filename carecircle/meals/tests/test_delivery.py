@@ -84,3 +84,56 @@ def test_doors_checked_off_delivered_sells_the_meal_not_delivered_keeps_the_reas
     with pytest.raises(IllegalStep):  # the round has started: no re-plan
         delivery.round_plan(actor=meals.users.provider_admin, canteen=meals.canteen, date=TUESDAY, meal="lunch",
                             couriers=["小李"], capacity=5)
+
+
+def test_round_page_on_a_phone_checks_off_a_door(client, meals, bookings):
+    from django.urls import reverse
+
+    from carecircle.core.testing import assert_no_internals
+
+    rounds, _ = delivery.round_plan(actor=meals.users.provider_admin, canteen=meals.canteen, date=TUESDAY,
+                                    meal="lunch", couriers=["小李"], capacity=5)
+    client.force_login(meals.users.provider_admin)
+    page = client.get(reverse("meals:round-detail", args=[rounds[0].pk])).content.decode()
+    assert "张三明" in page and "约 1" in page
+    assert_no_internals(page, where="round")
+    stop = rounds[0].stops.get(booking__diner=meals.diners.b)
+    response = client.post(reverse("meals:stop-record", args=[stop.pk]), {"outcome": "missed", "reason": "住院"})
+    assert response.status_code == 302
+    stop.refresh_from_db()
+    assert stop.reason == "住院" and stop.booking.status == BookingStatus.NOT_DELIVERED
+    client.force_login(meals.users.street_staff)
+    assert client.post(reverse("meals:stop-record", args=[stop.pk]), {"outcome": "delivered"}).status_code == 403
+
+
+def test_booking_page_for_family_in_big_type(client, meals):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from carecircle.meals.models import Diner
+
+    meals.canteen.delivery_area.set([meals.district.a2])
+    diner = Diner.objects.create(elder=meals.district.elders.a2, card_number="F9999", qr_token="qr-fam")
+    client.force_login(meals.users.family)
+    page = client.get(reverse("meals:booking")).content.decode()
+    assert "age-friendly" in page and "李秀英" in page and "周立新" not in page
+    day = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    body = {"diner": diner.pk, "dish": meals.noodles.pk, "date": day, "meal": "lunch", "mode": "delivery",
+            "quantity": 1}
+    assert client.post(reverse("meals:booking"), body).status_code == 302
+    assert MealBooking.objects.get().channel == "portal"
+    again = client.post(reverse("meals:booking"), body)
+    assert again.status_code == 400 and "已经预订过" in again.content.decode()
+
+
+def test_booking_api(api_as, meals, bookings):
+    client = api_as(meals.users.operator)
+    listing = client.get("/api/v1/meal-bookings/").json()
+    assert len(listing.get("results", listing)) == 3
+    body = {"diner": meals.diners.c.pk, "dish": meals.set_meal.pk, "date": "2026-12-31", "meal": "dinner",
+            "mode": "dine_in"}
+    created = client.post("/api/v1/meal-bookings/", body, format="json")
+    assert created.status_code == 201, created.content
+    assert client.post("/api/v1/meal-bookings/", {**body, "meal": "x"}, format="json").status_code == 400
+    other = api_as(meals.users.street_staff_b)
+    assert other.post("/api/v1/meal-bookings/", {**body, "meal": "breakfast"}, format="json").status_code == 400
