@@ -56,6 +56,8 @@ def booking_create(*, actor, diner: Diner, canteen: Canteen, date: dt.date, meal
         errors["canteen"] = _("该食堂已停止供餐。")
     if dish.canteen_id != canteen.pk or not dish.is_active:
         errors["dish"] = _("只能预订本食堂在售的菜品。")
+    elif _district(canteen.facility.community) != _district(diner.elder.community):
+        errors["canteen"] = _("只能预订老人所在区的长者食堂。")
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 5:
         errors["quantity"] = _("每次预订 1 到 5 份。")
     if diner.elder.status != "active" or not diner.is_active:
@@ -76,6 +78,10 @@ def booking_create(*, actor, diner: Diner, canteen: Canteen, date: dt.date, meal
     except IntegrityError as exc:
         raise ValidationError({"meal": _("这位老人这一餐已经预订过了。")}) from exc
     return booking
+
+
+def _district(region) -> str:
+    return "/".join([c for c in region.path.strip("/").split("/") if c][:2])
 
 
 def booking_cancel(*, actor, booking: MealBooking) -> MealBooking:

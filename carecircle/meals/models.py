@@ -67,6 +67,9 @@ class Canteen(models.Model):
 
 
 class Dish(models.Model):
+    """A dish or set meal with its price; dishes and published menus are public (every signed-in reader), only
+    the canteen's own operator changes them."""
+
     canteen = models.ForeignKey(Canteen, verbose_name=_("食堂"), on_delete=models.PROTECT, related_name="dishes")
     name = models.CharField(_("菜品名称"), max_length=100)
     price = models.DecimalField(_("价格（元）"), max_digits=8, decimal_places=2)
@@ -77,7 +80,7 @@ class Dish(models.Model):
     components = models.CharField(_("套餐组成"), max_length=200, blank=True)
     is_active = models.BooleanField(_("在售"), default=True)
 
-    scoping = Scoping(**CANTEEN_LINKS)
+    scoping = Scoping(**CANTEEN_LINKS, readable_by_all=True)
 
     class Meta:
         verbose_name = _("菜品")
@@ -103,7 +106,7 @@ class Menu(models.Model):
     dishes = models.ManyToManyField(Dish, verbose_name=_("菜品"), related_name="menus")
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
 
-    scoping = Scoping(**CANTEEN_LINKS)
+    scoping = Scoping(**CANTEEN_LINKS, readable_by_all=True)
 
     class Meta:
         verbose_name = _("菜单")
