@@ -112,3 +112,25 @@ def round_list(*, user):
 
 def stop_list(*, user):
     return visible_to(user, DeliveryStop).select_related("round__canteen__facility", "booking__diner__elder")
+
+
+def stopped_coming(*, user, region, today: dt.date | None = None):
+    """Regular diners (at least `meals.welfare.regular_meals` meals in the 28 days before the quiet period) who
+    have eaten at no canteen for `meals.welfare.quiet_days` days: a welfare signal for the hotline and the
+    community. Returns (rows, quiet_days); each row names the diner, the meals before and the last meal day."""
+    from django.db.models import Max
+
+    from carecircle.core.policy import policy_value
+
+    today = today or timezone.localdate()
+    quiet = int(policy_value("meals.welfare.quiet_days", region=region, on=today))
+    regular = int(policy_value("meals.welfare.regular_meals", region=region, on=today))
+    quiet_from = today - dt.timedelta(days=quiet - 1)
+    observed_from = quiet_from - dt.timedelta(days=28)
+    recent = Sale.objects.filter(date__gte=quiet_from, refund_of__isnull=True, diner__isnull=False).values("diner")
+    rows = (visible_to(user, Sale).filter(date__range=(observed_from, quiet_from - dt.timedelta(days=1)),
+                                          refund_of__isnull=True, diner__isnull=False)
+            .exclude(diner__in=recent).exclude(diner__elder__status__in=["deceased", "moved_out", "merged"])
+            .values("diner", "diner__elder__name", "diner__elder__community__name")
+            .annotate(meals=Count("id"), last=Max("date")).filter(meals__gte=regular).order_by("last"))
+    return list(rows), quiet

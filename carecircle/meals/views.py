@@ -523,3 +523,27 @@ class BookingView(CapabilityRequiredMixin, generic.View):
                 messages.success(request, _("已预订。"))
                 return redirect("meals:booking")
         return render(request, "meals/booking.html", {"form": form, "bookings": []}, status=400)
+
+
+class StoppedComingView(CapabilityRequiredMixin, generic.TemplateView):
+    """Elders who ate regularly and stopped coming."""
+
+    capability = "meals.view"
+    template_name = "meals/stopped_coming.html"
+
+    def get_context_data(self, **kwargs):
+        from carecircle.core.region_tree import scope_root
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        region = scope_root(user)
+        if region is None:
+            canteen = selectors.canteen_list(user=user).first()
+            region = canteen.facility.community if canteen else None
+        try:
+            rows, quiet = selectors.stopped_coming(user=user, region=region) if region else ([], None)
+        except MissingPolicyParameter as error:
+            rows, quiet = [], None
+            messages.error(self.request, str(error))
+        context.update(rows=rows, quiet=quiet)
+        return context

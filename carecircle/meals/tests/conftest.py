@@ -11,7 +11,7 @@ MEAL_KEYS = ("meals.min_age", "meals.subsidy.senior_age", "meals.subsidy.hardshi
              "meals.subsidy.registrations", "meals.dine_in.subsidy_per_day", "meals.subsidy.weekly_cap",
              "meals.dine_in.min_spend", "meals.delivery.subsidy_per_day", "meals.delivery.min_care_level",
              "meals.subsidy_follows_residence", "meals.delivery.meal_times", "meals.delivery.window_minutes",
-             "meals.delivery.stop_minutes")
+             "meals.delivery.stop_minutes", "meals.welfare.regular_meals", "meals.welfare.quiet_days")
 
 
 def make_canteen(organisation, community, name="天平长者食堂", lat="31.205", lng="121.445"):

@@ -233,3 +233,19 @@ def test_monthly_claim_adds_up_and_is_reviewed(meals):
     assert claim.status == ClaimStatus.APPROVED
     with pytest.raises(IllegalStep):
         services.claim_review(actor=meals.users.district_admin, claim=claim, approve=True)
+
+
+def test_regular_diners_who_stopped_coming_are_listed(meals):
+    from carecircle.meals.selectors import stopped_coming
+
+    today = MONDAY + dt.timedelta(days=30)
+    for offset in range(8):  # 8 meals in the 28 days before the quiet week
+        sell(meals, meals.diners.b, on=today - dt.timedelta(days=10 + offset))
+        sell(meals, meals.diners.c, on=today - dt.timedelta(days=10 + offset))
+    sell(meals, meals.diners.c, on=today - dt.timedelta(days=2))  # still comes
+    for offset in range(7):  # not regular enough
+        sell(meals, meals.diners.a, on=today - dt.timedelta(days=10 + offset))
+    rows, quiet = stopped_coming(user=meals.users.street_staff, region=meals.district.street_a, today=today)
+    assert quiet == 7 and [row["diner__elder__name"] for row in rows] == ["周立新"]
+    rows, _ = stopped_coming(user=meals.users.street_staff_b, region=meals.district.street_b, today=today)
+    assert rows == []  # street B sees no sales of street A's canteen
