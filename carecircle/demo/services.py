@@ -34,6 +34,7 @@ from carecircle.regions.models import Region, RegionKind
 
 from . import geography, people, population, seed_assessment, seed_careplans, seed_catalog, seed_dispatch
 from . import seed_intake
+from . import seed_meals
 
 ELDER_BATCH = 2000
 DEMO_PASSWORD_PREFIX = "Demo-2026!"
@@ -150,6 +151,7 @@ def demo_district_seed(*, actor=None, scale: str = "small", seed: int = 1, as_of
         seed_dispatch.demo_dispatch_seed(rng=random.Random(f"{seed}:dispatch"), as_of=as_of)
         announce(_("申请、公示与轮候"))
         seed_intake.demo_intake_seed(actor=actor, rng=random.Random(f"{seed}:intake"), as_of=as_of)
+        report.accounts += seed_meals.demo_meals_seed(rng=random.Random(f"{seed}:meals"), as_of=as_of)
         report.counts = {
             "streets": len(geography.STREETS),
             "communities": len(regions.communities),

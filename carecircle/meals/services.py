@@ -298,6 +298,12 @@ def _clean_lines(canteen: Canteen, lines) -> list[CheckoutLine]:
     return cleaned
 
 
+def price_meal(canteen: Canteen, diner: Diner | None, lines: list[CheckoutLine], *, on: dt.date, meal: str,
+               mode: str) -> MealSplit:
+    """The split of a meal for this diner now (no checks of who asks, nothing written): for quotes and demo data."""
+    return _quote(canteen, diner, lines, on=on, meal=meal, mode=mode)
+
+
 def _quote(canteen: Canteen, diner: Diner | None, lines: list[CheckoutLine], *, on: dt.date, meal: str,
            mode: str) -> MealSplit:
     policy = meal_policy(policy_region(canteen, diner, on), on)
@@ -327,7 +333,7 @@ def checkout_quote(*, actor, canteen: Canteen, diner: Diner | None, lines, meal:
     return _quote(canteen, diner, _clean_lines(canteen, lines), on=on or timezone.localdate(), meal=meal, mode=mode)
 
 
-def _rules_json(split: MealSplit) -> list[dict]:
+def rules_json(split: MealSplit) -> list[dict]:
     return [{"code": rule.code, "params": {k: str(v) if isinstance(v, (Decimal, dt.date)) else v
                                            for k, v in rule.params.items()}} for rule in split.rules]
 
@@ -362,7 +368,7 @@ def checkout(*, actor, canteen: Canteen, diner: Diner | None, lines, meal: str, 
         sale = Sale.objects.create(
             canteen=canteen, diner=diner, date=on, meal=meal, mode=mode, subsidy_class=split.subsidy_class,
             total=split.total, subsidy=split.subsidy, delivery_subsidy=split.delivery_subsidy,
-            self_pay=split.self_pay, payment=payment, rules=_rules_json(split), idempotency_key=idempotency_key,
+            self_pay=split.self_pay, payment=payment, rules=rules_json(split), idempotency_key=idempotency_key,
             cashier=actor if getattr(actor, "is_authenticated", False) else None)
         SaleLine.objects.bulk_create([
             SaleLine(sale=sale, dish=line.dish, quantity=line.quantity, unit_price=line.dish.price,
