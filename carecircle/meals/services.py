@@ -351,6 +351,19 @@ def checkout(*, actor, canteen: Canteen, diner: Diner | None, lines, meal: str, 
         raise ValidationError({"payment": _("未登记的就餐人不能使用预存余额。")})
     on = on or timezone.localdate()
     idempotency_key = (idempotency_key or "").strip()[:100]
+    try:
+        return _checkout(actor, canteen, diner, cleaned, meal=meal, payment=payment, mode=mode, on=on,
+                         idempotency_key=idempotency_key)
+    except IntegrityError:
+        # The same key sent twice at once without a diner to lock: the unique key lets one through.
+        earlier = (Sale.objects.filter(canteen=canteen, idempotency_key=idempotency_key).first()
+                   if idempotency_key else None)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _checkout(actor, canteen, diner, cleaned, *, meal, payment, mode, on, idempotency_key) -> Sale:
     with transaction.atomic():
         if diner is not None:
             diner = Diner.objects.select_for_update().select_related("elder", "elder__community").get(pk=diner.pk)
@@ -458,7 +471,8 @@ def claim_submit(*, actor, canteen: Canteen, month: dt.date, today: dt.date | No
             claim = MealClaim(canteen=canteen, month=first)
         claim.meals, claim.subsidy = figures["meals"], figures["subsidy"]
         claim.delivery_subsidy, claim.by_class = figures["delivery_subsidy"], figures["by_class"]
-        claim.status, claim.submitted_by, claim.reviewed_by, claim.reviewed_at = ClaimStatus.SUBMITTED, actor, None, None
+        claim.status, claim.submitted_by = ClaimStatus.SUBMITTED, actor
+        claim.reviewed_by, claim.reviewed_at = None, None
         claim.save()
         audit.record(actor=actor, action=AuditAction.CLAIM_SUBMIT, subject=claim, changes={
             "subsidy": [None, str(claim.subsidy)], "delivery_subsidy": [None, str(claim.delivery_subsidy)],

@@ -147,7 +147,8 @@ def test_api_checkout_adds_up_and_is_idempotent(api_as, meals):
 
 @pytest.mark.parametrize("change", [
     {"lines": []}, {"lines": [{"dish": 0, "quantity": 1}]}, {"diner": {"card": "nope"}},
-    {"diner": {"card": "C0001", "elder": 1}}, {"mode": "drone"}, {"canteen": "x"}, {"payment": "balance", "diner": None},
+    {"diner": {"card": "C0001", "elder": 1}}, {"mode": "drone"}, {"canteen": "x"},
+    {"payment": "balance", "diner": None},
 ])
 def test_api_checkout_bad_input_is_400(api_as, meals, change):
     client = api_as(meals.users.provider_admin)

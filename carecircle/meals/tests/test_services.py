@@ -63,7 +63,8 @@ def test_one_subsidised_meal_per_meal_time_at_any_canteen(meals):
 
 def test_daily_amount_exactly_used_then_nothing_more(meals):
     PolicyParameter.objects.create(key="meals.dine_in.subsidy_per_day", region=meals.district.district,
-                                   value={"hardship": "6.00", "age_60_79": "4.00", "age_80_plus": "3.00"}, effective_from=dt.date(2026, 12, 1),
+                                   value={"hardship": "6.00", "age_60_79": "4.00", "age_80_plus": "3.00"},
+                                   effective_from=dt.date(2026, 12, 1),
                                    source="测试", confidence="local")
     assert sell(meals, meals.diners.b, meal="breakfast").subsidy == D("4.00")
     assert sell(meals, meals.diners.b, meal="lunch").subsidy == D("0.00")
@@ -71,7 +72,8 @@ def test_daily_amount_exactly_used_then_nothing_more(meals):
 
 def test_weekly_cap_exactly_reached_and_one_over(meals):
     PolicyParameter.objects.create(key="meals.subsidy.weekly_cap", region=meals.district.district,
-                                   value={"hardship": "42.00", "age_60_79": "5.00", "age_80_plus": "21.00"}, effective_from=dt.date(2026, 12, 1),
+                                   value={"hardship": "42.00", "age_60_79": "5.00", "age_80_plus": "21.00"},
+                                   effective_from=dt.date(2026, 12, 1),
                                    source="测试", confidence="local")
     assert sell(meals, meals.diners.b, on=MONDAY).subsidy == D("2.00")
     assert sell(meals, meals.diners.b, on=MONDAY + dt.timedelta(days=1)).subsidy == D("2.00")
