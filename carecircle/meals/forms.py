@@ -49,7 +49,7 @@ class ClaimSubmitForm(forms.Form):
 
 
 class ClaimReviewForm(forms.Form):
-    decision = forms.ChoiceField(label=_("审核结果"), choices=[("approve", _("通过")), ("return", _("退回"))])
+    decision = forms.ChoiceField(label=_("审核结果"), choices=[("approve", _("批准")), ("return", _("退回"))])
     note = forms.CharField(label=_("审核意见"), max_length=200, required=False)
 
 
