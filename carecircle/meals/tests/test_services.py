@@ -251,3 +251,33 @@ def test_regular_diners_who_stopped_coming_are_listed(meals):
     assert quiet == 7 and [row["diner__elder__name"] for row in rows] == ["周立新"]
     rows, _ = stopped_coming(user=meals.users.street_staff_b, region=meals.district.street_b, today=today)
     assert rows == []  # street B sees no sales of street A's canteen
+
+
+def test_canteen_on_a_facility_of_the_register(meals):
+    from carecircle.providers.models import Facility
+
+    point = Facility.objects.create(organisation=meals.district.provider, name="永嘉助餐点", kind="meal_point",
+                                    community=meals.district.a2, lat="31.195", lng="121.435")
+    canteen = services.canteen_create(actor=meals.users.provider_admin, facility=point, opening_hours="11:00-13:00",
+                                      seats=20, lunch_capacity=80, delivery_area=[meals.district.a2])
+    assert canteen.name == "永嘉助餐点" and list(canteen.delivery_area.all()) == [meals.district.a2]
+    with pytest.raises(ValidationError):  # twice
+        services.canteen_create(actor=meals.users.provider_admin, facility=point, opening_hours="11:00-13:00")
+    institution = Facility.objects.create(organisation=meals.district.provider, name="福寿院", kind="institution",
+                                          community=meals.district.a2, lat="31.195", lng="121.435")
+    with pytest.raises(ValidationError):
+        services.canteen_create(actor=meals.users.provider_admin, facility=institution, opening_hours="9-17", seats=-1)
+    foreign = Facility.objects.create(organisation=meals.district.other_provider, name="枫林二号点", kind="meal_point",
+                                      community=meals.district.b1, lat="31.19", lng="121.46")
+    with pytest.raises(PermissionDenied):
+        services.canteen_create(actor=meals.users.provider_admin, facility=foreign, opening_hours="11:00-13:00")
+
+
+def test_workbench_cards(client, meals):
+    from django.utils import timezone
+
+    sell(meals, meals.diners.b, on=timezone.localdate())
+    client.force_login(meals.users.provider_admin)
+    assert "今日助餐结算" in client.get("/").content.decode()
+    client.force_login(meals.users.street_staff)
+    assert "待审核的助餐补贴申报" in client.get("/").content.decode()
