@@ -14,7 +14,7 @@ from django.utils import timezone
 from carecircle.accounts.models import User
 from carecircle.core.roles import Role
 from carecircle.elders.models import Elder, ElderStatus
-from carecircle.meals import delivery, services
+from carecircle.meals import services
 from carecircle.meals.models import Canteen, Diner, Dish, MealBooking, Menu, Sale, SaleLine
 from carecircle.providers.models import Facility, FacilityKind
 
@@ -94,7 +94,7 @@ def demo_meals_seed(*, rng: random.Random, as_of: dt.date) -> list:
     for diner in diners[:6]:
         MealBooking.objects.create(canteen=canteen, diner=diner, date=tomorrow, meal="lunch", mode="delivery",
                                    dish=dishes[0], channel="hotline", booked_by=None)
-    delivery.round_plan(actor=operator, canteen=canteen, date=tomorrow, meal="lunch", couriers=["送餐员一"],
+    services.round_plan(actor=operator, canteen=canteen, date=tomorrow, meal="lunch", couriers=["送餐员一"],
                         capacity=10)
     return [DemoAccount(username="canteen_admin", password=password, role=Role.PROVIDER_ADMIN,
                         scope=canteen.facility.name)]

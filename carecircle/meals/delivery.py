@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from carecircle.core import audit
 from carecircle.core.isolation import is_visible
 from carecircle.core.locks import hold
-from carecircle.core.roles import PERSON_SCOPED, Role, has_capability
+from carecircle.core.roles import PERSON_SCOPED, Role
 from carecircle.core.workflow import IllegalStep
 from carecircle.engines.routing import Caregiver, Location, Problem, Service, TimeWindow, Visit, solve
 from carecircle.engines.routing.travel import StraightLineProvider, build_matrix

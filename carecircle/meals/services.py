@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from carecircle.assessment.selectors import current_care_level
 from carecircle.core import audit
-from carecircle.core.isolation import acts_for, is_visible, require_change
+from carecircle.core.isolation import acts_for, require_change
 from carecircle.core.money import to_money
 from carecircle.core.policy import parameter_in_force, policy_value
 from carecircle.core.roles import has_capability
@@ -505,3 +505,29 @@ def claim_review(*, actor, claim: MealClaim, approve: bool, note: str = "") -> M
 def diner_by_id(pk: int) -> Diner | None:
     """The diner the till already identified (its id carried between the till's steps)."""
     return Diner.objects.select_related("elder", "elder__community").filter(pk=pk).first()
+
+
+
+# Bookings and delivery rounds live in `delivery`; other apps reach them here, through the public services.
+def booking_create(**kwargs):
+    from .delivery import booking_create as create
+
+    return create(**kwargs)
+
+
+def booking_cancel(**kwargs):
+    from .delivery import booking_cancel as cancel
+
+    return cancel(**kwargs)
+
+
+def round_plan(**kwargs):
+    from .delivery import round_plan as plan
+
+    return plan(**kwargs)
+
+
+def stop_record(**kwargs):
+    from .delivery import stop_record as record
+
+    return record(**kwargs)

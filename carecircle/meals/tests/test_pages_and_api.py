@@ -10,7 +10,6 @@ from carecircle.core.testing import assert_no_internals
 from carecircle.meals import services
 from carecircle.meals.models import Sale
 
-from .conftest import MONDAY
 
 
 def test_till_identifies_by_card_quotes_with_the_rule_and_takes_payment(client, meals):
