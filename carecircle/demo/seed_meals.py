@@ -1,7 +1,7 @@
 """The demo district's community canteens: every meal point of the providers register becomes a canteen with a
 dozen dishes, a week of published lunch and dinner menus, real-name diners enrolled from the register, two weeks
 of meals sold with their subsidies (priced by the same rules as the till), tomorrow's delivery bookings and a
-planned round, and a login for the operator of the canteen in Tianping street."""
+planned round at the canteen in Tianping street."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,8 +11,6 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from carecircle.accounts.models import User
-from carecircle.core.roles import Role
 from carecircle.elders.models import Elder, ElderStatus
 from carecircle.meals import services
 from carecircle.meals.models import Canteen, Diner, Dish, MealBooking, Menu, Sale, SaleLine
@@ -37,13 +35,11 @@ DAYS_OF_SALES = 14
 
 
 @transaction.atomic
-def demo_meals_seed(*, rng: random.Random, as_of: dt.date) -> list:
-    from carecircle.demo.services import DEMO_PASSWORD_PREFIX, DemoAccount
-
+def demo_meals_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]:
     facilities = list(Facility.objects.filter(kind=FacilityKind.MEAL_POINT, is_active=True)
                       .select_related("community__parent", "organisation").order_by("id"))
     if not facilities:
-        return []
+        return {"canteens": 0}
     published = timezone.now()
     card = 100000
     tianping = None
@@ -86,18 +82,13 @@ def demo_meals_seed(*, rng: random.Random, as_of: dt.date) -> list:
         canteen = Canteen.objects.order_by("id").first()
         tianping = (canteen, list(canteen.dishes.all()), list(Diner.objects.filter(sales__canteen=canteen).distinct()))
     canteen, dishes, diners = tianping
-    password = f"{DEMO_PASSWORD_PREFIX}{Role.PROVIDER_ADMIN}"
-    operator = User.objects.create_user(username="canteen_admin", password=password, role=Role.PROVIDER_ADMIN,
-                                        organisation=canteen.facility.organisation,
-                                        display_name=canteen.facility.organisation.name)
     tomorrow = as_of + dt.timedelta(days=1)
     for diner in diners[:6]:
         MealBooking.objects.create(canteen=canteen, diner=diner, date=tomorrow, meal="lunch", mode="delivery",
                                    dish=dishes[0], channel="hotline", booked_by=None)
-    services.round_plan(actor=operator, canteen=canteen, date=tomorrow, meal="lunch", couriers=["送餐员一"],
+    services.round_plan(actor=None, canteen=canteen, date=tomorrow, meal="lunch", couriers=["送餐员一"],
                         capacity=10)
-    return [DemoAccount(username="canteen_admin", password=password, role=Role.PROVIDER_ADMIN,
-                        scope=canteen.facility.name)]
+    return {"canteens": len(facilities), "diners": Diner.objects.count(), "sales": Sale.objects.count()}
 
 
 def _sell(canteen, diner, lines, day):

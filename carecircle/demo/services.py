@@ -151,7 +151,7 @@ def demo_district_seed(*, actor=None, scale: str = "small", seed: int = 1, as_of
         seed_dispatch.demo_dispatch_seed(rng=random.Random(f"{seed}:dispatch"), as_of=as_of)
         announce(_("申请、公示与轮候"))
         seed_intake.demo_intake_seed(actor=actor, rng=random.Random(f"{seed}:intake"), as_of=as_of)
-        report.accounts += seed_meals.demo_meals_seed(rng=random.Random(f"{seed}:meals"), as_of=as_of)
+        seed_meals.demo_meals_seed(rng=random.Random(f"{seed}:meals"), as_of=as_of)
         report.counts = {
             "streets": len(geography.STREETS),
             "communities": len(regions.communities),
