@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "carecircle.planning",
     "carecircle.inspections",
     "carecircle.hotline",
+    "carecircle.meals",
     "carecircle.demo",
 ]
 

@@ -1,0 +1,79 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import DietTag, MealTime, Mode, PaymentMethod
+
+
+class TillForm(forms.Form):
+    meal = forms.ChoiceField(label=_("餐次"), choices=MealTime.choices)
+    mode = forms.ChoiceField(label=_("就餐方式"), choices=Mode.choices, initial=Mode.DINE_IN)
+    payment = forms.ChoiceField(label=_("支付方式"), choices=PaymentMethod.choices, initial=PaymentMethod.CASH)
+
+
+class DishForm(forms.Form):
+    name = forms.CharField(label=_("菜品名称"), max_length=100)
+    price = forms.DecimalField(label=_("价格（元）"), min_value=0, max_digits=8, decimal_places=2)
+    portion = forms.CharField(label=_("份量"), max_length=50, required=False)
+    allergens = forms.CharField(label=_("过敏原"), max_length=200, required=False)
+    diet_tags = forms.MultipleChoiceField(label=_("饮食标签"), choices=DietTag.choices, required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+    is_set_meal = forms.BooleanField(label=_("套餐"), required=False)
+    components = forms.CharField(label=_("套餐组成"), max_length=200, required=False)
+
+
+class MenuForm(forms.Form):
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    meal = forms.ChoiceField(label=_("餐次"), choices=MealTime.choices)
+
+    def __init__(self, *args, dishes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dishes"] = forms.ModelMultipleChoiceField(label=_("菜品"), queryset=dishes,
+                                                               widget=forms.CheckboxSelectMultiple)
+
+
+class DinerRegisterForm(forms.Form):
+    card_number = forms.CharField(label=_("助餐卡号"), max_length=32)
+
+
+class RefundForm(forms.Form):
+    reason = forms.CharField(label=_("退款原因"), max_length=200)
+
+
+class TopUpForm(forms.Form):
+    amount = forms.DecimalField(label=_("充值金额（元）"), min_value=0, max_digits=8, decimal_places=2)
+
+
+class ClaimSubmitForm(forms.Form):
+    month = forms.DateField(label=_("月份"), input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"}),
+                            help_text=_("例如 2026-11"))
+
+
+class ClaimReviewForm(forms.Form):
+    decision = forms.ChoiceField(label=_("审核结果"), choices=[("approve", _("批准")), ("return", _("退回"))])
+    note = forms.CharField(label=_("审核意见"), max_length=200, required=False)
+
+
+class RoundPlanForm(forms.Form):
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    meal = forms.ChoiceField(label=_("餐次"), choices=MealTime.choices, initial=MealTime.LUNCH)
+    couriers = forms.CharField(label=_("送餐员"), max_length=200, help_text=_("多位送餐员用逗号分开"))
+    capacity = forms.IntegerField(label=_("每趟可送份数"), min_value=1, max_value=100, initial=10)
+
+
+class StopForm(forms.Form):
+    outcome = forms.ChoiceField(choices=[("delivered", _("已送达")), ("missed", _("未送达"))])
+    reason = forms.CharField(label=_("未送达原因"), max_length=200, required=False)
+
+
+class BookingForm(forms.Form):
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    meal = forms.ChoiceField(label=_("餐次"), choices=MealTime.choices, initial=MealTime.LUNCH)
+    mode = forms.ChoiceField(label=_("就餐方式"), choices=Mode.choices, initial=Mode.DELIVERY,
+                             widget=forms.RadioSelect)
+    quantity = forms.IntegerField(label=_("份数"), min_value=1, max_value=5, initial=1)
+
+    def __init__(self, *args, diners=None, dishes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["diner"] = forms.ModelChoiceField(label=_("老人"), queryset=diners, empty_label=None)
+        self.fields["dish"] = forms.ModelChoiceField(label=_("菜品"), queryset=dishes, empty_label=None)
+        self.order_fields(["diner", "dish", "date", "meal", "mode", "quantity"])
