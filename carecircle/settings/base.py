@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "carecircle.careplans",
     "carecircle.workorders",
     "carecircle.dispatch",
+    "carecircle.benefits",
     "carecircle.demo",
 ]
 
