@@ -66,12 +66,16 @@ def timeline(user, elder, limit):
 
 plugin = AppPlugin(
     capabilities={
-        Role.DISTRICT_ADMIN: {"benefits.view", "benefits.change", "benefits.run", "benefits.approve"},
-        Role.STREET_STAFF: {"benefits.view", "benefits.change"},
-        Role.COMMUNITY_WORKER: {"benefits.view"},
-        Role.INSPECTOR: {"benefits.view"},
-        Role.ELDER: {"benefits.apply"},
-        Role.FAMILY: {"benefits.apply"},
+        # benefits.submit: apply (online for elders and family, at the window for staff);
+        # benefits.card: open a card or a letter; benefits.card_loss: report a card lost.
+        Role.DISTRICT_ADMIN: {"benefits.view", "benefits.change", "benefits.run", "benefits.approve",
+                              "benefits.submit", "benefits.card", "benefits.card_loss"},
+        Role.STREET_STAFF: {"benefits.view", "benefits.change", "benefits.submit", "benefits.card",
+                            "benefits.card_loss"},
+        Role.COMMUNITY_WORKER: {"benefits.view", "benefits.card"},
+        Role.INSPECTOR: {"benefits.view", "benefits.card"},
+        Role.ELDER: {"benefits.apply", "benefits.submit", "benefits.card", "benefits.card_loss"},
+        Role.FAMILY: {"benefits.apply", "benefits.submit", "benefits.card", "benefits.card_loss"},
     },
     navigation=[NavItem(610, _("津贴与优待"), "benefits:home", "benefits.view")],
     audit_actions=AuditAction,

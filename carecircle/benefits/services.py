@@ -526,6 +526,7 @@ def application_submit(*, actor, elder, programme: str, channel: str) -> Benefit
     the register is checked at once and the result kept with the application."""
     if programme not in Programme.values:
         raise ValidationError({"programme": [_("请选择申请项目")]})
+    _require(actor, "benefits.submit")
     if channel == Channel.PORTAL:
         _require(actor, "benefits.apply")
     else:
@@ -634,8 +635,7 @@ def card_issue(*, actor, elder) -> PreferentialCard:
 @transaction.atomic
 def card_report_loss(*, actor, card, reason: str = "", reissue: bool = True) -> PreferentialCard | None:
     """Loss: the old number stops being valid at once; with `reissue` a new number is issued in its place."""
-    if not (has_capability(actor, "benefits.change") or has_capability(actor, "benefits.apply")):
-        raise PermissionDenied(_("您没有执行此操作的权限。"))
+    _require(actor, "benefits.card_loss")
     _require_visible(actor, card, action="change")
     card = PreferentialCard.objects.select_for_update().select_related("elder__community").get(pk=card.pk)
     if card.status != CardStatus.VALID:

@@ -18,6 +18,7 @@ from django.views import generic
 
 from carecircle.core import exports
 from carecircle.core.isolation import visible_to
+from carecircle.core.policy import MissingPolicyParameter
 from carecircle.core.roles import PERSON_SCOPED, has_capability
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
 from carecircle.core.workflow import IllegalStep
@@ -39,6 +40,9 @@ from .models import (
 from .workflow import APPLICATION_FLOW, RUN_FLOW
 
 
+REFUSALS = (ValidationError, IllegalStep, MissingPolicyParameter)
+
+
 def is_person(user) -> bool:
     return getattr(user, "role", None) in PERSON_SCOPED
 
@@ -50,6 +54,8 @@ def refused(request, error, *, back: str):
         problems, status = [error.message], 409
     elif isinstance(error, ValidationError):
         problems, status = [str(m) for m in error.messages], 400
+    elif isinstance(error, MissingPolicyParameter):
+        problems, status = [str(error)], 400
     else:
         raise error
     return render(request, "benefits/refused.html", {"problems": problems, "back": back, "person": is_person(request.user)},
@@ -127,7 +133,7 @@ class RunMakeView(CapabilityRequiredMixin, generic.View):
         try:
             services.enrolments_sweep(actor=request.user, region=region, month=form.cleaned_data["month"])
             run = services.run_make(actor=request.user, region=region, month=form.cleaned_data["month"])
-        except (ValidationError, IllegalStep) as error:
+        except REFUSALS as error:
             return refused(request, error, back=reverse("benefits:home"))
         messages.success(request, _("%(month)s 的发放批次已生成：%(n)d 人，%(total)s 元。")
                          % {"month": f"{run.month:%Y-%m}", "n": run.beneficiaries, "total": f"{run.total:.2f}"})
@@ -172,7 +178,7 @@ class RunStepView(RunObjectMixin, generic.View):
         try:
             services.run_step(actor=request.user, run=run, action=request.POST.get("action", ""),
                               reason=request.POST.get("reason", ""))
-        except (ValidationError, IllegalStep) as error:
+        except REFUSALS as error:
             return refused(request, error, back=back)
         messages.success(request, _("已完成。"))
         return redirect(back)
@@ -191,7 +197,7 @@ class RunAdjustView(RunObjectMixin, generic.View):
         try:
             services.run_adjust(actor=request.user, run=run, elder=elder, amount=form.cleaned_data["amount"],
                                 for_month=form.cleaned_data["for_month"], reason=form.cleaned_data["reason"])
-        except (ValidationError, IllegalStep) as error:
+        except REFUSALS as error:
             return refused(request, error, back=back)
         messages.success(request, _("已增加调整明细。"))
         return redirect(back)
@@ -206,7 +212,7 @@ class RunReturnView(RunObjectMixin, generic.View):
             return refused(request, ValidationError(_("请选择银行回盘文件")), back=back)
         try:
             counts = services.run_return_import(actor=request.user, run=run, upload=form.cleaned_data["file"])
-        except (ValidationError, IllegalStep) as error:
+        except REFUSALS as error:
             return refused(request, error, back=back)
         messages.success(request, _("回盘已导入：到账 %(p)d 笔，失败 %(f)d 笔（下月自动重发）。")
                          % {"p": counts["paid"], "f": counts["failed"]})
@@ -307,7 +313,7 @@ class ApplicationDecideView(CapabilityRequiredMixin, generic.View):
         try:
             services.application_decide(actor=request.user, application=application,
                                         action=request.POST.get("action", ""), reason=request.POST.get("reason", ""))
-        except (ValidationError, IllegalStep) as error:
+        except REFUSALS as error:
             return refused(request, error, back=back)
         messages.success(request, _("已办结。"))
         return redirect(back)
@@ -316,14 +322,7 @@ class ApplicationDecideView(CapabilityRequiredMixin, generic.View):
 class ApplyView(CapabilityRequiredMixin, generic.View):
     """The same form for the street's window (`benefits.change`) and for elders and family online."""
 
-    capability = None
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not (has_capability(request.user, "benefits.apply")
-                                                  or has_capability(request.user, "benefits.change")):
-            raise PermissionDenied
-        self.capability = "benefits.apply" if has_capability(request.user, "benefits.apply") else "benefits.change"
-        return super().dispatch(request, *args, **kwargs)
+    capability = "benefits.submit"
 
     def elders(self):
         return visible_to(self.request.user, Elder, action="change").filter(status=ElderStatus.ACTIVE)
@@ -348,7 +347,7 @@ class ApplyView(CapabilityRequiredMixin, generic.View):
             application = services.application_submit(
                 actor=request.user, elder=elder, programme=request.POST.get("programme", ""),
                 channel=Channel.PORTAL if person else Channel.WINDOW)
-        except (ValidationError, IllegalStep) as error:
+        except REFUSALS as error:
             return refused(request, error, back=back)
         messages.success(request, _("申请已提交，街道会与公安、卫健等部门的数据比对后办理，无需到现场。"))
         if person:
@@ -378,14 +377,7 @@ class CardListView(ScopedListView):
 
 
 class CardAccessMixin(CapabilityRequiredMixin):
-    capability = None
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not (has_capability(request.user, "benefits.view")
-                                                  or has_capability(request.user, "benefits.apply")):
-            raise PermissionDenied
-        self.capability = "benefits.view" if has_capability(request.user, "benefits.view") else "benefits.apply"
-        return super().dispatch(request, *args, **kwargs)
+    capability = "benefits.card"
 
     def card(self):
         return get_object_or_404(selectors.cards_for(self.request.user), pk=self.kwargs["pk"])
@@ -403,19 +395,21 @@ class CardPrintView(CardAccessMixin, generic.View):
         card = self.card()
         try:
             services.card_print(actor=request.user, card=card)
-        except (ValidationError, IllegalStep) as error:
+        except REFUSALS as error:
             return refused(request, error, back=reverse("benefits:card", args=[pk]))
         return render(request, "benefits/card_print.html", {"card": card, "person": is_person(request.user),
                                                             "printing": True})
 
 
 class CardLossView(CardAccessMixin, generic.View):
+    capability = "benefits.card_loss"
+
     def post(self, request, pk):
         card = self.card()
         try:
             new = services.card_report_loss(actor=request.user, card=card, reason=request.POST.get("reason", ""),
                                             reissue=True)
-        except (ValidationError, IllegalStep) as error:
+        except REFUSALS as error:
             return refused(request, error, back=reverse("benefits:card", args=[pk]))
         messages.success(request, _("原证已挂失作废，新证号 %(n)s。") % {"n": new.number})
         return redirect("benefits:card", new.pk)
@@ -450,7 +444,7 @@ class CheckView(CapabilityRequiredMixin, generic.TemplateView):
         try:
             check = services.registry_check_import(actor=request.user, region=request.user.scope_region,
                                                    kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"])
-        except (ValidationError, IllegalStep) as error:
+        except REFUSALS as error:
             return refused(request, error, back=back)
         s = check.summary
         messages.success(request, _("比对完成：共 %(rows)d 行，一致 %(m)d（已更新档案 %(a)d），查无此人 %(nf)d，"
@@ -479,7 +473,7 @@ class FindingResolveView(CapabilityRequiredMixin, generic.View):
         finding = get_object_or_404(selectors.findings_for(request.user), pk=pk)
         try:
             services.finding_resolve(actor=request.user, finding=finding, resolution=request.POST.get("resolution", ""))
-        except (ValidationError, IllegalStep) as error:
+        except REFUSALS as error:
             return refused(request, error, back=reverse("benefits:findings"))
         messages.success(request, _("已处理。"))
         return redirect("benefits:findings")

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from carecircle.benefits import services
+from carecircle.core.policy import MissingPolicyParameter
 from carecircle.core.workflow import IllegalStep
 from carecircle.engines.benefits import month_of
 
@@ -43,7 +44,7 @@ class Command(BaseCommand):
             try:
                 services.enrolments_sweep(actor=None, region=district, month=first)
                 run = services.run_make(actor=None, region=district, month=first)
-            except (ValidationError, IllegalStep) as error:
+            except (ValidationError, IllegalStep, MissingPolicyParameter) as error:
                 raise CommandError(" ".join(getattr(error, "messages", [str(error)])))
             summary = services.run_summary(run)
             total["beneficiaries"] += summary["beneficiaries"]
