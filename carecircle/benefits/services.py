@@ -373,6 +373,7 @@ def run_adjust(*, actor, run, elder, amount, for_month: dt.date, reason: str) ->
 
 BANK_COLUMNS = ("明细编号", "收款人姓名", "身份证号", "金额", "所属月份", "类型")
 RETURN_COLUMNS = ("明细编号", "金额", "结果", "失败原因")
+RETURN_ALIASES = {"line": "明细编号", "amount": "金额", "result": "结果", "reason": "失败原因"}
 RESULT_WORDS = {"成功": LineStatus.PAID, "success": LineStatus.PAID, "失败": LineStatus.FAILED,
                 "failed": LineStatus.FAILED}
 
@@ -424,7 +425,7 @@ def run_return_import(*, actor, run, upload) -> dict:
     table = [row for row in _read_table(upload) if any(row)]
     if not table:
         raise ValidationError({"file": [_("文件是空的")]})
-    header = [h.strip() for h in table[0]]
+    header = [RETURN_ALIASES.get(h.strip().lower(), h.strip()) for h in table[0]]
     missing = [c for c in RETURN_COLUMNS[:3] if c not in header]
     unknown = [h for h in header if h and h not in RETURN_COLUMNS]
     if missing or unknown:
