@@ -768,6 +768,9 @@ def registry_check_import(*, actor, region, kind: str, upload) -> RegistryCheck:
             reason = (_("死亡信息比对（%(file)s 第 %(n)d 行）") if kind == CheckKind.DEATH
                       else _("户籍迁出信息比对（%(file)s 第 %(n)d 行）")) % {"file": check.filename, "n": number}
             elder_change_status(actor=actor, elder=elder, status=status, on=when, reason=reason)
+            # Stopped here at once as well (the outbox event that follows finds it done): a run made right
+            # after the import already leaves the elder out.
+            enrolment_stop(actor=actor, elder=elder, on=when, reason=reason, change=status)
             summary["applied"] += 1
     RegistryFinding.objects.bulk_create(findings)
     check.summary = summary

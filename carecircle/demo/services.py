@@ -33,7 +33,7 @@ from carecircle.providers.models import (Certificate, Contract, Facility, Facili
 from carecircle.regions.models import Region, RegionKind
 
 from . import geography, people, population, seed_assessment, seed_careplans, seed_catalog, seed_dispatch
-from . import seed_intake
+from . import seed_benefits, seed_intake
 
 ELDER_BATCH = 2000
 DEMO_PASSWORD_PREFIX = "Demo-2026!"
@@ -150,6 +150,7 @@ def demo_district_seed(*, actor=None, scale: str = "small", seed: int = 1, as_of
         seed_dispatch.demo_dispatch_seed(rng=random.Random(f"{seed}:dispatch"), as_of=as_of)
         announce(_("申请、公示与轮候"))
         seed_intake.demo_intake_seed(actor=actor, rng=random.Random(f"{seed}:intake"), as_of=as_of)
+        seed_benefits.demo_benefits_seed(rng=random.Random(f"{seed}:benefits"), as_of=as_of)
         report.counts = {
             "streets": len(geography.STREETS),
             "communities": len(regions.communities),
