@@ -61,7 +61,7 @@ class Notice(models.Model):
                               related_name="benefit_notices")
     kind = models.CharField(_("类型"), max_length=20, choices=NoticeKind.choices)
     month = models.DateField(_("所属月份"))
-    body = models.TextField(_("内容"))
+    body = models.TextField(_("通知内容"))
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     scoping = Scoping(region="elder__community", person="elder")
@@ -117,7 +117,7 @@ class LineKind(models.TextChoices):
     REGULAR = "regular", _("当月发放")
     ARREARS = "arrears", _("补发")
     RETRY = "retry", _("发放失败重发")
-    ADJUSTMENT = "adjustment", _("调整")
+    ADJUSTMENT = "adjustment", _("手工调整")
     RECOVERY = "recovery", _("多发追回")
 
 
@@ -138,7 +138,7 @@ class PaymentLine(models.Model):
     for_month = models.DateField(_("所属月份"))
     band = models.PositiveSmallIntegerField(_("年龄档"), null=True, blank=True)
     amount = models.DecimalField(_("金额"), max_digits=10, decimal_places=2)
-    rule = models.JSONField(_("依据"), default=dict, blank=True)
+    rule = models.JSONField(_("计算依据"), default=dict, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=LineStatus.choices, default=LineStatus.PENDING)
     failure_reason = models.CharField(_("失败原因"), max_length=200, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)

@@ -186,10 +186,10 @@ def enrolment_stop(*, actor, elder, on: dt.date, reason: str, change: str) -> En
     enrolment.status, enrolment.stop_on = EnrolmentStatus.STOPPED, on
     enrolment.stop_reason = (reason or "")[:200]
     enrolment.save(update_fields=["status", "stop_on", "stop_reason"])
-    words = _("死亡") if change == ElderStatus.DECEASED else _("迁出")
-    _notice(elder, NoticeKind.STOPPED, month_of(on),
-            _("%(name)s 的老年综合津贴因%(why)s（%(on)s）自 %(month)s 起停发。") % {
-                "name": elder.name, "why": words, "on": on.isoformat(), "month": f"{month_add(month_of(on), 1):%Y-%m}"})
+    text = (_("%(name)s 的老年综合津贴因死亡（%(on)s）自 %(month)s 起停发。") if change == ElderStatus.DECEASED
+            else _("%(name)s 的老年综合津贴因户籍迁出（%(on)s）自 %(month)s 起停发。"))
+    _notice(elder, NoticeKind.STOPPED, month_of(on), text % {
+        "name": elder.name, "on": on.isoformat(), "month": f"{month_add(month_of(on), 1):%Y-%m}"})
     audit.record(actor=actor, action=AuditAction.STOP, subject=enrolment, reason=reason,
                  changes=audit.diff(before, audit.snapshot(enrolment, ["status", "stop_on"])))
     return enrolment

@@ -13,6 +13,6 @@ RUN_FLOW = Workflow("benefits.paymentrun", steps=[
 ])
 
 APPLICATION_FLOW = Workflow("benefits.benefitapplication", steps=[
-    Step("approve", _("通过"), {"submitted"}, "approved", {"benefits.change"}),
-    Step("reject", _("不予通过"), {"submitted"}, "rejected", {"benefits.change"}, negative=True),
+    Step("approve", _("批准"), {"submitted"}, "approved", {"benefits.change"}),
+    Step("reject", _("不予批准"), {"submitted"}, "rejected", {"benefits.change"}, negative=True),
 ])
