@@ -147,3 +147,12 @@ def test_command_prints_one_line_of_json(roll, users, capsys):
 
     with pytest.raises(CommandError):
         call_command("allowance_run", "--month", "January")
+
+
+def test_the_elder_record_tells_the_allowance_story(roll, users, client):
+    client.force_login(users.street_staff)
+    page = client.get(reverse("elders:detail", args=[roll.elders.a1.pk]))
+    assert page.status_code == 200
+    assert "纳入发放通知" in page.content.decode()
+    client.force_login(users.street_staff_b)
+    assert client.get(reverse("elders:detail", args=[roll.elders.a1.pk])).status_code == 404
