@@ -21,7 +21,7 @@ MENU = [
     ("careplans:order-list", "orders.list"), ("workorders:list", "workorders.view"),
     ("careplans:portal", "careplans.portal"), ("dispatch:board", "dispatch.view"),
     ("dispatch:my-day", "dispatch.my_day"), ("assessment:list", "assessment.view"), ("regions:list", "regions.view"),
-    ("core:policy-list", "policy.view"), ("core:audit-list", "audit.view"),
+    ("core:policy-list", "policy.view"), ("core:audit-list", "audit.view"), ("benefits:home", "benefits.view"),
 ]
 
 
