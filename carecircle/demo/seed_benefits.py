@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from carecircle.accounts.models import User
 from carecircle.benefits import services
-from carecircle.benefits.models import Enrolment, PaymentLine
+from carecircle.benefits.models import Enrolment, PaymentLine, PaymentRun
 from carecircle.core.roles import Role
 from carecircle.elders.models import ElderAccountLink, ElderStatus
 from carecircle.engines.benefits import month_add, month_of
@@ -45,6 +45,9 @@ def demo_benefits_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]:
     admin = User.objects.filter(role=Role.DISTRICT_ADMIN, is_active=True, scope_region=district).order_by("id").first()
     if district is None or admin is None:
         return {}
+    # A demo reset removes the elders and with them every payment line; the district's runs stay behind empty.
+    # They are the demo's own leftovers (the seed runs only on a database without people) and are removed here.
+    PaymentRun.objects.filter(region=district, lines__isnull=True).delete()
     month = month_of(as_of)
     first = month_add(month, -3)
     services.enrolments_sweep(actor=admin, region=district, month=first, catch_up=True)
