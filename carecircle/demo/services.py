@@ -33,7 +33,8 @@ from carecircle.providers.models import (Certificate, Contract, Facility, Facili
 from carecircle.regions.models import Region, RegionKind
 
 from . import geography, people, population, seed_assessment, seed_careplans, seed_catalog, seed_dispatch
-from . import seed_hotline, seed_inspections, seed_intake, seed_meals, seed_planning, seed_quality, seed_visits
+from . import (seed_benefits, seed_hotline, seed_inspections, seed_intake, seed_meals, seed_planning, seed_quality,
+               seed_visits)
 
 ELDER_BATCH = 2000
 DEMO_PASSWORD_PREFIX = "Demo-2026!"
@@ -156,6 +157,7 @@ def demo_district_seed(*, actor=None, scale: str = "small", seed: int = 1, as_of
         seed_inspections.demo_inspections_seed(rng=random.Random(f"{seed}:inspections"), as_of=as_of)
         seed_hotline.demo_hotline_seed(rng=random.Random(f"{seed}:hotline"), as_of=as_of)
         seed_meals.demo_meals_seed(rng=random.Random(f"{seed}:meals"), as_of=as_of)
+        seed_benefits.demo_benefits_seed(rng=random.Random(f"{seed}:benefits"), as_of=as_of)
         report.counts = {
             "streets": len(geography.STREETS),
             "communities": len(regions.communities),

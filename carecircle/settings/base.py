@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "carecircle.inspections",
     "carecircle.hotline",
     "carecircle.meals",
+    "carecircle.benefits",
     "carecircle.demo",
 ]
 

@@ -38,8 +38,9 @@ def test_a_death_while_care_plans_fail_is_kept_told_and_followed_on_retry(level4
     event = OutboxEvent.objects.get(name="elders.status_changed")
     assert event.failed and event.attempts == 1 and "care plan service unavailable" in event.last_error
     assert event.actor == users.street_staff and event.region == level4.community
-    # The assessment app's handler did its part already and is not repeated.
-    assert list(event.deliveries.values_list("handler", flat=True)) == ["assessment.close_orders_for_elder"]
+    # The assessment app's and the allowances' handlers did their part already and are not repeated.
+    assert sorted(event.deliveries.values_list("handler", flat=True)) == ["assessment.close_orders_for_elder",
+                                                                          "benefits.follow_elder_status"]
     client.force_login(users.district_admin)
     page = client.get(reverse("core:outbox-list")).content.decode()
     assert f"<td>#{event.pk}</td>" in page and "care plan service unavailable" in page

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BenefitsConfig(AppConfig):
+    name = "carecircle.benefits"
+    label = "benefits"
+    verbose_name = _("津贴与优待")
+    default_auto_field = "django.db.models.BigAutoField"
