@@ -6,6 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from carecircle.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet
+from carecircle.core.validators import LIST_MAX_ITEMS
 from carecircle.core.isolation import visible_to
 from carecircle.core.params import query_id
 
@@ -82,7 +83,7 @@ class DinerSerializer(serializers.Serializer):
 class CheckoutSerializer(serializers.Serializer):
     canteen = serializers.PrimaryKeyRelatedField(queryset=Canteen.objects.all(), label=_("食堂"))
     diner = DinerSerializer(required=False, allow_null=True, label=_("就餐人"))
-    lines = LineSerializer(many=True, allow_empty=False, label=_("菜品"))
+    lines = serializers.ListField(child=LineSerializer(), allow_empty=False, max_length=LIST_MAX_ITEMS, label=_("菜品"))
     mode = serializers.ChoiceField(choices=Mode.choices, default=Mode.DINE_IN, label=_("就餐方式"))
     meal = serializers.ChoiceField(choices=MealTime.choices, required=False, label=_("餐次"))
     payment = serializers.ChoiceField(choices=PaymentMethod.choices, default=PaymentMethod.CASH, label=_("支付方式"))

@@ -34,6 +34,7 @@ from rest_framework.views import APIView
 from carecircle.core.api import CapabilityPermission, ScopedReadOnlyViewSet
 from carecircle.core.isolation import visible_to
 from carecircle.core.pagination import Pagination
+from carecircle.core.validators import LIST_MAX_ITEMS
 from carecircle.workorders.models import WorkOrder
 
 from . import services
@@ -96,7 +97,8 @@ class ItemResultSerializer(serializers.Serializer):
 
 
 class ItemsSerializer(serializers.Serializer):
-    items = ItemResultSerializer(many=True, label=gettext_lazy("服务项目"))
+    items = serializers.ListField(child=ItemResultSerializer(), max_length=LIST_MAX_ITEMS,
+                                  label=gettext_lazy("服务项目"))
     device_time = serializers.DateTimeField(label=gettext_lazy("手机时间"), required=False, allow_null=True)
 
 

@@ -5,7 +5,8 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 PLATFORM_CARDS = ["elders", "alone", "over80", "organisations", "certificates_expiring", "applications_open",
-                  "applications_overdue", "benefit_applications", "registry_findings"]
+                  "applications_overdue", "meals_claims", "planning_studies", "benefit_applications",
+                  "registry_findings"]
 
 
 def test_the_street_workbench_shows_every_app_s_cards_in_their_order(client, users):
