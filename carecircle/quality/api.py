@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from carecircle.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet
+from carecircle.core.isolation import visible_to
 from carecircle.core.pagination import Pagination
 from carecircle.core.workflow import allowed_actions
 from carecircle.elders.models import Elder
@@ -38,7 +39,22 @@ class ComplaintSerializer(serializers.ModelSerializer):
         return allowed_actions(complaint, request.user) if request else []
 
 
-class ComplaintCreateSerializer(serializers.Serializer):
+class _ScopedChoices:
+    """Narrows the objects a body may name to those the caller reaches (visible_to): another scope's provider,
+    visit or caregiver answers 400 on that field before anything else is looked at. The elder stays open here:
+    the service answers 403 for an elder outside the caller's scope."""
+
+    scoped_fields: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            for name, model in self.scoped_fields.items():
+                self.fields[name].queryset = visible_to(request.user, model)
+
+
+class ComplaintCreateSerializer(_ScopedChoices, serializers.Serializer):
     elder = serializers.PrimaryKeyRelatedField(queryset=Elder.objects.all(), label=_("老人"))
     category = serializers.ChoiceField(choices=Category.choices, label=_("投诉类别"))
     summary = serializers.CharField(max_length=2000, label=_("投诉内容"))
@@ -51,15 +67,19 @@ class ComplaintCreateSerializer(serializers.Serializer):
                                                    allow_null=True, label=_("相关护理员"))
     complainant = serializers.CharField(max_length=50, required=False, allow_blank=True, label=_("投诉人"))
 
+    scoped_fields = {"organisation": Organisation, "work_order": WorkOrder, "caregiver": StaffMember}
+
 
 class ComplaintAnswerSerializer(serializers.Serializer):
     answer = serializers.CharField(max_length=2000, label=_("答复内容"))
 
 
-class ComplaintAcceptSerializer(serializers.Serializer):
+class ComplaintAcceptSerializer(_ScopedChoices, serializers.Serializer):
     organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), required=False,
                                                       allow_null=True, label=_("转交的服务机构"))
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, label=_("说明"))
+
+    scoped_fields = {"organisation": Organisation}
 
 
 class ComplaintReasonSerializer(serializers.Serializer):
@@ -103,7 +123,7 @@ class ComplaintViewSet(ScopedModelViewSet):
 
     @extend_schema(request=ComplaintCreateSerializer, responses={201: ComplaintSerializer}, summary=_("登记投诉"))
     def create(self, request, *args, **kwargs):
-        body = ComplaintCreateSerializer(data=request.data)
+        body = ComplaintCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         complaint = services.complaint_file(actor=request.user, **body.validated_data)
         return self._answer(complaint, status.HTTP_201_CREATED)
@@ -111,42 +131,47 @@ class ComplaintViewSet(ScopedModelViewSet):
     @extend_schema(request=ComplaintAcceptSerializer, responses={200: ComplaintSerializer}, summary=_("受理并转交机构"))
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        body = ComplaintAcceptSerializer(data=request.data)
+        target = self.get_object()  # outside the reader's scope: 404, whatever the body
+        body = ComplaintAcceptSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        return self._answer(services.complaint_accept(actor=request.user, complaint=self.get_object(),
+        return self._answer(services.complaint_accept(actor=request.user, complaint=target,
                                                       **body.validated_data))
 
     @extend_schema(request=ComplaintAnswerSerializer, responses={200: ComplaintSerializer}, summary=_("答复投诉"))
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
+        target = self.get_object()  # outside the reader's scope: 404, whatever the body
         body = ComplaintAnswerSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(services.complaint_answer(actor=request.user, complaint=self.get_object(),
+        return self._answer(services.complaint_answer(actor=request.user, complaint=target,
                                                       answer=body.validated_data["answer"]))
 
     @extend_schema(request=ComplaintReasonSerializer, responses={200: ComplaintSerializer}, summary=_("升级至区民政"))
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
+        target = self.get_object()  # outside the reader's scope: 404, whatever the body
         body = ComplaintReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(services.complaint_escalate(actor=request.user, complaint=self.get_object(),
+        return self._answer(services.complaint_escalate(actor=request.user, complaint=target,
                                                         reason=body.validated_data.get("reason", "")))
 
     @extend_schema(request=ComplaintCloseSerializer, responses={200: ComplaintSerializer}, summary=_("办结"))
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
+        target = self.get_object()  # outside the reader's scope: 404, whatever the body
         body = ComplaintCloseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(services.complaint_close(actor=request.user, complaint=self.get_object(),
+        return self._answer(services.complaint_close(actor=request.user, complaint=target,
                                                      satisfied=body.validated_data.get("satisfied"),
                                                      note=body.validated_data.get("note", "")))
 
     @extend_schema(request=ComplaintReasonSerializer, responses={200: ComplaintSerializer}, summary=_("重新处理"))
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
+        target = self.get_object()  # outside the reader's scope: 404, whatever the body
         body = ComplaintReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(services.complaint_reopen(actor=request.user, complaint=self.get_object(),
+        return self._answer(services.complaint_reopen(actor=request.user, complaint=target,
                                                       reason=body.validated_data.get("reason", "")))
 
 
@@ -187,9 +212,10 @@ class ReturnVisitViewSet(ScopedReadOnlyViewSet):
     @extend_schema(request=ReturnVisitCallSerializer, responses={200: ReturnVisitSerializer}, summary=_("记录回访通话"))
     @action(detail=True, methods=["post"])
     def record(self, request, pk=None):
+        target = self.get_object()  # outside the reader's scope: 404, whatever the body
         body = ReturnVisitCallSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        visit = services.return_visit_record(actor=request.user, return_visit=self.get_object(),
+        visit = services.return_visit_record(actor=request.user, return_visit=target,
                                              outcome=body.validated_data["outcome"],
                                              satisfaction=body.validated_data.get("satisfaction"),
                                              notes=body.validated_data.get("notes", ""))

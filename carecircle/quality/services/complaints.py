@@ -74,22 +74,24 @@ def organisations_for(elder):
 
 
 def _check_subject(*, elder, organisation, work_order, caregiver):
-    """The provider, visit and caregiver named must belong together and to the elder's care."""
+    """The provider, visit and caregiver named must belong together and to the elder's care. A provider that
+    does not serve the elder is reported on the field that named it (the caregiver's, when only they did)."""
     errors = {}
+    named_by = "organisation"
     if work_order is not None:
         if work_order.elder_id != elder.pk:
             errors["work_order"] = [_("这次上门服务不是该老人的。")]
         elif organisation is None:
-            organisation = work_order.organisation
+            organisation, named_by = work_order.organisation, "work_order"
         elif organisation.pk != work_order.organisation_id:
             errors["work_order"] = [_("这次上门服务不是该机构提供的。")]
     if caregiver is not None:
         if organisation is None:
-            organisation = caregiver.organisation
+            organisation, named_by = caregiver.organisation, "caregiver"
         elif caregiver.organisation_id != organisation.pk:
             errors["caregiver"] = [_("该护理员不属于被投诉的机构。")]
     if organisation is not None and not organisations_for(elder).filter(pk=organisation.pk).exists():
-        errors["organisation"] = [_("该机构没有为这位老人提供服务。")]
+        errors.setdefault(named_by, [_("该机构没有为这位老人提供服务。")])
     if errors:
         raise ValidationError(errors)
     return organisation
@@ -148,14 +150,16 @@ def complaint_accept(*, actor, complaint: Complaint, organisation=None, note: st
     _require(actor, "quality.handle")
     require_change(actor, complaint)
     note = _text(note, field="note", required=False, message="")
+    if organisation is not None:
+        # A provider that does not serve the elder is bad input whatever state the complaint is in.
+        _check_subject(elder=complaint.elder, organisation=organisation, work_order=None, caregiver=None)
     with transaction.atomic():
         complaint = _locked(complaint)
         COMPLAINT_FLOW.check(complaint, actor, "accept")
         if complaint.organisation_id is None:
             if organisation is None:
                 raise ValidationError({"organisation": [_("请选择被投诉的服务机构，受理后由该机构答复")]})
-            complaint.organisation = _check_subject(elder=complaint.elder, organisation=organisation,
-                                                    work_order=None, caregiver=None)
+            complaint.organisation = organisation
         now = now or timezone.now()
         before = complaint.status
         complaint.status, complaint.accepted_at = ComplaintStatus.ACCEPTED, now
