@@ -50,3 +50,42 @@ function labelListCells(root) {
 }
 document.addEventListener("DOMContentLoaded", () => labelListCells(document));
 document.addEventListener("htmx:load", (event) => labelListCells(event.target.closest("table") ? event.target.closest("table").parentNode : event.target));
+
+// The menu on a desktop keeps one row: what does not fit moves, from the end, under "More" (a <details> list),
+// and comes back when the window widens. On a phone the menu is a column behind the menu button: all links stay.
+function fitMainMenu() {
+  const nav = document.querySelector("nav.mainnav[data-priority-nav]");
+  if (!nav) return;
+  const more = nav.querySelector("[data-nav-more]");
+  const list = more.querySelector("[data-nav-more-list]");
+  Array.from(list.children).forEach((link) => nav.insertBefore(link, more));
+  more.hidden = true;
+  more.open = false;
+  if (window.matchMedia("(max-width: 700px)").matches) return;
+  const inline = () => Array.from(nav.children).filter((el) => el.tagName === "A");
+  const rows = () => new Set(inline().concat(more.hidden ? [] : [more])
+    .map((el) => Math.round(el.getBoundingClientRect().top))).size;
+  if (rows() <= 1 && nav.scrollWidth <= nav.clientWidth) return;
+  more.hidden = false;
+  const links = inline();
+  while (links.length > 1 && (rows() > 1 || nav.scrollWidth > nav.clientWidth)) {
+    const link = links.pop();
+    list.insertBefore(link, list.firstChild);
+  }
+  if (list.querySelector("[aria-current]")) more.classList.add("has-current");
+  else more.classList.remove("has-current");
+}
+document.addEventListener("DOMContentLoaded", fitMainMenu);
+let fitMainMenuFrame = 0;
+window.addEventListener("resize", () => {
+  cancelAnimationFrame(fitMainMenuFrame);
+  fitMainMenuFrame = requestAnimationFrame(fitMainMenu);
+});
+document.addEventListener("click", (event) => {
+  document.querySelectorAll("[data-nav-more][open]").forEach((more) => {
+    if (!more.contains(event.target)) more.open = false;
+  });
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") document.querySelectorAll("[data-nav-more][open]").forEach((more) => { more.open = false; });
+});
