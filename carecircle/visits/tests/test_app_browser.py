@@ -152,8 +152,13 @@ def test_offline_visit_then_the_board_and_a_check_in_far_from_home(audit_rows_cl
     card.locator("form[data-step=confirm] input[value=family_code]").check()
     card.locator("form[data-step=confirm] input[name=pin]").fill(family_code(visit_two))
     card.locator("form[data-step=confirm] button[type=submit]").click()
+    expect(card).to_have_attribute("data-stage", "confirmed", timeout=20_000)
     expect(page.locator("[data-pending-summary]")).to_have_attribute("data-pending", "0", timeout=20_000)
-    far.refresh_from_db()
+    for _attempt in range(40):  # the queue empties when the server answered; the row is read after that
+        far.refresh_from_db()
+        if far.confirmed_at is not None:
+            break
+        page.wait_for_timeout(250)
     assert far.confirm_method == "family_code" and far.confirmed_at is not None
     assert not [e for e in page.errors if "Content Security Policy" in e], page.errors
 
