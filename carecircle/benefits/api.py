@@ -21,13 +21,13 @@ class PaymentLineSerializer(serializers.ModelSerializer):
         fields = ["id", "elder", "month", "for_month", "kind", "kind_label", "band", "amount", "status",
                   "status_label", "rule", "note"]
 
-    def get_month(self, line):
+    def get_month(self, line) -> str:
         return f"{line.run.month:%Y-%m}"
 
-    def get_for_month(self, line):
+    def get_for_month(self, line) -> str:
         return f"{line.for_month:%Y-%m}"
 
-    def get_rule(self, line):
+    def get_rule(self, line) -> str:
         rule = dict(line.rule or {})
         if rule.get("key", "").startswith("benefits.age_allowance"):
             rule["label"] = policy_label(rule["key"])

@@ -104,7 +104,7 @@ class SaleSerializer(serializers.ModelSerializer):
                   "payment", "rules", "refund_of", "created_at"]
         read_only_fields = fields
 
-    def get_diner_name(self, sale):
+    def get_diner_name(self, sale) -> str:
         return sale.diner.elder.name if sale.diner_id else ""
 
     def get_subsidy(self, sale) -> str:

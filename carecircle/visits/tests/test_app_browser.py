@@ -80,6 +80,7 @@ def test_offline_visit_then_the_board_and_a_check_in_far_from_home(audit_rows_cl
     card.locator("form[data-step=check_in] button[type=submit]").click()
     expect(card).to_have_attribute("data-stage", "checked_in")
     items = card.locator("form[data-step=items]")
+    expect(items.locator("input[name=item]").first).to_be_visible(timeout=30_000)  # slow phones and slow CI
     items.locator("input[name=item]").first.check()
     items.locator("input[name^=note-]").first.fill("协助洗澡，皮肤完好")
     items.locator("button[type=submit]").click()
@@ -139,6 +140,7 @@ def test_offline_visit_then_the_board_and_a_check_in_far_from_home(audit_rows_cl
 
     # This elder has no code of her own: the refusal says so, is set aside, and the family's code confirms.
     items = card.locator("form[data-step=items]")
+    expect(items.locator("input[name=item]").first).to_be_visible(timeout=30_000)  # slow phones and slow CI
     items.locator("input[name=item]").first.check()
     items.locator("button[type=submit]").click()
     expect(page.locator("[data-pending-summary]")).to_have_attribute("data-pending", "0", timeout=20_000)
