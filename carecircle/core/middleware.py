@@ -109,3 +109,17 @@ class DatabaseBusyMiddleware:
             response.render()
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+class PolicySnapshotMiddleware:
+    """Policy values come from a per-process snapshot whose freshness is checked against the table; within one
+    request the check is made once (core/policy.py explains the snapshot)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .policy import request_scope
+
+        with request_scope():
+            return self.get_response(request)

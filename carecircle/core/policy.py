@@ -6,8 +6,11 @@ number itself.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import json
+import threading
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -216,19 +219,82 @@ def as_python(key: str, value):
     return convert(value)
 
 
+# --- the values in force, read from a per-process snapshot ----------------------------------------------------
+#
+# A visit check-in, a till checkout or a device alarm asks for several policy values; reading each from the
+# database costs more than the rest of the request. Rows are append-only (a correction is a new row), so the
+# rows of a key can be kept in memory as long as the table has not changed. Whether it has is read from a
+# stamp (row count, newest id, newest entry time) — once per request inside a request (see
+# `PolicySnapshotMiddleware`), once per look-up elsewhere. The stamp also notices rows of a rolled-back
+# transaction disappearing and rows written by other processes; rows saved in this process clear the snapshot
+# at once (signals in core/apps.py).
+
+_snapshot_lock = threading.Lock()
+_snapshot: dict = {"stamp": None, "rows": {}}
+_request_stamp: contextvars.ContextVar[dict | None] = contextvars.ContextVar("policy_request_stamp", default=None)
+
+
+def _stamp() -> tuple:
+    scope = _request_stamp.get()
+    if scope is not None and "stamp" in scope:
+        return scope["stamp"]
+    from django.db import connection
+
+    from .models import PolicyParameter
+
+    table = connection.ops.quote_name(PolicyParameter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), MAX(id), MAX(created_at) FROM {table}")  # noqa: S608 (a table name)
+        stamp = tuple(str(value) for value in cursor.fetchone())
+    if scope is not None:
+        scope["stamp"] = stamp
+    return stamp
+
+
+def _rows_of(key: str) -> list:
+    """Every row of `key`, all regions and dates, newest first — from the snapshot while the table is unchanged."""
+    from .models import PolicyParameter
+
+    stamp = _stamp()
+    with _snapshot_lock:
+        if _snapshot["stamp"] != stamp:
+            _snapshot["stamp"], _snapshot["rows"] = stamp, {}
+        rows = _snapshot["rows"].get(key)
+    if rows is None:
+        rows = list(PolicyParameter.objects.filter(key=key).select_related("region")
+                    .order_by("-effective_from", "-created_at", "-id"))
+        with _snapshot_lock:
+            if _snapshot["stamp"] == stamp:
+                _snapshot["rows"][key] = rows
+    return rows
+
+
+def forget_snapshot(**_signal_kwargs) -> None:
+    """A row was written or deleted in this process: the next look-up reads the table again."""
+    with _snapshot_lock:
+        _snapshot["stamp"], _snapshot["rows"] = None, {}
+    scope = _request_stamp.get()
+    if scope is not None:
+        scope.pop("stamp", None)
+
+
+@contextlib.contextmanager
+def request_scope():
+    """Within one request the table's stamp is read once."""
+    token = _request_stamp.set({})
+    try:
+        yield
+    finally:
+        _request_stamp.reset(token)
+
+
 def parameter_in_force(key: str, *, region, on: dt.date | None = None):
     """The PolicyParameter row in force for `region` on `on`, searching up the region tree."""
     from django.utils import timezone
 
-    from .models import PolicyParameter
-
     on = on or timezone.localdate()
     paths = [region.path, *reversed(region.ancestor_paths())]
-    rows = list(
-        PolicyParameter.objects.filter(key=key, region__path__in=paths, effective_from__lte=on)
-        .select_related("region")
-        .order_by("-effective_from", "-created_at", "-id")
-    )
+    rows = [row for row in _rows_of(key) if row.effective_from <= on]
     for path in paths:
         for row in rows:
             if row.region.path == path:

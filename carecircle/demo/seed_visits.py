@@ -270,6 +270,7 @@ def demo_visits_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]:
             if roll < MISSED_SHARE + NOT_HOME_SHARE:
                 home = _home(order)
                 point = _near(rng, *home, 20) if home else None
+                work_orders.work_order_not_home(actor=None, work_order=order)
                 visit = Visit.objects.create(work_order=order, organisation_id=order.organisation_id,
                                              elder_id=order.elder_id, caregiver=caregiver, date=order.date,
                                              status=VisitStatus.NOT_HOME, checked_in_at=start)

@@ -21,8 +21,8 @@ from carecircle.workorders.models import WorkOrder, WorkOrderStatus
 
 from .models import ExceptionStatus, Visit, VisitException, VisitStatus
 
-# The work orders a day's board counts: published to a caregiver (to come), under way, done.
-ON_THE_BOARD = (WorkOrderStatus.PUBLISHED, WorkOrderStatus.STARTED, WorkOrderStatus.DONE)
+# The work orders a day's board counts: published to a caregiver (to come), under way, done, nobody at home.
+ON_THE_BOARD = (WorkOrderStatus.PUBLISHED, WorkOrderStatus.STARTED, WorkOrderStatus.DONE, WorkOrderStatus.NOT_HOME)
 FINISHED = (VisitStatus.CHECKED_OUT, VisitStatus.HELD, VisitStatus.VERIFIED)
 
 
@@ -136,6 +136,8 @@ def _state(order: WorkOrder, visit: Visit | None, open_exceptions: int, now: dt.
         return "done", 0
     if order.status == WorkOrderStatus.DONE:
         return "done", 0
+    if order.status == WorkOrderStatus.NOT_HOME:
+        return "not_home", 0
     if order.status == WorkOrderStatus.STARTED:
         return "in_progress", 0
     if now >= _aware(order.date, order.window_end):

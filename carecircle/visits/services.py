@@ -27,7 +27,7 @@ from carecircle.core.isolation import is_visible
 from carecircle.core.policy import policy_value
 from carecircle.engines.supervision import rules as engine
 from carecircle.workorders.models import WorkOrder
-from carecircle.workorders.services import work_order_complete, work_order_start
+from carecircle.workorders.services import work_order_complete, work_order_not_home, work_order_start
 
 from .models import (
     ConfirmMethod,
@@ -123,6 +123,10 @@ def _visit_of(work_order: WorkOrder) -> Visit:
     if visit is None:
         visit = Visit(work_order=work_order, organisation_id=work_order.organisation_id, elder_id=work_order.elder_id,
                       caregiver_id=work_order.caregiver_id, date=work_order.date, status=VisitStatus.PLANNED)
+    else:
+        visit.work_order = work_order
+    if visit.elder_id == work_order.elder_id:
+        visit.elder = work_order.elder  # read with the lock, with its community: the audit's region
     return visit
 
 
@@ -145,7 +149,7 @@ def policy_for(work_order: WorkOrder, on: dt.date) -> engine.Policy:
     region = work_order.elder.community
     thresholds = policy_value("visits.rules.threshold", region=region, on=on)
     actions = policy_value("visits.rules.action", region=region, on=on)
-    items = tuple(work_order.lines.values_list("item__code", flat=True))
+    items = tuple(code for code, _qualification in _lines(work_order))
     try:
         return engine.resolve_policy(thresholds, actions, programme=programme_of(work_order), items=items)
     except engine.PolicyError as error:
@@ -198,7 +202,9 @@ def _photo_hash(content: bytes) -> str:
         return str(imagehash.phash(image))
 
 
-def _known_hashes(work_order: WorkOrder, visit: Visit) -> tuple[tuple[int, str], ...]:
+def _known_hashes(work_order: WorkOrder, visit: Visit, photo_hash: str) -> tuple[tuple[int, str], ...]:
+    if not photo_hash:
+        return ()  # no photo with this step: nothing to compare
     rows = (VisitEvent.objects.filter(visit__organisation_id=work_order.organisation_id).exclude(photo_hash="")
             .order_by("-id").values_list("visit_id", "photo_hash")[:PHOTO_COMPARISON_LIMIT])
     return tuple(row for row in rows if visit.pk is None or row[0] != visit.pk)
@@ -343,10 +349,10 @@ def visit_check_in(*, actor, work_order: WorkOrder, proof: Proof, reason: str = 
         certificates=tuple(engine.Certificate(c.qualification, c.issued_on, c.expires_on)
                            for c in staff.certificates.all()),
         previous=_previous_stop(staff, at), photo_hash=photo_hash,
-        known_photo_hashes=_known_hashes(work_order, visit))
+        known_photo_hashes=_known_hashes(work_order, visit, photo_hash))
     point, findings = engine.check_in(facts, policy)
     _refuse_or_pass(findings, reason)
-    work_order_start(actor=actor, work_order=work_order)
+    work_order_start(actor=actor, work_order=work_order, locked=True)
     late = next((f for f in findings if f.rule == engine.LATE_START), None)
     visit.status = VisitStatus.CHECKED_IN
     visit.checked_in_at = at
@@ -378,9 +384,10 @@ def visit_not_home(*, actor, work_order: WorkOrder, proof: Proof, reason: str = 
               if rule in (engine.DISTANCE, engine.UNDECLARED_GCJ02, engine.MOCK_LOCATION, engine.DUPLICATE_PHOTO)}
     photo_hash = _photo_hash(proof.photo) if proof.photo else ""
     facts = engine.CheckInFacts(at=at, planned_start=_planned_start(work_order), fix=proof.fix, home=_home(work_order),
-                                photo_hash=photo_hash, known_photo_hashes=_known_hashes(work_order, visit))
+                                photo_hash=photo_hash, known_photo_hashes=_known_hashes(work_order, visit, photo_hash))
     point, findings = engine.check_in(facts, policy)
     _refuse_or_pass(findings, reason)
+    work_order_not_home(actor=actor, work_order=work_order, locked=True)
     visit.status = VisitStatus.NOT_HOME
     visit.checked_in_at = at
     if point is not None:
@@ -506,10 +513,10 @@ def visit_check_out(*, actor, work_order: WorkOrder, proof: Proof, reason: str =
     photo_hash = _photo_hash(proof.photo) if proof.photo else ""
     facts = engine.CheckOutFacts(at=at, checked_in_at=visit.checked_in_at, planned_start=_planned_start(work_order),
                                  planned_minutes=work_order.duration_minutes, fix=proof.fix, home=_home(work_order),
-                                 photo_hash=photo_hash, known_photo_hashes=_known_hashes(work_order, visit))
+                                 photo_hash=photo_hash, known_photo_hashes=_known_hashes(work_order, visit, photo_hash))
     point, findings = engine.check_out(facts, policy)
     _refuse_or_pass(findings, reason)
-    work_order_complete(actor=actor, work_order=work_order)
+    work_order_complete(actor=actor, work_order=work_order, locked=True)
     visit.status = VisitStatus.CHECKED_OUT
     visit.checked_out_at = at
     if point is not None:
@@ -537,10 +544,19 @@ def _absence(work_order: WorkOrder, day: dt.date) -> str:
     return absence.kind if absence is not None else ""
 
 
+def _lines(work_order: WorkOrder) -> list[tuple[str, str]]:
+    """The order's items as (code, required qualification), read once per step."""
+    lines = getattr(work_order, "_visit_lines", None)
+    if lines is None:
+        lines = list(work_order.lines.values_list("item__code", "item__required_qualification"))
+        work_order._visit_lines = lines
+    return lines
+
+
 def _required_qualification(work_order: WorkOrder) -> str:
     if work_order.required_qualification:
         return work_order.required_qualification
-    codes = [q for q in work_order.lines.values_list("item__required_qualification", flat=True) if q]
+    codes = [qualification for _code, qualification in _lines(work_order) if qualification]
     return codes[0] if codes else ""
 
 

@@ -55,7 +55,7 @@ def vital_fields():
 
 
 # The order of a visit's steps as the phone shows them (the server's workflow decides what is allowed).
-STAGE_OF_STATUS = {"published": "planned", "started": "checked_in", "done": "done"}
+STAGE_OF_STATUS = {"published": "planned", "started": "checked_in", "done": "done", "not_home": "not_home"}
 
 
 def stage_of(order, visit) -> str:

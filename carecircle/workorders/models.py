@@ -27,6 +27,8 @@ class WorkOrderStatus(models.TextChoices):
     DONE = "done", _("已完成")
     CANCELLED = "cancelled", _("已取消")
     SUPPRESSED = "suppressed", _("暂停（不上门）")
+    # The caregiver came and nobody opened: a recorded outcome with its proof, never billed.
+    NOT_HOME = "not_home", _("老人不在家")
 
 
 class WorkOrder(models.Model):
@@ -151,6 +153,7 @@ WORK_ORDER_FLOW = Workflow("workorders.workorder", steps=[
     Step("publish", _("发布"), {S.PENDING, S.SCHEDULED, S.PUBLISHED}, S.PUBLISHED, DISPATCHERS),
     Step("start", _("开始服务"), {S.PUBLISHED}, S.STARTED, FIELD),
     Step("complete", _("完成服务"), {S.STARTED}, S.DONE, FIELD),
+    Step("not_home", _("登记老人不在家"), {S.PUBLISHED}, S.NOT_HOME, FIELD),
     Step("cancel", _("取消"), {S.PENDING, S.SCHEDULED, S.PUBLISHED, S.SUPPRESSED}, S.CANCELLED, PLANNERS,
          negative=True),
     Step("suppress", _("暂停（不上门）"), {S.PENDING}, S.SUPPRESSED, PLANNERS, negative=True),
@@ -159,9 +162,9 @@ WORK_ORDER_FLOW = Workflow("workorders.workorder", steps=[
 
 # The board plans these; a visit under way or over stays where it is; together they are the day's board.
 PLANNABLE = (S.PENDING, S.SCHEDULED, S.PUBLISHED)
-UNDER_WAY = (S.STARTED, S.DONE)
+UNDER_WAY = (S.STARTED, S.DONE, S.NOT_HOME)
 ON_BOARD = PLANNABLE + UNDER_WAY
 # What a caregiver's own day shows.
-MY_DAY = (S.PUBLISHED, S.STARTED, S.DONE)
+MY_DAY = (S.PUBLISHED, S.STARTED, S.DONE, S.NOT_HOME)
 # Not delivered, with the reason shown beside it.
 WITHDRAWN = (S.CANCELLED, S.SUPPRESSED)

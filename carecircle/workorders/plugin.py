@@ -18,6 +18,7 @@ class AuditAction(models.TextChoices):
     COMPLETE = "workorders.work_order_complete"
     CANCEL = "workorders.work_order_cancel"
     SUPPRESS = "workorders.work_order_suppress"
+    NOT_HOME = "workorders.work_order_not_home"
 
 
 def workbench(user):

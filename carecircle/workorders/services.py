@@ -96,9 +96,10 @@ def _step_many(*, actor, work_orders, action: str, reason: str = "", values: dic
 
 
 def _step_one(*, actor, work_order: WorkOrder, action: str, reason: str = "", values: dict | None = None,
-              extra: dict | None = None, require=None) -> WorkOrder:
-    _require_visible(actor, work_order)
-    work_order = _locked(work_order)
+              extra: dict | None = None, require=None, locked: bool = False) -> WorkOrder:
+    if not locked:
+        _require_visible(actor, work_order)
+        work_order = _locked(work_order)
     if require is not None:
         require(actor, work_order)  # a condition on the order as it is now, not as the caller last read it
     reason = (reason or "").strip()
@@ -143,15 +144,26 @@ def work_order_publish(*, actor, work_order: WorkOrder, caregiver, planned_start
                      values={"caregiver": caregiver, "planned_start": planned_start})
 
 
+# `locked=True`: the caller has checked the order is within the actor's scope and holds its row lock in the
+# current transaction (the visit steps do both first); the order is then not read and locked a second time.
+
 @transaction.atomic
-def work_order_start(*, actor, work_order: WorkOrder) -> WorkOrder:
+def work_order_start(*, actor, work_order: WorkOrder, locked: bool = False) -> WorkOrder:
     """The caregiver begins the visit (the assigned caregiver, or their provider on their behalf)."""
-    return _step_one(actor=actor, work_order=work_order, action="start", require=_require_own_visit)
+    return _step_one(actor=actor, work_order=work_order, action="start", require=_require_own_visit, locked=locked)
 
 
 @transaction.atomic
-def work_order_complete(*, actor, work_order: WorkOrder) -> WorkOrder:
-    return _step_one(actor=actor, work_order=work_order, action="complete", require=_require_own_visit)
+def work_order_complete(*, actor, work_order: WorkOrder, locked: bool = False) -> WorkOrder:
+    return _step_one(actor=actor, work_order=work_order, action="complete", require=_require_own_visit,
+                     locked=locked)
+
+
+@transaction.atomic
+def work_order_not_home(*, actor, work_order: WorkOrder, locked: bool = False) -> WorkOrder:
+    """The caregiver came and nobody opened: the order leaves the day's open visits, recorded, never billed."""
+    return _step_one(actor=actor, work_order=work_order, action="not_home", require=_require_own_visit,
+                     locked=locked)
 
 
 def _require_own_visit(actor, work_order: WorkOrder) -> None:

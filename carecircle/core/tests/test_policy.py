@@ -164,3 +164,62 @@ def test_a_parameter_reads_as_its_label_region_and_day_never_its_key(district):
     with translation.override("en"):
         assert "staff.certificate_expiry_warning_days" not in str(row)
         assert str(row).startswith("Days before certificate expiry to warn · ")
+
+
+# --- the per-process snapshot: never a stale value --------------------------------------------------------------
+
+def _insert_behind_the_orm(key, region, value, on):
+    """A row written by another process: no signal reaches this one."""
+    import json
+
+    from django.db import connection
+    from django.utils import timezone
+
+    table = connection.ops.quote_name(PolicyParameter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (key, region_id, value, effective_from, source, confidence, note, "
+                       f"created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                       [key, region.pk, json.dumps(value), on, "沪府规〔2026〕2号", "official", "", timezone.now()])
+
+
+def test_a_value_written_here_is_read_at_once(district):
+    key = key_of("money")
+    put(key, district.city, "40.00", JAN)
+    assert policy_value(key, region=district.a1, on=JUL) == Decimal("40.00")
+    put(key, district.city, "41.00", JUL)
+    assert policy_value(key, region=district.a1, on=JUL) == Decimal("41.00")
+
+
+def test_a_value_written_by_another_process_is_read_on_the_next_look_up(district):
+    key = key_of("money")
+    put(key, district.city, "40.00", JAN)
+    assert policy_value(key, region=district.a1, on=JUL) == Decimal("40.00")
+    _insert_behind_the_orm(key, district.street_a, "47.50", JAN)
+    assert policy_value(key, region=district.a1, on=JUL) == Decimal("47.50")
+
+
+def test_a_rolled_back_value_is_never_read(district):
+    from django.db import transaction
+
+    key = key_of("money")
+    put(key, district.city, "40.00", JAN)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        put(key, district.city, "99.00", JUL)
+        assert policy_value(key, region=district.a1, on=JUL) == Decimal("99.00")
+        raise RuntimeError("the request failed")
+    assert policy_value(key, region=district.a1, on=JUL) == Decimal("40.00")
+
+
+def test_within_a_request_the_table_is_asked_once_whatever_the_look_ups(district, django_assert_num_queries):
+    from carecircle.core.policy import request_scope
+
+    key = key_of("money")
+    put(key, district.city, "40.00", JAN)
+    policy_value(key, region=district.a1, on=JUL)  # the snapshot holds the key
+    with request_scope(), django_assert_num_queries(1):
+        for _ in range(5):
+            assert policy_value(key, region=district.a1, on=JUL) == Decimal("40.00")
+    with request_scope():
+        policy_value(key, region=district.a1, on=JUL)
+        put(key, district.city, "42.00", JUL)  # written inside the request: read at once, still
+        assert policy_value(key, region=district.a1, on=JUL) == Decimal("42.00")

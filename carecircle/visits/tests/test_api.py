@@ -227,6 +227,20 @@ def test_not_home_is_recorded_with_proof(field, phone):
     response = post(phone, field.order, "not-home", body())
     assert response.status_code == 201 and response.json()["status"] == "not_home"
     assert post(phone, field.order, "check-in", body()).status_code == 409
+    # The work order leaves the day's open visits: neither late nor missed, and it cannot be started any more.
+    field.order.refresh_from_db()
+    assert field.order.status == "not_home"
+    from carecircle.core.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="workorders.work_order_not_home", subject_id=str(field.order.pk)).exists()
+
+
+def test_not_home_refused_leaves_the_work_order_published(field, phone):
+    far = body(lat=field.home[0] + 0.02)  # about 2 km away: the distance rule asks for a reason
+    response = post(phone, field.order, "not-home", far)
+    assert response.status_code == 400
+    field.order.refresh_from_db()
+    assert field.order.status == "published" and not Visit.objects.exists()
 
 
 def test_undeclared_gcj02_fix_is_absorbed_and_flagged(field, phone):

@@ -44,7 +44,7 @@ def test_the_day_of_a_visit_schedule_publish_start_complete(work, users):
     assert (work.status, work.planned_start) == (WorkOrderStatus.PUBLISHED, NINE)
     published = events("publish", work).get()
     assert published.changes["status"] == ["scheduled", "published"] and published.changes["caregiver"][0] is None
-    assert allowed_actions(work, users.caregiver) == ["start"]
+    assert allowed_actions(work, users.caregiver) == ["start", "not_home"]
     work = services.work_order_start(actor=users.caregiver, work_order=work)
     work = services.work_order_complete(actor=users.caregiver, work_order=work)
     assert WorkOrder.objects.get(pk=work.pk).status == WorkOrderStatus.DONE
