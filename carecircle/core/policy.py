@@ -123,6 +123,8 @@ def spec_files() -> list[Path]:
     return files
 
 
+# The files are part of the code: read once per process (a page or a check-in asks for specs many times).
+@lru_cache(maxsize=1)
 def _seed_data() -> dict:
     merged = {"specs": [], "values": []}
     for path in spec_files():
@@ -132,7 +134,8 @@ def _seed_data() -> dict:
     return merged
 
 
-def specs() -> dict[str, ParameterSpec]:
+@lru_cache(maxsize=1)
+def _specs() -> dict[str, ParameterSpec]:
     data = _seed_data()
     result = {}
     for raw in data["specs"]:
@@ -145,8 +148,14 @@ def specs() -> dict[str, ParameterSpec]:
     return result
 
 
+def specs() -> dict[str, ParameterSpec]:
+    return dict(_specs())
+
+
 def seed_values() -> list[dict]:
-    return _seed_data()["values"]
+    import copy
+
+    return copy.deepcopy(_seed_data()["values"])
 
 
 def _check_scalar(kind: str, value, key: str):
