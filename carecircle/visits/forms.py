@@ -36,3 +36,12 @@ class ResolveForm(forms.Form):
 
 class ReturnForm(forms.Form):
     reason = forms.CharField(label=_("退回原因"), max_length=500)
+
+
+class PinForm(forms.Form):
+    pin = forms.CharField(label=_("新的确认码（4 到 6 位数字）"), min_length=4, max_length=6,
+                          widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off",
+                                                            "pattern": "[0-9]*"}))
+    pin_again = forms.CharField(label=_("再输入一次"), min_length=4, max_length=6,
+                                widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off",
+                                                                  "pattern": "[0-9]*"}))

@@ -36,6 +36,18 @@ def timeline(user, elder, limit):
     return elder_timeline(user, elder, limit)
 
 
+def portal(user):
+    from carecircle.core.plugins import PortalBlock
+    from carecircle.core.roles import has_capability
+
+    from .selectors import portal_today
+
+    if not has_capability(user, "visits.pin"):
+        return []
+    rows = portal_today(user)
+    return [PortalBlock(12, "visits/_portal_block.html", {"rows": rows})] if rows else []
+
+
 def trends(user, months):
     from .selectors import trend_series
 
@@ -51,9 +63,15 @@ def labels():
 
 plugin = AppPlugin(
     capabilities={
-        # visits.board: the live board (views_board.py); visits.app: the caregiver's phone app (views_app.py).
-        Role.DISTRICT_ADMIN: {"visits.view", "visits.resolve", "visits.approve", "visits.board"},
-        Role.STREET_STAFF: {"visits.view", "visits.resolve", "visits.approve", "visits.board"},
+        # visits.board: the live board (views_board.py); visits.app: the caregiver's phone app (views_app.py);
+        # visits.pin: set an elder's confirmation PIN (views_pin.py), visits.pin_window: find the elder at the window.
+        Role.DISTRICT_ADMIN: {"visits.view", "visits.resolve", "visits.approve", "visits.board", "visits.pin",
+                              "visits.pin_window"},
+        Role.STREET_STAFF: {"visits.view", "visits.resolve", "visits.approve", "visits.board", "visits.pin",
+                            "visits.pin_window"},
+        Role.COMMUNITY_WORKER: {"visits.pin", "visits.pin_window"},
+        Role.ELDER: {"visits.pin"},
+        Role.FAMILY: {"visits.pin"},
         Role.INSPECTOR: {"visits.view", "visits.board"},
         Role.PROVIDER_ADMIN: {"visits.view", "visits.resolve", "visits.approve", "visits.board"},
         Role.CAREGIVER: {"visits.record", "visits.app"},
@@ -62,11 +80,13 @@ plugin = AppPlugin(
         NavItem(126, pgettext_lazy("menu", "上门实时看板"), "visits:board", "visits.board"),
         NavItem(131, pgettext_lazy("menu", "上门服务"), "visits:app", "visits.app"),
         NavItem(132, pgettext_lazy("menu", "上门异常"), "visits:exceptions", "visits.view"),
+        NavItem(133, pgettext_lazy("menu", "老人确认码"), "visits:pin-search", "visits.pin_window"),
     ],
     audit_actions=AuditAction,
     workbench=workbench,
     timeline=timeline,
     trends=trends,
+    portal=portal,
     labels=labels(),
     url_prefix="visits/",
     api=True,

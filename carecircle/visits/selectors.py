@@ -141,3 +141,49 @@ def trend_series(user, months) -> list:
     exceptions = visible_to(user, VisitException)
     return [TrendSeries("visits_verified", gettext_lazy("已核验的上门服务"), monthly_counts(verified, "date", months)),
             TrendSeries("visit_exceptions", gettext_lazy("上门异常"), monthly_counts(exceptions, "opened_at", months))]
+
+
+def portal_today(user) -> list[dict]:
+    """Today's visits to the elders a person is linked to, for the elder's or family's home page: when, who comes,
+    where it stands, and the code the family gives the caregiver to confirm the visit."""
+    from carecircle.elders.models import Elder, ElderStatus
+    from carecircle.workorders.models import MY_DAY, WorkOrder
+
+    from .models import ElderConfirmationPin
+    from .services import family_code
+
+    today = timezone.localdate()
+    elders = list(visible_to(user, Elder).filter(status=ElderStatus.ACTIVE).order_by("name", "id"))
+    if not elders:
+        return []
+    orders = (visible_to(user, WorkOrder).filter(elder__in=elders, date=today, status__in=MY_DAY)
+              .select_related("caregiver").order_by("planned_start", "window_start", "id"))
+    visits = {visit.work_order_id: visit for visit in Visit.objects.filter(work_order__in=orders)}
+    with_pin = set(ElderConfirmationPin.objects.filter(elder__in=elders).values_list("elder_id", flat=True))
+    rows = []
+    for elder in elders:
+        mine = [order for order in orders if order.elder_id == elder.pk]
+        rows.append({"elder": elder, "has_pin": elder.pk in with_pin, "visits": [
+            {"order": order, "visit": visits.get(order.pk),
+             "start": timezone.localtime(order.planned_start) if order.planned_start else None,
+             "caregiver": order.caregiver.name if order.caregiver_id else "",
+             "code": family_code(order) if order.status in ("published", "started") else ""}
+            for order in mine]})
+    return rows
+
+
+def elders_for_pin(user, query: str):
+    """Elders whose PIN the reader may set at the window, found by name (at most a page)."""
+    from carecircle.elders.models import Elder, ElderStatus
+
+    from .models import ElderConfirmationPin
+    from .services import may_set_pin
+
+    query = (query or "").strip()
+    if not query:
+        return []
+    elders = (visible_to(user, Elder, "change").filter(status=ElderStatus.ACTIVE)
+              .filter(Q(name__contains=query) | Q(name_pinyin__icontains=query) | Q(name_initials__iexact=query))
+              .select_related("community").order_by("name", "id")[:20])
+    with_pin = set(ElderConfirmationPin.objects.filter(elder__in=list(elders)).values_list("elder_id", flat=True))
+    return [{"elder": elder, "has_pin": elder.pk in with_pin} for elder in elders if may_set_pin(user, elder)]

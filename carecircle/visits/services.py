@@ -574,15 +574,33 @@ def _previous_stop(staff, at: dt.datetime) -> engine.PreviousStop | None:
 
 # --- the elder's PIN ---------------------------------------------------------------------------------------------
 
-@transaction.atomic
-def elder_pin_set(*, actor, elder, pin: str) -> None:
-    """The elder's confirmation PIN (four to six digits), set by someone who may change the elder's record."""
-    from carecircle.core.isolation import require_change
+def may_set_pin(actor, elder) -> bool:
+    """The elder and their linked family (the PIN is theirs), and staff who may change the elder's record at the
+    window. Never a caregiver or their provider: the PIN confirms that their visit happened."""
+    from carecircle.core.isolation import CHANGE, PERSON, is_visible
+    from carecircle.core.roles import PERSON_SCOPED, Role
 
-    require_change(actor, elder)
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if actor.role in PERSON_SCOPED:
+        return is_visible(actor, elder, via=PERSON)
+    if actor.role in (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_WORKER):
+        return is_visible(actor, elder, CHANGE)
+    return False
+
+
+@transaction.atomic
+def elder_pin_set(*, actor, elder, pin: str, pin_again: str | None = None) -> None:
+    """The elder's confirmation PIN (four to six digits), typed on the caregiver's phone at the end of a visit."""
+    if not may_set_pin(actor, elder):
+        raise PermissionDenied(_("只有老人本人、家属或街镇、居委工作人员可以设置老人确认码。"))
     pin = (pin or "").strip()
     if not (pin.isdigit() and 4 <= len(pin) <= 6):
         raise ValidationError({"pin": [_("确认码须为 4 到 6 位数字。")]})
+    if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
+        raise ValidationError({"pin": [_("确认码太容易猜到（相同或连续的数字），请换一个。")]})
+    if pin_again is not None and pin_again.strip() != pin:
+        raise ValidationError({"pin_again": [_("两次输入的确认码不一致。")]})
     ElderConfirmationPin.objects.update_or_create(elder=elder, defaults={"pin_hash": make_password(pin)})
     audit.record(actor=actor, action="visits.elder_pin_set", subject=elder, changes={"pin": ["", "******"]})
 

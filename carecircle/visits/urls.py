@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import views, views_pin
 
 app_name = "visits"
 
@@ -11,5 +11,7 @@ urlpatterns = [
     path("exceptions/<int:pk>/approve/", views.ExceptionActionView.as_view(action="approve"), name="exception-approve"),
     path("exceptions/<int:pk>/return/", views.ExceptionActionView.as_view(action="return"), name="exception-return"),
     path("photos/<int:pk>/", views.EventPhotoView.as_view(), name="event-photo"),
+    path("pin/", views_pin.PinSearchView.as_view(), name="pin-search"),
+    path("pin/<int:elder_id>/", views_pin.PinSetView.as_view(), name="pin-set"),
     path("", include("carecircle.visits.app_urls")),
 ]
