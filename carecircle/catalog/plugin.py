@@ -15,25 +15,35 @@ class AuditAction(models.TextChoices):
     CONTRACT_PRICE_CREATE = "catalog.contract_price_create"
 
 
+def _catalogue_names() -> dict:
+    from .models import ServiceItem, ServicePackage
+
+    by_code = {row["code"]: (row["name"], row["name_en"])
+               for model in (ServicePackage, ServiceItem) for row in model.objects.values("code", "name", "name_en")}
+    english_by_name = {name: english for name, english in ServiceItem.objects.exclude(name_en="")
+                       .values_list("name", "name_en")}
+    return {"by_code": by_code, "english_by_name": english_by_name}
+
+
 def _catalogue_code(code: str):
-    """A service item's or package's name in the reader's language, by its code."""
+    """A service item's or package's name in the reader's language, by its code (the catalogue is read once
+    per request, however many codes a page shows)."""
     from django.utils.translation import get_language
 
-    from .models import ServiceItem, ServicePackage
+    from carecircle.core.request_cache import cached
 
     english = not (get_language() or "zh-hans").startswith("zh")
     if not code.startswith(("gb-", "pkg-")) and "-" not in code:
         # Policy values that list items by their Chinese name (the LTCI catalogue as the regulation prints it)
         # read as the item's English name on English pages; in Chinese the name is already the words.
         if english and any("\u4e00" <= char <= "\u9fff" for char in code):
-            row = ServiceItem.objects.filter(name=code).exclude(name_en="").values("name_en").first()
-            return row["name_en"] if row else None
+            return cached("catalog.names", _catalogue_names)["english_by_name"].get(code)
         return None
-    row = (ServiceItem.objects.filter(code=code).values("name", "name_en").first()
-           or ServicePackage.objects.filter(code=code).values("name", "name_en").first())
-    if row is None:
+    names = cached("catalog.names", _catalogue_names)["by_code"].get(code)
+    if names is None:
         return None
-    return row["name_en"] if english and row["name_en"] else row["name"]
+    name, name_en = names
+    return name_en if english and name_en else name
 
 
 def _choices():

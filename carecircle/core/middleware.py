@@ -111,15 +111,15 @@ class DatabaseBusyMiddleware:
         return response
 
 
-class PolicySnapshotMiddleware:
-    """Policy values come from a per-process snapshot whose freshness is checked against the table; within one
-    request the check is made once (core/policy.py explains the snapshot)."""
+class RequestCacheMiddleware:
+    """Opens the request's cache (core/request_cache.py): the policy snapshot's freshness is checked once per
+    request, the catalogue's names are read once per page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        from .policy import request_scope
+        from .request_cache import request_scope
 
         with request_scope():
             return self.get_response(request)

@@ -6,8 +6,6 @@ number itself.
 """
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import datetime as dt
 import json
 import threading
@@ -233,20 +231,17 @@ def as_python(key: str, value):
 # A visit check-in, a till checkout or a device alarm asks for several policy values; reading each from the
 # database costs more than the rest of the request. Rows are append-only (a correction is a new row), so the
 # rows of a key can be kept in memory as long as the table has not changed. Whether it has is read from a
-# stamp (row count, newest id, newest entry time) — once per request inside a request (see
-# `PolicySnapshotMiddleware`), once per look-up elsewhere. The stamp also notices rows of a rolled-back
+# stamp (row count, newest id, newest entry time) — once per request inside a request (core/request_cache.py),
+# once per look-up elsewhere. The stamp also notices rows of a rolled-back
 # transaction disappearing and rows written by other processes; rows saved in this process clear the snapshot
 # at once (signals in core/apps.py).
 
 _snapshot_lock = threading.Lock()
 _snapshot: dict = {"stamp": None, "rows": {}}
-_request_stamp: contextvars.ContextVar[dict | None] = contextvars.ContextVar("policy_request_stamp", default=None)
+STAMP_KEY = "core.policy.stamp"
 
 
-def _stamp() -> tuple:
-    scope = _request_stamp.get()
-    if scope is not None and "stamp" in scope:
-        return scope["stamp"]
+def _read_stamp() -> tuple:
     from django.db import connection
 
     from .models import PolicyParameter
@@ -254,10 +249,13 @@ def _stamp() -> tuple:
     table = connection.ops.quote_name(PolicyParameter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*), MAX(id), MAX(created_at) FROM {table}")  # noqa: S608 (a table name)
-        stamp = tuple(str(value) for value in cursor.fetchone())
-    if scope is not None:
-        scope["stamp"] = stamp
-    return stamp
+        return tuple(str(value) for value in cursor.fetchone())
+
+
+def _stamp() -> tuple:
+    from .request_cache import cached
+
+    return cached(STAMP_KEY, _read_stamp)
 
 
 def _rows_of(key: str) -> list:
@@ -280,21 +278,11 @@ def _rows_of(key: str) -> list:
 
 def forget_snapshot(**_signal_kwargs) -> None:
     """A row was written or deleted in this process: the next look-up reads the table again."""
+    from .request_cache import forget
+
     with _snapshot_lock:
         _snapshot["stamp"], _snapshot["rows"] = None, {}
-    scope = _request_stamp.get()
-    if scope is not None:
-        scope.pop("stamp", None)
-
-
-@contextlib.contextmanager
-def request_scope():
-    """Within one request the table's stamp is read once."""
-    token = _request_stamp.set({})
-    try:
-        yield
-    finally:
-        _request_stamp.reset(token)
+    forget(STAMP_KEY)
 
 
 def parameter_in_force(key: str, *, region, on: dt.date | None = None):

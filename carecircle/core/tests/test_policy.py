@@ -211,7 +211,7 @@ def test_a_rolled_back_value_is_never_read(district):
 
 
 def test_within_a_request_the_table_is_asked_once_whatever_the_look_ups(district, django_assert_num_queries):
-    from carecircle.core.policy import request_scope
+    from carecircle.core.request_cache import request_scope
 
     key = key_of("money")
     put(key, district.city, "40.00", JAN)
