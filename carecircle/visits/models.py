@@ -131,7 +131,22 @@ class Visit(models.Model):
         return self.elder.community
 
 
-class VisitEvent(models.Model):
+class OfVisitDay(models.Model):
+    """A row that belongs to one visit carries the visit's date: on PostgreSQL the visit tables are partitioned
+    by month of that date (migration 0003), and a reference to a visit names its id and its date."""
+
+    visit_date = models.DateField(_("服务日期"), editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.visit_date is None:
+            self.visit_date = self.visit.date
+        super().save(*args, **kwargs)
+
+
+class VisitEvent(OfVisitDay):
     """One request the caregiver's phone sent, as received: the fix, the times, the proof, and the answer
     given (replayed as it is for the same idempotency key)."""
 
@@ -167,15 +182,18 @@ class VisitEvent(models.Model):
         verbose_name_plural = _("上门记录")
         ordering = ["server_time", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "idempotency_key"], condition=~Q(idempotency_key=""),
-                                    name="visits_event_one_per_key"),
+            # With the visit's date, as a partitioned table's unique keys must hold it: the same request sent
+            # again concerns the same visit, so a replay still meets it; a key reused for another visit is
+            # refused by the fingerprint check (services._replay).
+            models.UniqueConstraint(fields=["user", "idempotency_key", "visit_date"],
+                                    condition=~Q(idempotency_key=""), name="visits_event_one_per_key"),
         ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.visit}"
 
 
-class VisitItemResult(models.Model):
+class VisitItemResult(OfVisitDay):
     """One item of the work order as the caregiver recorded it: done or not, a note, vital signs."""
 
     visit = models.ForeignKey(Visit, verbose_name=_("上门服务"), on_delete=models.CASCADE, related_name="items")
@@ -195,7 +213,7 @@ class VisitItemResult(models.Model):
         constraints = [models.UniqueConstraint(fields=["visit", "item"], name="visits_one_result_per_item")]
 
 
-class VisitFlag(models.Model):
+class VisitFlag(OfVisitDay):
     """A rule that a visit's event crossed: what was measured, against which threshold, and what followed."""
 
     visit = models.ForeignKey(Visit, verbose_name=_("上门服务"), on_delete=models.CASCADE, related_name="flags")
@@ -223,7 +241,7 @@ class VisitFlag(models.Model):
         return flag_sentence(self)
 
 
-class VisitException(models.Model):
+class VisitException(OfVisitDay):
     """A visit that cannot be verified as it is: opened by a flag (or a missing check-out), corrected with a
     reason and a resolution, and closed only by a second person's approval."""
 

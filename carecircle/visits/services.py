@@ -119,7 +119,8 @@ def _locked(work_order: WorkOrder) -> WorkOrder:
 
 
 def _visit_of(work_order: WorkOrder) -> Visit:
-    visit = Visit.objects.filter(work_order=work_order).first()
+    # With its date: on PostgreSQL only that month's partition is read.
+    visit = Visit.objects.filter(work_order=work_order, date=work_order.date).first()
     if visit is None:
         visit = Visit(work_order=work_order, organisation_id=work_order.organisation_id, elder_id=work_order.elder_id,
                       caregiver_id=work_order.caregiver_id, date=work_order.date, status=VisitStatus.PLANNED)
@@ -133,6 +134,8 @@ def _visit_of(work_order: WorkOrder) -> Visit:
 def _replay(actor, key: str, fingerprint: str) -> VisitEvent | None:
     if not key:
         return None
+    # Every month is looked at (on PostgreSQL one index probe per partition), so that a key reused for another
+    # visit is recognised and refused, not only a replay of the same request.
     event = VisitEvent.objects.filter(user=actor, idempotency_key=key).select_related("visit").first()
     if event is not None and event.fingerprint != fingerprint:
         raise ValidationError(_("这个幂等键已用于另一项不同的提交；请为新的提交生成新的键。"), code="key_reused")
@@ -570,6 +573,29 @@ def _previous_stop(staff, at: dt.datetime) -> engine.PreviousStop | None:
     if event is None:
         return None
     return engine.PreviousStop(event.visit_id, float(event.lat), float(event.lng), event.device_time)
+
+
+# --- partitions ---------------------------------------------------------------------------------------------------
+
+PARTITIONED = (("visits_visit", "date"), ("visits_visitevent", "visit_date"))
+PARTITION_MONTHS_AHEAD = 3
+
+
+def visit_partitions_ensure(*, today: dt.date | None = None) -> list[str]:
+    """On PostgreSQL, the coming months' partitions of the visit tables (daily; the migration made the first)."""
+    from django.db import connection
+
+    from carecircle.core.partitions import ensure_month_partitions, is_partitioned
+
+    created = []
+    if connection.vendor != "postgresql":
+        return created
+    for table, key in PARTITIONED:
+        if is_partitioned(connection, table):
+            with transaction.atomic():
+                created += ensure_month_partitions(connection, table, key, months_ahead=PARTITION_MONTHS_AHEAD,
+                                                   today=today or timezone.localdate())
+    return created
 
 
 # --- the elder's PIN ---------------------------------------------------------------------------------------------
