@@ -103,19 +103,19 @@ def _staff_of(actor):
     return StaffMember.objects.filter(user=actor).first() if actor is not None else None
 
 
-def _require_own_visit(actor, work_order: WorkOrder):
-    """Only the caregiver the visit is published to records it; anyone else outside its scope sees 404."""
-    if not is_visible(actor, work_order):
+def _locked_own_visit(actor, work_order: WorkOrder) -> tuple:
+    """The order locked, read within the actor's scope (outside it: 404); only the caregiver it is published
+    to records it (anyone else: 403). Checked on the locked row, not on the caller's copy."""
+    from carecircle.core.isolation import visible_to
+
+    locked = (visible_to(actor, WorkOrder).select_for_update(of=("self",))
+              .select_related("elder__community", "caregiver", "plan_visit__plan").filter(pk=work_order.pk).first())
+    if locked is None:
         raise WorkOrder.DoesNotExist
     staff = _staff_of(actor)
-    if staff is None or work_order.caregiver_id != staff.pk:
+    if staff is None or locked.caregiver_id != staff.pk:
         raise PermissionDenied(_("只能记录安排给自己的上门服务。"))
-    return staff
-
-
-def _locked(work_order: WorkOrder) -> WorkOrder:
-    return (WorkOrder.objects.select_for_update(of=("self",))
-            .select_related("elder__community", "caregiver", "plan_visit__plan").get(pk=work_order.pk))
+    return staff, locked
 
 
 def _visit_of(work_order: WorkOrder) -> Visit:
@@ -317,9 +317,8 @@ def _settle(visit: Visit, *, actor) -> Visit:
 
 
 def _begin(*, actor, work_order, action, key, fingerprint):
-    """Scope and ownership on the record as read; then the lock; then a replay, or the step's legality."""
-    staff = _require_own_visit(actor, work_order)
-    work_order = _locked(work_order)
+    """The lock, with scope and ownership checked on the locked row; then a replay, or the step's legality."""
+    staff, work_order = _locked_own_visit(actor, work_order)
     replayed = _replay(actor, key, fingerprint)
     visit = _visit_of(work_order)
     if replayed is None:

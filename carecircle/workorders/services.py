@@ -100,7 +100,7 @@ def _step_one(*, actor, work_order: WorkOrder, action: str, reason: str = "", va
     if not locked:
         _require_visible(actor, work_order)
         work_order = _locked(work_order)
-    if require is not None:
+    if require is not None and not locked:
         require(actor, work_order)  # a condition on the order as it is now, not as the caller last read it
     reason = (reason or "").strip()
     step = WORK_ORDER_FLOW.check(work_order, actor, action, reason=reason)
@@ -144,8 +144,9 @@ def work_order_publish(*, actor, work_order: WorkOrder, caregiver, planned_start
                      values={"caregiver": caregiver, "planned_start": planned_start})
 
 
-# `locked=True`: the caller has checked the order is within the actor's scope and holds its row lock in the
-# current transaction (the visit steps do both first); the order is then not read and locked a second time.
+# `locked=True`: the caller holds the order's row lock in the current transaction and has checked, on the
+# locked row, that it is within the actor's scope and that the actor is its assigned caregiver (the visit steps
+# do all of it first); the order is then not read, locked and checked a second time.
 
 @transaction.atomic
 def work_order_start(*, actor, work_order: WorkOrder, locked: bool = False) -> WorkOrder:
