@@ -266,7 +266,7 @@ Python {platform.python_version()}. {build_text}
 
 The run is set-based: one `INSERT … SELECT` for the month's regular lines (band and amount from the dated policy
 passed as birth-date bounds), one query for the beneficiaries whose settled months differ from what is owed,
-and Python only for those. The death file is matched on the ID number's keyed hash in one query and applied
+and Python only for those. The death file is matched on the ID number's keyed hash (5,000 hashes a query) and applied
 with bulk updates (one audit event and one outbox event per person, written in bulk). CPU time is this Python
 process's and its PostgreSQL backend's (read from /proc): on a shared machine it says what the step costs
 whatever the load, while the wall time says what it took among the other work.
