@@ -132,8 +132,10 @@ class PaymentLine(models.Model):
     """One amount for one elder and one month in a run. Recoveries are negative and never go to the bank."""
 
     run = models.ForeignKey(PaymentRun, verbose_name=_("批次"), on_delete=models.CASCADE, related_name="lines")
+    # No index of its own: the (elder, for_month) index below serves every look-up by elder, and it is one
+    # index fewer to write when a month's million lines are inserted.
     elder = models.ForeignKey("elders.Elder", verbose_name=_("老人"), on_delete=models.PROTECT,
-                              related_name="allowance_lines")
+                              related_name="allowance_lines", db_index=False)
     kind = models.CharField(_("类型"), max_length=20, choices=LineKind.choices)
     for_month = models.DateField(_("所属月份"))
     band = models.PositiveSmallIntegerField(_("年龄档"), null=True, blank=True)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Sum
+from django.db import connection, transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +31,7 @@ from carecircle.elders.models import Elder, ElderStatus
 from carecircle.engines.benefits import (
     age_in_month,
     band_for,
+    band_schedule,
     bands_from_table,
     entitlement_for,
     month_add,
@@ -62,6 +65,7 @@ from .plugin import AuditAction
 from .workflow import APPLICATION_FLOW, RUN_FLOW
 
 BANDS_KEY = "benefits.age_allowance.bands"
+RUN_METHOD = None  # "sql" or "rows" for every run (the tests make both on either database); None: by database
 PAID_STATES = (LineStatus.PENDING, LineStatus.PAID, LineStatus.TO_RECOVER)
 
 
@@ -142,35 +146,38 @@ def enrolments_sweep(*, actor, region, month: dt.date, catch_up: bool = False) -
     if catch_up:
         elders = elders.filter(birth_date__lt=month_add(dt.date(month.year - first, month.month, 1), 1))
     else:
-        elders = elders.filter(birth_date__month=month.month,
-                               birth_date__year__in=[month.year - band.min_age for band in bands])
+        born_this_month = Q()
+        for band in bands:  # born in this month, `min_age` years ago: date ranges, so the index serves them
+            first_day = dt.date(month.year - band.min_age, month.month, 1)
+            born_this_month |= Q(birth_date__gte=first_day, birth_date__lt=month_add(first_day, 1))
+        elders = elders.filter(born_this_month)
     enrolled = {e.elder_id: e for e in Enrolment.objects.filter(elder__in=elders).select_for_update()}
-    for elder in elders.order_by("pk"):
+    new, moved, notices = [], [], []
+    for elder in elders.select_related("community").order_by("pk").iterator(chunk_size=5000):
         band = band_for(age_in_month(elder.birth_date, month), bands)
         if band is None:
             continue
         current = enrolled.get(elder.pk)
+        words = {"name": elder.name, "month": f"{month:%Y-%m}", "band": band.min_age, "amount": f"{band.amount:.2f}"}
         if current is None:
-            enrolment = Enrolment.objects.create(elder=elder, band=band.min_age, start_month=month,
-                                                 source=EnrolmentSource.AUTOMATIC)
-            _notice(elder, NoticeKind.ENROLLED, month,
-                    _("%(name)s：您自 %(month)s 起享受老年综合津贴（%(band)s 周岁档，每月 %(amount)s 元），"
-                      "按月发放，无需申请。") % {"name": elder.name, "month": f"{month:%Y-%m}",
-                                                   "band": band.min_age, "amount": f"{band.amount:.2f}"})
-            audit.record(actor=actor, action=AuditAction.ENROL, subject=enrolment,
-                         changes={"band": [None, band.min_age], "start_month": [None, month]})
-            summary["enrolled"] += 1
+            new.append(Enrolment(elder=elder, band=band.min_age, start_month=month, source=EnrolmentSource.AUTOMATIC))
+            notices.append(Notice(elder=elder, kind=NoticeKind.ENROLLED, month=month, body=_(
+                "%(name)s：您自 %(month)s 起享受老年综合津贴（%(band)s 周岁档，每月 %(amount)s 元），"
+                "按月发放，无需申请。") % words))
         elif current.status == EnrolmentStatus.ACTIVE and band.min_age > current.band:
-            old = current.band
+            current.elder = elder
+            moved.append((current, current.band))
             current.band = band.min_age
-            current.save(update_fields=["band"])
-            _notice(elder, NoticeKind.BAND_UP, month,
-                    _("%(name)s：您自 %(month)s 起老年综合津贴调整为 %(band)s 周岁档，每月 %(amount)s 元。")
-                    % {"name": elder.name, "month": f"{month:%Y-%m}", "band": band.min_age,
-                       "amount": f"{band.amount:.2f}"})
-            audit.record(actor=actor, action=AuditAction.BAND_MOVE, subject=current,
-                         changes={"band": [old, band.min_age]})
-            summary["moved_up"] += 1
+            notices.append(Notice(elder=elder, kind=NoticeKind.BAND_UP, month=month, body=_(
+                "%(name)s：您自 %(month)s 起老年综合津贴调整为 %(band)s 周岁档，每月 %(amount)s 元。") % words))
+    Enrolment.objects.bulk_create(new, batch_size=2000)
+    Enrolment.objects.bulk_update([e for e, _old in moved], ["band"], batch_size=1000)
+    Notice.objects.bulk_create(notices, batch_size=2000, ignore_conflicts=True)
+    audit.record_many(actor=actor, action=AuditAction.ENROL, entries=(
+        (e, {"band": [None, e.band], "start_month": [None, month.isoformat()]}, "", e.elder.community) for e in new))
+    audit.record_many(actor=actor, action=AuditAction.BAND_MOVE, entries=(
+        (e, {"band": [old, e.band]}, "", e.elder.community) for e, old in moved))
+    summary["enrolled"], summary["moved_up"] = len(new), len(moved)
     return summary
 
 
@@ -186,13 +193,55 @@ def enrolment_stop(*, actor, elder, on: dt.date, reason: str, change: str) -> En
     enrolment.status, enrolment.stop_on = EnrolmentStatus.STOPPED, on
     enrolment.stop_reason = (reason or "")[:200]
     enrolment.save(update_fields=["status", "stop_on", "stop_reason"])
-    text = (_("%(name)s 的老年综合津贴因死亡（%(on)s）自 %(month)s 起停发。") if change == ElderStatus.DECEASED
-            else _("%(name)s 的老年综合津贴因户籍迁出（%(on)s）自 %(month)s 起停发。"))
-    _notice(elder, NoticeKind.STOPPED, month_of(on), text % {
-        "name": elder.name, "on": on.isoformat(), "month": f"{month_add(month_of(on), 1):%Y-%m}"})
+    _notice(elder, NoticeKind.STOPPED, month_of(on), _stop_text(elder, on, change))
     audit.record(actor=actor, action=AuditAction.STOP, subject=enrolment, reason=reason,
                  changes=audit.diff(before, audit.snapshot(enrolment, ["status", "stop_on"])))
     return enrolment
+
+
+def _stop_text(elder, on, change):
+    text = (_("%(name)s 的老年综合津贴因死亡（%(on)s）自 %(month)s 起停发。") if change == ElderStatus.DECEASED
+            else _("%(name)s 的老年综合津贴因户籍迁出（%(on)s）自 %(month)s 起停发。"))
+    return text % {"name": elder.name, "on": on.isoformat(), "month": f"{month_add(month_of(on), 1):%Y-%m}"}
+
+
+@transaction.atomic
+def enrolments_stop_many(*, actor, stops) -> int:
+    """`enrolment_stop` for many elders at once (a registry file): `stops` is a list of (elder, on, reason,
+    change). Valid cards are cancelled, the enrolments stopped, the notices and audit events written in bulk.
+    Returns how many enrolments were stopped."""
+    by_elder = {elder.pk: (elder, on, reason, change) for elder, on, reason, change in stops}
+    ids = list(by_elder)
+    changed = []
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        PreferentialCard.objects.filter(elder_id__in=chunk, status=CardStatus.VALID).update(
+            status=CardStatus.CANCELLED)
+        for enrolment in Enrolment.objects.select_for_update().filter(elder_id__in=chunk):
+            elder, on, reason, change = by_elder[enrolment.elder_id]
+            enrolment.elder = elder
+            if enrolment.status == EnrolmentStatus.STOPPED and enrolment.stop_on == on:
+                continue
+            before = {"status": enrolment.status,
+                      "stop_on": enrolment.stop_on.isoformat() if enrolment.stop_on else None}
+            enrolment.status, enrolment.stop_on = EnrolmentStatus.STOPPED, on
+            enrolment.stop_reason = (reason or "")[:200]
+            changed.append((enrolment, before))
+    for start in range(0, len(changed), 5000):  # UPDATE … FROM (VALUES …): one statement per 5,000 stops
+        values, params = _values([(e.pk, e.stop_on, e.stop_reason) for e, _b in changed[start:start + 5000]],
+                                 ("bigint", "date", "varchar(200)"))
+        with connection.cursor() as cursor:
+            cursor.execute(f"WITH stops (id, stop_on, reason) AS ({values}) UPDATE benefits_enrolment SET status = %s, "
+                           "stop_on = stops.stop_on, stop_reason = stops.reason FROM stops "
+                           "WHERE benefits_enrolment.id = stops.id", [*params, EnrolmentStatus.STOPPED])
+    Notice.objects.bulk_create(
+        [Notice(elder=by_elder[e.elder_id][0], kind=NoticeKind.STOPPED, month=month_of(e.stop_on),
+                body=_stop_text(by_elder[e.elder_id][0], e.stop_on, by_elder[e.elder_id][3])) for e, _b in changed],
+        batch_size=2000, ignore_conflicts=True)
+    audit.record_many(actor=actor, action=AuditAction.STOP, entries=(
+        (e, audit.diff(before, {"status": e.status, "stop_on": e.stop_on.isoformat()}),
+         e.stop_reason, by_elder[e.elder_id][0].community) for e, before in changed))
+    return len(changed)
 
 
 @transaction.atomic
@@ -230,13 +279,23 @@ def _refresh_totals(run):
 
 
 @transaction.atomic
-def run_make(*, actor, region, month: dt.date) -> PaymentRun:
-    """Make (or make again, while not approved) the district's run for the month."""
+def run_make(*, actor, region, month: dt.date, method: str | None = None) -> PaymentRun:
+    """Make (or make again, while not approved) the district's run for the month.
+
+    Two ways to the same lines (`method`): "sql" (the default on PostgreSQL) writes the month's regular lines
+    with one INSERT … SELECT whose bands are the dated policy's birth-date ranges (`band_schedule`), and
+    finds with one query the beneficiaries whose settled months differ from what is owed; "rows" (the default on
+    SQLite) walks every enrolment in Python. Both take their bands, amounts and rules from the same engine and
+    policy, and both hand the differing months to the same `_reconciliation_lines`; a test makes both on the
+    same data and compares every line."""
     _require(actor, "benefits.run")
     region = _district_of(region)
     if actor is not None:
         _require_visible(actor, region, action="change")
     month = month_of(month)
+    method = method or RUN_METHOD or ("sql" if connection.vendor == "postgresql" else "rows")
+    if method not in ("sql", "rows"):
+        raise ValueError(method)
     locks.hold("benefits.run", region.pk, month.isoformat())
     run, created = PaymentRun.objects.get_or_create(region=region, month=month)
     run = _lock_run(run)
@@ -244,67 +303,215 @@ def run_make(*, actor, region, month: dt.date) -> PaymentRun:
                    % {"month": f"{month:%Y-%m}"} if run.is_frozen else None)
     PaymentLine.objects.filter(run=run).exclude(kind=LineKind.ADJUSTMENT).delete()
     lookback = policy_value("benefits.age_allowance.arrears_months", region=region, on=month)
-    programmes = Programmes(region)
-    settled = _settled_months(region, month)
-    window_start = month_add(month, -lookback)
-    enrolments = (Enrolment.objects.filter(elder__community__path__startswith=region.path)
-                  .exclude(status=EnrolmentStatus.STOPPED, stop_on__lt=window_start)
-                  .select_related("elder").order_by("elder_id"))
+    context = _RunContext(run=run, region=region, month=month, programmes=Programmes(region),
+                          settled=_settled_months(region, month), window_start=month_add(month, -lookback))
+    if method == "sql":
+        count = _make_lines_sql(context)
+    else:
+        count = _make_lines_rows(context)
+    _refresh_totals(run)
+    run.status, run.made_at = RunStatus.DRAFT, timezone.now()
+    run.save(update_fields=["status", "made_at", "total", "recovery_total", "beneficiaries"])
+    audit.record(actor=actor, action=AuditAction.RUN_MAKE, subject=run,
+                 changes={"month": f"{month:%Y-%m}", "lines": count, "total": f"{run.total:.2f}",
+                          "again": not created})
+    return run
+
+
+@dataclass
+class _RunContext:
+    run: PaymentRun
+    region: object
+    month: dt.date
+    programmes: Programmes
+    settled: set
+    window_start: dt.date
+
+    def enrolments(self):
+        """Everyone the run may owe something: on the district's roll, unless stopped before the window."""
+        return (Enrolment.objects.filter(elder__community__path__startswith=self.region.path)
+                .exclude(status=EnrolmentStatus.STOPPED, stop_on__lt=self.window_start))
+
+    def earlier_lines(self):
+        return PaymentLine.objects.filter(run__region=self.region,
+                                          run__status__in=(RunStatus.APPROVED, RunStatus.PAID),
+                                          for_month__gte=self.window_start, for_month__lt=self.month)
+
+
+def _stop_of(enrolment):
+    return enrolment.stop_on if enrolment.status == EnrolmentStatus.STOPPED else None
+
+
+def _paid_and_failed(context, elder_ids=None):
+    """Per elder and settled month: the amount that went out (paid, pending or to recover) and the months
+    whose payment failed."""
     paid = defaultdict(lambda: defaultdict(Decimal))
     failed = defaultdict(set)
-    if settled:
-        earlier = PaymentLine.objects.filter(run__region=region, run__status__in=(RunStatus.APPROVED, RunStatus.PAID),
-                                             for_month__gte=window_start, for_month__lt=month)
+    if context.settled:
+        earlier = context.earlier_lines()
+        if elder_ids is not None:
+            earlier = earlier.filter(elder_id__in=elder_ids)
         for elder_id, for_month, amount, status in earlier.values_list("elder_id", "for_month", "amount", "status"):
             if status in PAID_STATES:
                 paid[elder_id][for_month] += amount
             else:
                 failed[elder_id].add(for_month)
+    return paid, failed
+
+
+def _regular_line(context, enrolment, elder):
+    bands, _row = context.programmes.bands(context.month)
+    current = entitlement_for(birth=elder.birth_date, month=context.month, bands=bands,
+                              start_month=enrolment.start_month, stop_on=_stop_of(enrolment))
+    if current.amount <= 0:
+        return None
+    return PaymentLine(run=context.run, elder_id=elder.pk, kind=LineKind.REGULAR, for_month=context.month,
+                       band=current.band.min_age, amount=current.amount,
+                       rule=context.programmes.rule(context.month, current.band))
+
+
+def _reconciliation_lines(context, enrolment, elder, paid: dict, failed: set) -> list:
+    """Arrears, retries of failed payments, differences and recoveries of one person's settled months."""
+    programmes, stop_on = context.programmes, _stop_of(enrolment)
+    owed, entitlements = {}, {}
+    for past in sorted(m for m in context.settled if m >= max(context.window_start, enrolment.start_month)):
+        ent = entitlement_for(birth=elder.birth_date, month=past, bands=programmes.bands(past)[0],
+                              start_month=enrolment.start_month, stop_on=stop_on)
+        owed[past], entitlements[past] = ent.amount, ent
+    got = {m: v for m, v in paid.items() if m in context.settled}
+    result = reconcile(owed=owed, paid=got)
     lines = []
-    for enrolment in enrolments.iterator(chunk_size=5000):
+    for past, amount in result.arrears:
+        ent = entitlements[past]
+        kind = LineKind.RETRY if past in failed else LineKind.ARREARS
+        lines.append(PaymentLine(run=context.run, elder_id=elder.pk, kind=kind, for_month=past,
+                                 band=ent.band.min_age, amount=amount, rule=programmes.rule(past, ent.band)))
+    for past, difference in result.adjustments:
+        ent = entitlements[past]
+        kind = LineKind.ARREARS if difference > 0 else LineKind.RECOVERY
+        lines.append(PaymentLine(run=context.run, elder_id=elder.pk, kind=kind, for_month=past,
+                                 band=ent.band.min_age if ent.band else None, amount=difference,
+                                 status=LineStatus.PENDING if difference > 0 else LineStatus.TO_RECOVER,
+                                 rule=programmes.rule(past, ent.band), note=_("按应发金额差额调整")))
+    for past, amount in result.recoveries:
+        ent = entitlements.get(past)
+        note = (_("%(on)s 后停发，该月已发放") % {"on": stop_on.isoformat()}) if stop_on else _("该月不应发放")
+        lines.append(PaymentLine(run=context.run, elder_id=elder.pk, kind=LineKind.RECOVERY, for_month=past,
+                                 band=None, amount=-amount, status=LineStatus.TO_RECOVER, note=note,
+                                 rule={"key": "benefits.stop", "reason": ent.reason if ent else "stopped"}))
+    return lines
+
+
+def _make_lines_rows(context) -> int:
+    """Every enrolment in Python: its regular line and its reconciliation."""
+    paid, failed = _paid_and_failed(context)
+    lines = []
+    for enrolment in context.enrolments().select_related("elder").order_by("elder_id").iterator(chunk_size=5000):
         elder = enrolment.elder
-        stop_on = enrolment.stop_on if enrolment.status == EnrolmentStatus.STOPPED else None
-        bands, _row = programmes.bands(month)
-        current = entitlement_for(birth=elder.birth_date, month=month, bands=bands,
-                                  start_month=enrolment.start_month, stop_on=stop_on)
-        if current.amount > 0:
-            lines.append(PaymentLine(run=run, elder=elder, kind=LineKind.REGULAR, for_month=month,
-                                     band=current.band.min_age, amount=current.amount,
-                                     rule=programmes.rule(month, current.band)))
-        owed, entitlements = {}, {}
-        months = sorted(m for m in settled if m >= max(window_start, enrolment.start_month))
-        for past in months:
-            ent = entitlement_for(birth=elder.birth_date, month=past, bands=programmes.bands(past)[0],
-                                  start_month=enrolment.start_month, stop_on=stop_on)
-            owed[past], entitlements[past] = ent.amount, ent
-        got = {m: v for m, v in paid[elder.pk].items() if m in settled}
-        result = reconcile(owed=owed, paid=got)
-        for past, amount in result.arrears:
-            ent = entitlements[past]
-            kind = LineKind.RETRY if past in failed[elder.pk] else LineKind.ARREARS
-            lines.append(PaymentLine(run=run, elder=elder, kind=kind, for_month=past, band=ent.band.min_age,
-                                     amount=amount, rule=programmes.rule(past, ent.band)))
-        for past, difference in result.adjustments:
-            ent = entitlements[past]
-            kind = LineKind.ARREARS if difference > 0 else LineKind.RECOVERY
-            lines.append(PaymentLine(run=run, elder=elder, kind=kind, for_month=past,
-                                     band=ent.band.min_age if ent.band else None, amount=difference,
-                                     status=LineStatus.PENDING if difference > 0 else LineStatus.TO_RECOVER,
-                                     rule=programmes.rule(past, ent.band), note=_("按应发金额差额调整")))
-        for past, amount in result.recoveries:
-            ent = entitlements.get(past)
-            note = (_("%(on)s 后停发，该月已发放") % {"on": stop_on.isoformat()}) if stop_on else _("该月不应发放")
-            lines.append(PaymentLine(run=run, elder=elder, kind=LineKind.RECOVERY, for_month=past, band=None,
-                                     amount=-amount, status=LineStatus.TO_RECOVER, note=note,
-                                     rule={"key": "benefits.stop", "reason": ent.reason if ent else "stopped"}))
+        regular = _regular_line(context, enrolment, elder)
+        if regular is not None:
+            lines.append(regular)
+        lines += _reconciliation_lines(context, enrolment, elder, paid[elder.pk], failed[elder.pk])
     PaymentLine.objects.bulk_create(lines, batch_size=2000)
-    _refresh_totals(run)
-    run.status, run.made_at = RunStatus.DRAFT, timezone.now()
-    run.save(update_fields=["status", "made_at", "total", "recovery_total", "beneficiaries"])
-    audit.record(actor=actor, action=AuditAction.RUN_MAKE, subject=run,
-                 changes={"month": f"{month:%Y-%m}", "lines": len(lines), "total": f"{run.total:.2f}",
-                          "again": not created})
-    return run
+    return len(lines)
+
+
+def _schedule_rows(context, months):
+    """(month, band, amount, rule as JSON, born_from, born_before) for each band of each month: the dated policy
+    in force that month, as birth-date ranges."""
+    rows = []
+    for m in months:
+        bands, _row = context.programmes.bands(m)
+        for bounds in band_schedule(bands, m):
+            rows.append((m, bounds.band.min_age, bounds.band.amount,
+                         json.dumps(context.programmes.rule(m, bounds.band), ensure_ascii=False),
+                         bounds.born_from, bounds.born_before))
+    return rows
+
+
+def _values(rows, types):
+    """A VALUES list with its parameters; on PostgreSQL every column is cast to its type."""
+    pg = connection.vendor == "postgresql"
+    cell = ", ".join(f"CAST(%s AS {t})" if pg else "%s" for t in types)
+    return "VALUES " + ", ".join(f"({cell})" for _r in rows), [value for row in rows for value in row]
+
+
+SCHEDULE_COLUMNS = "schedule (m, band, amount, rule, born_from, born_before)"
+SCHEDULE_TYPES = ("date", "integer", "numeric", "jsonb", "date", "date")
+
+
+def _roll_sql(context):
+    """The enrolments of the district's elders (the same set as `_RunContext.enrolments`), with birth dates."""
+    prefix = context.region.path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return ("roll AS (SELECT e.elder_id, e.start_month, e.status, e.stop_on, el.birth_date "
+            "FROM benefits_enrolment e JOIN elders_elder el ON el.id = e.elder_id "
+            "WHERE el.community_id IN (SELECT id FROM regions_region WHERE path LIKE %s ESCAPE '\\') "
+            "AND NOT (e.status = %s AND e.stop_on IS NOT NULL AND e.stop_on < %s))",
+            [prefix, EnrolmentStatus.STOPPED, context.window_start])
+
+
+# Owed in the schedule's month: born in the band's range, enrolled from that month on, not stopped before it.
+OWED_SQL = ("FROM roll r JOIN schedule s ON r.birth_date >= s.born_from AND r.birth_date < s.born_before "
+            "AND r.start_month <= s.m AND (r.status <> %s OR r.stop_on IS NULL OR r.stop_on >= s.m)")
+
+
+def _make_lines_sql(context) -> int:
+    """The month's regular lines in one INSERT … SELECT; the reconciliation only for the people whose settled
+    months differ from what is owed (found by one query that compares owed and paid month by month)."""
+    run, month = context.run, context.month
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # the month's hash joins and sums stay in memory (this transaction)
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+    roll, roll_params = _roll_sql(context)
+    schedule = _schedule_rows(context, [month])
+    count = 0
+    if schedule:
+        values, params = _values(schedule, SCHEDULE_TYPES)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH {SCHEDULE_COLUMNS} AS ({values}), {roll} "
+                "INSERT INTO benefits_paymentline (run_id, elder_id, kind, for_month, band, amount, rule, status, "
+                "failure_reason, note) "
+                f"SELECT %s, r.elder_id, %s, s.m, s.band, s.amount, s.rule, %s, '', '' {OWED_SQL}",
+                [*params, *roll_params, run.pk, LineKind.REGULAR, LineStatus.PENDING, EnrolmentStatus.STOPPED])
+            count += cursor.rowcount
+    months = sorted(m for m in context.settled if m >= context.window_start)
+    if not months:
+        return count
+    differing = _differing_elders(context, months)
+    if not differing:
+        return count
+    paid, failed = _paid_and_failed(context, elder_ids=differing)
+    lines = []
+    for enrolment in (context.enrolments().filter(elder_id__in=differing).select_related("elder")
+                      .order_by("elder_id")):
+        lines += _reconciliation_lines(context, enrolment, enrolment.elder, paid[enrolment.elder_id],
+                                       failed[enrolment.elder_id])
+    PaymentLine.objects.bulk_create(lines, batch_size=2000)
+    return count + len(lines)
+
+
+def _differing_elders(context, months) -> list:
+    """The people for whom some settled month in the window went out at a different amount than is owed (owed:
+    the band of that month's policy by birth date, from the start month up to the stop). Someone paid but no
+    longer on the roll may be among them: the caller reconciles only those on the roll, as the per-row path."""
+    roll, roll_params = _roll_sql(context)
+    schedule = _schedule_rows(context, months) or [(months[0], 0, Decimal("0"), "{}", dt.date.min, dt.date.min)]
+    values, schedule_params = _values(schedule, SCHEDULE_TYPES)
+    month_values, month_params = _values([(m,) for m in months], ("date",))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH {SCHEDULE_COLUMNS} AS ({values}), settled (m) AS ({month_values}), {roll} "
+            "SELECT DISTINCT elder_id FROM (SELECT elder_id, m, SUM(owed) AS owed, SUM(got) AS got FROM ("
+            f"SELECT r.elder_id, s.m, s.amount AS owed, 0 AS got {OWED_SQL} "
+            "UNION ALL "
+            "SELECT l.elder_id, l.for_month AS m, 0 AS owed, l.amount AS got FROM benefits_paymentline l "
+            "JOIN benefits_paymentrun pr ON pr.id = l.run_id JOIN settled sm ON sm.m = l.for_month "
+            "WHERE pr.region_id = %s AND pr.status IN (%s, %s) AND l.status IN (%s, %s, %s)"
+            ") d GROUP BY elder_id, m) t WHERE ROUND(owed - got, 2) <> 0",
+            [*schedule_params, *month_params, *roll_params, EnrolmentStatus.STOPPED, context.region.pk,
+             RunStatus.APPROVED, RunStatus.PAID, *PAID_STATES])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def run_summary(run) -> dict:
@@ -690,7 +897,7 @@ def registry_check_import(*, actor, region, kind: str, upload) -> RegistryCheck:
     whole file, listing each. Matched deaths and moves change the elder's status (which stops the allowance
     from the next month); rows not on the register or disagreeing on name or birth date are listed to resolve."""
     from carecircle.core.sensitive import lookup_hash
-    from carecircle.elders.services import elder_change_status
+    from carecircle.elders.services import elders_record_departures
 
     _require(actor, "benefits.change")
     _require_visible(actor, region, action="change")
@@ -742,11 +949,15 @@ def registry_check_import(*, actor, region, kind: str, upload) -> RegistryCheck:
     check = RegistryCheck.objects.create(kind=kind, filename=getattr(upload, "name", "")[:255], region=region,
                                          created_by=actor)
     hashes = {lookup_hash(facts.number): (number, name, facts, when) for number, name, facts, when in rows}
-    elders = {e.id_number_hash: e for e in Elder.objects.filter(id_number_hash__in=list(hashes))
-              .exclude(status=ElderStatus.MERGED).select_related("community")}
+    keys = list(hashes)
+    elders = {}
+    for start in range(0, len(keys), 5000):
+        elders.update({e.id_number_hash: e for e in Elder.objects.filter(id_number_hash__in=keys[start:start + 5000])
+                       .exclude(status=ElderStatus.MERGED).select_related("community")
+                       .defer("id_number", "phone")})  # matched on the hash: nothing to decrypt
     summary = {"rows": len(rows), "matched": 0, "not_found": 0, "conflict": 0, "applied": 0, "outside": 0}
     status = ElderStatus.DECEASED if kind == CheckKind.DEATH else ElderStatus.MOVED_OUT
-    findings = []
+    findings, changes = [], []
     for key, (number, name, facts, when) in hashes.items():
         elder = elders.get(key)
         if elder is None or not elder.community.path.startswith(region.path):
@@ -767,11 +978,14 @@ def registry_check_import(*, actor, region, kind: str, upload) -> RegistryCheck:
         if elder.status == ElderStatus.ACTIVE:
             reason = (_("死亡信息比对（%(file)s 第 %(n)d 行）") if kind == CheckKind.DEATH
                       else _("户籍迁出信息比对（%(file)s 第 %(n)d 行）")) % {"file": check.filename, "n": number}
-            elder_change_status(actor=actor, elder=elder, status=status, on=when, reason=reason)
-            # Stopped here at once as well (the outbox event that follows finds it done): a run made right
-            # after the import already leaves the elder out.
-            enrolment_stop(actor=actor, elder=elder, on=when, reason=reason, change=status)
-            summary["applied"] += 1
+            changes.append((elder, status, when, reason))
+    if changes:
+        # The register changes in bulk (its outbox events reach the other apps after commit); the allowance
+        # stops here at once as well (the event that follows finds it done), so a run made right after the
+        # import already leaves these elders out.
+        elders_record_departures(actor=actor, changes=changes)
+        enrolments_stop_many(actor=actor, stops=[(elder, on, reason, status) for elder, status, on, reason in changes])
+        summary["applied"] = len(changes)
     RegistryFinding.objects.bulk_create(findings)
     check.summary = summary
     check.save(update_fields=["summary"])

@@ -90,3 +90,24 @@ def record(*, actor, action: str, subject: models.Model | None = None, changes: 
         ip_address=current_request_meta().get("ip") or None,
         region=region or _region_of(actor, subject),
     )
+
+
+def record_many(*, actor, action: str, entries, batch_size: int = 2000) -> int:
+    """One audit event per subject, written in bulk, for a write that changes many records at once (an imported
+    file, a monthly job). `entries` yields (subject, changes, reason, region); the region is given by the caller,
+    who has it at hand, because deriving it subject by subject would cost a query each."""
+    from .models import AuditEvent
+    from .plugins import registry
+
+    registry.check_audit_action(action)
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    common = {"actor": actor if authenticated else None,
+              "actor_repr": (actor.get_username() if authenticated else "system")[:150],
+              "action": str(action), "request_id": current_request_id(),
+              "ip_address": current_request_meta().get("ip") or None}
+    rows = [AuditEvent(subject_type=subject._meta.label_lower, subject_id=str(subject.pk),
+                       subject_repr=str(subject)[:200], changes=_plain(changes or {}), reason=reason or "",
+                       region=region, **common)
+            for subject, changes, reason, region in entries]
+    AuditEvent.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)

@@ -103,6 +103,25 @@ def emit(*, name: str, payload: dict, actor=None, region=None):
     return event
 
 
+def emit_many(*, name: str, items, actor=None, batch_size: int = 500) -> int:
+    """`emit` for many events of one name at once (an imported file): `items` yields (payload, region). The rows
+    are written in bulk in the current transaction and delivered after commit in batches, one task each."""
+    from .models import OutboxEvent
+    from .tasks import deliver_outbox_events
+
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    first_retry = timezone.now() + FIRST_RETRY_AFTER
+    rows = [OutboxEvent(name=name, payload=_plain(payload), actor=actor if authenticated else None,
+                        actor_repr=(actor.get_username() if authenticated else "system")[:150], region=region,
+                        next_attempt_at=first_retry)
+            for payload, region in items]
+    created = OutboxEvent.objects.bulk_create(rows, batch_size=2000)
+    ids = [row.pk for row in created]  # PostgreSQL and SQLite both return the ids of a bulk insert
+    for start in range(0, len(ids), batch_size):
+        queue_on_commit(deliver_outbox_events, ids[start:start + batch_size])
+    return len(ids)
+
+
 def backoff(attempts: int) -> dt.timedelta:
     """1, 2, 4, 8 … minutes after the n-th failed attempt, at most six hours."""
     return min(RETRY_BASE * (2 ** max(attempts - 1, 0)), RETRY_CAP)

@@ -94,6 +94,14 @@ def deliver_outbox_event(event_id: int) -> bool:
     return deliver(event_id)
 
 
+@shared_task(name="carecircle.core.deliver_outbox_events")
+def deliver_outbox_events(event_ids: list[int]) -> int:
+    """Deliver a batch of outbox events written together (`events.emit_many`); returns how many were delivered."""
+    from .events import deliver
+
+    return sum(1 for event_id in event_ids if deliver(event_id))
+
+
 @shared_task(name="carecircle.core.outbox_redeliver")
 def outbox_redeliver() -> dict:
     """Periodic: try again every outbox event whose next attempt is due."""

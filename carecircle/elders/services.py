@@ -415,6 +415,56 @@ def elder_change_status(*, actor, elder: Elder, status: str, on: dt.date | None 
     return elder
 
 
+@transaction.atomic
+def elders_record_departures(*, actor, changes) -> list[Elder]:
+    """`elder_change_status` to deceased or moved out for many active records at once (a death or household
+    file): `changes` is a list of (elder, status, on, reason). Every change is checked as one would be and any
+    refusal refuses them all; the records change in one UPDATE per status and date, with one audit event and
+    one "elders.status_changed" outbox event each, written in bulk. Returns the elders changed."""
+    from collections import defaultdict
+
+    from carecircle.core.isolation import visible_to
+
+    _require(actor, "elders.change")
+    today = timezone.localdate()
+    ids = [elder.pk for elder, _s, _on, _r in changes]
+    if actor is not None:
+        visible = set()
+        for start in range(0, len(ids), 5000):
+            visible |= set(visible_to(actor, Elder.objects.filter(pk__in=ids[start:start + 5000]), CHANGE)
+                           .values_list("pk", flat=True))
+        if len(visible) != len(set(ids)):
+            raise PermissionDenied(_("该档案不在您的管辖范围内。"))
+    groups = defaultdict(list)
+    for elder, status, on, reason in changes:
+        if status not in (ElderStatus.MOVED_OUT, ElderStatus.DECEASED):
+            raise ValidationError({"status": [_("状态只能改为在册、迁出或死亡")]})
+        if elder.status != ElderStatus.ACTIVE:
+            raise ValidationError({"status": [_("档案已是“%(s)s”状态") % {"s": ElderStatus(elder.status).label}]})
+        if on > today:
+            raise ValidationError({"status_date": [_("状态日期不能晚于今天")]})
+        if on < elder.birth_date:
+            raise ValidationError({"status_date": [_("状态日期不能早于出生日期 %(d)s") % {"d": elder.birth_date}]})
+        if not (reason or "").strip():
+            raise ValidationError({"reason": [_("请说明迁出或死亡的依据（如户籍注销证明）")]})
+        groups[(status, on)].append(elder.pk)
+    now = timezone.now()
+    for (status, on), pks in groups.items():
+        for start in range(0, len(pks), 5000):
+            Elder.objects.filter(pk__in=pks[start:start + 5000], status=ElderStatus.ACTIVE).update(
+                status=status, status_date=on, updated_at=now)
+    audit.record_many(actor=actor, action="elders.status", entries=(
+        (elder, {"status": [ElderStatus.ACTIVE.value, str(status)], "status_date": [
+            elder.status_date.isoformat() if elder.status_date else None, on.isoformat()]}, reason, elder.community)
+        for elder, status, on, reason in changes))
+    events.emit_many(name=ELDER_STATUS_CHANGED, actor=actor, items=(
+        ({"elder": elder.pk, "change": str(status), "on": on.isoformat(), "reason": reason}, elder.community)
+        for elder, status, on, reason in changes))
+    for elder, status, on, _reason in changes:
+        elder.status, elder.status_date, elder.updated_at = status, on, now
+    return [elder for elder, _s, _on, _r in changes]
+
+
 ELDER_STATUS_CHANGED = "elders.status_changed"
 
 

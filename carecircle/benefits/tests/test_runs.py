@@ -13,6 +13,13 @@ from .conftest import approve, make_run
 JAN, FEB, MAR, APR = (dt.date(2026, m, 1) for m in (1, 2, 3, 4))
 
 
+@pytest.fixture(autouse=True, params=["rows", "sql"])
+def method(request, monkeypatch):
+    """Every rule here holds for the per-row run and for the set-based one, on either database."""
+    monkeypatch.setattr(services, "RUN_METHOD", request.param)
+    return request.param
+
+
 def lines_of(run):
     return sorted((l.elder.name, l.kind, l.for_month, l.band, l.amount)
                   for l in PaymentLine.objects.filter(run=run).select_related("elder"))

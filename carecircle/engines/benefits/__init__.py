@@ -6,10 +6,13 @@ Months are the first day of the month (`datetime.date(y, m, 1)`). Money is Decim
 """
 from .arithmetic import (
     Band,
+    BandBounds,
     Entitlement,
     Rule,
     age_in_month,
     band_for,
+    band_reached_before,
+    band_schedule,
     bands_from_table,
     entitlement_for,
     last_payable_month,
@@ -20,6 +23,6 @@ from .arithmetic import (
 )
 
 __all__ = [
-    "Band", "Entitlement", "Rule", "age_in_month", "band_for", "bands_from_table", "entitlement_for",
+    "Band", "BandBounds", "Entitlement", "Rule", "age_in_month", "band_for", "band_reached_before", "band_schedule", "bands_from_table", "entitlement_for",
     "last_payable_month", "month_add", "month_of", "months_between", "reconcile",
 ]

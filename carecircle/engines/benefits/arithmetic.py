@@ -83,6 +83,36 @@ def band_for(age: int, bands: list[Band]) -> Band | None:
     return found
 
 
+def band_reached_before(min_age: int, month: dt.date) -> dt.date:
+    """Whoever was born before this day has reached `min_age` in `month` (the whole month counts at the age of
+    that month's birthday): the first day of the month after the one `min_age` years before `month`."""
+    return month_add(dt.date(month.year - min_age, month.month, 1), 1)
+
+
+@dataclass(frozen=True)
+class BandBounds:
+    """The births that fall in one band in one month: `born_from` <= birth date < `born_before`."""
+
+    band: Band
+    born_from: dt.date
+    born_before: dt.date
+
+
+def band_schedule(bands: list[Band], month: dt.date) -> list[BandBounds]:
+    """The bands of a month as birth-date ranges, so that a database can pick everyone's band with range
+    comparisons: a birth date falls in the range of exactly the band that `band_for(age_in_month(birth, month))`
+    gives, and in none below the first band."""
+    month = month_of(month)
+    ordered = sorted(bands, key=lambda b: b.min_age)
+    result = []
+    for i, band in enumerate(ordered):
+        upper = band_reached_before(band.min_age, month)
+        lower = band_reached_before(ordered[i + 1].min_age, month) if i + 1 < len(ordered) else dt.date.min
+        if lower < upper:
+            result.append(BandBounds(band, lower, upper))
+    return result
+
+
 def last_payable_month(stop_on: dt.date | None) -> dt.date | None:
     """A death or a move on any day of a month is paid for that month and stops from the next one."""
     return month_of(stop_on) if stop_on is not None else None

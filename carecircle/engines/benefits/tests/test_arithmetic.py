@@ -70,3 +70,23 @@ def test_bad_table_is_refused():
     with pytest.raises(TypeError):
         entitlement_for(birth=dt.date(1940, 1, 1), month=dt.date(2026, 1, 1),
                         bands=bands_from_table({"60": 1.5}))
+
+
+def test_band_schedule_gives_the_same_band_as_the_age_for_every_birth_date():
+    """The birth-date ranges the set-based run uses agree with `band_for(age_in_month(...))` day by day across
+    every band edge (the months of the 65th, 70th, 80th, 90th, 95th and 100th birthday, 29 February included)."""
+    from carecircle.engines.benefits import band_schedule
+
+    bands = bands_from_table({"65": "75.00", "70": "150.00", "80": "180.00", "90": "350.00", "95": "500.00",
+                              "100": "600.00"})
+    for month in (dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 12, 1), dt.date(2028, 2, 1)):
+        schedule = band_schedule(bands, month)
+        assert [b.band.min_age for b in schedule] == [65, 70, 80, 90, 95, 100]
+        for edge in (65, 70, 80, 90, 95, 100):
+            around = dt.date(month.year - edge, month.month, 1)
+            for offset in range(-40, 70):
+                birth = around + dt.timedelta(days=offset)
+                expected = band_for(age_in_month(birth, month), bands)
+                found = [b.band for b in schedule if b.born_from <= birth < b.born_before]
+                assert found == ([expected] if expected else []), (month, birth)
+    assert band_schedule([], dt.date(2026, 1, 1)) == []
