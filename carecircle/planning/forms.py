@@ -16,3 +16,8 @@ class SiteStudyForm(forms.Form):
     facility_kind = forms.ChoiceField(label=_("新设施类型"), choices=FacilityKind.choices)
     site_count = forms.IntegerField(label=_("新设施数量"), min_value=1, max_value=50)
     radius_m = forms.IntegerField(label=_("服务半径（米）"), min_value=MIN_RADIUS_M, max_value=MAX_RADIUS_M)
+
+
+class RoadNetworkForm(forms.Form):
+    file = forms.FileField(label=_("OpenStreetMap 路网文件（.osm 或 .osm.pbf）"),
+                           help_text=_("由区里自行下载的本区 OpenStreetMap 数据摘录；平台不会从网上获取任何数据。"))

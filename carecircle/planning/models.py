@@ -93,3 +93,43 @@ class SiteStudy(models.Model):
 
     def __str__(self):
         return f"{self.region} {self.created_at:%Y-%m-%d}"
+
+
+class NetworkStatus(models.TextChoices):
+    IMPORTING = "importing", _("导入中")
+    READY = "ready", _("已启用")
+    FAILED = "failed", _("导入失败")
+
+
+class RoadNetwork(models.Model):
+    """A walking network read from an OpenStreetMap extract the district downloaded itself (the platform never
+    fetches one). The newest ready network of a region, or of a region above it, measures walking distance
+    there; the graph is kept as compressed arrays (nodes with their coordinates, edges with their length)."""
+
+    region = models.ForeignKey("regions.Region", verbose_name=_("适用区域"), on_delete=models.PROTECT,
+                               related_name="+")
+    name = models.CharField(_("文件名"), max_length=200)
+    file_bytes = models.PositiveBigIntegerField(_("文件大小（字节）"), default=0)
+    status = models.CharField(_("状态"), max_length=20, choices=NetworkStatus.choices,
+                              default=NetworkStatus.IMPORTING)
+    job = models.ForeignKey("core.Job", verbose_name=_("后台任务"), null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="+")
+    ways = models.PositiveIntegerField(_("可步行道路条数"), default=0)
+    nodes = models.PositiveIntegerField(_("路网节点数"), default=0)
+    edges = models.PositiveIntegerField(_("路段数"), default=0)
+    length_km = models.DecimalField(_("路网总长（公里）"), max_digits=10, decimal_places=2, default=0)
+    graph = models.BinaryField(_("步行图"), null=True, blank=True, editable=False)
+    error = models.CharField(_("失败原因"), max_length=255, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("导入人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+
+    scoping = Scoping(region="region")
+
+    class Meta:
+        verbose_name = _("步行路网")
+        verbose_name_plural = _("步行路网")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.name

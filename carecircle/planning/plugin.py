@@ -12,6 +12,8 @@ class AuditAction(models.TextChoices):
     SITE_DELETE = "planning.site_delete"
     STUDY_START = "planning.study_start"
     STUDY_FINISH = "planning.study_finish"
+    NETWORK_IMPORT = "planning.network_import"
+    NETWORK_FINISH = "planning.network_finish"
 
 
 def workbench(user):

@@ -25,11 +25,13 @@ from carecircle.providers.models import Facility, FacilityKind
 from carecircle.regions.models import Region, RegionKind
 from carecircle.regions.selectors import regions_in_scope, scope_root
 
-from .models import CandidateSite, CommunityPopulation, SiteStudy
+from .models import CandidateSite, CommunityPopulation, NetworkStatus, RoadNetwork, SiteStudy
 
 ALL_KINDS = "all"
 STRAIGHT_LINE = "straight_line"
-METHOD_LABELS = {STRAIGHT_LINE: gettext_lazy("直线距离（未导入步行路网）")}
+WALKING_NETWORK = "walking_network"
+METHOD_LABELS = {STRAIGHT_LINE: gettext_lazy("直线距离（未导入步行路网）"),
+                 WALKING_NETWORK: gettext_lazy("沿步行路网的步行距离")}
 MIN_RADIUS_M, MAX_RADIUS_M = 50, 5000
 
 
@@ -153,8 +155,84 @@ def _facility_arrays(kind: str) -> tuple[np.ndarray, np.ndarray]:
     return arr[:, 0], arr[:, 1]
 
 
-def covered(people: People, kind: str, radius_m: float) -> np.ndarray:
+# --- how distance is measured: straight line, or walking over a loaded road network -----------------
+
+def road_networks(*, user):
+    return visible_to(user, RoadNetwork).select_related("region", "job").defer("graph")
+
+
+def network_for(region: Region) -> RoadNetwork | None:
+    """The newest ready walking network of the region or of a region above it (a district's network serves
+    its streets and communities); None where none is loaded."""
+    ancestors = [region.path[:i] for i in range(1, len(region.path) + 1)]
+    return (RoadNetwork.objects.filter(status=NetworkStatus.READY, region__path__in=ancestors)
+            .defer("graph").order_by("-created_at", "-id").first())
+
+
+_GRAPHS: dict[int, object] = {}
+
+
+def walk_graph(network: RoadNetwork):
+    """The network's graph, read once per process (a network never changes once ready)."""
+    from carecircle.engines.coverage.network import WalkGraph
+
+    graph = _GRAPHS.get(network.pk)
+    if graph is None:
+        data = RoadNetwork.objects.filter(pk=network.pk).values_list("graph", flat=True).first()
+        graph = WalkGraph.from_bytes(data)
+        if len(_GRAPHS) > 4:
+            _GRAPHS.clear()
+        _GRAPHS[network.pk] = graph
+    return graph
+
+
+@dataclass
+class Reach:
+    """How far "within reach" is and how it is measured, for a region on a day."""
+
+    method: str
+    radius_m: int
+    network: RoadNetwork | None = None
+    minutes: int | None = None
+    speed_m_per_min: float | None = None
+
+    @property
+    def method_label(self) -> str:
+        return str(METHOD_LABELS[self.method])
+
+    @property
+    def description(self) -> str:
+        if self.method == STRAIGHT_LINE:
+            return _("直线距离 %(radius)d 米以内（未导入步行路网，实际步行路程会更远）") % {"radius": self.radius_m}
+        return _("沿步行路网步行 %(radius)d 米以内（约 %(minutes)d 分钟，老年人步速每分钟 %(speed)s 米；"
+                 "路网：%(name)s，%(date)s 导入）") % {
+            "radius": self.radius_m, "minutes": self.minutes, "speed": f"{self.speed_m_per_min:g}",
+            "name": self.network.name, "date": timezone.localtime(self.network.created_at).date().isoformat()}
+
+
+def reach_for(region: Region, on: dt.date, radius_m: int | None = None) -> Reach:
+    """With a walking network loaded for the region: the 15-minute circle (policy minutes × the elders'
+    walking speed, both dated policy) over the network, or `radius_m` metres of walking when one is asked
+    for. Without one: the policy service radius (or `radius_m`) in a straight line."""
+    network = network_for(region)
+    if network is None:
+        return Reach(STRAIGHT_LINE, int(radius_m or service_radius(region, on)))
+    speed = float(policy_value("planning.elder_walking_speed_m_per_min", region=region, on=on))
+    if radius_m:
+        budget = int(radius_m)
+    else:
+        budget = int(round(int(policy_value("planning.community_circle_minutes", region=region, on=on)) * speed))
+    return Reach(WALKING_NETWORK, budget, network, max(1, round(budget / speed)), speed)
+
+
+def covered(people: People, kind: str, reach: "Reach | float") -> np.ndarray:
     site_lat, site_lng = _facility_arrays(kind)
+    if isinstance(reach, Reach) and reach.method == WALKING_NETWORK:
+        from carecircle.engines.coverage import network as walking
+
+        return walking.walk_covered_mask(walk_graph(reach.network), people.lat, people.lng, site_lat, site_lng,
+                                         reach.radius_m)
+    radius_m = reach.radius_m if isinstance(reach, Reach) else reach
     return engine.covered_mask(people.lat, people.lng, site_lat, site_lng, radius_m)
 
 
@@ -225,6 +303,7 @@ class CoverageReport:
     rows: list[RegionRow]
     total: RegionRow
     kinds: list[tuple[str, str]]
+    reach: Reach | None = None
 
     @property
     def method_label(self) -> str:
@@ -286,7 +365,8 @@ def coverage_report(*, user, root: Region, kind: str = ALL_KINDS, radius_m: int 
     `radius_m` (default: the policy radius), the area and bed norms, all counted from the elders the user may
     see. A district root lists its streets with their communities; a street lists its communities."""
     on = on or timezone.localdate()
-    radius_m = int(radius_m or service_radius(root, on))
+    reach = reach_for(root, on, radius_m)
+    radius_m = reach.radius_m
     communities = list(Region.objects.filter(path__startswith=root.path, kind=RegionKind.COMMUNITY)
                        .select_related("parent").order_by("path"))
     streets = ([root] if root.kind == RegionKind.STREET else
@@ -300,8 +380,13 @@ def coverage_report(*, user, root: Region, kind: str = ALL_KINDS, radius_m: int 
     kinds = [(ALL_KINDS, _("任一类设施")), *FacilityKind.choices]
     shares_by_kind: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     rows = list(active_facilities().order_by().values_list("lat", "lng", "kind"))
-    by_kind = engine.covered_by_kind(people.lat, people.lng, [float(r[0]) for r in rows], [float(r[1]) for r in rows],
-                                     [r[2] for r in rows], radius_m)
+    site_args = ([float(r[0]) for r in rows], [float(r[1]) for r in rows], [r[2] for r in rows], radius_m)
+    if reach.method == WALKING_NETWORK:
+        from carecircle.engines.coverage import network as walking
+
+        by_kind = walking.walk_covered_by_kind(walk_graph(reach.network), people.lat, people.lng, *site_args)
+    else:
+        by_kind = engine.covered_by_kind(people.lat, people.lng, *site_args)
     nobody = np.zeros(len(people.lat), dtype=bool)
     for k, _label in kinds:
         mask = (np.logical_or.reduce([nobody, *by_kind.values()]) if k == ALL_KINDS else by_kind.get(k, nobody))
@@ -377,19 +462,21 @@ def coverage_report(*, user, root: Region, kind: str = ALL_KINDS, radius_m: int 
         rows.append(with_norms(add_up(street, children), [population.get(c.pk) for c in members]))
     total = with_norms(add_up(root, [child for r in rows for child in r.children]),
                        [population.get(c.pk) for c in communities])
-    return CoverageReport(root=root, kind=kind, radius_m=radius_m, group=group, on=on, method=STRAIGHT_LINE,
-                          rows=rows, total=total, kinds=kinds)
+    return CoverageReport(root=root, kind=kind, radius_m=radius_m, group=group, on=on, method=reach.method,
+                          rows=rows, total=total, kinds=kinds, reach=reach)
 
 
-def coverage_figures(*, user, region: Region, kind: str, radius_m: int, group: str = "",
+def coverage_figures(*, user, region: Region, kind: str, radius_m: int | None = None, group: str = "",
                      on: dt.date | None = None) -> dict:
-    """The API's answer for one region: located active elders, those covered, the share and the method."""
+    """The API's answer for one region: located active elders, those covered, the share and the method
+    (`radius_m` is the walking distance when a network is loaded, else the straight-line radius)."""
     on = on or timezone.localdate()
+    reach = reach_for(region, on, radius_m)
     people = _people(user=user, root=region, group=group, on=on)
-    mask = covered(people, kind, radius_m)
+    mask = covered(people, kind, reach)
     elders, n = int(len(mask)), int(mask.sum())
-    return {"region": region.code, "facility_kind": kind, "radius_m": radius_m, "elders": elders, "covered": n,
-            "share": None if elders == 0 else round(n / elders, 4), "method": STRAIGHT_LINE}
+    return {"region": region.code, "facility_kind": kind, "radius_m": reach.radius_m, "elders": elders,
+            "covered": n, "share": None if elders == 0 else round(n / elders, 4), "method": reach.method}
 
 
 # --- the gap map ------------------------------------------------------------------------------------
@@ -403,11 +490,13 @@ class GapMap:
     uncovered: int
 
 
-def gap_map(*, user, root: Region, kind: str, radius_m: int, group: str = "", on: dt.date | None = None) -> GapMap:
-    """Elders not covered, counted on the H3 hexagon grid; no cell with fewer than the policy's threshold."""
+def gap_map(*, user, root: Region, kind: str, radius_m: int | None = None, group: str = "",
+            on: dt.date | None = None) -> GapMap:
+    """Elders not covered (measured as the coverage table measures), counted on the H3 hexagon grid; no cell
+    with fewer than the policy's threshold."""
     on = on or timezone.localdate()
     people = _people(user=user, root=root, group=group, on=on)
-    mask = covered(people, kind, radius_m)
+    mask = covered(people, kind, reach_for(root, on, radius_m))
     k = int(policy_value("planning.gap_map.min_elders", region=root, on=on))
     resolution = int(policy_value("planning.gap_map.h3_resolution", region=root, on=on))
     cells, suppressed = engine.hex_cells(people.lat[~mask], people.lng[~mask], resolution=resolution, min_count=k)
@@ -416,7 +505,8 @@ def gap_map(*, user, root: Region, kind: str, radius_m: int, group: str = "", on
 
 def uncovered_demand(*, user, root: Region, kind: str, radius_m: int, on: dt.date | None = None):
     """Uncovered elders as demand points for a site study: distinct positions with the number of elders at
-    each and the community each belongs to (arrays, for the engine only)."""
+    each and the community each belongs to (arrays, for the engine only). Site studies measure in a straight
+    line (the candidates' reach is a radius), so the uncovered are counted the same way."""
     on = on or timezone.localdate()
     people = _people(user=user, root=root, group="", on=on)
     mask = covered(people, kind, radius_m)
@@ -492,6 +582,7 @@ class PublicFacility:
     lng: float
     distance_m: int | None = None
     speed_m_per_min: float | None = None
+    by_walk: bool = False  # distance_m is the walk over the road network, not a straight line
 
     @property
     def walk_minutes(self) -> int | None:
@@ -541,5 +632,16 @@ def public_facilities(*, kind: str = "", origin: tuple[float, float] | None = No
         d = engine.haversine_m(origin[0], origin[1], np.array([i.lat for i in items]), np.array([i.lng for i in items]))
         for item, metres in zip(items, d):
             item.distance_m = int(round(float(metres)))
+        nearest = facilities[int(np.argmin(d))]
+        network = network_for(nearest.community)
+        if network is not None:
+            from carecircle.engines.coverage import network as walking
+
+            served = [i for i, f in enumerate(facilities) if f.community.path.startswith(network.region.path)]
+            walks = walking.walk_distances(walk_graph(network), origin[0], origin[1],
+                                           [items[i].lat for i in served], [items[i].lng for i in served])
+            for i, metres in zip(served, walks):
+                if np.isfinite(metres):
+                    items[i].distance_m, items[i].by_walk = int(round(float(metres))), True
         items.sort(key=lambda i: (i.distance_m, i.name))
     return items[:limit]

@@ -20,7 +20,7 @@ from carecircle.engines import coverage as engine
 from carecircle.providers.models import FacilityKind
 
 from . import selectors
-from .models import CandidateSite, SiteStudy, StudyStatus
+from .models import CandidateSite, NetworkStatus, RoadNetwork, SiteStudy, StudyStatus
 from .plugin import AuditAction
 
 MAX_CANDIDATES = 5000
@@ -247,4 +247,156 @@ def site_study_run(*, study_id: int, job=None) -> dict:
                               "optimal_total": result.get("optimal_total"), "naive_total": result.get("naive_total")})
     if status == StudyStatus.FAILED:
         raise RuntimeError(_("选址计算失败"))
+    return result
+
+
+# --- road networks ---------------------------------------------------------------------------------
+
+MAX_NETWORK_BYTES = 512 * 1024 * 1024
+_GZIP, _BZIP2 = b"\x1f\x8b", b"BZh"
+
+
+def _network_suffix(head: bytes) -> str | None:
+    """The format the bytes are in (what the file holds decides, not its name): OSM XML, gzip- or
+    bzip2-compressed OSM XML, or PBF (a 4-byte header length, then a "OSMHeader" block)."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"<?xml") or text.startswith(b"<osm"):
+        return ".osm"
+    if head.startswith(_GZIP):
+        return ".osm.gz"
+    if head.startswith(_BZIP2):
+        return ".osm.bz2"
+    if len(head) > 16 and b"OSMHeader" in head[:32]:
+        return ".osm.pbf"
+    return None
+
+
+def network_dir():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    path = Path(settings.MEDIA_ROOT) / "planning" / "osm"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _store_network_file(chunks, network_id: int, suffix: str):
+    path = network_dir() / f"network-{network_id}{suffix}"
+    with open(path, "wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
+    return path
+
+
+def network_file(network: RoadNetwork):
+    for suffix in (".osm", ".osm.gz", ".osm.bz2", ".osm.pbf"):
+        path = network_dir() / f"network-{network.pk}{suffix}"
+        if path.exists():
+            return path
+    return None
+
+
+def road_network_import_start(*, actor, region, upload) -> RoadNetwork:
+    """Keeps an uploaded OpenStreetMap extract and reads it into a walking graph as a background job (the
+    job page shows the ways read so far). Refuses, before anything is kept, a file that is empty, too large or
+    not OSM data."""
+    from carecircle.core.tasks import run_job
+
+    from .tasks import NETWORK_IMPORT_JOB
+
+    _require(actor, "planning.change")
+    require_change(actor, region)
+    size = getattr(upload, "size", 0) or 0
+    if size == 0:
+        raise ValidationError({"file": _("文件是空的")})
+    if size > MAX_NETWORK_BYTES:
+        raise ValidationError({"file": _("文件超过 %(mb)d MB；请在服务器上用导入命令导入大文件")
+                               % {"mb": MAX_NETWORK_BYTES // (1024 * 1024)}})
+    upload.seek(0)
+    head = upload.read(64)
+    upload.seek(0)
+    suffix = _network_suffix(head)
+    if suffix is None:
+        raise ValidationError({"file": _("文件不是 OpenStreetMap 数据（应为 .osm 或 .osm.pbf 文件）")})
+    name = (getattr(upload, "name", "") or "")[-200:]
+    with transaction.atomic():
+        network = RoadNetwork.objects.create(region=region, name=name, file_bytes=size, created_by=actor)
+        _store_network_file(upload.chunks(), network.pk, suffix)
+        network.job = job_start(kind=NETWORK_IMPORT_JOB, actor=actor, region=region,
+                                params={"network": network.pk}, task=run_job)
+        network.save(update_fields=["job"])
+        audit.record(actor=actor, action=AuditAction.NETWORK_IMPORT, subject=network,
+                     changes={"file": name, "bytes": size})
+    return network
+
+
+def road_network_from_path(*, path, region, actor=None) -> RoadNetwork:
+    """The import command's start: a network row for a file on the server (copied, so the original stays)."""
+    from pathlib import Path
+
+    source = Path(path)
+    if not source.is_file():
+        raise ValidationError(_("找不到文件：%(path)s") % {"path": path})
+    with open(source, "rb") as f:
+        suffix = _network_suffix(f.read(64))
+    if suffix is None:
+        raise ValidationError(_("文件不是 OpenStreetMap 数据（应为 .osm 或 .osm.pbf 文件）"))
+
+    def chunks():
+        with open(source, "rb") as f:
+            while block := f.read(1 << 20):
+                yield block
+
+    with transaction.atomic():
+        network = RoadNetwork.objects.create(region=region, name=source.name[-200:],
+                                             file_bytes=source.stat().st_size, created_by=actor)
+        _store_network_file(chunks(), network.pk, suffix)
+        audit.record(actor=actor, action=AuditAction.NETWORK_IMPORT, subject=network,
+                     changes={"file": network.name, "bytes": network.file_bytes})
+    return network
+
+
+def road_network_import_run(*, network_id: int, job=None, report=None) -> dict:
+    """Reads the kept file into the walking graph; the network becomes ready (and measures walking distance
+    from then on) or failed with the reason in words. The file is removed either way."""
+    from carecircle.engines.coverage.network import NetworkError, read_osm
+
+    network = RoadNetwork.objects.get(pk=network_id)
+    path = network_file(network)
+
+    def progress(ways):
+        message = _("已读取可步行道路 %(n)d 条") % {"n": ways}
+        if job is not None:
+            job_progress(job, progress=ways, message=message)
+        if report is not None:
+            report(message)
+
+    error = ""
+    graph = None
+    if path is None:
+        error = _("导入文件已不在服务器上，请重新上传")
+    else:
+        try:
+            graph = read_osm(str(path), progress=progress, every=20_000)
+        except NetworkError as exc:
+            error = (_("文件中没有可步行的道路") if "no walkable way" in str(exc)
+                     else _("文件不是可读的 OpenStreetMap 数据"))
+    with transaction.atomic():
+        if graph is None:
+            RoadNetwork.objects.filter(pk=network.pk).update(status=NetworkStatus.FAILED, error=error[:255])
+            result = {"error": error}
+        else:
+            RoadNetwork.objects.filter(pk=network.pk).update(
+                status=NetworkStatus.READY, graph=graph.to_bytes(), ways=graph.ways, nodes=graph.nodes,
+                edges=graph.edges, length_km=Decimal(str(round(graph.length_m / 1000, 2))))
+            result = {"ways": graph.ways, "nodes": graph.nodes, "edges": graph.edges,
+                      "length_km": round(graph.length_m / 1000, 2)}
+        audit.record(actor=network.created_by, action=AuditAction.NETWORK_FINISH, subject=network,
+                     changes={"status": [NetworkStatus.IMPORTING, NetworkStatus.FAILED if graph is None
+                                         else NetworkStatus.READY], **result})
+    if path is not None:
+        path.unlink(missing_ok=True)
+    if graph is None:
+        raise ValueError(error)
     return result

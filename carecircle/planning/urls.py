@@ -13,4 +13,6 @@ urlpatterns = [
     path("studies/start/", views.StudyStartView.as_view(), name="study-start"),
     path("studies/<int:pk>/", views.StudyDetailView.as_view(), name="study"),
     path("map/", views.PublicMapView.as_view(), name="public-map"),
+    path("networks/", views.NetworkListView.as_view(), name="networks"),
+    path("networks/import/", views.NetworkImportView.as_view(), name="network-import"),
 ]

@@ -16,7 +16,7 @@ from carecircle.core.views import CapabilityRequiredMixin, ScopedDetailView, Sco
 from carecircle.providers.models import FacilityKind
 
 from . import selectors, services
-from .forms import CandidateImportForm, SiteStudyForm
+from .forms import CandidateImportForm, RoadNetworkForm, SiteStudyForm
 from .models import SiteStudy
 
 
@@ -236,10 +236,55 @@ class PublicMapView(generic.TemplateView):
         config = basemap.client_config()
         if config.get("source") == "mbtiles":
             config = {"source": "boundaries"}
-        context.update(kind=kind, q=q, origin=origin, origin_label=origin_label, facilities=facilities,
+        method = (selectors.WALKING_NETWORK if any(f.by_walk for f in facilities) else selectors.STRAIGHT_LINE)
+        context.update(kind=kind, q=q, origin=origin, method=method, origin_label=origin_label, facilities=facilities,
                        not_found=bool(q) and origin is None, kinds=FacilityKind.choices, basemap=config,
                        map_data={"facilities": [{"lat": f.lat, "lng": f.lng, "name": f.name, "kind": f.kind}
                                                 for f in facilities],
                                  "origin": list(origin) if origin else None,
                                  "regions": {"type": "FeatureCollection", "features": []}})
         return context
+
+
+class NetworkListView(CapabilityRequiredMixin, generic.TemplateView):
+    """The walking networks of the reader's scope, which one measures distance here, and the upload."""
+
+    capability = "planning.view"
+    template_name = "planning/networks.html"
+
+    def get_context_data(self, **kwargs):
+        from carecircle.core.roles import has_capability
+        from django.utils import timezone
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        root = kwargs.get("root") or selectors.planning_root(user=user, code=self.request.GET.get("region", "").strip())
+        try:
+            reach = selectors.reach_for(root, timezone.localdate())
+        except MissingPolicyParameter as missing:
+            reach, context["policy_missing"] = None, str(missing)
+        context.update(root=root, reach=reach, networks=selectors.road_networks(user=user)[:50],
+                       regions=selectors.regions_for_filter(user=user),
+                       can_change=has_capability(user, "planning.change"),
+                       form=kwargs.get("form") or RoadNetworkForm())
+        return context
+
+
+class NetworkImportView(CapabilityRequiredMixin, generic.View):
+    capability = "planning.change"
+
+    def post(self, request):
+        root = selectors.planning_root(user=request.user, code=request.POST.get("region", "").strip())
+        form = RoadNetworkForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                network = services.road_network_import_start(actor=request.user, region=root,
+                                                             upload=form.cleaned_data["file"])
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("已开始导入路网“%(name)s”") % {"name": network.name})
+                return redirect("core:job-detail", pk=network.job_id)
+        view = NetworkListView(request=request, kwargs={})
+        return view.render_to_response(view.get_context_data(root=root, form=form), status=400)
