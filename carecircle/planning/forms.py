@@ -21,3 +21,13 @@ class SiteStudyForm(forms.Form):
 class RoadNetworkForm(forms.Form):
     file = forms.FileField(label=_("OpenStreetMap 路网文件（.osm 或 .osm.pbf）"),
                            help_text=_("由区里自行下载的本区 OpenStreetMap 数据摘录；平台不会从网上获取任何数据。"))
+
+
+class GuideEntryForm(forms.Form):
+    services = forms.CharField(label=_("服务内容"), max_length=1000, widget=forms.Textarea(attrs={"rows": 4}),
+                               help_text=_("例如：午餐、助浴、康复训练、健康咨询"))
+    phone = forms.CharField(label=_("咨询电话"), max_length=30, required=False)
+    eligibility = forms.CharField(label=_("服务对象"), max_length=255, required=False,
+                                  help_text=_("例如：本街道 60 周岁及以上老人"))
+    prices = forms.CharField(label=_("收费"), max_length=255, required=False,
+                             help_text=_("例如：午餐 15 元，80 周岁以上补贴 3 元"))

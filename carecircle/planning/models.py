@@ -133,3 +133,27 @@ class RoadNetwork(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class GuideEntry(models.Model):
+    """What the district's yearly service guide says about one facility beyond its register entry: the
+    services offered, the phone the public may call, the prices and who may use it."""
+
+    facility = models.OneToOneField("providers.Facility", verbose_name=_("设施"), on_delete=models.CASCADE,
+                                     related_name="+")
+    services = models.TextField(_("服务内容"), max_length=1000)
+    phone = models.CharField(_("咨询电话"), max_length=30, blank=True)
+    eligibility = models.CharField(_("服务对象"), max_length=255, blank=True)
+    prices = models.CharField(_("收费"), max_length=255, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("修改人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    scoping = Scoping(region="facility__community")
+
+    class Meta:
+        verbose_name = _("服务指南条目")
+        verbose_name_plural = _("服务指南条目")
+
+    def __str__(self):
+        return str(self.facility)

@@ -14,6 +14,7 @@ class AuditAction(models.TextChoices):
     STUDY_FINISH = "planning.study_finish"
     NETWORK_IMPORT = "planning.network_import"
     NETWORK_FINISH = "planning.network_finish"
+    GUIDE_SAVE = "planning.guide_save"
 
 
 def workbench(user):

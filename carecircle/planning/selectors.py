@@ -645,3 +645,76 @@ def public_facilities(*, kind: str = "", origin: tuple[float, float] | None = No
                     items[i].distance_m, items[i].by_walk = int(round(float(metres))), True
         items.sort(key=lambda i: (i.distance_m, i.name))
     return items[:limit]
+
+
+# --- the yearly service guide (public facts only) ----------------------------------------------------
+
+@dataclass
+class GuideFacility:
+    pk: int
+    name: str
+    kind: str
+    address: str
+    opening_hours: str
+    services: str
+    phone: str
+    eligibility: str
+    prices: str
+
+
+@dataclass
+class GuideSection:
+    street: Region
+    kinds: list[tuple[str, list[GuideFacility]]]
+
+    @property
+    def count(self) -> int:
+        return sum(len(items) for _label, items in self.kinds)
+
+
+def guide_streets():
+    return Region.objects.filter(kind=RegionKind.STREET).order_by("path")
+
+
+def service_guide(*, street: Region | None = None, kind: str = "", q: str = "") -> list[GuideSection]:
+    """Per street and facility type, the active facilities with address, hours and what the district's guide
+    says of them (services, public phone, who may use them, prices); `q` searches names, addresses and
+    services. Streets without a facility are left out."""
+    from .models import GuideEntry
+
+    qs = active_facilities(kind or ALL_KINDS).select_related("community__parent")
+    if street is not None:
+        qs = qs.filter(community__path__startswith=street.path)
+    entries = {e.facility_id: e for e in GuideEntry.objects.filter(facility__in=qs)}
+    q = (q or "").strip().lower()
+    labels = dict(FacilityKind.choices)
+    grouped: dict[int, dict[str, list[GuideFacility]]] = {}
+    streets: dict[int, Region] = {}
+    for f in qs.order_by("community__path", "name", "pk"):
+        entry = entries.get(f.pk)
+        item = GuideFacility(f.pk, f.name, str(labels.get(f.kind, "")), f.address, f.opening_hours,
+                             entry.services if entry else "", entry.phone if entry else "",
+                             entry.eligibility if entry else "", entry.prices if entry else "")
+        if q and not any(q in (text or "").lower() for text in (item.name, item.address, item.services)):
+            continue
+        parent = f.community.parent if f.community.kind == RegionKind.COMMUNITY else f.community
+        streets[parent.pk] = parent
+        grouped.setdefault(parent.pk, {}).setdefault(f.kind, []).append(item)
+    order = [k for k, _label in FacilityKind.choices]
+    sections = []
+    for pk, by_kind in grouped.items():
+        kinds = [(str(labels[k]), by_kind[k]) for k in order if k in by_kind]
+        sections.append(GuideSection(streets[pk], kinds))
+    sections.sort(key=lambda s: s.street.path)
+    return sections
+
+
+def guide_entry(facility_id: int):
+    from .models import GuideEntry
+
+    return GuideEntry.objects.filter(facility_id=facility_id).first()
+
+
+def editable_facilities(*, user):
+    """Facilities whose guide entry the user may keep: those in the user's regions."""
+    return visible_to(user, Facility).filter(is_active=True).select_related("community")

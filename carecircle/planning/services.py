@@ -400,3 +400,42 @@ def road_network_import_run(*, network_id: int, job=None, report=None) -> dict:
     if graph is None:
         raise ValueError(error)
     return result
+
+
+# --- the service guide -----------------------------------------------------------------------------
+
+GUIDE_LIMITS = {"services": 1000, "phone": 30, "eligibility": 255, "prices": 255}
+_PHONE = __import__("re").compile(r"^[0-9][0-9\- ]{2,28}$")
+
+
+def guide_entry_save(*, actor, facility, services: str, phone: str = "", eligibility: str = "",
+                     prices: str = ""):
+    """Writes what the guide says of a facility (one entry per facility); every field checked first."""
+    from .models import GuideEntry
+
+    _require(actor, "planning.change")
+    require_change(actor, facility)
+    values = {"services": (services or "").strip(), "phone": (phone or "").strip(),
+              "eligibility": (eligibility or "").strip(), "prices": (prices or "").strip()}
+    errors = {}
+    if not values["services"]:
+        errors["services"] = _("请填写服务内容")
+    for field, limit in GUIDE_LIMITS.items():
+        if len(values[field]) > limit:
+            errors[field] = _("不能超过 %(n)d 字") % {"n": limit}
+    if values["phone"] and not _PHONE.match(values["phone"]):
+        errors["phone"] = _("电话只能包含数字、空格和短横线")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        entry = GuideEntry.objects.select_for_update().filter(facility=facility).first()
+        before = {} if entry is None else {f: getattr(entry, f) for f in values}
+        if entry is None:
+            entry = GuideEntry(facility=facility)
+        for field, value in values.items():
+            setattr(entry, field, value)
+        entry.updated_by = actor
+        entry.save()
+        audit.record(actor=actor, action=AuditAction.GUIDE_SAVE, subject=entry,
+                     changes={f: [before.get(f), v] for f, v in values.items() if before.get(f) != v})
+    return entry

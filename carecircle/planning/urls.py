@@ -13,6 +13,10 @@ urlpatterns = [
     path("studies/start/", views.StudyStartView.as_view(), name="study-start"),
     path("studies/<int:pk>/", views.StudyDetailView.as_view(), name="study"),
     path("map/", views.PublicMapView.as_view(), name="public-map"),
+    path("guide/", views.GuideView.as_view(), name="guide"),
+    path("guide.pdf", views.GuidePdfView.as_view(), name="guide-pdf"),
+    path("guide/edit/", views.GuideEditListView.as_view(), name="guide-edit-list"),
+    path("guide/edit/<int:facility_id>/", views.GuideEntryEditView.as_view(), name="guide-edit"),
     path("networks/", views.NetworkListView.as_view(), name="networks"),
     path("networks/import/", views.NetworkImportView.as_view(), name="network-import"),
 ]

@@ -16,7 +16,7 @@ from carecircle.core.views import CapabilityRequiredMixin, ScopedDetailView, Sco
 from carecircle.providers.models import FacilityKind
 
 from . import selectors, services
-from .forms import CandidateImportForm, RoadNetworkForm, SiteStudyForm
+from .forms import CandidateImportForm, GuideEntryForm, RoadNetworkForm, SiteStudyForm
 from .models import SiteStudy
 
 
@@ -288,3 +288,114 @@ class NetworkImportView(CapabilityRequiredMixin, generic.View):
                 return redirect("core:job-detail", pk=network.job_id)
         view = NetworkListView(request=request, kwargs={})
         return view.render_to_response(view.get_context_data(root=root, form=form), status=400)
+
+
+def _guide_filters(params):
+    """street, kind and search words of the guide; an unknown street or type is a 400 in words."""
+    code = params.get("street", "").strip()
+    street = None
+    if code:
+        street = selectors.guide_streets().filter(code=code).first()
+        if street is None:
+            raise InvalidParameter("street", _("没有这个街道"))
+    kind = params.get("kind", "")
+    if kind and kind not in FacilityKind.values:
+        raise InvalidParameter("kind", _("没有这种设施类型"))
+    return street, kind, params.get("q", "").strip()[:60]
+
+
+def _guide_title(street) -> str:
+    from django.utils import timezone
+
+    from carecircle.regions.models import Region, RegionKind
+
+    district = street.parent if street is not None else Region.objects.filter(kind=RegionKind.DISTRICT).order_by("path").first()
+    place = district.name if district is not None else ""
+    if street is not None:
+        place = f"{place}{street.name}"
+    return _("%(place)s养老服务指南（%(year)d 年）") % {"place": place, "year": timezone.localdate().year}
+
+
+class GuideView(generic.TemplateView):
+    """The yearly service guide: anyone, no login, big type; per street and facility type; prints as the
+    booklet (the print stylesheet), or as a PDF."""
+
+    template_name = "planning/guide.html"
+
+    def get_context_data(self, **kwargs):
+        from carecircle.core.roles import has_capability
+
+        context = super().get_context_data(**kwargs)
+        street, kind, q = _guide_filters(self.request.GET)
+        sections = selectors.service_guide(street=street, kind=kind, q=q)
+        context.update(street=street, kind=kind, q=q, sections=sections, streets=selectors.guide_streets(),
+                       kinds=FacilityKind.choices, title=_guide_title(street), querystring=self.request.GET.urlencode(),
+                       can_edit=self.request.user.is_authenticated and has_capability(self.request.user, "planning.change"))
+        return context
+
+
+class GuidePdfView(generic.View):
+    def get(self, request):
+        from django.http import HttpResponse
+
+        from .documents import guide_pdf
+
+        street, kind, q = _guide_filters(request.GET)
+        response = HttpResponse(guide_pdf(title=_guide_title(street),
+                                          sections=selectors.service_guide(street=street, kind=kind, q=q)),
+                                content_type="application/pdf")
+        response["Content-Disposition"] = 'inline; filename="service-guide.pdf"'
+        return response
+
+
+class GuideEditListView(CapabilityRequiredMixin, generic.TemplateView):
+    """The facilities of the reader's regions with what the guide says of each, to keep it up to date."""
+
+    capability = "planning.change"
+    template_name = "planning/guide_edit_list.html"
+
+    def get_context_data(self, **kwargs):
+        from .models import GuideEntry
+
+        context = super().get_context_data(**kwargs)
+        facilities = list(selectors.editable_facilities(user=self.request.user).order_by("community__path", "name")[:500])
+        entries = {e.facility_id: e for e in GuideEntry.objects.filter(facility__in=[f.pk for f in facilities])}
+        context["rows"] = [(f, entries.get(f.pk)) for f in facilities]
+        return context
+
+
+class GuideEntryEditView(CapabilityRequiredMixin, generic.FormView):
+    capability = "planning.change"
+    template_name = "planning/guide_edit.html"
+    form_class = GuideEntryForm
+
+    def dispatch(self, request, *args, **kwargs):
+        from django.shortcuts import get_object_or_404
+
+        if request.user.is_authenticated:
+            self.facility = get_object_or_404(selectors.editable_facilities(user=request.user),
+                                              pk=kwargs["facility_id"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        entry = selectors.guide_entry(self.facility.pk)
+        if entry is None:
+            return {}
+        return {"services": entry.services, "phone": entry.phone, "eligibility": entry.eligibility,
+                "prices": entry.prices}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(facility=self.facility, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.guide_entry_save(actor=self.request.user, facility=self.facility, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        messages.success(self.request, _("已保存“%(name)s”的服务指南") % {"name": self.facility.name})
+        return redirect("planning:guide-edit-list")
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
