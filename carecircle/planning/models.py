@@ -157,3 +157,66 @@ class GuideEntry(models.Model):
 
     def __str__(self):
         return str(self.facility)
+
+
+class Advisor(models.Model):
+    """A care advisor (养老顾问) who answers at an advisor point."""
+
+    point = models.ForeignKey("providers.Facility", verbose_name=_("养老顾问点"), on_delete=models.PROTECT,
+                              related_name="+")
+    name = models.CharField(_("姓名"), max_length=50)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("平台账号"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    is_active = models.BooleanField(_("在岗"), default=True)
+    since = models.DateField(_("上岗日期"), null=True, blank=True)
+
+    scoping = Scoping(region="point__community")
+
+    class Meta:
+        verbose_name = _("养老顾问")
+        verbose_name_plural = _("养老顾问")
+        ordering = ["point__name", "name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class ConsultationTopic(models.TextChoices):
+    POLICY = "policy", _("政策咨询")
+    SUBSIDY = "subsidy", _("补贴和长护险")
+    ASSESSMENT = "assessment", _("照护需求评估")
+    HOME_SERVICE = "home_service", _("居家上门服务")
+    MEALS = "meals", _("助餐")
+    DAY_CARE = "day_care", _("日间照料")
+    INSTITUTION = "institution", _("机构入住")
+    ADAPTATION = "adaptation", _("适老化改造")
+    OTHER = "other", _("其他")
+
+
+class Consultation(models.Model):
+    """One consultation at an advisor point: the topic, the advice given and, when the person wanted it, the
+    application registered for them (through the application service, whose number is kept here)."""
+
+    point = models.ForeignKey("providers.Facility", verbose_name=_("养老顾问点"), on_delete=models.PROTECT,
+                              related_name="+")
+    advisor = models.ForeignKey(Advisor, verbose_name=_("养老顾问"), on_delete=models.PROTECT,
+                                related_name="consultations")
+    consulted_on = models.DateField(_("咨询日期"))
+    topic = models.CharField(_("咨询事项"), max_length=20, choices=ConsultationTopic.choices)
+    advice = models.TextField(_("答复和建议"), max_length=2000)
+    elder = models.ForeignKey("elders.Elder", verbose_name=_("转办老人"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    referral = models.CharField(_("转办申请编号"), max_length=40, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("记录人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    scoping = Scoping(region="point__community")
+
+    class Meta:
+        verbose_name = _("养老顾问咨询")
+        verbose_name_plural = _("养老顾问咨询")
+        ordering = ["-consulted_on", "-id"]
+
+    def __str__(self):
+        return f"{self.point} {self.consulted_on}"

@@ -718,3 +718,75 @@ def guide_entry(facility_id: int):
 def editable_facilities(*, user):
     """Facilities whose guide entry the user may keep: those in the user's regions."""
     return visible_to(user, Facility).filter(is_active=True).select_related("community")
+
+
+# --- care advisors ---------------------------------------------------------------------------------
+
+def advisor_points(*, user):
+    return (visible_to(user, Facility).filter(kind=FacilityKind.ADVISOR_POINT, is_active=True)
+            .select_related("community").order_by("community__path", "name"))
+
+
+def advisors(*, user):
+    from .models import Advisor
+
+    return visible_to(user, Advisor).select_related("point", "point__community")
+
+
+def consultations(*, user):
+    from .models import Consultation
+
+    return visible_to(user, Consultation).select_related("point", "advisor")
+
+
+def _month_start(day: dt.date, back: int) -> dt.date:
+    month = day.year * 12 + day.month - 1 - back
+    return dt.date(month // 12, month % 12 + 1, 1)
+
+
+@dataclass
+class MonthRow:
+    month: dt.date
+    total: int
+    referrals: int
+    by_topic: list[int]
+
+
+def consultation_months(*, user, months: int = 12, today: dt.date | None = None) -> tuple[list, list[MonthRow]]:
+    """Consultations per month (the last `months`, newest first) in the user's scope: the total, the referrals
+    to an application, and the count of each topic. Returns (topic labels, rows)."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    from .models import ConsultationTopic
+
+    today = today or timezone.localdate()
+    first = _month_start(today, months - 1)
+    counts: dict[tuple[dt.date, str], int] = {}
+    referred: dict[dt.date, int] = {}
+    rows = (consultations(user=user).filter(consulted_on__gte=first, consulted_on__lte=today).order_by()
+            .annotate(month=TruncMonth("consulted_on")).values("month", "topic")
+            .annotate(n=Count("id"), referred=Count("id", filter=~Q(referral=""))))
+    for row in rows:
+        month = row["month"] if isinstance(row["month"], dt.date) else row["month"].date()
+        month = dt.date(month.year, month.month, 1)
+        counts[(month, row["topic"])] = row["n"]
+        referred[month] = referred.get(month, 0) + row["referred"]
+    topics = ConsultationTopic.choices
+    result = []
+    for back in range(months):
+        month = _month_start(today, back)
+        by_topic = [counts.get((month, value), 0) for value, _label in topics]
+        result.append(MonthRow(month, sum(by_topic), referred.get(month, 0), by_topic))
+    return [label for _value, label in topics], result
+
+
+def referral_types(*, user) -> list[tuple[str, str]]:
+    """The application types a consultation may be referred to where the user works."""
+    from carecircle.intake.services import types_for_region
+    from carecircle.regions.selectors import scope_root
+
+    root = scope_root(user)
+    if root is None:
+        return []
+    return [(t.code, t.name) for t in types_for_region(root)]

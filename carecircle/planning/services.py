@@ -439,3 +439,84 @@ def guide_entry_save(*, actor, facility, services: str, phone: str = "", eligibi
         audit.record(actor=actor, action=AuditAction.GUIDE_SAVE, subject=entry,
                      changes={f: [before.get(f), v] for f, v in values.items() if before.get(f) != v})
     return entry
+
+
+# --- care advisors ---------------------------------------------------------------------------------
+
+def _advisor_point(actor, point):
+    if point.kind != FacilityKind.ADVISOR_POINT or not point.is_active:
+        raise ValidationError({"point": _("请选择运营中的养老顾问点")})
+    require_change(actor, point)
+
+
+def advisor_save(*, actor, point, name: str, advisor=None, since=None, is_active: bool = True):
+    """Adds an advisor at a point, or changes one (name, point, start date, on duty)."""
+    from .models import Advisor
+
+    _require(actor, "planning.change")
+    _advisor_point(actor, point)
+    name = (name or "").strip()
+    if not name or len(name) > 50:
+        raise ValidationError({"name": _("请填写姓名（不超过 50 字）")})
+    if advisor is not None:
+        require_change(actor, advisor)
+    with transaction.atomic():
+        before = None if advisor is None else {"name": advisor.name, "point": advisor.point_id,
+                                                "is_active": advisor.is_active}
+        advisor = advisor or Advisor()
+        advisor.point, advisor.name, advisor.since, advisor.is_active = point, name, since, is_active
+        advisor.save()
+        audit.record(actor=actor, action=AuditAction.ADVISOR_SAVE, subject=advisor,
+                     changes={"before": before, "name": name, "point": point.pk, "is_active": is_active})
+    return advisor
+
+
+CONSULTATION_BACKDATE_DAYS = 31
+
+
+def consultation_record(*, actor, point, advisor, topic: str, advice: str, consulted_on=None,
+                        referral_type: str = "", elder=None):
+    """Records a consultation; with `referral_type` the person's application is registered through the
+    application service (channel: the community's service on their behalf) in the same transaction — if the
+    application is refused, nothing is recorded."""
+    from carecircle.intake import services as intake_services
+
+    from .models import Consultation, ConsultationTopic
+
+    _require(actor, "planning.advise")
+    if point.kind != FacilityKind.ADVISOR_POINT or not point.is_active:
+        raise ValidationError({"point": _("请选择运营中的养老顾问点")})
+    require_change(actor, point)
+    today = timezone.localdate()
+    consulted_on = consulted_on or today
+    errors = {}
+    if advisor.point_id != point.pk or not advisor.is_active:
+        errors["advisor"] = _("这位顾问不在这个顾问点在岗")
+    if topic not in ConsultationTopic.values:
+        errors["topic"] = _("请选择咨询事项")
+    advice = (advice or "").strip()
+    if not advice:
+        errors["advice"] = _("请填写答复和建议")
+    elif len(advice) > 2000:
+        errors["advice"] = _("不能超过 %(n)d 字") % {"n": 2000}
+    if consulted_on > today:
+        errors["consulted_on"] = _("咨询日期不能晚于今天")
+    elif (today - consulted_on).days > CONSULTATION_BACKDATE_DAYS:
+        errors["consulted_on"] = _("只能补记 %(n)d 天内的咨询") % {"n": CONSULTATION_BACKDATE_DAYS}
+    if referral_type and elder is None:
+        errors["elder"] = _("转办申请须选择老人")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        number = ""
+        if referral_type:
+            submission = intake_services.application_submit(elder=elder, type_code=referral_type,
+                                                            channel="community", actor=actor,
+                                                            note=_("养老顾问点“%(point)s”转办") % {"point": point.name})
+            number = submission.application.number
+        consultation = Consultation.objects.create(
+            point=point, advisor=advisor, consulted_on=consulted_on, topic=topic, advice=advice,
+            elder=elder if referral_type else None, referral=number, created_by=actor)
+        audit.record(actor=actor, action=AuditAction.CONSULTATION, subject=consultation,
+                     changes={"topic": topic, "referral": number})
+    return consultation

@@ -17,6 +17,9 @@ urlpatterns = [
     path("guide.pdf", views.GuidePdfView.as_view(), name="guide-pdf"),
     path("guide/edit/", views.GuideEditListView.as_view(), name="guide-edit-list"),
     path("guide/edit/<int:facility_id>/", views.GuideEntryEditView.as_view(), name="guide-edit"),
+    path("advisors/", views.AdvisorsView.as_view(), name="advisors"),
+    path("advisors/add/", views.AdvisorAddView.as_view(), name="advisor-add"),
+    path("advisors/consult/", views.ConsultationView.as_view(), name="consult"),
     path("networks/", views.NetworkListView.as_view(), name="networks"),
     path("networks/import/", views.NetworkImportView.as_view(), name="network-import"),
 ]

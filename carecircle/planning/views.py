@@ -16,7 +16,7 @@ from carecircle.core.views import CapabilityRequiredMixin, ScopedDetailView, Sco
 from carecircle.providers.models import FacilityKind
 
 from . import selectors, services
-from .forms import CandidateImportForm, GuideEntryForm, RoadNetworkForm, SiteStudyForm
+from .forms import AdvisorForm, CandidateImportForm, ConsultationForm, GuideEntryForm, RoadNetworkForm, SiteStudyForm
 from .models import SiteStudy
 
 
@@ -399,3 +399,106 @@ class GuideEntryEditView(CapabilityRequiredMixin, generic.FormView):
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class AdvisorsView(CapabilityRequiredMixin, generic.TemplateView):
+    """Advisor points on the map with their advisors, the monthly counts of consultations, the latest ones."""
+
+    capability = "planning.advise"
+    template_name = "planning/advisors.html"
+
+    def get_context_data(self, **kwargs):
+        from carecircle.core.roles import has_capability
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        points = list(selectors.advisor_points(user=user))
+        by_point: dict[int, list] = {}
+        for advisor in selectors.advisors(user=user).filter(is_active=True):
+            by_point.setdefault(advisor.point_id, []).append(advisor)
+        topics, months = selectors.consultation_months(user=user)
+        config = basemap.client_config()
+        context.update(points=[(p, by_point.get(p.pk, [])) for p in points], topics=topics, months=months,
+                       latest=selectors.consultations(user=user)[:20], basemap=config,
+                       can_change=has_capability(user, "planning.change"),
+                       advisor_form=kwargs.get("advisor_form") or AdvisorForm(points=points),
+                       map_data={"facilities": [{"lat": float(p.lat), "lng": float(p.lng), "name": p.name,
+                                                 "kind": p.get_kind_display()} for p in points],
+                                 "regions": {"type": "FeatureCollection", "features": []}})
+        return context
+
+
+class AdvisorAddView(CapabilityRequiredMixin, generic.View):
+    capability = "planning.change"
+
+    def post(self, request):
+        points = list(selectors.advisor_points(user=request.user))
+        form = AdvisorForm(request.POST, points=points)
+        if form.is_valid():
+            point = next(p for p in points if p.pk == form.cleaned_data["point"])
+            try:
+                services.advisor_save(actor=request.user, point=point, name=form.cleaned_data["name"],
+                                      since=form.cleaned_data["since"])
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("已添加养老顾问"))
+                return redirect("planning:advisors")
+        view = AdvisorsView(request=request, kwargs={})
+        return view.render_to_response(view.get_context_data(advisor_form=form), status=400)
+
+
+class ConsultationView(CapabilityRequiredMixin, generic.TemplateView):
+    """Recording a consultation, made for the advisor's phone; a referral registers the application."""
+
+    capability = "planning.advise"
+    template_name = "planning/consult.html"
+
+    def _form(self, data=None, elders=()):
+        from django.utils import timezone
+
+        user = self.request.user
+        self.advisor_rows = list(selectors.advisors(user=user).filter(is_active=True, point__is_active=True))
+        mine = next((a.pk for a in self.advisor_rows if a.user_id == user.pk), None)
+        return ConsultationForm(data, advisors=self.advisor_rows, referral_types=selectors.referral_types(user=user),
+                                elders=elders, initial={"consulted_on": timezone.localdate(), "advisor": mine})
+
+    def get(self, request):
+        return self.render_to_response({"form": self._form()})
+
+    def post(self, request):
+        from carecircle.elders.selectors import elder_pick
+
+        form = self._form(request.POST)
+        if not form.is_valid():
+            return self.render_to_response({"form": form}, status=400)
+        data = form.cleaned_data
+        elder = None
+        if data["referral_type"]:
+            found, message = elder_pick(request.user, data["elder_q"])
+            chosen = [e for e in found if e.pk == data.get("elder")]
+            if chosen:
+                elder = chosen[0]
+            elif len(found) == 1:
+                elder = found[0]
+            else:
+                form = self._form(request.POST, elders=found)
+                form.is_valid()
+                form.add_error("elder_q", message or (_("请从下面选择一位老人") if found else
+                                                      _("没有找到这位老人，请换个写法（姓名、身份证后四位或电话）")))
+                return self.render_to_response({"form": form}, status=400)
+        advisor = next(a for a in self.advisor_rows if a.pk == data["advisor"])
+        try:
+            consultation = services.consultation_record(
+                actor=request.user, point=advisor.point, advisor=advisor, topic=data["topic"], advice=data["advice"],
+                consulted_on=data["consulted_on"], referral_type=data["referral_type"], elder=elder)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return self.render_to_response({"form": form}, status=400)
+        if consultation.referral:
+            messages.success(request, _("已记录咨询，并已登记申请 %(number)s") % {"number": consultation.referral})
+        else:
+            messages.success(request, _("已记录咨询"))
+        return redirect("planning:consult")
