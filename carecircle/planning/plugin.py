@@ -17,6 +17,7 @@ class AuditAction(models.TextChoices):
     GUIDE_SAVE = "planning.guide_save"
     ADVISOR_SAVE = "planning.advisor_save"
     CONSULTATION = "planning.consultation"
+    POPULATION_SAVE = "planning.population_save"
 
 
 def workbench(user):

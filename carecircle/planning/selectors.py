@@ -790,3 +790,15 @@ def referral_types(*, user) -> list[tuple[str, str]]:
     if root is None:
         return []
     return [(t.code, t.name) for t in types_for_region(root)]
+
+
+def population_rows(*, street: Region, on: dt.date | None = None):
+    """Each community of the street with its figures in force on the day (None where none is recorded)."""
+    on = on or timezone.localdate()
+    communities = list(Region.objects.filter(path__startswith=street.path, kind=RegionKind.COMMUNITY).order_by("path"))
+    latest = _population_by_community([c.pk for c in communities], on)
+    return [(c, latest.get(c.pk)) for c in communities]
+
+
+def streets_in_scope(*, user):
+    return regions_in_scope(user=user, kinds=[RegionKind.STREET])

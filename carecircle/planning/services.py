@@ -520,3 +520,65 @@ def consultation_record(*, actor, point, advisor, topic: str, advice: str, consu
         audit.record(actor=actor, action=AuditAction.CONSULTATION, subject=consultation,
                      changes={"topic": topic, "referral": number})
     return consultation
+
+
+# --- residents and households per community (for the area norms) -----------------------------------
+
+MAX_PEOPLE = 10_000_000
+
+
+def populations_save(*, actor, street, as_of, source: str, rows: list[dict]):
+    """Records the residents, households and estate type of a street's communities on a date: every row
+    checked first (households not more than residents, whole numbers, a known estate type, each community in
+    the street), then all saved or none. A community's row of the same date is replaced (and audited)."""
+    from .models import CommunityPopulation, EstateType
+
+    _require(actor, "planning.change")
+    require_change(actor, street)
+    errors = []
+    if as_of is None or as_of > timezone.localdate():
+        errors.append(_("统计日期不能晚于今天"))
+    source = (source or "").strip()
+    if len(source) > 200:
+        errors.append(_("数据来源不能超过 200 字"))
+    clean = []
+    for row in rows:
+        community = row["community"]
+        if community.kind != "community" or not community.path.startswith(street.path):
+            errors.append(_("%(name)s不属于%(street)s") % {"name": community.name, "street": street.name})
+            continue
+        residents, households = row.get("residents"), row.get("households")
+        if residents is None and households is None:
+            continue
+        problems = []
+        if not isinstance(residents, int) or not 0 < residents <= MAX_PEOPLE:
+            problems.append(_("常住人口应为 1 到 %(max)d 之间的整数") % {"max": MAX_PEOPLE})
+        if not isinstance(households, int) or not 0 < households <= MAX_PEOPLE:
+            problems.append(_("户数应为 1 到 %(max)d 之间的整数") % {"max": MAX_PEOPLE})
+        elif isinstance(residents, int) and households > residents:
+            problems.append(_("户数不能多于常住人口"))
+        if row.get("estate_type") not in EstateType.values:
+            problems.append(_("请选择住区类型"))
+        if problems:
+            errors.append(_("%(name)s：%(problems)s") % {"name": community.name, "problems": "；".join(problems)})
+        else:
+            clean.append(row)
+    if not errors and not clean:
+        errors.append(_("没有填写任何社区的人口"))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        saved = []
+        for row in clean:
+            existing = (CommunityPopulation.objects.select_for_update()
+                        .filter(community=row["community"], as_of=as_of).first())
+            before = None if existing is None else [existing.residents, existing.households, existing.estate_type]
+            population = existing or CommunityPopulation(community=row["community"], as_of=as_of)
+            population.residents, population.households = row["residents"], row["households"]
+            population.estate_type, population.source = row["estate_type"], source
+            population.save()
+            audit.record(actor=actor, action=AuditAction.POPULATION_SAVE, subject=population,
+                         changes={"as_of": as_of.isoformat(), "before": before,
+                                  "after": [population.residents, population.households, population.estate_type]})
+            saved.append(population)
+    return saved

@@ -20,6 +20,7 @@ urlpatterns = [
     path("advisors/", views.AdvisorsView.as_view(), name="advisors"),
     path("advisors/add/", views.AdvisorAddView.as_view(), name="advisor-add"),
     path("advisors/consult/", views.ConsultationView.as_view(), name="consult"),
+    path("population/", views.PopulationView.as_view(), name="population"),
     path("networks/", views.NetworkListView.as_view(), name="networks"),
     path("networks/import/", views.NetworkImportView.as_view(), name="network-import"),
 ]

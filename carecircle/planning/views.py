@@ -502,3 +502,71 @@ class ConsultationView(CapabilityRequiredMixin, generic.TemplateView):
         else:
             messages.success(request, _("已记录咨询"))
         return redirect("planning:consult")
+
+
+class PopulationView(CapabilityRequiredMixin, generic.TemplateView):
+    """Residents, households and estate type of each community of a street, dated: what the area norms use."""
+
+    capability = "planning.view"
+    template_name = "planning/population.html"
+
+    def _street(self, code):
+        from django.http import Http404
+
+        streets = selectors.streets_in_scope(user=self.request.user)
+        street = streets.filter(code=code).first() if code else streets.first()
+        if street is None:
+            raise Http404(_("没有找到这个街道，或不在您的工作范围内"))
+        return street, streets
+
+    def get_context_data(self, **kwargs):
+        from django.utils import timezone
+
+        from carecircle.core.roles import has_capability
+
+        from .models import EstateType
+
+        context = super().get_context_data(**kwargs)
+        street, streets = self._street(kwargs.get("code") or self.request.GET.get("street", "").strip())
+        context.update(street=street, streets=streets, rows=selectors.population_rows(street=street),
+                       estate_types=EstateType.choices, today=timezone.localdate(),
+                       can_change=has_capability(self.request.user, "planning.change"),
+                       errors=kwargs.get("errors", []), posted=kwargs.get("posted"))
+        return context
+
+    def post(self, request):
+        from django.core.exceptions import PermissionDenied
+        from django.utils.dateparse import parse_date
+
+        from carecircle.core.roles import has_capability
+
+        if not has_capability(request.user, "planning.change"):
+            raise PermissionDenied
+        street, _streets = self._street(request.POST.get("street", "").strip())
+        errors, rows = [], []
+        try:
+            as_of = parse_date(request.POST.get("as_of", ""))
+        except ValueError:
+            as_of = None
+        if as_of is None:
+            errors.append(_("请填写有效的统计日期"))
+        for community, _current in selectors.population_rows(street=street):
+            raw = {f: request.POST.get(f"{f}_{community.pk}", "").strip() for f in ("residents", "households")}
+            if not raw["residents"] and not raw["households"]:
+                continue
+            numbers = {}
+            for field, text in raw.items():
+                numbers[field] = int(text) if text.isdigit() and len(text) <= 9 else text or None
+            rows.append({"community": community, **numbers,
+                         "estate_type": request.POST.get(f"estate_type_{community.pk}", "")})
+        if not errors:
+            try:
+                saved = services.populations_save(actor=request.user, street=street, as_of=as_of,
+                                                  source=request.POST.get("source", ""), rows=rows)
+            except ValidationError as exc:
+                errors = exc.messages
+            else:
+                messages.success(request, _("已保存 %(n)d 个社区的人口和户数") % {"n": len(saved)})
+                return redirect(reverse("planning:population") + f"?street={street.code}")
+        context = self.get_context_data(code=street.code, errors=errors, posted=request.POST)
+        return self.render_to_response(context, status=400)
