@@ -595,11 +595,24 @@ class PublicFacility:
         return f"geo:{self.lat:.6f},{self.lng:.6f}?q={self.lat:.6f},{self.lng:.6f}"
 
 
+_ROAD = __import__("re").compile(r"^(.{1,30}?(?:路|街|大道|道|弄|巷|里|村|苑|坊))")
+
+
 def public_origin(q: str) -> tuple[float, float, str] | None:
-    """Where "near me" starts for a typed place: a community (by name) or a facility (by name or address)."""
+    """Where "near me" starts for a typed place: a community (by name) or a facility (by name or address);
+    for a full address not found as typed ("天平路 120 号"), its road ("天平路")."""
     q = (q or "").strip()
     if not q:
         return None
+    found = _public_place(q)
+    if found is None:
+        road = _ROAD.match(q.replace(" ", ""))
+        if road and road.group(1) != q:
+            found = _public_place(road.group(1))
+    return found
+
+
+def _public_place(q: str) -> tuple[float, float, str] | None:
     community = (Region.objects.filter(kind=RegionKind.COMMUNITY, name__icontains=q, centroid_lat__isnull=False)
                  .order_by("path").first())
     if community is not None:

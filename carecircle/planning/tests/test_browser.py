@@ -17,7 +17,7 @@ def test_a_family_finds_the_nearest_meal_point_on_a_phone(audit_rows_cleared, di
                             address="枫林路 8 号", lat="31.190000", lng="121.460000")
     page = phone
     page.goto(f"{live_server.url}/planning/map/")
-    page.fill("input[name=q]", "天平")
+    page.fill("input[name=q]", "天平路 120 号")  # the family's address: its road is found
     page.select_option("select[name=kind]", "meal_point")
     page.click("button[type=submit].primary")
     first = page.locator("[data-facility]").first

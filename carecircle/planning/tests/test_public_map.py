@@ -34,3 +34,11 @@ def test_closed_facilities_are_not_listed(district, users, planning, client):
     planning.day.save()
     response = client.get(reverse("planning:public-map"))
     assert [f.name for f in response.context["facilities"]] == ["天平长者食堂"]
+
+
+def test_a_full_address_is_found_by_its_road(district, users, planning, client):
+    response = client.get(reverse("planning:public-map"), {"q": "枫林路 120 号", "kind": "meal_point"})
+    assert response.context["origin_label"] == "枫林路 8 号"  # the day centre on the same road
+    assert not response.context["not_found"]
+    missing = client.get(reverse("planning:public-map"), {"q": "火星路 1 号"})
+    assert missing.context["not_found"]
