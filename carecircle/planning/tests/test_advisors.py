@@ -16,6 +16,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def points(district, users, planning):
+    return make_points(district, users, planning)
+
+
+def make_points(district, users, planning):
+    """Advisor points in A1 (王顾问, the community worker's account) and B1 (李顾问); the application types."""
     from carecircle.intake.defaults import application_types_seed
     from carecircle.intake.tests.conftest import seed_intake_policy
     from carecircle.providers.models import Facility
