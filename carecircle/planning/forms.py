@@ -36,7 +36,7 @@ class GuideEntryForm(forms.Form):
 class AdvisorForm(forms.Form):
     point = forms.TypedChoiceField(label=_("养老顾问点"), coerce=int)
     name = forms.CharField(label=_("姓名"), max_length=50)
-    since = forms.DateField(label=_("上岗日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("上岗日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, points=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,7 +47,7 @@ class ConsultationForm(forms.Form):
     """The advisor's form on a phone: one column, big controls, the referral optional."""
 
     advisor = forms.TypedChoiceField(label=_("养老顾问"), coerce=int)
-    consulted_on = forms.DateField(label=_("咨询日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    consulted_on = forms.DateField(label=_("咨询日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     topic = forms.ChoiceField(label=_("咨询事项"))
     advice = forms.CharField(label=_("答复和建议"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
     referral_type = forms.ChoiceField(label=_("转办申请（可选）"), required=False)
