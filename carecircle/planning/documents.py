@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 def guide_pdf(*, title: str, sections) -> bytes:
@@ -43,6 +44,10 @@ def guide_pdf(*, title: str, sections) -> bytes:
             story.append(Paragraph(escape(label), kind_style))
             for f in items:
                 story.append(Paragraph(escape(f.name), name_style))
+                stars = (ngettext("服务质量评定：%(n)d 星", "服务质量评定：%(n)d 星", f.stars) % {"n": f.stars}
+                         if f.stars else "")
+                if stars:
+                    story.append(Paragraph(escape(stars), body))
                 lines = [(_("地址"), f.address), (_("开放时间"), f.opening_hours), (_("服务内容"), f.services),
                          (_("服务对象"), f.eligibility), (_("收费"), f.prices), (_("咨询电话"), f.phone)]
                 for head, text in lines:

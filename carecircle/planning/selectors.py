@@ -583,6 +583,7 @@ class PublicFacility:
     distance_m: int | None = None
     speed_m_per_min: float | None = None
     by_walk: bool = False  # distance_m is the walk over the road network, not a straight line
+    stars: int | None = None  # the star rating in force (public), if any
 
     @property
     def walk_minutes(self) -> int | None:
@@ -596,6 +597,13 @@ class PublicFacility:
 
 
 _ROAD = __import__("re").compile(r"^(.{1,30}?(?:路|街|大道|道|弄|巷|里|村|苑|坊))")
+
+
+def star_ratings() -> dict[int, int]:
+    """Facility → stars of the rating in force today (ratings are public information)."""
+    from carecircle.inspections.selectors import published_ratings
+
+    return dict(published_ratings().values_list("facility_id", "stars"))
 
 
 def public_origin(q: str) -> tuple[float, float, str] | None:
@@ -632,8 +640,9 @@ def public_facilities(*, kind: str = "", origin: tuple[float, float] | None = No
     """Active facilities for the public map: public fields only, nearest first when there is an origin."""
     qs = active_facilities(kind or ALL_KINDS).select_related("community")
     facilities = list(qs.order_by("name", "pk"))
+    stars = star_ratings()
     items = [PublicFacility(f.name, f.get_kind_display(), f.address, f.opening_hours, f.community.name,
-                            float(f.lat), float(f.lng)) for f in facilities]
+                            float(f.lat), float(f.lng), stars=stars.get(f.pk)) for f in facilities]
     if origin is not None and items:
         on = timezone.localdate()
         speeds: dict[int, float | None] = {}
@@ -673,6 +682,7 @@ class GuideFacility:
     phone: str
     eligibility: str
     prices: str
+    stars: int | None = None
 
 
 @dataclass
@@ -699,6 +709,7 @@ def service_guide(*, street: Region | None = None, kind: str = "", q: str = "") 
     if street is not None:
         qs = qs.filter(community__path__startswith=street.path)
     entries = {e.facility_id: e for e in GuideEntry.objects.filter(facility__in=qs)}
+    stars = star_ratings()
     q = (q or "").strip().lower()
     labels = dict(FacilityKind.choices)
     grouped: dict[int, dict[str, list[GuideFacility]]] = {}
@@ -707,7 +718,7 @@ def service_guide(*, street: Region | None = None, kind: str = "", q: str = "") 
         entry = entries.get(f.pk)
         item = GuideFacility(f.pk, f.name, str(labels.get(f.kind, "")), f.address, f.opening_hours,
                              entry.services if entry else "", entry.phone if entry else "",
-                             entry.eligibility if entry else "", entry.prices if entry else "")
+                             entry.eligibility if entry else "", entry.prices if entry else "", stars.get(f.pk))
         if q and not any(q in (text or "").lower() for text in (item.name, item.address, item.services)):
             continue
         parent = f.community.parent if f.community.kind == RegionKind.COMMUNITY else f.community
