@@ -63,6 +63,8 @@ PUBLIC_ROUTES = {
     "intake:public-streets",
     "intake:public-board",
     "planning:public-map",
+    "planning:guide",
+    "planning:guide-pdf",
 }
 
 # Values for URL parameters that are not object keys. Teach a new scalar parameter here.

@@ -110,7 +110,8 @@ def test_field_roles_main_pages_fit_a_phone(audit_rows_cleared, field_world, dis
                                   f"/elders/{elder.pk}/"],
         users.caregiver.username: ["/", "/dispatch/my-day/"],
         users.community_worker.username: ["/", "/elders/", f"/elders/{elder.pk}/", "/intake/",
-                                          "/careplans/orders/", "/careplans/orders/new/?q=张三明"],
+                                          "/careplans/orders/", "/careplans/orders/new/?q=张三明",
+                                          "/planning/advisors/consult/"],
         users.operator.username: ["/", "/elders/", f"/elders/{elder.pk}/", "/intake/", "/careplans/orders/",
                                   "/careplans/orders/new/?q=张三明"],
     }

@@ -38,14 +38,14 @@ class CoverageViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Generi
         parameters=[
             OpenApiParameter("region", OpenApiTypes.STR, description=str(_("街道或社区的区划代码；不填为本人工作范围"))),
             OpenApiParameter("facility_kind", OpenApiTypes.STR, description=str(_("设施类型；all 为任一类"))),
-            OpenApiParameter("radius_m", OpenApiTypes.INT, description=str(_("服务半径（米）；不填按政策参数"))),
+            OpenApiParameter("radius_m", OpenApiTypes.INT, description=str(_("服务半径（米）；已导入步行路网时为步行距离；不填按政策参数（路网下为 15 分钟步行）"))),
             OpenApiParameter("group", OpenApiTypes.STR, description=str(_("alone 独居、80plus 80 周岁及以上、care_level 有照护等级"))),
         ],
         responses=inline_serializer("Coverage", {
             "region": serializers.CharField(), "facility_kind": serializers.CharField(),
             "radius_m": serializers.IntegerField(), "elders": serializers.IntegerField(),
             "covered": serializers.IntegerField(), "share": serializers.FloatField(allow_null=True),
-            "method": serializers.CharField()}),
+            "method": serializers.ChoiceField(choices=[selectors.STRAIGHT_LINE, selectors.WALKING_NETWORK])}),
     )
     def list(self, request, *args, **kwargs):
         query = CoverageQuery(data=request.query_params)
@@ -55,10 +55,9 @@ class CoverageViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Generi
             region = selectors.planning_root(user=request.user, code=(data.get("region") or "").strip())
         except Http404 as exc:
             raise NotFound(str(exc)) from None
-        on = timezone.localdate()
-        radius = data.get("radius_m") or selectors.service_radius(region, on)
         return Response(selectors.coverage_figures(user=request.user, region=region, kind=data["facility_kind"],
-                                                   radius_m=radius, group=data["group"], on=on))
+                                                   radius_m=data.get("radius_m"), group=data["group"],
+                                                   on=timezone.localdate()))
 
 
 class SuggestionSerializer(serializers.Serializer):

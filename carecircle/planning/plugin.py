@@ -12,6 +12,12 @@ class AuditAction(models.TextChoices):
     SITE_DELETE = "planning.site_delete"
     STUDY_START = "planning.study_start"
     STUDY_FINISH = "planning.study_finish"
+    NETWORK_IMPORT = "planning.network_import"
+    NETWORK_FINISH = "planning.network_finish"
+    GUIDE_SAVE = "planning.guide_save"
+    ADVISOR_SAVE = "planning.advisor_save"
+    CONSULTATION = "planning.consultation"
+    POPULATION_SAVE = "planning.population_save"
 
 
 def workbench(user):
@@ -24,11 +30,13 @@ def workbench(user):
 
 plugin = AppPlugin(
     capabilities={
-        Role.DISTRICT_ADMIN: {"planning.view", "planning.change"},
-        Role.STREET_STAFF: {"planning.view", "planning.change"},
+        Role.DISTRICT_ADMIN: {"planning.view", "planning.change", "planning.advise"},
+        Role.STREET_STAFF: {"planning.view", "planning.change", "planning.advise"},
+        Role.COMMUNITY_WORKER: {"planning.advise"},
         Role.INSPECTOR: {"planning.view"},
     },
-    navigation=[NavItem(148, pgettext_lazy("menu", "设施覆盖"), "planning:coverage", "planning.view")],
+    navigation=[NavItem(148, pgettext_lazy("menu", "设施覆盖"), "planning:coverage", "planning.view"),
+                NavItem(149, pgettext_lazy("menu", "养老顾问"), "planning:advisors", "planning.advise")],
     audit_actions=AuditAction,
     workbench=workbench,
     url_prefix="planning/",

@@ -25,11 +25,13 @@ from carecircle.providers.models import Facility, FacilityKind
 from carecircle.regions.models import Region, RegionKind
 from carecircle.regions.selectors import regions_in_scope, scope_root
 
-from .models import CandidateSite, CommunityPopulation, SiteStudy
+from .models import CandidateSite, CommunityPopulation, NetworkStatus, RoadNetwork, SiteStudy
 
 ALL_KINDS = "all"
 STRAIGHT_LINE = "straight_line"
-METHOD_LABELS = {STRAIGHT_LINE: gettext_lazy("直线距离（未导入步行路网）")}
+WALKING_NETWORK = "walking_network"
+METHOD_LABELS = {STRAIGHT_LINE: gettext_lazy("直线距离（未导入步行路网）"),
+                 WALKING_NETWORK: gettext_lazy("沿步行路网的步行距离")}
 MIN_RADIUS_M, MAX_RADIUS_M = 50, 5000
 
 
@@ -153,8 +155,84 @@ def _facility_arrays(kind: str) -> tuple[np.ndarray, np.ndarray]:
     return arr[:, 0], arr[:, 1]
 
 
-def covered(people: People, kind: str, radius_m: float) -> np.ndarray:
+# --- how distance is measured: straight line, or walking over a loaded road network -----------------
+
+def road_networks(*, user):
+    return visible_to(user, RoadNetwork).select_related("region", "job").defer("graph")
+
+
+def network_for(region: Region) -> RoadNetwork | None:
+    """The newest ready walking network of the region or of a region above it (a district's network serves
+    its streets and communities); None where none is loaded."""
+    ancestors = [region.path[:i] for i in range(1, len(region.path) + 1)]
+    return (RoadNetwork.objects.filter(status=NetworkStatus.READY, region__path__in=ancestors)
+            .defer("graph").order_by("-created_at", "-id").first())
+
+
+_GRAPHS: dict[int, object] = {}
+
+
+def walk_graph(network: RoadNetwork):
+    """The network's graph, read once per process (a network never changes once ready)."""
+    from carecircle.engines.coverage.network import WalkGraph
+
+    graph = _GRAPHS.get(network.pk)
+    if graph is None:
+        data = RoadNetwork.objects.filter(pk=network.pk).values_list("graph", flat=True).first()
+        graph = WalkGraph.from_bytes(data)
+        if len(_GRAPHS) > 4:
+            _GRAPHS.clear()
+        _GRAPHS[network.pk] = graph
+    return graph
+
+
+@dataclass
+class Reach:
+    """How far "within reach" is and how it is measured, for a region on a day."""
+
+    method: str
+    radius_m: int
+    network: RoadNetwork | None = None
+    minutes: int | None = None
+    speed_m_per_min: float | None = None
+
+    @property
+    def method_label(self) -> str:
+        return str(METHOD_LABELS[self.method])
+
+    @property
+    def description(self) -> str:
+        if self.method == STRAIGHT_LINE:
+            return _("直线距离 %(radius)d 米以内（未导入步行路网，实际步行路程会更远）") % {"radius": self.radius_m}
+        return _("沿步行路网步行 %(radius)d 米以内（约 %(minutes)d 分钟，老年人步速每分钟 %(speed)s 米；"
+                 "路网：%(name)s，%(date)s 导入）") % {
+            "radius": self.radius_m, "minutes": self.minutes, "speed": f"{self.speed_m_per_min:g}",
+            "name": self.network.name, "date": timezone.localtime(self.network.created_at).date().isoformat()}
+
+
+def reach_for(region: Region, on: dt.date, radius_m: int | None = None) -> Reach:
+    """With a walking network loaded for the region: the 15-minute circle (policy minutes × the elders'
+    walking speed, both dated policy) over the network, or `radius_m` metres of walking when one is asked
+    for. Without one: the policy service radius (or `radius_m`) in a straight line."""
+    network = network_for(region)
+    if network is None:
+        return Reach(STRAIGHT_LINE, int(radius_m or service_radius(region, on)))
+    speed = float(policy_value("planning.elder_walking_speed_m_per_min", region=region, on=on))
+    if radius_m:
+        budget = int(radius_m)
+    else:
+        budget = int(round(int(policy_value("planning.community_circle_minutes", region=region, on=on)) * speed))
+    return Reach(WALKING_NETWORK, budget, network, max(1, round(budget / speed)), speed)
+
+
+def covered(people: People, kind: str, reach: "Reach | float") -> np.ndarray:
     site_lat, site_lng = _facility_arrays(kind)
+    if isinstance(reach, Reach) and reach.method == WALKING_NETWORK:
+        from carecircle.engines.coverage import network as walking
+
+        return walking.walk_covered_mask(walk_graph(reach.network), people.lat, people.lng, site_lat, site_lng,
+                                         reach.radius_m)
+    radius_m = reach.radius_m if isinstance(reach, Reach) else reach
     return engine.covered_mask(people.lat, people.lng, site_lat, site_lng, radius_m)
 
 
@@ -225,6 +303,7 @@ class CoverageReport:
     rows: list[RegionRow]
     total: RegionRow
     kinds: list[tuple[str, str]]
+    reach: Reach | None = None
 
     @property
     def method_label(self) -> str:
@@ -286,7 +365,8 @@ def coverage_report(*, user, root: Region, kind: str = ALL_KINDS, radius_m: int 
     `radius_m` (default: the policy radius), the area and bed norms, all counted from the elders the user may
     see. A district root lists its streets with their communities; a street lists its communities."""
     on = on or timezone.localdate()
-    radius_m = int(radius_m or service_radius(root, on))
+    reach = reach_for(root, on, radius_m)
+    radius_m = reach.radius_m
     communities = list(Region.objects.filter(path__startswith=root.path, kind=RegionKind.COMMUNITY)
                        .select_related("parent").order_by("path"))
     streets = ([root] if root.kind == RegionKind.STREET else
@@ -300,8 +380,13 @@ def coverage_report(*, user, root: Region, kind: str = ALL_KINDS, radius_m: int 
     kinds = [(ALL_KINDS, _("任一类设施")), *FacilityKind.choices]
     shares_by_kind: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     rows = list(active_facilities().order_by().values_list("lat", "lng", "kind"))
-    by_kind = engine.covered_by_kind(people.lat, people.lng, [float(r[0]) for r in rows], [float(r[1]) for r in rows],
-                                     [r[2] for r in rows], radius_m)
+    site_args = ([float(r[0]) for r in rows], [float(r[1]) for r in rows], [r[2] for r in rows], radius_m)
+    if reach.method == WALKING_NETWORK:
+        from carecircle.engines.coverage import network as walking
+
+        by_kind = walking.walk_covered_by_kind(walk_graph(reach.network), people.lat, people.lng, *site_args)
+    else:
+        by_kind = engine.covered_by_kind(people.lat, people.lng, *site_args)
     nobody = np.zeros(len(people.lat), dtype=bool)
     for k, _label in kinds:
         mask = (np.logical_or.reduce([nobody, *by_kind.values()]) if k == ALL_KINDS else by_kind.get(k, nobody))
@@ -377,19 +462,21 @@ def coverage_report(*, user, root: Region, kind: str = ALL_KINDS, radius_m: int 
         rows.append(with_norms(add_up(street, children), [population.get(c.pk) for c in members]))
     total = with_norms(add_up(root, [child for r in rows for child in r.children]),
                        [population.get(c.pk) for c in communities])
-    return CoverageReport(root=root, kind=kind, radius_m=radius_m, group=group, on=on, method=STRAIGHT_LINE,
-                          rows=rows, total=total, kinds=kinds)
+    return CoverageReport(root=root, kind=kind, radius_m=radius_m, group=group, on=on, method=reach.method,
+                          rows=rows, total=total, kinds=kinds, reach=reach)
 
 
-def coverage_figures(*, user, region: Region, kind: str, radius_m: int, group: str = "",
+def coverage_figures(*, user, region: Region, kind: str, radius_m: int | None = None, group: str = "",
                      on: dt.date | None = None) -> dict:
-    """The API's answer for one region: located active elders, those covered, the share and the method."""
+    """The API's answer for one region: located active elders, those covered, the share and the method
+    (`radius_m` is the walking distance when a network is loaded, else the straight-line radius)."""
     on = on or timezone.localdate()
+    reach = reach_for(region, on, radius_m)
     people = _people(user=user, root=region, group=group, on=on)
-    mask = covered(people, kind, radius_m)
+    mask = covered(people, kind, reach)
     elders, n = int(len(mask)), int(mask.sum())
-    return {"region": region.code, "facility_kind": kind, "radius_m": radius_m, "elders": elders, "covered": n,
-            "share": None if elders == 0 else round(n / elders, 4), "method": STRAIGHT_LINE}
+    return {"region": region.code, "facility_kind": kind, "radius_m": reach.radius_m, "elders": elders,
+            "covered": n, "share": None if elders == 0 else round(n / elders, 4), "method": reach.method}
 
 
 # --- the gap map ------------------------------------------------------------------------------------
@@ -403,11 +490,13 @@ class GapMap:
     uncovered: int
 
 
-def gap_map(*, user, root: Region, kind: str, radius_m: int, group: str = "", on: dt.date | None = None) -> GapMap:
-    """Elders not covered, counted on the H3 hexagon grid; no cell with fewer than the policy's threshold."""
+def gap_map(*, user, root: Region, kind: str, radius_m: int | None = None, group: str = "",
+            on: dt.date | None = None) -> GapMap:
+    """Elders not covered (measured as the coverage table measures), counted on the H3 hexagon grid; no cell
+    with fewer than the policy's threshold."""
     on = on or timezone.localdate()
     people = _people(user=user, root=root, group=group, on=on)
-    mask = covered(people, kind, radius_m)
+    mask = covered(people, kind, reach_for(root, on, radius_m))
     k = int(policy_value("planning.gap_map.min_elders", region=root, on=on))
     resolution = int(policy_value("planning.gap_map.h3_resolution", region=root, on=on))
     cells, suppressed = engine.hex_cells(people.lat[~mask], people.lng[~mask], resolution=resolution, min_count=k)
@@ -416,7 +505,8 @@ def gap_map(*, user, root: Region, kind: str, radius_m: int, group: str = "", on
 
 def uncovered_demand(*, user, root: Region, kind: str, radius_m: int, on: dt.date | None = None):
     """Uncovered elders as demand points for a site study: distinct positions with the number of elders at
-    each and the community each belongs to (arrays, for the engine only)."""
+    each and the community each belongs to (arrays, for the engine only). Site studies measure in a straight
+    line (the candidates' reach is a radius), so the uncovered are counted the same way."""
     on = on or timezone.localdate()
     people = _people(user=user, root=root, group="", on=on)
     mask = covered(people, kind, radius_m)
@@ -492,6 +582,8 @@ class PublicFacility:
     lng: float
     distance_m: int | None = None
     speed_m_per_min: float | None = None
+    by_walk: bool = False  # distance_m is the walk over the road network, not a straight line
+    stars: int | None = None  # the star rating in force (public), if any
 
     @property
     def walk_minutes(self) -> int | None:
@@ -504,11 +596,31 @@ class PublicFacility:
         return f"geo:{self.lat:.6f},{self.lng:.6f}?q={self.lat:.6f},{self.lng:.6f}"
 
 
+_ROAD = __import__("re").compile(r"^(.{1,30}?(?:路|街|大道|道|弄|巷|里|村|苑|坊))")
+
+
+def star_ratings() -> dict[int, int]:
+    """Facility → stars of the rating in force today (ratings are public information)."""
+    from carecircle.inspections.selectors import published_ratings
+
+    return dict(published_ratings().values_list("facility_id", "stars"))
+
+
 def public_origin(q: str) -> tuple[float, float, str] | None:
-    """Where "near me" starts for a typed place: a community (by name) or a facility (by name or address)."""
+    """Where "near me" starts for a typed place: a community (by name) or a facility (by name or address);
+    for a full address not found as typed ("天平路 120 号"), its road ("天平路")."""
     q = (q or "").strip()
     if not q:
         return None
+    found = _public_place(q)
+    if found is None:
+        road = _ROAD.match(q.replace(" ", ""))
+        if road and road.group(1) != q:
+            found = _public_place(road.group(1))
+    return found
+
+
+def _public_place(q: str) -> tuple[float, float, str] | None:
     community = (Region.objects.filter(kind=RegionKind.COMMUNITY, name__icontains=q, centroid_lat__isnull=False)
                  .order_by("path").first())
     if community is not None:
@@ -528,8 +640,9 @@ def public_facilities(*, kind: str = "", origin: tuple[float, float] | None = No
     """Active facilities for the public map: public fields only, nearest first when there is an origin."""
     qs = active_facilities(kind or ALL_KINDS).select_related("community")
     facilities = list(qs.order_by("name", "pk"))
+    stars = star_ratings()
     items = [PublicFacility(f.name, f.get_kind_display(), f.address, f.opening_hours, f.community.name,
-                            float(f.lat), float(f.lng)) for f in facilities]
+                            float(f.lat), float(f.lng), stars=stars.get(f.pk)) for f in facilities]
     if origin is not None and items:
         on = timezone.localdate()
         speeds: dict[int, float | None] = {}
@@ -541,5 +654,175 @@ def public_facilities(*, kind: str = "", origin: tuple[float, float] | None = No
         d = engine.haversine_m(origin[0], origin[1], np.array([i.lat for i in items]), np.array([i.lng for i in items]))
         for item, metres in zip(items, d):
             item.distance_m = int(round(float(metres)))
+        nearest = facilities[int(np.argmin(d))]
+        network = network_for(nearest.community)
+        if network is not None:
+            from carecircle.engines.coverage import network as walking
+
+            served = [i for i, f in enumerate(facilities) if f.community.path.startswith(network.region.path)]
+            walks = walking.walk_distances(walk_graph(network), origin[0], origin[1],
+                                           [items[i].lat for i in served], [items[i].lng for i in served])
+            for i, metres in zip(served, walks):
+                if np.isfinite(metres):
+                    items[i].distance_m, items[i].by_walk = int(round(float(metres))), True
         items.sort(key=lambda i: (i.distance_m, i.name))
     return items[:limit]
+
+
+# --- the yearly service guide (public facts only) ----------------------------------------------------
+
+@dataclass
+class GuideFacility:
+    pk: int
+    name: str
+    kind: str
+    address: str
+    opening_hours: str
+    services: str
+    phone: str
+    eligibility: str
+    prices: str
+    stars: int | None = None
+
+
+@dataclass
+class GuideSection:
+    street: Region
+    kinds: list[tuple[str, list[GuideFacility]]]
+
+    @property
+    def count(self) -> int:
+        return sum(len(items) for _label, items in self.kinds)
+
+
+def guide_streets():
+    return Region.objects.filter(kind=RegionKind.STREET).order_by("path")
+
+
+def service_guide(*, street: Region | None = None, kind: str = "", q: str = "") -> list[GuideSection]:
+    """Per street and facility type, the active facilities with address, hours and what the district's guide
+    says of them (services, public phone, who may use them, prices); `q` searches names, addresses and
+    services. Streets without a facility are left out."""
+    from .models import GuideEntry
+
+    qs = active_facilities(kind or ALL_KINDS).select_related("community__parent")
+    if street is not None:
+        qs = qs.filter(community__path__startswith=street.path)
+    entries = {e.facility_id: e for e in GuideEntry.objects.filter(facility__in=qs)}
+    stars = star_ratings()
+    q = (q or "").strip().lower()
+    labels = dict(FacilityKind.choices)
+    grouped: dict[int, dict[str, list[GuideFacility]]] = {}
+    streets: dict[int, Region] = {}
+    for f in qs.order_by("community__path", "name", "pk"):
+        entry = entries.get(f.pk)
+        item = GuideFacility(f.pk, f.name, str(labels.get(f.kind, "")), f.address, f.opening_hours,
+                             entry.services if entry else "", entry.phone if entry else "",
+                             entry.eligibility if entry else "", entry.prices if entry else "", stars.get(f.pk))
+        if q and not any(q in (text or "").lower() for text in (item.name, item.address, item.services)):
+            continue
+        parent = f.community.parent if f.community.kind == RegionKind.COMMUNITY else f.community
+        streets[parent.pk] = parent
+        grouped.setdefault(parent.pk, {}).setdefault(f.kind, []).append(item)
+    order = [k for k, _label in FacilityKind.choices]
+    sections = []
+    for pk, by_kind in grouped.items():
+        kinds = [(str(labels[k]), by_kind[k]) for k in order if k in by_kind]
+        sections.append(GuideSection(streets[pk], kinds))
+    sections.sort(key=lambda s: s.street.path)
+    return sections
+
+
+def guide_entry(facility_id: int):
+    from .models import GuideEntry
+
+    return GuideEntry.objects.filter(facility_id=facility_id).first()
+
+
+def editable_facilities(*, user):
+    """Facilities whose guide entry the user may keep: those in the user's regions."""
+    return visible_to(user, Facility).filter(is_active=True).select_related("community")
+
+
+# --- care advisors ---------------------------------------------------------------------------------
+
+def advisor_points(*, user):
+    return (visible_to(user, Facility).filter(kind=FacilityKind.ADVISOR_POINT, is_active=True)
+            .select_related("community").order_by("community__path", "name"))
+
+
+def advisors(*, user):
+    from .models import Advisor
+
+    return visible_to(user, Advisor).select_related("point", "point__community")
+
+
+def consultations(*, user):
+    from .models import Consultation
+
+    return visible_to(user, Consultation).select_related("point", "advisor")
+
+
+def _month_start(day: dt.date, back: int) -> dt.date:
+    month = day.year * 12 + day.month - 1 - back
+    return dt.date(month // 12, month % 12 + 1, 1)
+
+
+@dataclass
+class MonthRow:
+    month: dt.date
+    total: int
+    referrals: int
+    by_topic: list[int]
+
+
+def consultation_months(*, user, months: int = 12, today: dt.date | None = None) -> tuple[list, list[MonthRow]]:
+    """Consultations per month (the last `months`, newest first) in the user's scope: the total, the referrals
+    to an application, and the count of each topic. Returns (topic labels, rows)."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    from .models import ConsultationTopic
+
+    today = today or timezone.localdate()
+    first = _month_start(today, months - 1)
+    counts: dict[tuple[dt.date, str], int] = {}
+    referred: dict[dt.date, int] = {}
+    rows = (consultations(user=user).filter(consulted_on__gte=first, consulted_on__lte=today).order_by()
+            .annotate(month=TruncMonth("consulted_on")).values("month", "topic")
+            .annotate(n=Count("id"), referred=Count("id", filter=~Q(referral=""))))
+    for row in rows:
+        month = row["month"] if isinstance(row["month"], dt.date) else row["month"].date()
+        month = dt.date(month.year, month.month, 1)
+        counts[(month, row["topic"])] = row["n"]
+        referred[month] = referred.get(month, 0) + row["referred"]
+    topics = ConsultationTopic.choices
+    result = []
+    for back in range(months):
+        month = _month_start(today, back)
+        by_topic = [counts.get((month, value), 0) for value, _label in topics]
+        result.append(MonthRow(month, sum(by_topic), referred.get(month, 0), by_topic))
+    return [label for _value, label in topics], result
+
+
+def referral_types(*, user) -> list[tuple[str, str]]:
+    """The application types a consultation may be referred to where the user works."""
+    from carecircle.intake.services import types_for_region
+    from carecircle.regions.selectors import scope_root
+
+    root = scope_root(user)
+    if root is None:
+        return []
+    return [(t.code, t.name) for t in types_for_region(root)]
+
+
+def population_rows(*, street: Region, on: dt.date | None = None):
+    """Each community of the street with its figures in force on the day (None where none is recorded)."""
+    on = on or timezone.localdate()
+    communities = list(Region.objects.filter(path__startswith=street.path, kind=RegionKind.COMMUNITY).order_by("path"))
+    latest = _population_by_community([c.pk for c in communities], on)
+    return [(c, latest.get(c.pk)) for c in communities]
+
+
+def streets_in_scope(*, user):
+    return regions_in_scope(user=user, kinds=[RegionKind.STREET])

@@ -16,7 +16,7 @@ from carecircle.core.views import CapabilityRequiredMixin, ScopedDetailView, Sco
 from carecircle.providers.models import FacilityKind
 
 from . import selectors, services
-from .forms import CandidateImportForm, SiteStudyForm
+from .forms import AdvisorForm, CandidateImportForm, ConsultationForm, GuideEntryForm, RoadNetworkForm, SiteStudyForm
 from .models import SiteStudy
 
 
@@ -236,10 +236,337 @@ class PublicMapView(generic.TemplateView):
         config = basemap.client_config()
         if config.get("source") == "mbtiles":
             config = {"source": "boundaries"}
-        context.update(kind=kind, q=q, origin=origin, origin_label=origin_label, facilities=facilities,
+        method = (selectors.WALKING_NETWORK if any(f.by_walk for f in facilities) else selectors.STRAIGHT_LINE)
+        context.update(kind=kind, q=q, origin=origin, method=method, origin_label=origin_label, facilities=facilities,
                        not_found=bool(q) and origin is None, kinds=FacilityKind.choices, basemap=config,
                        map_data={"facilities": [{"lat": f.lat, "lng": f.lng, "name": f.name, "kind": f.kind}
                                                 for f in facilities],
                                  "origin": list(origin) if origin else None,
                                  "regions": {"type": "FeatureCollection", "features": []}})
         return context
+
+
+class NetworkListView(CapabilityRequiredMixin, generic.TemplateView):
+    """The walking networks of the reader's scope, which one measures distance here, and the upload."""
+
+    capability = "planning.view"
+    template_name = "planning/networks.html"
+
+    def get_context_data(self, **kwargs):
+        from carecircle.core.roles import has_capability
+        from django.utils import timezone
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        root = kwargs.get("root") or selectors.planning_root(user=user, code=self.request.GET.get("region", "").strip())
+        try:
+            reach = selectors.reach_for(root, timezone.localdate())
+        except MissingPolicyParameter as missing:
+            reach, context["policy_missing"] = None, str(missing)
+        context.update(root=root, reach=reach, networks=selectors.road_networks(user=user)[:50],
+                       regions=selectors.regions_for_filter(user=user),
+                       can_change=has_capability(user, "planning.change"),
+                       form=kwargs.get("form") or RoadNetworkForm())
+        return context
+
+
+class NetworkImportView(CapabilityRequiredMixin, generic.View):
+    capability = "planning.change"
+
+    def post(self, request):
+        root = selectors.planning_root(user=request.user, code=request.POST.get("region", "").strip())
+        form = RoadNetworkForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                network = services.road_network_import_start(actor=request.user, region=root,
+                                                             upload=form.cleaned_data["file"])
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("已开始导入路网“%(name)s”") % {"name": network.name})
+                return redirect("core:job-detail", pk=network.job_id)
+        view = NetworkListView(request=request, kwargs={})
+        return view.render_to_response(view.get_context_data(root=root, form=form), status=400)
+
+
+def _guide_filters(params):
+    """street, kind and search words of the guide; an unknown street or type is a 400 in words."""
+    code = params.get("street", "").strip()
+    street = None
+    if code:
+        street = selectors.guide_streets().filter(code=code).first()
+        if street is None:
+            raise InvalidParameter("street", _("没有这个街道"))
+    kind = params.get("kind", "")
+    if kind and kind not in FacilityKind.values:
+        raise InvalidParameter("kind", _("没有这种设施类型"))
+    return street, kind, params.get("q", "").strip()[:60]
+
+
+def _guide_title(street) -> str:
+    from django.utils import timezone
+
+    from carecircle.regions.models import Region, RegionKind
+
+    district = street.parent if street is not None else Region.objects.filter(kind=RegionKind.DISTRICT).order_by("path").first()
+    place = district.name if district is not None else ""
+    if street is not None:
+        place = f"{place}{street.name}"
+    return _("%(place)s养老服务指南（%(year)d 年）") % {"place": place, "year": timezone.localdate().year}
+
+
+class GuideView(generic.TemplateView):
+    """The yearly service guide: anyone, no login, big type; per street and facility type; prints as the
+    booklet (the print stylesheet), or as a PDF."""
+
+    template_name = "planning/guide.html"
+
+    def get_context_data(self, **kwargs):
+        from carecircle.core.roles import has_capability
+
+        context = super().get_context_data(**kwargs)
+        street, kind, q = _guide_filters(self.request.GET)
+        sections = selectors.service_guide(street=street, kind=kind, q=q)
+        context.update(street=street, kind=kind, q=q, sections=sections, streets=selectors.guide_streets(),
+                       kinds=FacilityKind.choices, title=_guide_title(street), querystring=self.request.GET.urlencode(),
+                       can_edit=self.request.user.is_authenticated and has_capability(self.request.user, "planning.change"))
+        return context
+
+
+class GuidePdfView(generic.View):
+    def get(self, request):
+        from django.http import HttpResponse
+
+        from .documents import guide_pdf
+
+        street, kind, q = _guide_filters(request.GET)
+        response = HttpResponse(guide_pdf(title=_guide_title(street),
+                                          sections=selectors.service_guide(street=street, kind=kind, q=q)),
+                                content_type="application/pdf")
+        response["Content-Disposition"] = 'inline; filename="service-guide.pdf"'
+        return response
+
+
+class GuideEditListView(CapabilityRequiredMixin, generic.TemplateView):
+    """The facilities of the reader's regions with what the guide says of each, to keep it up to date."""
+
+    capability = "planning.change"
+    template_name = "planning/guide_edit_list.html"
+
+    def get_context_data(self, **kwargs):
+        from .models import GuideEntry
+
+        context = super().get_context_data(**kwargs)
+        facilities = list(selectors.editable_facilities(user=self.request.user).order_by("community__path", "name")[:500])
+        entries = {e.facility_id: e for e in GuideEntry.objects.filter(facility__in=[f.pk for f in facilities])}
+        context["rows"] = [(f, entries.get(f.pk)) for f in facilities]
+        return context
+
+
+class GuideEntryEditView(CapabilityRequiredMixin, generic.FormView):
+    capability = "planning.change"
+    template_name = "planning/guide_edit.html"
+    form_class = GuideEntryForm
+
+    def dispatch(self, request, *args, **kwargs):
+        from django.shortcuts import get_object_or_404
+
+        if request.user.is_authenticated:
+            self.facility = get_object_or_404(selectors.editable_facilities(user=request.user),
+                                              pk=kwargs["facility_id"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        entry = selectors.guide_entry(self.facility.pk)
+        if entry is None:
+            return {}
+        return {"services": entry.services, "phone": entry.phone, "eligibility": entry.eligibility,
+                "prices": entry.prices}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(facility=self.facility, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.guide_entry_save(actor=self.request.user, facility=self.facility, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        messages.success(self.request, _("已保存“%(name)s”的服务指南") % {"name": self.facility.name})
+        return redirect("planning:guide-edit-list")
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class AdvisorsView(CapabilityRequiredMixin, generic.TemplateView):
+    """Advisor points on the map with their advisors, the monthly counts of consultations, the latest ones."""
+
+    capability = "planning.advise"
+    template_name = "planning/advisors.html"
+
+    def get_context_data(self, **kwargs):
+        from carecircle.core.roles import has_capability
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        points = list(selectors.advisor_points(user=user))
+        by_point: dict[int, list] = {}
+        for advisor in selectors.advisors(user=user).filter(is_active=True):
+            by_point.setdefault(advisor.point_id, []).append(advisor)
+        topics, months = selectors.consultation_months(user=user)
+        config = basemap.client_config()
+        context.update(points=[(p, by_point.get(p.pk, [])) for p in points], topics=topics, months=months,
+                       latest=selectors.consultations(user=user)[:20], basemap=config,
+                       can_change=has_capability(user, "planning.change"),
+                       advisor_form=kwargs.get("advisor_form") or AdvisorForm(points=points),
+                       map_data={"facilities": [{"lat": float(p.lat), "lng": float(p.lng), "name": p.name,
+                                                 "kind": p.get_kind_display()} for p in points],
+                                 "regions": {"type": "FeatureCollection", "features": []}})
+        return context
+
+
+class AdvisorAddView(CapabilityRequiredMixin, generic.View):
+    capability = "planning.change"
+
+    def post(self, request):
+        points = list(selectors.advisor_points(user=request.user))
+        form = AdvisorForm(request.POST, points=points)
+        if form.is_valid():
+            point = next(p for p in points if p.pk == form.cleaned_data["point"])
+            try:
+                services.advisor_save(actor=request.user, point=point, name=form.cleaned_data["name"],
+                                      since=form.cleaned_data["since"])
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("已添加养老顾问"))
+                return redirect("planning:advisors")
+        view = AdvisorsView(request=request, kwargs={})
+        return view.render_to_response(view.get_context_data(advisor_form=form), status=400)
+
+
+class ConsultationView(CapabilityRequiredMixin, generic.TemplateView):
+    """Recording a consultation, made for the advisor's phone; a referral registers the application."""
+
+    capability = "planning.advise"
+    template_name = "planning/consult.html"
+
+    def _form(self, data=None, elders=()):
+        from django.utils import timezone
+
+        user = self.request.user
+        self.advisor_rows = list(selectors.advisors(user=user).filter(is_active=True, point__is_active=True))
+        mine = next((a.pk for a in self.advisor_rows if a.user_id == user.pk), None)
+        return ConsultationForm(data, advisors=self.advisor_rows, referral_types=selectors.referral_types(user=user),
+                                elders=elders, initial={"consulted_on": timezone.localdate(), "advisor": mine})
+
+    def get(self, request):
+        return self.render_to_response({"form": self._form()})
+
+    def post(self, request):
+        from carecircle.elders.selectors import elder_pick
+
+        form = self._form(request.POST)
+        if not form.is_valid():
+            return self.render_to_response({"form": form}, status=400)
+        data = form.cleaned_data
+        elder = None
+        if data["referral_type"]:
+            found, message = elder_pick(request.user, data["elder_q"])
+            chosen = [e for e in found if e.pk == data.get("elder")]
+            if chosen:
+                elder = chosen[0]
+            elif len(found) == 1:
+                elder = found[0]
+            else:
+                form = self._form(request.POST, elders=found)
+                form.is_valid()
+                form.add_error("elder_q", message or (_("请从下面选择一位老人") if found else
+                                                      _("没有找到这位老人，请换个写法（姓名、身份证后四位或电话）")))
+                return self.render_to_response({"form": form}, status=400)
+        advisor = next(a for a in self.advisor_rows if a.pk == data["advisor"])
+        try:
+            consultation = services.consultation_record(
+                actor=request.user, point=advisor.point, advisor=advisor, topic=data["topic"], advice=data["advice"],
+                consulted_on=data["consulted_on"], referral_type=data["referral_type"], elder=elder)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return self.render_to_response({"form": form}, status=400)
+        if consultation.referral:
+            messages.success(request, _("已记录咨询，并已登记申请 %(number)s") % {"number": consultation.referral})
+        else:
+            messages.success(request, _("已记录咨询"))
+        return redirect("planning:consult")
+
+
+class PopulationView(CapabilityRequiredMixin, generic.TemplateView):
+    """Residents, households and estate type of each community of a street, dated: what the area norms use."""
+
+    capability = "planning.view"
+    template_name = "planning/population.html"
+
+    def _street(self, code):
+        from django.http import Http404
+
+        streets = selectors.streets_in_scope(user=self.request.user)
+        street = streets.filter(code=code).first() if code else streets.first()
+        if street is None:
+            raise Http404(_("没有找到这个街道，或不在您的工作范围内"))
+        return street, streets
+
+    def get_context_data(self, **kwargs):
+        from django.utils import timezone
+
+        from carecircle.core.roles import has_capability
+
+        from .models import EstateType
+
+        context = super().get_context_data(**kwargs)
+        street, streets = self._street(kwargs.get("code") or self.request.GET.get("street", "").strip())
+        context.update(street=street, streets=streets, rows=selectors.population_rows(street=street),
+                       estate_types=EstateType.choices, today=timezone.localdate(),
+                       can_change=has_capability(self.request.user, "planning.change"),
+                       errors=kwargs.get("errors", []), posted=kwargs.get("posted"))
+        return context
+
+    def post(self, request):
+        from django.core.exceptions import PermissionDenied
+        from django.utils.dateparse import parse_date
+
+        from carecircle.core.roles import has_capability
+
+        if not has_capability(request.user, "planning.change"):
+            raise PermissionDenied
+        street, _streets = self._street(request.POST.get("street", "").strip())
+        errors, rows = [], []
+        try:
+            as_of = parse_date(request.POST.get("as_of", ""))
+        except ValueError:
+            as_of = None
+        if as_of is None:
+            errors.append(_("请填写有效的统计日期"))
+        for community, _current in selectors.population_rows(street=street):
+            raw = {f: request.POST.get(f"{f}_{community.pk}", "").strip() for f in ("residents", "households")}
+            if not raw["residents"] and not raw["households"]:
+                continue
+            numbers = {}
+            for field, text in raw.items():
+                numbers[field] = int(text) if text.isdigit() and len(text) <= 9 else text or None
+            rows.append({"community": community, **numbers,
+                         "estate_type": request.POST.get(f"estate_type_{community.pk}", "")})
+        if not errors:
+            try:
+                saved = services.populations_save(actor=request.user, street=street, as_of=as_of,
+                                                  source=request.POST.get("source", ""), rows=rows)
+            except ValidationError as exc:
+                errors = exc.messages
+            else:
+                messages.success(request, _("已保存 %(n)d 个社区的人口和户数") % {"n": len(saved)})
+                return redirect(reverse("planning:population") + f"?street={street.code}")
+        context = self.get_context_data(code=street.code, errors=errors, posted=request.POST)
+        return self.render_to_response(context, status=400)

@@ -22,3 +22,4 @@ def make_studies(world):
 
 
 MAKERS = {"planning.candidatesite": make_sites, "planning.sitestudy": make_studies}
+URL_OBJECTS = {"planning:guide-edit": {"facility_id": "providers.facility"}}
