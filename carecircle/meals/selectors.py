@@ -20,6 +20,39 @@ def canteen_list(*, user):
     return visible_to(user, Canteen).select_related("facility", "facility__organisation", "facility__community")
 
 
+def canteen_facilities(*, user):
+    """Facilities of the providers register the user may open a canteen on: of a kind that serves meals, in
+    service, and not a canteen yet."""
+    from carecircle.core.isolation import CHANGE
+    from carecircle.providers.models import Facility
+
+    from .services import CANTEEN_KINDS
+
+    return (visible_to(user, Facility, CHANGE).filter(kind__in=CANTEEN_KINDS, is_active=True, canteen__isnull=True)
+            .select_related("organisation", "community").order_by("name", "id"))
+
+
+def delivery_communities(*, user, canteen: Canteen | None = None):
+    """The communities a canteen may deliver to: those of its district (a new canteen: of the user's scope)."""
+    from carecircle.regions.models import Region
+    from carecircle.regions.selectors import regions_in_scope
+
+    if canteen is None:
+        return regions_in_scope(user=user, kinds=["community"])
+    from .services import _district_prefix
+
+    return Region.objects.filter(kind="community", path__startswith=_district_prefix(canteen.facility.community)
+                                 ).order_by("path")
+
+
+def may_manage_canteen(*, user, canteen: Canteen) -> bool:
+    """Whether the user may change the canteen's own settings (its facility within the user's change scope)."""
+    from carecircle.core.isolation import is_visible
+    from carecircle.core.roles import has_capability
+
+    return has_capability(user, "meals.manage") and is_visible(user, canteen.facility, "change")
+
+
 def canteen_dishes(*, user, canteen: Canteen, active_only: bool = False):
     qs = visible_to(user, Dish).filter(canteen=canteen)
     return qs.filter(is_active=True) if active_only else qs

@@ -6,7 +6,9 @@ app_name = "meals"
 
 urlpatterns = [
     path("", views.CanteenListView.as_view(), name="canteen-list"),
+    path("canteens/new/", views.CanteenCreateView.as_view(), name="canteen-create"),
     path("canteens/<int:pk>/", views.CanteenDetailView.as_view(), name="canteen-detail"),
+    path("canteens/<int:pk>/edit/", views.CanteenEditView.as_view(), name="canteen-edit"),
     path("canteens/<int:pk>/dishes/", views.DishCreateView.as_view(), name="dish-create"),
     path("canteens/<int:pk>/menus/", views.MenuPublishView.as_view(), name="menu-publish"),
     path("canteens/<int:pk>/claims/", views.ClaimSubmitView.as_view(), name="claim-submit"),

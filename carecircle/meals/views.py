@@ -27,7 +27,7 @@ from carecircle.elders.models import Elder
 from . import selectors, services
 from . import delivery
 from .forms import (
-    BookingForm, ClaimReviewForm, ClaimSubmitForm, DinerRegisterForm, DishForm, MenuForm, RefundForm, RoundPlanForm,
+    BookingForm, CanteenForm, ClaimReviewForm, ClaimSubmitForm, DinerRegisterForm, DishForm, MenuForm, RefundForm, RoundPlanForm,
     StopForm, TillForm, TopUpForm,
 )
 from .models import Canteen, DeliveryRound, DeliveryStop, Diner, Dish, MealClaim, MealTime, Sale
@@ -51,6 +51,11 @@ class CanteenListView(ScopedListView):
 
     def get_base_queryset(self):
         return selectors.canteen_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_manage"] = has_capability(self.request.user, "meals.manage")
+        return context
 
 
 class CanteenDetailView(ScopedDetailView):
@@ -76,6 +81,10 @@ class CanteenDetailView(ScopedDetailView):
             can_till=staff and has_capability(user, "meals.till"),
             can_manage=staff and has_capability(user, "meals.manage"),
             can_claim=staff and has_capability(user, "meals.claim"),
+            can_edit=selectors.may_manage_canteen(user=user, canteen=canteen),
+            capacity=[{"label": label, "capacity": canteen.capacity_for(meal),
+                       "today": services.meals_taken(canteen, today, meal) if staff else None}
+                      for meal, label in MealTime.choices],
             dish_form=DishForm(), claim_form=ClaimSubmitForm(),
             round_form=RoundPlanForm(initial={"date": today + dt.timedelta(days=1)}),
             rounds=selectors.round_list(user=user).filter(canteen=canteen, date__gte=today),
@@ -83,6 +92,80 @@ class CanteenDetailView(ScopedDetailView):
             menu_form=MenuForm(dishes=selectors.canteen_dishes(user=user, canteen=canteen, active_only=True)),
         )
         return context
+
+
+class CanteenCreateView(CapabilityRequiredMixin, generic.View):
+    """Open a canteen or meal point on a facility of the providers register the user may change."""
+
+    capability = "meals.manage"
+    template_name = "meals/canteen_form.html"
+
+    def _form(self, data=None):
+        user = self.request.user
+        return CanteenForm(data, facilities=selectors.canteen_facilities(user=user),
+                           communities=selectors.delivery_communities(user=user))
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": self._form(), "object": None})
+
+    def post(self, request):
+        form = self._form(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                canteen = services.canteen_create(actor=request.user, **data)
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, _("长者食堂已开设。"))
+                return redirect("meals:canteen-detail", canteen.pk)
+        return render(request, self.template_name, {"form": form, "object": None}, status=400)
+
+
+class CanteenEditView(CapabilityRequiredMixin, generic.View):
+    """Change a canteen's hours, seats, capacity per meal and delivery area, or stop its service."""
+
+    capability = "meals.manage"
+    model = Canteen
+    template_name = "meals/canteen_form.html"
+
+    @cached_property
+    def canteen(self) -> Canteen:
+        canteen = get_object_or_404(selectors.canteen_list(user=self.request.user), pk=self.kwargs["pk"])
+        if not selectors.may_manage_canteen(user=self.request.user, canteen=canteen):
+            raise PermissionDenied(_("只能修改本机构运营或本辖区的食堂。"))
+        return canteen
+
+    def _form(self, data=None):
+        canteen = self.canteen
+        initial = {name: getattr(canteen, name) for name in services.CANTEEN_NUMBERS}
+        initial.update(opening_hours=canteen.opening_hours, is_active=canteen.is_active,
+                       delivery_area=list(canteen.delivery_area.all()))
+        return CanteenForm(data, initial=initial, editing=True,
+                           communities=selectors.delivery_communities(user=self.request.user, canteen=canteen))
+
+    def get(self, request, pk):
+        return render(request, self.template_name, {"form": self._form(), "object": self.canteen})
+
+    def post(self, request, pk):
+        form = self._form(request.POST)
+        if form.is_valid():
+            try:
+                services.canteen_update(actor=request.user, canteen=self.canteen, **form.cleaned_data)
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect("meals:canteen-detail", self.canteen.pk)
+        return render(request, self.template_name, {"form": form, "object": self.canteen}, status=400)
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
 
 
 class CanteenActionMixin(CapabilityRequiredMixin):
