@@ -20,7 +20,7 @@ from carecircle.core import audit
 from carecircle.core.isolation import acts_for, require_change
 from carecircle.core.locks import hold
 from carecircle.core.money import to_money
-from carecircle.core.policy import parameter_in_force, policy_value
+from carecircle.core.policy import parameter_in_force, parameters_in_force, policy_value
 from carecircle.core.roles import has_capability
 from carecircle.core.workflow import IllegalStep
 from carecircle.elders.models import Elder
@@ -291,9 +291,23 @@ def raw_policy(key: str, *, region, on: dt.date):
     return row.value if row is not None else policy_value(key, region=region, on=on)
 
 
-def meal_policy(region, on: dt.date) -> MealPolicy:
+POLICY_KEYS = ("meals.min_age", "meals.subsidy.senior_age", "meals.subsidy.hardship_categories",
+               "meals.subsidy.registrations", "meals.dine_in.subsidy_per_day", "meals.subsidy.weekly_cap",
+               "meals.dine_in.min_spend", "meals.delivery.subsidy_per_day", "meals.delivery.min_care_level")
+FOLLOWS = "meals.subsidy_follows_residence"
+
+
+def _policy_rows(region, on: dt.date) -> dict:
+    """The till's parameters in force for a region and day, read in one query."""
+    return parameters_in_force((*POLICY_KEYS, FOLLOWS), region=region, on=on)
+
+
+def meal_policy(region, on: dt.date, rows: dict | None = None) -> MealPolicy:
+    rows = rows if rows is not None else _policy_rows(region, on)
+
     def value(key):
-        return raw_policy(key, region=region, on=on)
+        row = rows.get(key)
+        return row.value if row is not None else policy_value(key, region=region, on=on)  # names what is missing
 
     daily = value("meals.dine_in.subsidy_per_day")
     weekly = value("meals.subsidy.weekly_cap")
@@ -315,9 +329,21 @@ def policy_region(canteen: Canteen, diner: Diner | None, on: dt.date):
     rules at every canteen), else the canteen's community."""
     if diner is None:
         return canteen.facility.community
-    if raw_policy("meals.subsidy_follows_residence", region=diner.elder.community, on=on):
+    if raw_policy(FOLLOWS, region=diner.elder.community, on=on):
         return diner.elder.community
     return canteen.facility.community
+
+
+def _policy_for(canteen: Canteen, diner: Diner | None, on: dt.date) -> MealPolicy:
+    """`meal_policy(policy_region(...))` in one query when the subsidy follows the person (the usual case)."""
+    if diner is None:
+        return meal_policy(canteen.facility.community, on)
+    home = diner.elder.community
+    rows = _policy_rows(home, on)
+    follows = rows[FOLLOWS].value if rows[FOLLOWS] is not None else policy_value(FOLLOWS, region=home, on=on)
+    if follows:
+        return meal_policy(home, on, rows)
+    return meal_policy(canteen.facility.community, on)
 
 
 def diner_facts(diner: Diner, on: dt.date) -> DinerFacts:
@@ -329,15 +355,16 @@ def diner_facts(diner: Diner, on: dt.date) -> DinerFacts:
 
 
 def used_subsidy(diner: Diner, on: dt.date, meal: str) -> UsedSubsidy:
-    """The diner's subsidies already granted, net of refunds, at every canteen (the subsidy follows the person)."""
+    """The diner's subsidies already granted, net of refunds, at every canteen (the subsidy follows the person);
+    one query."""
     week_start = on - dt.timedelta(days=on.weekday())
-    sales = Sale.objects.filter(diner=diner, date__range=(week_start, week_start + dt.timedelta(days=6)))
-    week = sales.aggregate(s=Sum("subsidy"))["s"] or ZERO
-    today = sales.filter(date=on).aggregate(s=Sum("subsidy"), d=Sum("delivery_subsidy"))
-    meal_net = sales.filter(date=on, meal=meal).aggregate(s=Sum("subsidy"))["s"] or ZERO
-    spent = sales.filter(date=on, mode=Mode.DINE_IN).aggregate(t=Sum("total"))["t"] or ZERO
-    return UsedSubsidy(today=today["s"] or ZERO, this_week=week, meal_time_taken=meal_net > 0,
-                       delivery_today=today["d"] or ZERO, spent_today=spent)
+    today, this_meal = Q(date=on), Q(date=on, meal=meal)
+    sums = Sale.objects.filter(diner=diner, date__range=(week_start, week_start + dt.timedelta(days=6))).aggregate(
+        week=Sum("subsidy"), today=Sum("subsidy", filter=today), delivery=Sum("delivery_subsidy", filter=today),
+        meal=Sum("subsidy", filter=this_meal), spent=Sum("total", filter=today & Q(mode=Mode.DINE_IN)))
+    return UsedSubsidy(today=sums["today"] or ZERO, this_week=sums["week"] or ZERO,
+                       meal_time_taken=(sums["meal"] or ZERO) > 0, delivery_today=sums["delivery"] or ZERO,
+                       spent_today=sums["spent"] or ZERO)
 
 
 def meal_now(now=None) -> str:
@@ -408,7 +435,7 @@ def price_meal(canteen: Canteen, diner: Diner | None, lines: list[CheckoutLine],
 
 def _quote(canteen: Canteen, diner: Diner | None, lines: list[CheckoutLine], *, on: dt.date, meal: str,
            mode: str) -> MealSplit:
-    policy = meal_policy(policy_region(canteen, diner, on), on)
+    policy = _policy_for(canteen, diner, on)
     facts = diner_facts(diner, on) if diner is not None else None
     used = used_subsidy(diner, on, meal) if diner is not None else UsedSubsidy()
     return split_meal([(line.dish.price, line.quantity) for line in lines], facts, policy, on=on,
