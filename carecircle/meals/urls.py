@@ -23,6 +23,7 @@ urlpatterns = [
     path("diners/register/", views.DinerRegisterView.as_view(), name="diner-register"),
     path("menu/", views.MenuBoardView.as_view(), name="menu-board"),
     path("menu/print/", views.MenuBoardView.as_view(printable=True), name="menu-print"),
+    path("statistics/", views.StatisticsView.as_view(), name="statistics"),
     path("stopped-coming/", views.StoppedComingView.as_view(), name="stopped-coming"),
     path("claims/", views.ClaimListView.as_view(), name="claim-list"),
     path("claims/<int:pk>/", views.ClaimDetailView.as_view(), name="claim-detail"),

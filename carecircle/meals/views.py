@@ -630,3 +630,50 @@ class StoppedComingView(CapabilityRequiredMixin, generic.TemplateView):
             messages.error(self.request, str(error))
         context.update(rows=rows, quiet=quiet)
         return context
+
+
+class StatisticsView(CapabilityRequiredMixin, generic.TemplateView):
+    """Meals per day by canteen, meal and subsidy class, in the reader's scope, for a chosen span of days."""
+
+    capability = "meals.view"
+    template_name = "meals/statistics.html"
+    longest = 93
+
+    def _span(self):
+        today = timezone.localdate()
+        start, end = today - dt.timedelta(days=6), today
+        errors = []
+        for name in ("start", "end"):
+            raw = self.request.GET.get(name, "").strip()
+            if not raw:
+                continue
+            try:
+                value = dt.date.fromisoformat(raw[:10])
+            except ValueError:
+                errors.append(_("日期请按“年-月-日”填写，例如 2026-12-01。"))
+                continue
+            if name == "start":
+                start = value
+            else:
+                end = value
+        if not errors and start > end:
+            errors.append(_("开始日期不能晚于结束日期。"))
+        if not errors and (end - start).days >= self.longest:
+            errors.append(_("一次最多统计 %(n)s 天。") % {"n": self.longest})
+        return start, end, errors
+
+    def get(self, request, *args, **kwargs):
+        start, end, errors = self._span()
+        rows, totals = [], {}
+        if not errors:
+            for row in selectors.meals_by_day(user=request.user, start=start, end=end):
+                label = class_label(row["subsidy_class"])
+                rows.append({**row, "meal_label": MealTime(row["meal"]).label, "class_label": label})
+                total = totals.setdefault(label, {"label": label, "meals": 0, "subsidy": 0, "delivery_subsidy": 0})
+                total["meals"] += row["meals"]
+                total["subsidy"] += row["subsidy"]
+                total["delivery_subsidy"] += row["delivery_subsidy"]
+        context = self.get_context_data(rows=rows, totals=sorted(totals.values(), key=lambda t: t["label"]),
+                                        start=start, end=end, errors=errors,
+                                        meals=sum(r["meals"] for r in rows))
+        return self.render_to_response(context, status=400 if errors else 200)
