@@ -545,10 +545,32 @@ class RoundDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["stops"] = self.object.stops.select_related("booking__diner__elder", "booking__dish").order_by(
-            "sequence")
+        stops = list(self.object.stops.select_related("booking__diner__elder__community", "booking__dish")
+                     .order_by("sequence"))
+        context["stops"] = stops
+        context.update(self.map_data(stops))
         context["can_record"] = has_capability(user, "meals.till") and acts_for(user, self.object)
         return context
+
+
+    def map_data(self, stops) -> dict:
+        """The canteen and the doors in order for the map, with the base map to draw under them."""
+        from carecircle.core import basemap
+
+        facility = self.object.canteen.facility
+        placed = [s for s in stops if s.booking.diner.elder.lat is not None and s.booking.diner.elder.lng is not None]
+        communities = {s.booking.diner.elder.community for s in placed}
+        regions = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": region.boundary, "properties": {"name": region.name}}
+            for region in sorted(communities, key=lambda r: r.path) if region.boundary]}
+        if facility.lat is None or facility.lng is None:
+            return {"map_data": {"stops": []}, "missing": len(stops)}
+        data = {"canteen": {"name": facility.name, "lat": float(facility.lat), "lng": float(facility.lng)},
+                "stops": [{"sequence": s.sequence, "lat": float(s.booking.diner.elder.lat),
+                           "lng": float(s.booking.diner.elder.lng),
+                           "label": f"{s.sequence}. {s.booking.diner.elder.name} {s.eta:%H:%M}"} for s in placed],
+                "regions": regions, "basemap": basemap.client_config()}
+        return {"map_data": data, "missing": len(stops) - len(placed)}
 
 
 class StopRecordView(CapabilityRequiredMixin, generic.View):
