@@ -1,7 +1,8 @@
 """The demo district's community canteens: every meal point of the providers register becomes a canteen with a
 dozen dishes, a week of published lunch and dinner menus, real-name diners enrolled from the register, two weeks
 of meals sold with their subsidies (priced by the same rules as the till), tomorrow's delivery bookings and a
-planned round at the canteen in Tianping street."""
+planned round at the canteen in Tianping street, whose operator gets a demo login (`canteen_operator`) to try
+the till."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +12,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from carecircle.accounts.models import User
+from carecircle.core.roles import Role
 from carecircle.elders.models import Elder, ElderStatus
 from carecircle.meals import services
 from carecircle.meals.models import Canteen, Diner, Dish, MealBooking, Menu, Sale, SaleLine
@@ -30,16 +33,19 @@ DISHES = (
     ("小米粥", "2.00", "一碗", "", ["soft", "low_sugar"], False, ""),
     ("紫菜蛋花汤", "2.50", "一碗", "鸡蛋", ["low_salt"], False, ""),
 )
+OPERATOR_USERNAME = "canteen_operator"
+OPERATOR_PASSWORD = "Demo-2026!canteen"
 DINERS_PER_CANTEEN = 12
 DAYS_OF_SALES = 14
 
 
 @transaction.atomic
-def demo_meals_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]:
+def demo_meals_seed(*, rng: random.Random, as_of: dt.date) -> dict:
+    """Returns the counts and, under "accounts", the canteen operator's demo login (to print with the others)."""
     facilities = list(Facility.objects.filter(kind=FacilityKind.MEAL_POINT, is_active=True)
                       .select_related("community__parent", "organisation").order_by("id"))
     if not facilities:
-        return {"canteens": 0}
+        return {"canteens": 0, "accounts": []}
     published = timezone.now()
     card = 100000
     tianping = None
@@ -88,7 +94,20 @@ def demo_meals_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]:
                                    dish=dishes[0], channel="hotline", booked_by=None)
     services.round_plan(actor=None, canteen=canteen, date=tomorrow, meal="lunch", couriers=["送餐员一"],
                         capacity=10)
-    return {"canteens": len(facilities), "diners": Diner.objects.count(), "sales": Sale.objects.count()}
+    return {"canteens": len(facilities), "diners": Diner.objects.count(), "sales": Sale.objects.count(),
+            "accounts": [_operator_login(canteen)]}
+
+
+def _operator_login(canteen: Canteen):
+    """The staff login of the organisation running the Tianping canteen: it opens that canteen's till, its
+    dishes, menus, delivery rounds and monthly claim (and those of the operator's other canteens)."""
+    from .services import DemoAccount
+
+    organisation = canteen.facility.organisation
+    User.objects.create_user(username=OPERATOR_USERNAME, password=OPERATOR_PASSWORD, role=Role.PROVIDER_ADMIN,
+                             organisation=organisation)
+    return DemoAccount(username=OPERATOR_USERNAME, password=OPERATOR_PASSWORD, role=Role.PROVIDER_ADMIN,
+                       scope=organisation.name)
 
 
 def _sell(canteen, diner, lines, day):

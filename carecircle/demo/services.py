@@ -156,7 +156,7 @@ def demo_district_seed(*, actor=None, scale: str = "small", seed: int = 1, as_of
         seed_planning.demo_planning_seed(rng=random.Random(f"{seed}:planning"), as_of=as_of)
         seed_inspections.demo_inspections_seed(rng=random.Random(f"{seed}:inspections"), as_of=as_of)
         seed_hotline.demo_hotline_seed(rng=random.Random(f"{seed}:hotline"), as_of=as_of)
-        seed_meals.demo_meals_seed(rng=random.Random(f"{seed}:meals"), as_of=as_of)
+        report.accounts += seed_meals.demo_meals_seed(rng=random.Random(f"{seed}:meals"), as_of=as_of)["accounts"]
         seed_benefits.demo_benefits_seed(rng=random.Random(f"{seed}:benefits"), as_of=as_of)
         report.counts = {
             "streets": len(geography.STREETS),

@@ -10,7 +10,7 @@ from carecircle.core.validators import LIST_MAX_ITEMS
 from carecircle.core.isolation import visible_to
 from carecircle.core.params import query_id
 
-from . import delivery, services
+from . import delivery, selectors, services
 from .models import Canteen, Diner, Dish, MealBooking, MealTime, Menu, Mode, PaymentMethod, Sale
 from .wording import class_label, rules_in_words
 
@@ -131,7 +131,7 @@ class MealCheckoutViewSet(ScopedModelViewSet):
         body = CheckoutSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        canteen = visible_to(request.user, Canteen).filter(pk=data["canteen"].pk).first()
+        canteen = selectors.canteen_list(user=request.user).filter(pk=data["canteen"].pk).first()
         if canteen is None:
             raise serializers.ValidationError({"canteen": [_("没有找到这个食堂。")]})
         diner = None

@@ -32,7 +32,7 @@ from .models import (
     PaymentMethod,
 )
 from .plugin import AuditAction
-from .services import _require, _require_canteen_staff, checkout, raw_policy
+from .services import _require, _require_canteen_staff, checkout, hold_capacity, raw_policy
 
 
 def booking_create(*, actor, diner: Diner, canteen: Canteen, date: dt.date, meal: str, dish: Dish,
@@ -70,6 +70,7 @@ def booking_create(*, actor, diner: Diner, canteen: Canteen, date: dt.date, meal
                BookingChannel.HOTLINE if actor.role == Role.OPERATOR else BookingChannel.STAFF)
     try:
         with transaction.atomic():
+            hold_capacity(canteen, date, meal, quantity)
             booking = MealBooking.objects.create(canteen=canteen, diner=diner, date=date, meal=meal, mode=mode,
                                                  dish=dish, quantity=quantity, payment=payment, channel=channel,
                                                  booked_by=actor)
@@ -196,7 +197,8 @@ def stop_record(*, actor, stop: DeliveryStop, delivered: bool, reason: str = "")
         booking = locked.booking
         if delivered:
             sale = checkout(actor=actor, canteen=canteen, diner=booking.diner, lines=[(booking.dish, booking.quantity)],
-                            meal=booking.meal, payment=booking.payment, mode=Mode.DELIVERY, on=booking.date)
+                            meal=booking.meal, payment=booking.payment, mode=Mode.DELIVERY, on=booking.date,
+                            booked=True)
             booking.sale, booking.status = sale, BookingStatus.DELIVERED
         else:
             booking.status = BookingStatus.NOT_DELIVERED

@@ -77,3 +77,31 @@ class BookingForm(forms.Form):
         self.fields["diner"] = forms.ModelChoiceField(label=_("老人"), queryset=diners, empty_label=None)
         self.fields["dish"] = forms.ModelChoiceField(label=_("菜品"), queryset=dishes, empty_label=None)
         self.order_fields(["diner", "dish", "date", "meal", "mode", "quantity"])
+
+
+class CanteenForm(forms.Form):
+    """A canteen's own fields; `facilities` (when creating) are the facilities the user may open one on,
+    `communities` the communities it may deliver to."""
+
+    opening_hours = forms.CharField(label=_("供餐时间"), max_length=100, help_text=_("例如 10:30-13:00, 16:30-18:00"))
+    seats = forms.IntegerField(label=_("座位数"), min_value=0, max_value=100000, initial=0)
+    breakfast_capacity = forms.IntegerField(label=_("早餐供餐能力（份）"), min_value=0, max_value=100000, initial=0,
+                                            help_text=_("填 0 表示不设上限"))
+    lunch_capacity = forms.IntegerField(label=_("午餐供餐能力（份）"), min_value=0, max_value=100000, initial=0,
+                                        help_text=_("填 0 表示不设上限"))
+    dinner_capacity = forms.IntegerField(label=_("晚餐供餐能力（份）"), min_value=0, max_value=100000, initial=0,
+                                         help_text=_("填 0 表示不设上限"))
+
+    def __init__(self, *args, facilities=None, communities=None, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if facilities is not None:
+            self.fields["facility"] = forms.ModelChoiceField(
+                label=_("设施"), queryset=facilities, help_text=_("由设施所属的机构运营"))
+            self.fields["facility"].label_from_instance = (
+                lambda f: f"{f.name} · {f.organisation.name} · {f.community.name}")
+        self.fields["delivery_area"] = forms.ModelMultipleChoiceField(
+            label=_("送餐范围"), queryset=communities, required=False, widget=forms.CheckboxSelectMultiple)
+        if editing:
+            self.fields["is_active"] = forms.BooleanField(label=_("供餐中"), required=False)
+        self.order_fields(["facility", "opening_hours", "seats", "breakfast_capacity", "lunch_capacity",
+                           "dinner_capacity", "delivery_area", "is_active"])

@@ -10,6 +10,7 @@ from carecircle.core.roles import Role, has_capability
 
 class AuditAction(models.TextChoices):
     CANTEEN_CREATE = "meals.canteen_create"
+    CANTEEN_UPDATE = "meals.canteen_update"
     DISH_CREATE = "meals.dish_create"
     MENU_PUBLISH = "meals.menu_publish"
     DINER_REGISTER = "meals.diner_register"

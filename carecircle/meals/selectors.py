@@ -20,6 +20,39 @@ def canteen_list(*, user):
     return visible_to(user, Canteen).select_related("facility", "facility__organisation", "facility__community")
 
 
+def canteen_facilities(*, user):
+    """Facilities of the providers register the user may open a canteen on: of a kind that serves meals, in
+    service, and not a canteen yet."""
+    from carecircle.core.isolation import CHANGE
+    from carecircle.providers.models import Facility
+
+    from .services import CANTEEN_KINDS
+
+    return (visible_to(user, Facility, CHANGE).filter(kind__in=CANTEEN_KINDS, is_active=True, canteen__isnull=True)
+            .select_related("organisation", "community").order_by("name", "id"))
+
+
+def delivery_communities(*, user, canteen: Canteen | None = None):
+    """The communities a canteen may deliver to: those of its district (a new canteen: of the user's scope)."""
+    from carecircle.regions.models import Region
+    from carecircle.regions.selectors import regions_in_scope
+
+    if canteen is None:
+        return regions_in_scope(user=user, kinds=["community"])
+    from .services import _district_prefix
+
+    return Region.objects.filter(kind="community", path__startswith=_district_prefix(canteen.facility.community)
+                                 ).order_by("path")
+
+
+def may_manage_canteen(*, user, canteen: Canteen) -> bool:
+    """Whether the user may change the canteen's own settings (its facility within the user's change scope)."""
+    from carecircle.core.isolation import is_visible
+    from carecircle.core.roles import has_capability
+
+    return has_capability(user, "meals.manage") and is_visible(user, canteen.facility, "change")
+
+
 def canteen_dishes(*, user, canteen: Canteen, active_only: bool = False):
     qs = visible_to(user, Dish).filter(canteen=canteen)
     return qs.filter(is_active=True) if active_only else qs
@@ -97,9 +130,19 @@ def claim_sales(*, user, claim: MealClaim):
 
 
 def meals_per_day(*, user, canteen: Canteen, start: dt.date, end: dt.date):
-    return (visible_to(user, Sale).filter(canteen=canteen, date__range=(start, end), refund_of__isnull=True)
-            .values("date", "meal", "subsidy_class").annotate(meals=Count("id"), subsidy=Sum("subsidy"))
-            .order_by("date", "meal", "subsidy_class"))
+    return meals_by_day(user=user, start=start, end=end, canteen=canteen)
+
+
+def meals_by_day(*, user, start: dt.date, end: dt.date, canteen: Canteen | None = None):
+    """Meals served per day, canteen, meal and subsidy class in the user's scope (a refunded sale and its refund
+    line left out), with the subsidies granted: rows of date, canteen, meal, subsidy_class, meals, subsidy,
+    delivery_subsidy."""
+    qs = visible_to(user, Sale).filter(date__range=(start, end), refund_of__isnull=True, refund__isnull=True)
+    if canteen is not None:
+        qs = qs.filter(canteen=canteen)
+    return (qs.values("date", "canteen", "canteen__facility__name", "meal", "subsidy_class")
+            .annotate(meals=Count("id"), subsidy=Sum("subsidy"), delivery_subsidy=Sum("delivery_subsidy"))
+            .order_by("-date", "canteen__facility__name", "canteen", "meal", "subsidy_class"))
 
 
 def booking_list(*, user):
@@ -117,7 +160,9 @@ def stop_list(*, user):
 def stopped_coming(*, user, region, today: dt.date | None = None):
     """Regular diners (at least `meals.welfare.regular_meals` meals in the 28 days before the quiet period) who
     have eaten at no canteen for `meals.welfare.quiet_days` days: a welfare signal for the hotline and the
-    community. Returns (rows, quiet_days); each row names the diner, the meals before and the last meal day."""
+    community. The diners are the elders in the user's scope (their meals at any canteen count) and, for a
+    canteen's operator, the diners of its own canteens. Returns (rows, quiet_days); each row names the diner,
+    the meals before and the last meal day. Refunded meals do not count."""
     from django.db.models import Max
 
     from carecircle.core.policy import policy_value
@@ -127,10 +172,11 @@ def stopped_coming(*, user, region, today: dt.date | None = None):
     regular = int(policy_value("meals.welfare.regular_meals", region=region, on=today))
     quiet_from = today - dt.timedelta(days=quiet - 1)
     observed_from = quiet_from - dt.timedelta(days=28)
-    recent = Sale.objects.filter(date__gte=quiet_from, refund_of__isnull=True, diner__isnull=False).values("diner")
-    rows = (visible_to(user, Sale).filter(date__range=(observed_from, quiet_from - dt.timedelta(days=1)),
-                                          refund_of__isnull=True, diner__isnull=False)
+    eaten = Sale.objects.filter(refund_of__isnull=True, refund__isnull=True, diner__isnull=False)
+    recent = eaten.filter(date__gte=quiet_from).values("diner")
+    mine = Q(diner__in=visible_to(user, Diner).values("pk")) | Q(pk__in=visible_to(user, Sale).values("pk"))
+    rows = (eaten.filter(mine, date__range=(observed_from, quiet_from - dt.timedelta(days=1)))
             .exclude(diner__in=recent).exclude(diner__elder__status__in=["deceased", "moved_out", "merged"])
             .values("diner", "diner__elder__name", "diner__elder__community__name")
-            .annotate(meals=Count("id"), last=Max("date")).filter(meals__gte=regular).order_by("last"))
+            .annotate(meals=Count("id"), last=Max("date")).filter(meals__gte=regular).order_by("last", "diner"))
     return list(rows), quiet

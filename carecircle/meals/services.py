@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from carecircle.assessment.selectors import current_care_level
 from carecircle.core import audit
 from carecircle.core.isolation import acts_for, require_change
+from carecircle.core.locks import hold
 from carecircle.core.money import to_money
-from carecircle.core.policy import parameter_in_force, policy_value
+from carecircle.core.policy import parameter_in_force, parameters_in_force, policy_value
 from carecircle.core.roles import has_capability
 from carecircle.core.workflow import IllegalStep
 from carecircle.elders.models import Elder
@@ -34,6 +35,7 @@ from .models import (
     Dish,
     MealClaim,
     MealTime,
+    MealBooking,
     Menu,
     Mode,
     PaymentMethod,
@@ -80,32 +82,95 @@ def _money(value, field: str, label: str, errors: dict, *, allow_zero: bool = Tr
 # ---------------------------------------------------------------------------------------------- canteens
 
 
+CANTEEN_NUMBERS = ("seats", "breakfast_capacity", "lunch_capacity", "dinner_capacity")
+
+
+def _district_prefix(region) -> str:
+    codes = [c for c in region.path.strip("/").split("/") if c]
+    return "/" + "/".join(codes[:2]) + "/"  # city, district
+
+
+def _clean_canteen(facility: Facility, values: dict, delivery_area) -> tuple[dict, list]:
+    """The canteen's own fields checked (opening hours, seats, capacity per meal, delivery area within the
+    facility's district); raises ValidationError naming each field."""
+    errors = {}
+    cleaned = {"opening_hours": (values.get("opening_hours") or "").strip()}
+    if not cleaned["opening_hours"]:
+        errors["opening_hours"] = _("请填写供餐时间。")
+    elif len(cleaned["opening_hours"]) > 100:
+        errors["opening_hours"] = _("供餐时间不超过 100 字。")
+    for name in CANTEEN_NUMBERS:
+        value = values.get(name, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 100000:
+            errors[name] = _("必须是 0 到 100000 之间的整数。")
+        cleaned[name] = value
+    area = list(delivery_area or [])
+    prefix = _district_prefix(facility.community)
+    if any(region.kind != "community" or not region.path.startswith(prefix) for region in area):
+        errors["delivery_area"] = _("送餐范围只能是食堂所在区的社区。")
+    if errors:
+        raise ValidationError(errors)
+    return cleaned, area
+
+
 def canteen_create(*, actor, facility: Facility, opening_hours: str, seats: int = 0, breakfast_capacity: int = 0,
                    lunch_capacity: int = 0, dinner_capacity: int = 0, delivery_area=()) -> Canteen:
+    """Open a canteen or meal point on a facility of the providers register (the facility's organisation runs
+    it). A capacity of 0 for a meal sets no limit."""
     _require(actor, "meals.manage")
     require_change(actor, facility)
     errors = {}
     if facility.kind not in CANTEEN_KINDS:
         errors["facility"] = _("只有助餐点、社区综合为老服务中心或日间照料中心可以开设长者食堂。")
+    elif not facility.is_active:
+        errors["facility"] = _("该设施已停用，不能开设长者食堂。")
     if Canteen.objects.filter(facility=facility).exists():
         errors["facility"] = _("该设施已登记为长者食堂。")
-    if not (opening_hours or "").strip():
-        errors["opening_hours"] = _("请填写供餐时间。")
-    for name, value in (("seats", seats), ("breakfast_capacity", breakfast_capacity),
-                        ("lunch_capacity", lunch_capacity), ("dinner_capacity", dinner_capacity)):
-        if not isinstance(value, int) or value < 0 or value > 100000:
-            errors[name] = _("必须是 0 到 100000 之间的整数。")
+    try:
+        cleaned, area = _clean_canteen(facility, {
+            "opening_hours": opening_hours, "seats": seats, "breakfast_capacity": breakfast_capacity,
+            "lunch_capacity": lunch_capacity, "dinner_capacity": dinner_capacity}, delivery_area)
+    except ValidationError as error:
+        errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        canteen = Canteen.objects.create(facility=facility, opening_hours=opening_hours.strip(), seats=seats,
-                                         breakfast_capacity=breakfast_capacity, lunch_capacity=lunch_capacity,
-                                         dinner_capacity=dinner_capacity)
-        if delivery_area:
-            canteen.delivery_area.set(delivery_area)
-        audit.record(actor=actor, action=AuditAction.CANTEEN_CREATE, subject=canteen,
-                     changes={"facility": [None, facility.name], "seats": [None, seats]})
+    try:
+        with transaction.atomic():
+            canteen = Canteen.objects.create(facility=facility, **cleaned)
+            canteen.delivery_area.set(area)
+            audit.record(actor=actor, action=AuditAction.CANTEEN_CREATE, subject=canteen, changes={
+                "facility": [None, facility.name], **{k: [None, v] for k, v in cleaned.items()},
+                "delivery_area": [None, sorted(r.name for r in area)]})
+    except IntegrityError as exc:  # the same facility opened twice at once
+        raise ValidationError({"facility": _("该设施已登记为长者食堂。")}) from exc
     return canteen
+
+
+def canteen_update(*, actor, canteen: Canteen, opening_hours: str, seats: int, breakfast_capacity: int,
+                   lunch_capacity: int, dinner_capacity: int, delivery_area=(), is_active: bool = True) -> Canteen:
+    """Change a canteen's hours, seats, capacity per meal, delivery area, or stop (resume) its service. Only
+    what changed is audited; a capacity lowered below the meals already booked keeps those bookings."""
+    _require(actor, "meals.manage")
+    require_change(actor, canteen.facility)
+    cleaned, area = _clean_canteen(canteen.facility, {
+        "opening_hours": opening_hours, "seats": seats, "breakfast_capacity": breakfast_capacity,
+        "lunch_capacity": lunch_capacity, "dinner_capacity": dinner_capacity}, delivery_area)
+    cleaned["is_active"] = bool(is_active)
+    with transaction.atomic():
+        locked = Canteen.objects.select_for_update().select_related("facility").get(pk=canteen.pk)
+        changes = {k: [getattr(locked, k), v] for k, v in cleaned.items() if getattr(locked, k) != v}
+        before_area = sorted(r.name for r in locked.delivery_area.all())
+        after_area = sorted(r.name for r in area)
+        if before_area != after_area:
+            changes["delivery_area"] = [before_area, after_area]
+        if not changes:
+            return locked
+        for name, value in cleaned.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=list(cleaned))
+        locked.delivery_area.set(area)
+        audit.record(actor=actor, action=AuditAction.CANTEEN_UPDATE, subject=locked, changes=changes)
+    return locked
 
 
 def dish_create(*, actor, canteen: Canteen, name: str, price, portion: str = "", allergens: str = "",
@@ -226,9 +291,23 @@ def raw_policy(key: str, *, region, on: dt.date):
     return row.value if row is not None else policy_value(key, region=region, on=on)
 
 
-def meal_policy(region, on: dt.date) -> MealPolicy:
+POLICY_KEYS = ("meals.min_age", "meals.subsidy.senior_age", "meals.subsidy.hardship_categories",
+               "meals.subsidy.registrations", "meals.dine_in.subsidy_per_day", "meals.subsidy.weekly_cap",
+               "meals.dine_in.min_spend", "meals.delivery.subsidy_per_day", "meals.delivery.min_care_level")
+FOLLOWS = "meals.subsidy_follows_residence"
+
+
+def _policy_rows(region, on: dt.date) -> dict:
+    """The till's parameters in force for a region and day, read in one query."""
+    return parameters_in_force((*POLICY_KEYS, FOLLOWS), region=region, on=on)
+
+
+def meal_policy(region, on: dt.date, rows: dict | None = None) -> MealPolicy:
+    rows = rows if rows is not None else _policy_rows(region, on)
+
     def value(key):
-        return raw_policy(key, region=region, on=on)
+        row = rows.get(key)
+        return row.value if row is not None else policy_value(key, region=region, on=on)  # names what is missing
 
     daily = value("meals.dine_in.subsidy_per_day")
     weekly = value("meals.subsidy.weekly_cap")
@@ -250,9 +329,21 @@ def policy_region(canteen: Canteen, diner: Diner | None, on: dt.date):
     rules at every canteen), else the canteen's community."""
     if diner is None:
         return canteen.facility.community
-    if raw_policy("meals.subsidy_follows_residence", region=diner.elder.community, on=on):
+    if raw_policy(FOLLOWS, region=diner.elder.community, on=on):
         return diner.elder.community
     return canteen.facility.community
+
+
+def _policy_for(canteen: Canteen, diner: Diner | None, on: dt.date) -> MealPolicy:
+    """`meal_policy(policy_region(...))` in one query when the subsidy follows the person (the usual case)."""
+    if diner is None:
+        return meal_policy(canteen.facility.community, on)
+    home = diner.elder.community
+    rows = _policy_rows(home, on)
+    follows = rows[FOLLOWS].value if rows[FOLLOWS] is not None else policy_value(FOLLOWS, region=home, on=on)
+    if follows:
+        return meal_policy(home, on, rows)
+    return meal_policy(canteen.facility.community, on)
 
 
 def diner_facts(diner: Diner, on: dt.date) -> DinerFacts:
@@ -264,21 +355,56 @@ def diner_facts(diner: Diner, on: dt.date) -> DinerFacts:
 
 
 def used_subsidy(diner: Diner, on: dt.date, meal: str) -> UsedSubsidy:
-    """The diner's subsidies already granted, net of refunds, at every canteen (the subsidy follows the person)."""
+    """The diner's subsidies already granted, net of refunds, at every canteen (the subsidy follows the person);
+    one query."""
     week_start = on - dt.timedelta(days=on.weekday())
-    sales = Sale.objects.filter(diner=diner, date__range=(week_start, week_start + dt.timedelta(days=6)))
-    week = sales.aggregate(s=Sum("subsidy"))["s"] or ZERO
-    today = sales.filter(date=on).aggregate(s=Sum("subsidy"), d=Sum("delivery_subsidy"))
-    meal_net = sales.filter(date=on, meal=meal).aggregate(s=Sum("subsidy"))["s"] or ZERO
-    spent = sales.filter(date=on, mode=Mode.DINE_IN).aggregate(t=Sum("total"))["t"] or ZERO
-    return UsedSubsidy(today=today["s"] or ZERO, this_week=week, meal_time_taken=meal_net > 0,
-                       delivery_today=today["d"] or ZERO, spent_today=spent)
+    today, this_meal = Q(date=on), Q(date=on, meal=meal)
+    sums = Sale.objects.filter(diner=diner, date__range=(week_start, week_start + dt.timedelta(days=6))).aggregate(
+        week=Sum("subsidy"), today=Sum("subsidy", filter=today), delivery=Sum("delivery_subsidy", filter=today),
+        meal=Sum("subsidy", filter=this_meal), spent=Sum("total", filter=today & Q(mode=Mode.DINE_IN)))
+    return UsedSubsidy(today=sums["today"] or ZERO, this_week=sums["week"] or ZERO,
+                       meal_time_taken=(sums["meal"] or ZERO) > 0, delivery_today=sums["delivery"] or ZERO,
+                       spent_today=sums["spent"] or ZERO)
 
 
 def meal_now(now=None) -> str:
     """The meal time a counter most likely serves now (the cashier may choose another)."""
     hour = timezone.localtime(now).hour
     return MealTime.BREAKFAST if hour < 10 else MealTime.LUNCH if hour < 15 else MealTime.DINNER
+
+
+# ---------------------------------------------------------------------------------------------- capacity
+
+OPEN_BOOKINGS = ("booked", "planned", "delivered")  # a cancelled or undelivered booking frees its meal
+
+
+def meals_taken(canteen: Canteen, on: dt.date, meal: str) -> int:
+    """The meals of one meal time a canteen has promised or served: the quantities of its bookings still open
+    (delivered ones included), plus one meal per sale at the counter that no booking already counts (refunded
+    sales and refund lines left out). A diner who booked and then eats at the counter is counted once."""
+    bookings = MealBooking.objects.filter(canteen=canteen, date=on, meal=meal, status__in=OPEN_BOOKINGS)
+    booked = bookings.aggregate(n=Sum("quantity"))["n"] or 0
+    served = (Sale.objects.filter(canteen=canteen, date=on, meal=meal, refund_of__isnull=True, refund__isnull=True,
+                                  booking__isnull=True)
+              .exclude(diner__in=bookings.values("diner")).count())
+    return booked + served
+
+
+def hold_capacity(canteen: Canteen, on: dt.date, meal: str, wanted: int) -> None:
+    """Inside the caller's transaction: wait for the canteen's meal (two counters or bookings at once count one
+    after the other), then refuse when `wanted` more meals would pass the capacity. A capacity of 0 sets no
+    limit for that meal."""
+    capacity = canteen.capacity_for(meal)
+    if not capacity:
+        return
+    hold("meals.capacity", canteen.pk, on.isoformat(), meal)
+    taken = meals_taken(canteen, on, meal)
+    if taken + wanted > capacity:
+        raise ValidationError({"capacity": _(
+            "%(canteen)s %(date)s %(meal)s的供餐能力为 %(capacity)s 份，已预订或售出 %(taken)s 份，"
+            "不能再增加 %(wanted)s 份。") % {
+            "canteen": canteen.name, "date": on.strftime("%Y-%m-%d"), "meal": MealTime(meal).label,
+            "capacity": capacity, "taken": taken, "wanted": wanted}})
 
 
 @dataclass
@@ -309,7 +435,7 @@ def price_meal(canteen: Canteen, diner: Diner | None, lines: list[CheckoutLine],
 
 def _quote(canteen: Canteen, diner: Diner | None, lines: list[CheckoutLine], *, on: dt.date, meal: str,
            mode: str) -> MealSplit:
-    policy = meal_policy(policy_region(canteen, diner, on), on)
+    policy = _policy_for(canteen, diner, on)
     facts = diner_facts(diner, on) if diner is not None else None
     used = used_subsidy(diner, on, meal) if diner is not None else UsedSubsidy()
     return split_meal([(line.dish.price, line.quantity) for line in lines], facts, policy, on=on,
@@ -342,9 +468,11 @@ def rules_json(split: MealSplit) -> list[dict]:
 
 
 def checkout(*, actor, canteen: Canteen, diner: Diner | None, lines, meal: str, payment: str,
-             mode: str = Mode.DINE_IN, on: dt.date | None = None, idempotency_key: str = "") -> Sale:
+             mode: str = Mode.DINE_IN, on: dt.date | None = None, idempotency_key: str = "",
+             booked: bool = False) -> Sale:
     """Sell a meal: price, subsidy within the caps, the rest paid. A repeated idempotency key returns the sale it
-    made the first time."""
+    made the first time. Beyond the canteen's capacity for the meal the sale is refused, unless the meal was
+    booked (`booked`, or the diner holds an open booking of this meal here): its place is already counted."""
     _require_canteen_staff(actor, canteen)
     _check_meal(meal, mode, payment)
     cleaned = _clean_lines(canteen, lines)
@@ -356,7 +484,7 @@ def checkout(*, actor, canteen: Canteen, diner: Diner | None, lines, meal: str, 
     idempotency_key = (idempotency_key or "").strip()[:100]
     try:
         return _checkout(actor, canteen, diner, cleaned, meal=meal, payment=payment, mode=mode, on=on,
-                         idempotency_key=idempotency_key)
+                         idempotency_key=idempotency_key, booked=booked)
     except IntegrityError:
         # The same key sent twice at once without a diner to lock: the unique key lets one through.
         earlier = (Sale.objects.filter(canteen=canteen, idempotency_key=idempotency_key).first()
@@ -366,7 +494,7 @@ def checkout(*, actor, canteen: Canteen, diner: Diner | None, lines, meal: str, 
         return earlier
 
 
-def _checkout(actor, canteen, diner, cleaned, *, meal, payment, mode, on, idempotency_key) -> Sale:
+def _checkout(actor, canteen, diner, cleaned, *, meal, payment, mode, on, idempotency_key, booked) -> Sale:
     with transaction.atomic():
         if diner is not None:
             diner = Diner.objects.select_for_update().select_related("elder", "elder__community").get(pk=diner.pk)
@@ -374,6 +502,10 @@ def _checkout(actor, canteen, diner, cleaned, *, meal, payment, mode, on, idempo
             earlier = Sale.objects.filter(canteen=canteen, idempotency_key=idempotency_key).first()
             if earlier is not None:
                 return earlier
+        if not booked and canteen.capacity_for(meal) and not (
+                diner is not None and MealBooking.objects.filter(canteen=canteen, diner=diner, date=on, meal=meal,
+                                                                 status__in=OPEN_BOOKINGS).exists()):
+            hold_capacity(canteen, on, meal, 1)
         split = _quote(canteen, diner, cleaned, on=on, meal=meal, mode=mode)
         if payment == PaymentMethod.BALANCE:
             if diner.balance < split.self_pay:

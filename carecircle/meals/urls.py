@@ -6,7 +6,9 @@ app_name = "meals"
 
 urlpatterns = [
     path("", views.CanteenListView.as_view(), name="canteen-list"),
+    path("canteens/new/", views.CanteenCreateView.as_view(), name="canteen-create"),
     path("canteens/<int:pk>/", views.CanteenDetailView.as_view(), name="canteen-detail"),
+    path("canteens/<int:pk>/edit/", views.CanteenEditView.as_view(), name="canteen-edit"),
     path("canteens/<int:pk>/dishes/", views.DishCreateView.as_view(), name="dish-create"),
     path("canteens/<int:pk>/menus/", views.MenuPublishView.as_view(), name="menu-publish"),
     path("canteens/<int:pk>/claims/", views.ClaimSubmitView.as_view(), name="claim-submit"),
@@ -21,6 +23,7 @@ urlpatterns = [
     path("diners/register/", views.DinerRegisterView.as_view(), name="diner-register"),
     path("menu/", views.MenuBoardView.as_view(), name="menu-board"),
     path("menu/print/", views.MenuBoardView.as_view(printable=True), name="menu-print"),
+    path("statistics/", views.StatisticsView.as_view(), name="statistics"),
     path("stopped-coming/", views.StoppedComingView.as_view(), name="stopped-coming"),
     path("claims/", views.ClaimListView.as_view(), name="claim-list"),
     path("claims/<int:pk>/", views.ClaimDetailView.as_view(), name="claim-detail"),

@@ -27,7 +27,7 @@ from carecircle.elders.models import Elder
 from . import selectors, services
 from . import delivery
 from .forms import (
-    BookingForm, ClaimReviewForm, ClaimSubmitForm, DinerRegisterForm, DishForm, MenuForm, RefundForm, RoundPlanForm,
+    BookingForm, CanteenForm, ClaimReviewForm, ClaimSubmitForm, DinerRegisterForm, DishForm, MenuForm, RefundForm, RoundPlanForm,
     StopForm, TillForm, TopUpForm,
 )
 from .models import Canteen, DeliveryRound, DeliveryStop, Diner, Dish, MealClaim, MealTime, Sale
@@ -51,6 +51,11 @@ class CanteenListView(ScopedListView):
 
     def get_base_queryset(self):
         return selectors.canteen_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_manage"] = has_capability(self.request.user, "meals.manage")
+        return context
 
 
 class CanteenDetailView(ScopedDetailView):
@@ -76,6 +81,10 @@ class CanteenDetailView(ScopedDetailView):
             can_till=staff and has_capability(user, "meals.till"),
             can_manage=staff and has_capability(user, "meals.manage"),
             can_claim=staff and has_capability(user, "meals.claim"),
+            can_edit=selectors.may_manage_canteen(user=user, canteen=canteen),
+            capacity=[{"label": label, "capacity": canteen.capacity_for(meal),
+                       "today": services.meals_taken(canteen, today, meal) if staff else None}
+                      for meal, label in MealTime.choices],
             dish_form=DishForm(), claim_form=ClaimSubmitForm(),
             round_form=RoundPlanForm(initial={"date": today + dt.timedelta(days=1)}),
             rounds=selectors.round_list(user=user).filter(canteen=canteen, date__gte=today),
@@ -83,6 +92,80 @@ class CanteenDetailView(ScopedDetailView):
             menu_form=MenuForm(dishes=selectors.canteen_dishes(user=user, canteen=canteen, active_only=True)),
         )
         return context
+
+
+class CanteenCreateView(CapabilityRequiredMixin, generic.View):
+    """Open a canteen or meal point on a facility of the providers register the user may change."""
+
+    capability = "meals.manage"
+    template_name = "meals/canteen_form.html"
+
+    def _form(self, data=None):
+        user = self.request.user
+        return CanteenForm(data, facilities=selectors.canteen_facilities(user=user),
+                           communities=selectors.delivery_communities(user=user))
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": self._form(), "object": None})
+
+    def post(self, request):
+        form = self._form(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                canteen = services.canteen_create(actor=request.user, **data)
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, _("长者食堂已开设。"))
+                return redirect("meals:canteen-detail", canteen.pk)
+        return render(request, self.template_name, {"form": form, "object": None}, status=400)
+
+
+class CanteenEditView(CapabilityRequiredMixin, generic.View):
+    """Change a canteen's hours, seats, capacity per meal and delivery area, or stop its service."""
+
+    capability = "meals.manage"
+    model = Canteen
+    template_name = "meals/canteen_form.html"
+
+    @cached_property
+    def canteen(self) -> Canteen:
+        canteen = get_object_or_404(selectors.canteen_list(user=self.request.user), pk=self.kwargs["pk"])
+        if not selectors.may_manage_canteen(user=self.request.user, canteen=canteen):
+            raise PermissionDenied(_("只能修改本机构运营或本辖区的食堂。"))
+        return canteen
+
+    def _form(self, data=None):
+        canteen = self.canteen
+        initial = {name: getattr(canteen, name) for name in services.CANTEEN_NUMBERS}
+        initial.update(opening_hours=canteen.opening_hours, is_active=canteen.is_active,
+                       delivery_area=list(canteen.delivery_area.all()))
+        return CanteenForm(data, initial=initial, editing=True,
+                           communities=selectors.delivery_communities(user=self.request.user, canteen=canteen))
+
+    def get(self, request, pk):
+        return render(request, self.template_name, {"form": self._form(), "object": self.canteen})
+
+    def post(self, request, pk):
+        form = self._form(request.POST)
+        if form.is_valid():
+            try:
+                services.canteen_update(actor=request.user, canteen=self.canteen, **form.cleaned_data)
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect("meals:canteen-detail", self.canteen.pk)
+        return render(request, self.template_name, {"form": form, "object": self.canteen}, status=400)
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
 
 
 class CanteenActionMixin(CapabilityRequiredMixin):
@@ -462,10 +545,32 @@ class RoundDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["stops"] = self.object.stops.select_related("booking__diner__elder", "booking__dish").order_by(
-            "sequence")
+        stops = list(self.object.stops.select_related("booking__diner__elder__community", "booking__dish")
+                     .order_by("sequence"))
+        context["stops"] = stops
+        context.update(self.map_data(stops))
         context["can_record"] = has_capability(user, "meals.till") and acts_for(user, self.object)
         return context
+
+
+    def map_data(self, stops) -> dict:
+        """The canteen and the doors in order for the map, with the base map to draw under them."""
+        from carecircle.core import basemap
+
+        facility = self.object.canteen.facility
+        placed = [s for s in stops if s.booking.diner.elder.lat is not None and s.booking.diner.elder.lng is not None]
+        communities = {s.booking.diner.elder.community for s in placed}
+        regions = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": region.boundary, "properties": {"name": region.name}}
+            for region in sorted(communities, key=lambda r: r.path) if region.boundary]}
+        if facility.lat is None or facility.lng is None:
+            return {"map_data": {"stops": []}, "missing": len(stops)}
+        data = {"canteen": {"name": facility.name, "lat": float(facility.lat), "lng": float(facility.lng)},
+                "stops": [{"sequence": s.sequence, "lat": float(s.booking.diner.elder.lat),
+                           "lng": float(s.booking.diner.elder.lng),
+                           "label": f"{s.sequence}. {s.booking.diner.elder.name} {s.eta:%H:%M}"} for s in placed],
+                "regions": regions, "basemap": basemap.client_config()}
+        return {"map_data": data, "missing": len(stops) - len(placed)}
 
 
 class StopRecordView(CapabilityRequiredMixin, generic.View):
@@ -547,3 +652,50 @@ class StoppedComingView(CapabilityRequiredMixin, generic.TemplateView):
             messages.error(self.request, str(error))
         context.update(rows=rows, quiet=quiet)
         return context
+
+
+class StatisticsView(CapabilityRequiredMixin, generic.TemplateView):
+    """Meals per day by canteen, meal and subsidy class, in the reader's scope, for a chosen span of days."""
+
+    capability = "meals.view"
+    template_name = "meals/statistics.html"
+    longest = 93
+
+    def _span(self):
+        today = timezone.localdate()
+        start, end = today - dt.timedelta(days=6), today
+        errors = []
+        for name in ("start", "end"):
+            raw = self.request.GET.get(name, "").strip()
+            if not raw:
+                continue
+            try:
+                value = dt.date.fromisoformat(raw[:10])
+            except ValueError:
+                errors.append(_("日期请按“年-月-日”填写，例如 2026-12-01。"))
+                continue
+            if name == "start":
+                start = value
+            else:
+                end = value
+        if not errors and start > end:
+            errors.append(_("开始日期不能晚于结束日期。"))
+        if not errors and (end - start).days >= self.longest:
+            errors.append(_("一次最多统计 %(n)s 天。") % {"n": self.longest})
+        return start, end, errors
+
+    def get(self, request, *args, **kwargs):
+        start, end, errors = self._span()
+        rows, totals = [], {}
+        if not errors:
+            for row in selectors.meals_by_day(user=request.user, start=start, end=end):
+                label = class_label(row["subsidy_class"])
+                rows.append({**row, "meal_label": MealTime(row["meal"]).label, "class_label": label})
+                total = totals.setdefault(label, {"label": label, "meals": 0, "subsidy": 0, "delivery_subsidy": 0})
+                total["meals"] += row["meals"]
+                total["subsidy"] += row["subsidy"]
+                total["delivery_subsidy"] += row["delivery_subsidy"]
+        context = self.get_context_data(rows=rows, totals=sorted(totals.values(), key=lambda t: t["label"]),
+                                        start=start, end=end, errors=errors,
+                                        meals=sum(r["meals"] for r in rows))
+        return self.render_to_response(context, status=400 if errors else 200)

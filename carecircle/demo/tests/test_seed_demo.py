@@ -113,6 +113,8 @@ def test_accounts_file_has_every_role_with_working_passwords(tiny):
     assert street_scopes == {"天平路街道", "枫林路街道"}
     # Both assessors who confirm a result are printed, the second one included.
     assert {"assessor", "assessor_partner"} <= {a["username"] for a in accounts}
+    # The canteen operator's login opens the till of the Tianping canteen.
+    assert "canteen_operator" in {a["username"] for a in accounts}
     for account in accounts:
         user = User.objects.get(username=account["username"])
         assert user.role == account["role"] and user.is_active
@@ -152,11 +154,12 @@ def test_seeding_is_recorded_once_in_the_audit_trail(tiny):
 
 
 def test_a_second_run_refuses_without_reset_and_changes_nothing(tiny, tmp_path):
-    users_before = User.objects.count()  # the demo accounts, the demo assessor's colleague, the agency inspector
+    # the demo accounts, the demo assessor's colleague, the agency inspector, the canteen operator
+    users_before = User.objects.count()
     with pytest.raises(CommandError, match="--reset"):
         seed(tmp_path)
     assert Elder.objects.count() == 300
-    assert User.objects.count() == users_before == 13
+    assert User.objects.count() == users_before == 14
 
 
 def test_the_same_seed_gives_the_same_elders_and_another_seed_different_ones(tiny, tmp_path):

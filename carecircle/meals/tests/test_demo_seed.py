@@ -27,3 +27,17 @@ def test_demo_canteens(district, users):
     assert sales.filter(diner__isnull=True, subsidy=0).exists() or not sales.filter(diner__isnull=True).exists()
     assert DeliveryRound.objects.filter(date=MONDAY + dt.timedelta(days=1)).exists()
     assert counts["canteens"] == 1 and counts["diners"] == 5 and counts["sales"] == sales.count()
+    # the operator's demo login opens that canteen's till
+    [login] = counts["accounts"]
+    assert login.username == "canteen_operator" and login.scope == canteen.facility.organisation.name
+    from django.test import Client
+    from django.urls import reverse
+
+    from carecircle.accounts.models import User
+
+    user = User.objects.get(username=login.username)
+    assert user.check_password(login.password) and user.organisation == canteen.facility.organisation
+    client = Client()
+    client.force_login(user)
+    till = client.get(reverse("meals:till", args=[canteen.pk]))
+    assert till.status_code == 200 and "收银台" in till.content.decode()
