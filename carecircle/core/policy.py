@@ -300,25 +300,9 @@ def parameter_in_force(key: str, *, region, on: dt.date | None = None):
 
 
 def parameters_in_force(keys, *, region, on: dt.date | None = None) -> dict:
-    """`parameter_in_force` for several keys in one query: {key: row in force, or None}. For a page or a
-    service that reads a dozen parameters of one region and day (the canteen till, for each sale)."""
-    from django.utils import timezone
-
-    from .models import PolicyParameter
-
-    keys = list(keys)
-    on = on or timezone.localdate()
-    paths = [region.path, *reversed(region.ancestor_paths())]
-    rows = list(
-        PolicyParameter.objects.filter(key__in=keys, region__path__in=paths, effective_from__lte=on)
-        .select_related("region")
-        .order_by("-effective_from", "-created_at", "-id")
-    )
-    found = {}
-    for key in keys:
-        found[key] = next((row for path in paths for row in rows if row.key == key and row.region.path == path),
-                          None)
-    return found
+    """`parameter_in_force` for several keys: {key: row in force, or None} (for a service that reads a dozen
+    parameters of one region and day, such as the canteen till; all come from the snapshot)."""
+    return {key: parameter_in_force(key, region=region, on=on) for key in keys}
 
 
 def policy_value(key: str, *, region, on: dt.date | None = None):
