@@ -220,3 +220,40 @@ def test_an_agency_inspector_reads_nothing_of_other_apps_in_the_region(world):
     assert not visible_to(world.agency_inspector, Facility).exists()
     assert client_for(world.agency_inspector).get(
         reverse("inspections:scorecard", args=[world.centre.pk])).status_code == 200
+
+
+def test_the_new_pages_speak_english_with_only_the_datas_names_in_chinese(world):
+    import re
+
+    from django.utils import translation
+
+    from carecircle.core.testing import visible_text
+    from carecircle.providers.models import Facility
+
+    admin = world.users.district_admin
+    institution = Facility.objects.create(organisation=world.district.provider, name="福寿护理院", kind="institution",
+                                          community=world.district.a1, lat="31.205", lng="121.445")
+    consortium = services.consortium_create(actor=admin, name="福寿联合体", institution=institution, unifications={
+        "brand": "福寿连锁", "building": "区标准", "service": "同一规范", "operations": "统一排班", "supervision": "季度考核"})
+    services.provider_list_enter(actor=admin, organisation=world.district.provider, list_code="basic", reason="中标")
+    services.scorecards_publish(actor=admin, month=selectors.last_month())
+    names = {"福寿护理院", "福寿联合体", "福寿连锁", "区标准", "同一规范", "统一排班", "季度考核", "中标", "天平社区综合为老服务中心",
+             "枫林睦邻点", world.district.provider.name, world.district.other_provider.name, world.district.a1.name,
+             world.district.b1.name, world.district.district.name, admin.display_name, "简体中文", "中文"}
+    from carecircle.providers.models import Organisation
+
+    names |= set(Organisation.objects.values_list("name", flat=True))
+    client = client_for(admin)
+    with translation.override("en"):
+        for url in (reverse("inspections:scorecards-public"), reverse("inspections:lists"),
+                    reverse("inspections:consortia"), reverse("inspections:consortium", args=[consortium.pk]),
+                    reverse("inspections:scorecard", args=[world.centre.pk]), reverse("inspections:comparison")):
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+            assert response.status_code == 200, url
+            html = response.content.decode()
+            assert_no_internals(html, allow=(admin.display_name,), where=url)
+            text = visible_text(html, without_lang="zh-Hans")
+            for name in sorted(names, key=len, reverse=True):
+                text = text.replace(name, "")
+            leftover = re.findall(r"[\u3400-\u9fff]+", text)
+            assert not leftover, (url, leftover)
