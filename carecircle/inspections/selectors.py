@@ -178,6 +178,7 @@ def facility_scorecard(user, facility, month: dt.date | None = None) -> dict:
                                               status__in=(ProblemStatus.OPEN, ProblemStatus.RESPONDED))
     month = month or last_month()
     member = ConsortiumMember.objects.filter(facility=facility).select_related("consortium").first()
+    lists = provider_lists()
     return {
         "facility": facility,
         "rating": rating_in_force(facility),
@@ -187,6 +188,8 @@ def facility_scorecard(user, facility, month: dt.date | None = None) -> dict:
         "overdue_problems": open_problems.filter(due_on__lt=today()).count(),
         "problems": list(open_problems.order_by("due_on", "pk")[:20]),
         "consortium": member.consortium if member else None,
+        "lists": [lists[e.list_code] for e in list_entries(user, current_only=True).filter(
+            organisation_id=facility.organisation_id) if e.list_code in lists],
         "month": month,
         "service": service_figures(user, month=month).get(facility.organisation_id),
     }

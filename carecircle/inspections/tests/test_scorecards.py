@@ -151,6 +151,9 @@ def test_a_provider_enters_and_exits_a_list_with_the_reason_on_record(world):
     assert not selectors.list_entries(world.agency_inspector).exists()
     page = client_for(admin).get(reverse("inspections:lists")).content.decode()
     assert "合同到期" in page and "负面清单" in page
+    # The centre's scorecard names the lists its operator is on today.
+    scorecard = client_for(admin).get(reverse("inspections:scorecard", args=[world.centre.pk]))
+    assert [item["code"] for item in scorecard.context["card"]["lists"]] == ["basic", "market"]
     response = client_for(admin).post(reverse("inspections:lists"), {"organisation": "", "list_code": "basic",
                                                                      "reason": "x"}, follow=True)
     assert "请选择服务机构" in response.content.decode()
