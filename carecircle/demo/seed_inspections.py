@@ -167,6 +167,11 @@ def _lists_and_consortium(admin, as_of: dt.date) -> dict[str, int]:
     published = 0
     month = last_month(as_of)
     if month < timezone.localdate().replace(day=1):
+        # A reset deletes the organisations and with them a previous run's published rows, but keeps the region
+        # and the retired accounts, so that run's publication header is still there: the demo replaces it.
+        from carecircle.inspections.models import ScorecardPublication
+
+        ScorecardPublication.objects.filter(region=admin.scope_region, month=month).delete()
         services.scorecards_publish(actor=admin, month=month)
         published = 1
     return {"list_entries": entries, "consortia": consortia, "publications": published}
