@@ -315,6 +315,10 @@ def world(district, users):
                         (district.elders.b1, "上官丙三")):
         elder.name = name
         elder.save()
+    # A contracted third-party agency's inspector: region-scoped by role, narrowed to what the agency is assigned.
+    users.agency_inspector = User.objects.create_user(username="agency_inspector", password="Test-pass-2026",
+                                                      role=Role.INSPECTOR, scope_region=district.district,
+                                                      organisation=district.agency, display_name="agency_inspector")
     superuser = User.objects.create_superuser(username="matrix_root", password="Test-pass-2026", email="",
                                               role=Role.DISTRICT_ADMIN, scope_region=district.district)
     result = SimpleNamespace(

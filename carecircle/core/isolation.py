@@ -7,7 +7,10 @@ A scoped model declares how it belongs to the region tree, to an organisation an
         scoping = Scoping(region="community", person="pk", organisation_reach="community")
 
 * region-scoped roles (district, street, community, operator, inspector) see rows whose region lies in
-  their region subtree (materialised path prefix);
+  their region subtree (materialised path prefix); region-scoped staff who work for an organisation (a
+  contracted third-party agency's inspectors) see only the rows a model links to their organisation through
+  `organisation_links` for their role, inside their region subtree, and nothing else (except rows of models
+  declaring `contractors_read`, the published rules they work by);
 * organisation-scoped roles (provider, caregiver, assessor) see rows of their own organisation, and —
   where the model declares `organisation_reach` and the role is listed in `reach_roles` — rows in the
   communities their organisation serves;
@@ -65,8 +68,12 @@ class Scoping:
     region_reach: str | None = None
     # Paths to an Organisation FK through which some organisation-scoped roles reach a row that is
     # not theirs: e.g. an assessment agency's assessors reach the elders it has orders for. Each entry
-    # is (path, roles); the row is visible when the path leads to the user's own organisation.
+    # is (path, roles); the row is visible when the path leads to the user's own organisation. For
+    # region-scoped staff of a contractor (an inspection agency) these links are the only way in.
     organisation_links: tuple = ()
+    # Region-scoped staff of a contractor (see `_contracted_filter`) read these rows as the region's own staff
+    # do: published rules such as policy values, which the contractor works by.
+    contractors_read: bool = False
     # The links that also let a user change a row (see the module's docstring).
     change_via: frozenset = DIRECT_LINKS
     # Declared by the organisation model: the path from an organisation to the communities it serves,
@@ -128,6 +135,9 @@ def scope_filter(user, model, action: str = VIEW, via: str | None = None) -> Q |
     if via is None and action == VIEW and scoping.readable_by_all:
         return Q()
     role = user.role
+    contractor = role in REGION_SCOPED and getattr(user, "organisation_id", None) is not None
+    if contractor and not (scoping.contractors_read and action == VIEW):
+        return _contracted_filter(user, model, scoping, links)
     if role in REGION_SCOPED:
         if scoping.region is None or user.scope_region_id is None:
             return None
@@ -167,6 +177,25 @@ def scope_filter(user, model, action: str = VIEW, via: str | None = None) -> Q |
         lookup = "pk" if scoping.person == "pk" else f"{scoping.person}_id"
         return Q(**{f"{lookup}__in": elder_ids})
     return None
+
+
+def _contracted_filter(user, model, scoping: Scoping, links) -> Q | None:
+    """Region-scoped staff who work for an organisation are a contractor's staff (a third-party inspection
+    agency's inspectors): they reach only the rows assigned to their organisation, through the model's
+    `organisation_links` naming their role, and of those only the ones inside their region subtree. Every
+    other row of the region stays out of reach, in every app, whatever the role's capabilities."""
+    if ORGANISATION_LINKS not in links:
+        return None
+    q = None
+    for path, roles in scoping.organisation_links:
+        if user.role in roles:
+            linked = model._default_manager.filter(**{f"{path}_id": user.organisation_id}).values("pk")
+            q = _either(q, Q(pk__in=linked))
+    if q is None:
+        return None
+    if scoping.region is None or user.scope_region_id is None:
+        return None
+    return q & Q(**{f"{_region_lookup(scoping.region)}__startswith": user.scope_region.path})
 
 
 def visible_to(user, model_or_queryset, action: str = VIEW, via: str | None = None) -> models.QuerySet:

@@ -91,7 +91,7 @@ class PolicyParameter(models.Model):
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
-    scoping = Scoping(region="region", ancestors_visible=True)
+    scoping = Scoping(region="region", ancestors_visible=True, contractors_read=True)
 
     class Meta:
         verbose_name = _("政策参数")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.utils import timezone
 
 from carecircle.accounts.models import User
 from carecircle.core.roles import Role
@@ -112,6 +113,67 @@ def demo_inspections_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, in
             services.rating_decide(actor=admin, inspection=inspection, stars=inspection.stars,
                                    reason="按季度检查得分评定")
             done["ratings"] += 1
+    done.update(_lists_and_consortium(admin, as_of))
     return done
+
+
+def _lists_and_consortium(admin, as_of: dt.date) -> dict[str, int]:
+    """The four lists with a few providers on them (one entered, then moved to the negative list after an
+    escalated notice), a consortium where an institution's operator also runs centres or stations, and last
+    month's scorecards published."""
+    from carecircle.core.isolation import visible_to
+    from carecircle.inspections.choices import INSTITUTION_KINDS
+    from carecircle.inspections.selectors import last_month
+    from carecircle.providers.models import Facility
+
+    providers = list(visible_to(admin, Organisation).filter(is_active=True).exclude(
+        kind=OrganisationKind.ASSESSMENT_AGENCY).order_by("pk")[:6])
+    entries = 0
+    reasons = {"basic": "承接区政府购买的居家照护和助餐服务", "guided": "提供政府指导价的日间照料服务",
+               "market": "开展助浴、康复等市场化服务"}
+    for index, organisation in enumerate(providers[:5]):
+        code = ("basic", "guided", "market")[index % 3]
+        services.provider_list_enter(actor=admin, organisation=organisation, list_code=code, reason=reasons[code],
+                                     on=as_of - dt.timedelta(days=200))
+        entries += 1
+    if len(providers) == 6:
+        moved = providers[5]
+        entry = services.provider_list_enter(actor=admin, organisation=moved, list_code="basic",
+                                             reason=reasons["basic"], on=as_of - dt.timedelta(days=300))
+        services.provider_list_exit(actor=admin, entry=entry, reason="重大事故隐患逾期未整改，经约谈仍未整改",
+                                    on=as_of - dt.timedelta(days=30))
+        services.provider_list_enter(actor=admin, organisation=moved, list_code="negative",
+                                     reason="重大事故隐患逾期未整改，一年内不得承接政府购买服务",
+                                     on=as_of - dt.timedelta(days=30))
+        entries += 2
+    consortia = 0
+    for institution in (visible_to(admin, Facility).filter(is_active=True, kind__in=INSTITUTION_KINDS)
+                        .select_related("organisation").order_by("pk")):
+        members = list(visible_to(admin, Facility).filter(is_active=True, organisation=institution.organisation)
+                       .exclude(kind__in=INSTITUTION_KINDS).order_by("pk")[:4])
+        if not members:
+            continue
+        consortium = services.consortium_create(
+            actor=admin, name=f"{institution.organisation.name}联合体", institution=institution,
+            unifications={"brand": f"统一使用“{institution.organisation.name}”品牌和标识",
+                          "building": "按本区社区嵌入式养老服务设施建设标准改造",
+                          "service": "统一服务项目、流程和收费标准",
+                          "operations": "统一排班、采购和人员培训",
+                          "supervision": "牵头机构每季度考核各站点，结果报区民政"})
+        for member in members:
+            services.consortium_member_add(actor=admin, consortium=consortium, facility=member)
+        consortia += 1
+        break
+    published = 0
+    month = last_month(as_of)
+    if month < timezone.localdate().replace(day=1):
+        # A reset deletes the organisations and with them a previous run's published rows, but keeps the region
+        # and the retired accounts, so that run's publication header is still there: the demo replaces it.
+        from carecircle.inspections.models import ScorecardPublication
+
+        ScorecardPublication.objects.filter(region=admin.scope_region, month=month).delete()
+        services.scorecards_publish(actor=admin, month=month)
+        published = 1
+    return {"list_entries": entries, "consortia": consortia, "publications": published}
 
 

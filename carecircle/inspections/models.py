@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import get_language
 
 from carecircle.core.isolation import Scoping
+from carecircle.core.roles import Role
 
 from .choices import (
     Escalation,
@@ -14,6 +15,10 @@ from .choices import (
     RatingStatus,
     SchemeKind,
 )
+
+
+# The roles whose staff, when they work for a contracted agency, reach rows through the agency's assignment.
+AGENCY_STAFF = frozenset({Role.INSPECTOR})
 
 
 class RatingScheme(models.Model):
@@ -101,7 +106,9 @@ class Inspection(models.Model):
     acknowledgement = models.TextField(_("机构意见"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
-    scoping = Scoping(region="facility__community", organisation="facility__organisation")
+    # A contracted agency's inspectors reach the inspections their agency is assigned, and nothing else.
+    scoping = Scoping(region="facility__community", organisation="facility__organisation",
+                      organisation_links=(("agency", AGENCY_STAFF),))
 
     class Meta:
         verbose_name = _("检查")
@@ -130,7 +137,8 @@ class InspectionPhoto(models.Model):
                                     on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
-    scoping = Scoping(region="inspection__facility__community", organisation="inspection__facility__organisation")
+    scoping = Scoping(region="inspection__facility__community", organisation="inspection__facility__organisation",
+                      organisation_links=(("inspection__agency", AGENCY_STAFF),))
 
     class Meta:
         verbose_name = _("检查照片")
@@ -153,7 +161,8 @@ class RectificationNotice(models.Model):
                                   related_name="+")
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
 
-    scoping = Scoping(region="facility__community", organisation="facility__organisation")
+    scoping = Scoping(region="facility__community", organisation="facility__organisation",
+                      organisation_links=(("inspection__agency", AGENCY_STAFF),))
 
     class Meta:
         verbose_name = _("整改意见书")
@@ -187,7 +196,8 @@ class Problem(models.Model):
                                    on_delete=models.PROTECT, related_name="+")
     escalation = models.CharField(_("升级处理"), max_length=20, choices=Escalation.choices, blank=True)
 
-    scoping = Scoping(region="notice__facility__community", organisation="notice__facility__organisation")
+    scoping = Scoping(region="notice__facility__community", organisation="notice__facility__organisation",
+                      organisation_links=(("notice__inspection__agency", AGENCY_STAFF),))
 
     class Meta:
         verbose_name = _("整改问题")
@@ -230,3 +240,135 @@ class StarRating(models.Model):
 
     def __str__(self):
         return f"{self.facility} · {self.stars}"
+
+
+class ScorecardPublication(models.Model):
+    """A month's scorecards as the district published them: what families read. The figures are frozen when
+    published, so the public page says the same thing tomorrow as today; a month is published once."""
+
+    region = models.ForeignKey("regions.Region", verbose_name=_("发布的行政区"), on_delete=models.PROTECT,
+                               related_name="+")
+    month = models.DateField(_("月份"))
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发布人"), on_delete=models.PROTECT,
+                                     related_name="+")
+    published_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+
+    # Published scorecards are public information: every signed-in reader may read them.
+    scoping = Scoping(region="region", readable_by_all=True)
+
+    class Meta:
+        verbose_name = _("服务评价公示")
+        verbose_name_plural = _("服务评价公示")
+        ordering = ["-month", "region__code"]
+        constraints = [models.UniqueConstraint(fields=["region", "month"], name="inspections_one_publication")]
+
+    def __str__(self):
+        return f"{self.region} · {self.month:%Y-%m}"
+
+
+class PublishedScore(models.Model):
+    """One row of a publication: a provider (no facility), one of its facilities, or a consortium's chain."""
+
+    publication = models.ForeignKey(ScorecardPublication, verbose_name=_("服务评价公示"), on_delete=models.CASCADE,
+                                    related_name="rows")
+    organisation = models.ForeignKey("providers.Organisation", verbose_name=_("运营机构"), on_delete=models.PROTECT,
+                                     related_name="+")
+    facility = models.ForeignKey("providers.Facility", verbose_name=_("养老服务设施"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    consortium = models.ForeignKey("Consortium", verbose_name=_("联合体"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("名称"), max_length=200)
+    stars = models.PositiveSmallIntegerField(_("星级"), null=True, blank=True)
+    inspections = models.PositiveIntegerField(_("检查次数"), default=0)
+    open_problems = models.PositiveIntegerField(_("未销号的整改问题"), default=0)
+    overdue_problems = models.PositiveIntegerField(_("其中逾期"), default=0)
+    visits = models.PositiveIntegerField(_("上门服务次数"), default=0)
+    on_time_rate = models.DecimalField(_("准时率"), max_digits=5, decimal_places=1, null=True, blank=True)
+    verified_share = models.DecimalField(_("核验率"), max_digits=5, decimal_places=1, null=True, blank=True)
+    exception_rate = models.DecimalField(_("异常率"), max_digits=5, decimal_places=1, null=True, blank=True)
+    satisfaction = models.DecimalField(_("满意度"), max_digits=4, decimal_places=2, null=True, blank=True)
+    complaints = models.PositiveIntegerField(_("投诉件数"), default=0)
+    complaints_per_1000 = models.DecimalField(_("每千次服务投诉数"), max_digits=7, decimal_places=1, null=True,
+                                              blank=True)
+
+    scoping = Scoping(region="publication__region", readable_by_all=True)
+
+    class Meta:
+        verbose_name = _("服务评价公示行")
+        verbose_name_plural = _("服务评价公示行")
+        ordering = ["publication", "name", "id"]
+
+
+class ProviderListEntry(models.Model):
+    """A provider on one of the district's lists (basic, government-guided, market services, negative), from
+    its entry to its exit, each with its reason. Rows are never deleted: the history is the rows."""
+
+    organisation = models.ForeignKey("providers.Organisation", verbose_name=_("服务机构"), on_delete=models.PROTECT,
+                                     related_name="+")
+    region = models.ForeignKey("regions.Region", verbose_name=_("管理的行政区"), on_delete=models.PROTECT,
+                               related_name="+")
+    list_code = models.CharField(_("清单"), max_length=30)
+    entered_on = models.DateField(_("列入日期"))
+    entry_reason = models.TextField(_("列入理由"))
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("列入人"), on_delete=models.PROTECT,
+                                   related_name="+")
+    exited_on = models.DateField(_("移出日期"), null=True, blank=True)
+    exit_reason = models.TextField(_("移出理由"), blank=True)
+    exited_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("移出人"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+
+    scoping = Scoping(region="region", organisation="organisation")
+
+    class Meta:
+        verbose_name = _("服务机构清单记录")
+        verbose_name_plural = _("服务机构清单记录")
+        ordering = ["list_code", "-entered_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "region", "list_code"],
+                                    condition=models.Q(exited_on__isnull=True), name="inspections_one_open_entry"),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} · {self.list_code}"
+
+
+class Consortium(models.Model):
+    """联合体: one institution and the street centres and community stations it runs as one chain, under the
+    "five unifications" (each with what it means for this chain)."""
+
+    name = models.CharField(_("联合体名称"), max_length=200)
+    lead = models.ForeignKey("providers.Organisation", verbose_name=_("牵头机构"), on_delete=models.PROTECT,
+                             related_name="+")
+    institution = models.ForeignKey("providers.Facility", verbose_name=_("牵头养老机构"), on_delete=models.PROTECT,
+                                    related_name="+")
+    region = models.ForeignKey("regions.Region", verbose_name=_("所在行政区"), on_delete=models.PROTECT,
+                               related_name="+")
+    unifications = models.JSONField(_("五统一"), default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    scoping = Scoping(region="region", organisation="lead")
+
+    class Meta:
+        verbose_name = _("联合体")
+        verbose_name_plural = _("联合体")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class ConsortiumMember(models.Model):
+    consortium = models.ForeignKey(Consortium, verbose_name=_("联合体"), on_delete=models.CASCADE,
+                                   related_name="members")
+    facility = models.OneToOneField("providers.Facility", verbose_name=_("成员设施"), on_delete=models.PROTECT,
+                                    related_name="+")
+    joined_on = models.DateField(_("加入日期"))
+
+    scoping = Scoping(region="consortium__region", organisation="consortium__lead")
+
+    class Meta:
+        verbose_name = _("联合体成员")
+        verbose_name_plural = _("联合体成员")
+        ordering = ["consortium", "facility__name", "id"]

@@ -26,6 +26,11 @@ class AuditAction(models.TextChoices):
     PROBLEM_ESCALATE = "inspections.problem_escalate"
     RATING_DECIDE = "inspections.rating_decide"
     RATING_REVOKE = "inspections.rating_revoke"
+    SCORECARD_PUBLISH = "inspections.scorecard_publish"
+    LIST_ENTER = "inspections.list_enter"
+    LIST_EXIT = "inspections.list_exit"
+    CONSORTIUM_CREATE = "inspections.consortium_create"
+    CONSORTIUM_MEMBER_ADD = "inspections.consortium_member_add"
 
 
 def workbench(user):
@@ -38,7 +43,8 @@ VIEW = {"inspections.view", "inspections.scorecard"}
 
 plugin = AppPlugin(
     capabilities={
-        Role.DISTRICT_ADMIN: VIEW | {"inspections.plan", "inspections.rate", "inspections.overdue"},
+        Role.DISTRICT_ADMIN: VIEW | {"inspections.plan", "inspections.rate", "inspections.overdue",
+                                     "inspections.lists"},
         Role.STREET_STAFF: VIEW | {"inspections.overdue"},
         Role.COMMUNITY_WORKER: {"inspections.scorecard"},
         Role.OPERATOR: {"inspections.scorecard"},
@@ -53,6 +59,8 @@ plugin = AppPlugin(
         NavItem(141, pgettext_lazy("menu", "检查"), "inspections:list", "inspections.view"),
         NavItem(143, pgettext_lazy("menu", "整改"), "inspections:notice-list", "inspections.view"),
         NavItem(147, pgettext_lazy("menu", "星级评定公示"), "inspections:ratings-public", "inspections.scorecard"),
+        NavItem(145, pgettext_lazy("menu", "服务评价公示"), "inspections:scorecards-public", "inspections.scorecard"),
+        NavItem(146, pgettext_lazy("menu", "服务机构清单"), "inspections:lists", "inspections.view"),
     ],
     audit_actions=AuditAction,
     workbench=workbench,

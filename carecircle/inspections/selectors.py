@@ -8,14 +8,25 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from carecircle.core.isolation import visible_to
 from carecircle.core.roles import Role, has_capability
 
 from .choices import InspectionStatus, NoticeStatus, ProblemStatus, RatingStatus, SchemeKind
-from .models import Inspection, InspectionPhoto, Problem, RatingScheme, RectificationNotice, StarRating
+from .models import (
+    Consortium,
+    ConsortiumMember,
+    Inspection,
+    InspectionPhoto,
+    Problem,
+    ProviderListEntry,
+    RatingScheme,
+    RectificationNotice,
+    ScorecardPublication,
+    StarRating,
+)
 
 SUBMITTED = (InspectionStatus.SUBMITTED, InspectionStatus.ACKNOWLEDGED)
 
@@ -32,6 +43,16 @@ def _narrow(user, queryset, path: str):
     if getattr(user, "role", None) in (Role.PROVIDER_ADMIN, Role.CAREGIVER, Role.ASSESSOR):
         queryset = queryset.filter(**{f"{prefix}status__in": SUBMITTED})
     return queryset
+
+
+def facilities_for(user):
+    """The facilities the user may read about here: their scope's, or, for an agency's staff (who reach no
+    facility through their region), the ones their agency has been assigned an inspection of."""
+    from carecircle.providers.models import Facility
+
+    if is_agency_staff(user):
+        return Facility.objects.filter(pk__in=inspections_for(user).values("facility_id"))
+    return visible_to(user, Facility)
 
 
 def inspections_for(user, queryset=None):
@@ -148,28 +169,166 @@ def subsidy_table(user, *, year: int) -> list[dict]:
     return rows
 
 
-def facility_scorecard(user, facility) -> dict:
-    """What the district and the provider read about one facility: the rating in force, the latest
-    inspections and the open problems. Figures from visits, complaints and satisfaction belong to the
-    quality app's provider scorecard and are read through `service_figures` once it exists."""
+def facility_scorecard(user, facility, month: dt.date | None = None) -> dict:
+    """What the district, the provider and an assigned agency read about one facility: the rating in force, the
+    latest inspections, the open problems, the consortium it belongs to, and its operator's service figures of
+    the last finished month (from the quality app's provider scorecard)."""
     inspections = inspections_for(user).filter(facility=facility, status__in=SUBMITTED).order_by("-submitted_at")
     open_problems = problems_for(user).filter(notice__facility=facility,
                                               status__in=(ProblemStatus.OPEN, ProblemStatus.RESPONDED))
+    month = month or last_month()
+    member = ConsortiumMember.objects.filter(facility=facility).select_related("consortium").first()
+    lists = provider_lists()
     return {
         "facility": facility,
         "rating": rating_in_force(facility),
         "inspections": list(inspections[:5]),
+        "inspection_count": inspections.count(),
         "open_problems": open_problems.count(),
         "overdue_problems": open_problems.filter(due_on__lt=today()).count(),
-        "service": service_figures(facility),
+        "problems": list(open_problems.order_by("due_on", "pk")[:20]),
+        "consortium": member.consortium if member else None,
+        "lists": [lists[e.list_code] for e in list_entries(user, current_only=True).filter(
+            organisation_id=facility.organisation_id) if e.list_code in lists],
+        "month": month,
+        "service": service_figures(user, month=month).get(facility.organisation_id),
     }
 
 
-def service_figures(facility) -> dict | None:
-    """Hook for the service figures of a facility's operator (on-time rate, verified share, exception rate,
-    satisfaction, complaints), to be read from the quality app's scorecard selector when it lands. Until
-    then there are none, and the scorecard says so rather than show made-up numbers."""
-    return None
+def last_month(on: dt.date | None = None) -> dt.date:
+    """The first day of the last finished month."""
+    first = (on or today()).replace(day=1)
+    return (first - dt.timedelta(days=1)).replace(day=1)
+
+
+SERVICE_FIELDS = ("visits", "on_time_rate", "verified_share", "exception_rate", "satisfaction", "complaints",
+                  "complaints_per_1000")
+
+
+def service_figures(user, *, month: dt.date) -> dict[int, dict]:
+    """Per operator: the month's on-time rate, verified share, exception rate, satisfaction and complaints
+    (and per 1,000 visits), as the quality app computes them for `user`'s scope (through its selector, which
+    reads the visits app's figures). An agency's staff read no service figures."""
+    from carecircle.quality.selectors import provider_scorecards
+
+    if is_agency_staff(user) or not has_capability(user, "quality.scorecard"):
+        return {}
+    return {row["organisation_id"]: {key: row[key] for key in SERVICE_FIELDS}
+            for row in provider_scorecards(user, month=month)}
+
+
+PUBLISHED_FIELDS = ("organisation", "facility", "consortium", "name", "stars", "inspections", "open_problems",
+                    "overdue_problems") + SERVICE_FIELDS
+
+
+def _empty_service() -> dict:
+    return {key: (0 if key in ("visits", "complaints") else None) for key in SERVICE_FIELDS}
+
+
+def scorecard_rows(user, *, month: dt.date) -> list[dict]:
+    """What a publication freezes, computed for `user`'s scope: one row per provider with rated facilities
+    (its figures from visits and complaints), one per facility (its rating, inspections, open problems, and its
+    operator's service figures), and one per consortium (the chain: its members' inspections and problems
+    summed, the lowest star among its members, the lead's service figures)."""
+    service = service_figures(user, month=month)
+    facilities = list(facility_comparison(user))
+    inspections = dict(inspections_for(user).filter(status__in=SUBMITTED).order_by().values("facility_id")
+                       .annotate(n=Count("pk")).values_list("facility_id", "n"))
+    rows, providers = [], {}
+    for facility in facilities:
+        figures = service.get(facility.organisation_id) or _empty_service()
+        rows.append({"organisation": facility.organisation, "facility": facility, "consortium": None,
+                     "name": facility.name, "stars": facility.stars, "inspections": inspections.get(facility.pk, 0),
+                     "open_problems": facility.open_problems, "overdue_problems": facility.overdue_problems,
+                     **figures})
+        provider = providers.setdefault(facility.organisation_id, {
+            "organisation": facility.organisation, "facility": None, "consortium": None,
+            "name": facility.organisation.name, "stars": None, "inspections": 0, "open_problems": 0,
+            "overdue_problems": 0, **figures})
+        for key in ("inspections", "open_problems", "overdue_problems"):
+            provider[key] += rows[-1][key]
+    by_facility = {row["facility"].pk: row for row in rows}
+    for consortium in consortia_for(user):
+        members = [by_facility[m.facility_id] for m in consortium.members.all() if m.facility_id in by_facility]
+        stars = [m["stars"] or 0 for m in members]
+        rows.append({"organisation": consortium.lead, "facility": None, "consortium": consortium,
+                     "name": consortium.name, "stars": min(stars) if stars else None,
+                     "inspections": sum(m["inspections"] for m in members),
+                     "open_problems": sum(m["open_problems"] for m in members),
+                     "overdue_problems": sum(m["overdue_problems"] for m in members),
+                     **(service.get(consortium.lead_id) or _empty_service())})
+    return list(providers.values()) + rows
+
+
+def publications(region=None):
+    queryset = ScorecardPublication.objects.select_related("region").order_by("-month", "region__code")
+    return queryset.filter(region=region) if region is not None else queryset
+
+
+def published_rows(publication, *, kind: str = ""):
+    rows = publication.rows.select_related("organisation", "facility", "facility__community", "consortium")
+    if kind == "provider":
+        rows = rows.filter(facility__isnull=True, consortium__isnull=True)
+    elif kind == "facility":
+        rows = rows.filter(facility__isnull=False)
+    elif kind == "consortium":
+        rows = rows.filter(consortium__isnull=False)
+    return rows.order_by("name", "pk")
+
+
+# --- provider lists and consortia -------------------------------------------------------------------------
+
+def provider_lists() -> dict[str, dict]:
+    """The four lists as configured (data/lists/provider-lists.json), with their names in the reader's language."""
+    import json
+    from pathlib import Path
+
+    from django.utils.translation import get_language
+
+    english = (get_language() or "").startswith("en")
+    path = Path(__file__).resolve().parent / "data" / "lists" / "provider-lists.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {item["code"]: {"code": item["code"], "negative": item["negative"],
+                           "name": item["name_en"] if english else item["name_zh"],
+                           "description": item["description_en"] if english else item["description_zh"]}
+            for item in data["lists"]}
+
+
+def list_entries(user, *, current_only: bool = False):
+    queryset = visible_to(user, ProviderListEntry).select_related("organisation", "entered_by", "exited_by")
+    if current_only:
+        queryset = queryset.filter(exited_on__isnull=True)
+    return queryset.order_by("list_code", "organisation__name", "-entered_on", "-pk")
+
+
+def consortia_for(user):
+    return visible_to(user, Consortium).select_related("lead", "institution", "region").prefetch_related(
+        "members__facility")
+
+
+def unification_label(key: str) -> str:
+    from django.utils.translation import gettext
+
+    return {"brand": gettext("统一品牌"), "building": gettext("统一建设标准"), "service": gettext("统一服务标准"),
+            "operations": gettext("统一运营管理"), "supervision": gettext("统一监督考核")}.get(key, key)
+
+
+def consortium_scorecard(user, consortium, month: dt.date | None = None) -> dict:
+    """One scorecard for the chain and its members: each member's rating, inspections and open problems, the
+    chain's totals, and the lead's service figures."""
+    month = month or last_month()
+    cards = [facility_scorecard(user, member.facility, month) for member in consortium.members.all()]
+    stars = [card["rating"].stars if card["rating"] else 0 for card in cards]
+    return {
+        "consortium": consortium, "month": month, "members": cards,
+        "unifications": [{"label": unification_label(key), "text": consortium.unifications.get(key, "")}
+                         for key in ("brand", "building", "service", "operations", "supervision")],
+        "lowest_stars": min(stars) if stars else None,
+        "inspection_count": sum(card["inspection_count"] for card in cards),
+        "open_problems": sum(card["open_problems"] for card in cards),
+        "overdue_problems": sum(card["overdue_problems"] for card in cards),
+        "service": service_figures(user, month=month).get(consortium.lead_id),
+    }
 
 
 def workbench_queues(user):
@@ -235,8 +394,6 @@ def facility_comparison(user):
     from django.db.models import Count, IntegerField, OuterRef, Subquery
     from django.db.models.functions import Coalesce
 
-    from carecircle.providers.models import Facility
-
     kinds = {kind for scheme in schemes() for kind in scheme.data.get("applies_to", [])}
     on = today()
     open_problems = problems_for(user).filter(notice__facility=OuterRef("pk"),
@@ -249,7 +406,7 @@ def facility_comparison(user):
     latest = inspections_for(user).filter(facility=OuterRef("pk"), status__in=SUBMITTED).order_by("-submitted_at")
     rating = StarRating.objects.filter(facility=OuterRef("pk"), status=RatingStatus.IN_FORCE, valid_from__lte=on,
                                        valid_until__gte=on)
-    return (visible_to(user, Facility).filter(is_active=True, kind__in=kinds)
+    return (facilities_for(user).filter(is_active=True, kind__in=kinds)
             .select_related("organisation", "community")
             .annotate(stars=Subquery(rating.values("stars")[:1]), latest_total=Subquery(latest.values("total")[:1]),
                       latest_max=Subquery(latest.values("scheme__max_points")[:1]),

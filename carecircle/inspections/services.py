@@ -20,6 +20,7 @@ from carecircle.core.isolation import acts_for, is_visible, visible_to
 from carecircle.core.policy import policy_value
 from carecircle.core.roles import Role, has_capability
 from carecircle.core.workdays import add_working_days
+from carecircle.core.workflow import IllegalStep
 from carecircle.engines import inspections as engine
 from carecircle.providers.models import Facility, Organisation
 
@@ -34,7 +35,19 @@ from .choices import (
     RatingStatus,
     SchemeKind,
 )
-from .models import Inspection, InspectionPhoto, Problem, RatingScheme, RectificationNotice, StarRating
+from .models import (
+    Consortium,
+    ConsortiumMember,
+    Inspection,
+    InspectionPhoto,
+    Problem,
+    ProviderListEntry,
+    PublishedScore,
+    RatingScheme,
+    RectificationNotice,
+    ScorecardPublication,
+    StarRating,
+)
 from .plugin import AuditAction
 from .workflow import INSPECTION_FLOW, PROBLEM_FLOW
 
@@ -219,7 +232,7 @@ def _assign(actor, inspection, *, inspector, agency):
     if inspector is not None:
         if inspector.role != Role.INSPECTOR or not inspector.is_active:
             raise ValidationError({"inspector": _("只能分派给监管人员")})
-        if not is_visible(inspector, inspection.facility):
+        if not _in_region(inspector, inspection.facility):
             raise ValidationError({"inspector": _("“%(facility)s”不在该检查人员的管辖范围内")
                                                 % {"facility": inspection.facility}})
         if agency is not None and inspector.organisation_id != agency.pk:
@@ -228,6 +241,15 @@ def _assign(actor, inspection, *, inspector, agency):
             agency = inspector.organisation
     inspection.inspector, inspection.agency = inspector, agency
     inspection.save(update_fields=["inspector", "agency"])
+
+
+def _in_region(inspector, facility) -> bool:
+    """Whether the facility lies in the inspector's region. Asked of the region rather than of visible_to: an
+    agency's inspector reaches no facility before one is assigned to the agency."""
+    if selectors.is_agency_staff(inspector):
+        region = inspector.scope_region
+        return region is not None and facility.community.path.startswith(region.path)
+    return is_visible(inspector, facility)
 
 
 def inspection_assign(*, actor, inspection: Inspection, inspector=None, agency=None) -> Inspection:
@@ -627,3 +649,176 @@ def rating_decide(*, actor, inspection: Inspection, stars: int, reason: str = ""
                      changes={"stars": stars, "valid_from": today.isoformat(), "valid_until": until.isoformat(),
                               "inspection": inspection.pk})
     return rating
+
+
+# --- published scorecards ------------------------------------------------------------------------------
+
+def _month_start(month) -> dt.date:
+    if isinstance(month, str):
+        try:
+            month = dt.date.fromisoformat(f"{month.strip()[:7]}-01")
+        except ValueError:
+            raise ValidationError({"month": _("请填写有效的月份，例如 2026-11")}) from None
+    if not isinstance(month, dt.date):
+        raise ValidationError({"month": _("请填写有效的月份，例如 2026-11")})
+    return month.replace(day=1)
+
+
+def scorecards_publish(*, actor, month) -> ScorecardPublication:
+    """The district publishes a finished month's scorecards: per provider, per facility and per consortium, the
+    rating, inspections, open problems and the month's service figures, frozen as published. A month is
+    published once for a region; the second publication of the same month is refused (409)."""
+    if not has_capability(actor, "inspections.rate"):
+        raise PermissionDenied
+    region = getattr(actor, "scope_region", None)
+    if region is None:
+        raise PermissionDenied(_("只有管辖一个行政区的工作人员可以发布服务评价"))
+    month = _month_start(month)
+    if month >= timezone.localdate().replace(day=1):
+        raise ValidationError({"month": _("只能发布已经结束的月份（%(month)s 尚未结束）") % {"month": f"{month:%Y-%m}"}})
+    rows = selectors.scorecard_rows(actor, month=month)
+    try:
+        with transaction.atomic():
+            publication = ScorecardPublication.objects.create(region=region, month=month, published_by=actor)
+            PublishedScore.objects.bulk_create([
+                PublishedScore(publication=publication, **{key: row[key] for key in selectors.PUBLISHED_FIELDS})
+                for row in rows])
+            audit.record(actor=actor, action=AuditAction.SCORECARD_PUBLISH, subject=publication,
+                         changes={"month": f"{month:%Y-%m}", "rows": len(rows)})
+    except IntegrityError:
+        raise IllegalStep(_("%(region)s %(month)s 的服务评价已经发布过") % {"region": region, "month": f"{month:%Y-%m}"}) \
+            from None
+    return publication
+
+
+# --- provider lists: entry and exit ---------------------------------------------------------------------
+
+def _reason(reason: str, field: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({field: _("请填写理由")})
+    return reason[:2000]
+
+
+def provider_list_enter(*, actor, organisation, list_code: str, reason: str,
+                        on: dt.date | None = None) -> ProviderListEntry:
+    """Puts a provider on one of the lists, with the reason on record. A provider stays on a list until it
+    exits; the negative list and the others exclude each other (exit first, with its reason)."""
+    if not has_capability(actor, "inspections.lists"):
+        raise PermissionDenied
+    lists = selectors.provider_lists()
+    if list_code not in lists:
+        raise ValidationError({"list_code": _("没有这个清单")})
+    if not isinstance(organisation, Organisation) or not is_visible(actor, organisation):
+        raise ValidationError({"organisation": _("该服务机构不在您的管辖范围内")})
+    region = actor.scope_region
+    if region is None:
+        raise PermissionDenied
+    reason = _reason(reason, "reason")
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        locks.hold("inspections.lists", organisation.pk, region.pk)
+        current = ProviderListEntry.objects.filter(organisation=organisation, region=region, exited_on__isnull=True)
+        if current.filter(list_code=list_code).exists():
+            raise IllegalStep(_("“%(organisation)s”已在%(list)s中") % {
+                "organisation": organisation, "list": lists[list_code]["name"]})
+        negative = lists[list_code]["negative"]
+        clash = [entry for entry in current if lists.get(entry.list_code, {}).get("negative", False) != negative]
+        if clash:
+            raise ValidationError({"list_code": _("“%(organisation)s”目前在%(list)s中，请先移出并说明理由") % {
+                "organisation": organisation, "list": lists[clash[0].list_code]["name"]}})
+        entry = ProviderListEntry.objects.create(organisation=organisation, region=region, list_code=list_code,
+                                                 entered_on=on, entry_reason=reason, entered_by=actor)
+        audit.record(actor=actor, action=AuditAction.LIST_ENTER, subject=entry, reason=reason,
+                     changes={"organisation": str(organisation), "list": list_code, "entered_on": on.isoformat()})
+    return entry
+
+
+def provider_list_exit(*, actor, entry: ProviderListEntry, reason: str,
+                       on: dt.date | None = None) -> ProviderListEntry:
+    if not has_capability(actor, "inspections.lists") or not is_visible(actor, entry, action="change"):
+        raise PermissionDenied
+    reason = _reason(reason, "reason")
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        entry = ProviderListEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.exited_on is not None:
+            raise IllegalStep(_("该机构已于 %(date)s 移出此清单") % {"date": entry.exited_on.isoformat()})
+        if on < entry.entered_on:
+            raise ValidationError({"on": _("移出日期不能早于列入日期 %(date)s") % {"date": entry.entered_on.isoformat()}})
+        entry.exited_on, entry.exit_reason, entry.exited_by = on, reason, actor
+        entry.save(update_fields=["exited_on", "exit_reason", "exited_by"])
+        audit.record(actor=actor, action=AuditAction.LIST_EXIT, subject=entry, reason=reason,
+                     changes={"organisation": str(entry.organisation), "list": entry.list_code,
+                              "exited_on": on.isoformat()})
+    return entry
+
+
+# --- consortia ------------------------------------------------------------------------------------------
+
+UNIFICATIONS = ("brand", "building", "service", "operations", "supervision")
+
+
+def _unifications(data) -> dict:
+    if not isinstance(data, dict):
+        raise ValidationError({"unifications": _("请逐项填写“五统一”的内容")})
+    cleaned = {}
+    for key in UNIFICATIONS:
+        text = data.get(key, "")
+        if not isinstance(text, str) or not text.strip():
+            raise ValidationError({"unifications": _("“五统一”每一项都须写明做法：%(missing)s 未填") % {
+                "missing": selectors.unification_label(key)}})
+        cleaned[key] = text.strip()[:500]
+    return cleaned
+
+
+def consortium_create(*, actor, name: str, institution, unifications: dict) -> Consortium:
+    """A consortium led by one institution (the facility of kind institution that heads it); its operator is
+    the lead organisation."""
+    if not has_capability(actor, "inspections.lists"):
+        raise PermissionDenied
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("请填写联合体名称")})
+    if not isinstance(institution, Facility) or not is_visible(actor, institution):
+        raise ValidationError({"institution": _("该养老机构不在您的管辖范围内")})
+    if institution.kind not in INSTITUTION_KINDS:
+        raise ValidationError({"institution": _("联合体须由一家养老机构牵头，“%(facility)s”不是养老机构")
+                                              % {"facility": institution}})
+    cleaned = _unifications(unifications)
+    try:
+        with transaction.atomic():
+            consortium = Consortium.objects.create(name=name[:200], lead=institution.organisation,
+                                                   institution=institution, region=actor.scope_region,
+                                                   unifications=cleaned, created_by=actor)
+            ConsortiumMember.objects.create(consortium=consortium, facility=institution,
+                                            joined_on=timezone.localdate())
+            audit.record(actor=actor, action=AuditAction.CONSORTIUM_CREATE, subject=consortium,
+                         changes={"name": name, "institution": str(institution)})
+    except IntegrityError:
+        raise ValidationError({"institution": _("“%(facility)s”已属于另一个联合体") % {"facility": institution}}) \
+            from None
+    return consortium
+
+
+def consortium_member_add(*, actor, consortium: Consortium, facility, joined_on: dt.date | None = None):
+    """Adds a street centre or community station the lead institution runs (one consortium per facility)."""
+    if not has_capability(actor, "inspections.lists") or not is_visible(actor, consortium, action="change"):
+        raise PermissionDenied
+    if not isinstance(facility, Facility) or not is_visible(actor, facility):
+        raise ValidationError({"facility": _("该设施不在您的管辖范围内")})
+    if facility.kind in INSTITUTION_KINDS:
+        raise ValidationError({"facility": _("联合体成员是街道中心和社区站点，“%(facility)s”是养老机构")
+                                           % {"facility": facility}})
+    if facility.organisation_id != consortium.lead_id:
+        raise ValidationError({"facility": _("“%(facility)s”不由牵头机构%(lead)s运营")
+                                           % {"facility": facility, "lead": consortium.lead}})
+    try:
+        with transaction.atomic():
+            member = ConsortiumMember.objects.create(consortium=consortium, facility=facility,
+                                                     joined_on=joined_on or timezone.localdate())
+            audit.record(actor=actor, action=AuditAction.CONSORTIUM_MEMBER_ADD, subject=consortium,
+                         changes={"facility": str(facility)})
+    except IntegrityError:
+        raise ValidationError({"facility": _("“%(facility)s”已属于一个联合体") % {"facility": facility}}) from None
+    return member

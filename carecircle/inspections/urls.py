@@ -28,4 +28,8 @@ urlpatterns = [
     path("subsidies/", views.SubsidyView.as_view(), name="subsidies"),
     path("facilities/", views.ComparisonView.as_view(), name="comparison"),
     path("facilities/<int:pk>/", views.ScorecardView.as_view(), name="scorecard"),
+    path("scorecards/", views.PublishedScorecardsView.as_view(), name="scorecards-public"),
+    path("lists/", views.ProviderListsView.as_view(), name="lists"),
+    path("consortia/", views.ConsortiumListView.as_view(), name="consortia"),
+    path("consortia/<int:pk>/", views.ConsortiumView.as_view(), name="consortium"),
 ]

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -14,16 +15,16 @@ from django.views import generic
 
 from carecircle.core import exports
 from carecircle.core.isolation import acts_for, visible_to
-from carecircle.core.params import query_int
+from carecircle.core.params import InvalidParameter, parse_id, query_int
 from carecircle.core.policy import MissingPolicyParameter, policy_value
 from carecircle.core.roles import has_capability
 from carecircle.core.views import CapabilityRequiredMixin, ScopedDetailView, ScopedListView
 from carecircle.core.workflow import IllegalStep
-from carecircle.providers.models import Facility
+from carecircle.providers.models import Facility, Organisation
 
 from . import documents, selectors, services
-from .choices import Escalation, InspectionStatus, ProblemStatus
-from .models import Inspection, InspectionPhoto, Problem, RectificationNotice, StarRating
+from .choices import INSTITUTION_KINDS, Escalation, InspectionStatus, ProblemStatus
+from .models import Consortium, ConsortiumMember, Inspection, InspectionPhoto, Problem, RectificationNotice, StarRating
 from .workflow import INSPECTION_FLOW, PROBLEM_FLOW
 
 
@@ -474,18 +475,6 @@ class SubsidyView(CapabilityRequiredMixin, generic.TemplateView):
         return context
 
 
-class ComparisonView(ScopedListView):
-    """The district's comparison of its facilities: rating, latest score, open and overdue problems; each row
-    opens the facility's record."""
-
-    capability = "inspections.overdue"
-    model = Facility
-    template_name = "inspections/comparison.html"
-
-    def get_base_queryset(self):
-        return selectors.facility_comparison(self.request.user)
-
-
 class ScorecardView(CapabilityRequiredMixin, generic.TemplateView):
     """One facility: rating in force, latest inspections, open and overdue problems."""
 
@@ -495,9 +484,201 @@ class ScorecardView(CapabilityRequiredMixin, generic.TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        facility = get_object_or_404(visible_to(self.request.user, Facility).select_related("organisation"),
+        facility = get_object_or_404(selectors.facilities_for(self.request.user).select_related("organisation"),
                                      pk=self.kwargs["pk"])
         context["card"] = selectors.facility_scorecard(self.request.user, facility)
+        context["today"] = timezone.localdate()
         return context
 
 
+
+
+def _service_by_facility(user, rows, month):
+    service = selectors.service_figures(user, month=month)
+    for row in rows:
+        row.service = service.get(row.organisation_id)
+
+
+class ComparisonDrillMixin:
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        month = selectors.last_month()
+        _service_by_facility(self.request.user, context["object_list"], month)
+        context.update({"month": month, "can_publish": has_capability(self.request.user, "inspections.rate")})
+        return context
+
+
+def _pick(queryset, raw, name, message):
+    """The row a form names, within the user's reach; a clear refusal otherwise."""
+    pk = parse_id(raw, name=name)
+    row = queryset.filter(pk=pk).first() if pk is not None else None
+    if row is None:
+        raise ValidationError({name: message})
+    return row
+
+
+class PublishedScorecardsView(CapabilityRequiredMixin, generic.TemplateView):
+    """The published scorecards a family can read: per provider, facility and consortium, for a month the
+    district published. The district publishes a finished month here."""
+
+    capability = "inspections.scorecard"
+    template_name = "inspections/scorecards_public.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        available = list(selectors.publications())
+        chosen = None
+        wanted = query_int(self.request.GET, "publication", minimum=1, maximum=2**31 - 1, default=None)
+        if wanted is not None:
+            chosen = next((p for p in available if p.pk == wanted), None)
+            if chosen is None:
+                raise Http404
+        chosen = chosen or (available[0] if available else None)
+        context.update({
+            "publications": available, "publication": chosen,
+            "providers": selectors.published_rows(chosen, kind="provider") if chosen else [],
+            "facilities": selectors.published_rows(chosen, kind="facility") if chosen else [],
+            "consortia": selectors.published_rows(chosen, kind="consortium") if chosen else [],
+            "can_publish": has_capability(self.request.user, "inspections.rate"),
+            "last_month": selectors.last_month(),
+        })
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not has_capability(request.user, "inspections.rate"):
+            raise PermissionDenied
+        try:
+            publication = services.scorecards_publish(actor=request.user, month=request.POST.get("month", ""))
+        except (ValidationError, IllegalStep, PermissionDenied) as error:
+            _flash_error(request, error)
+            return redirect("inspections:scorecards-public")
+        messages.success(request, _("%(month)s 的服务评价已发布。") % {"month": f"{publication.month:%Y-%m}"})
+        return redirect(f"{reverse('inspections:scorecards-public')}?publication={publication.pk}")
+
+
+class ProviderListsView(CapabilityRequiredMixin, generic.TemplateView):
+    """The four lists: who is on each today, the history of entries and exits with their reasons; the district
+    enters and exits providers here."""
+
+    capability = "inspections.view"
+    template_name = "inspections/provider_lists.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        lists = selectors.provider_lists()
+        entries = list(selectors.list_entries(user))
+        for code, item in lists.items():
+            item["current"] = [e for e in entries if e.list_code == code and e.exited_on is None]
+        context.update({
+            "lists": lists.values(), "history": entries, "names": {c: i["name"] for c, i in lists.items()},
+            "can_manage": has_capability(user, "inspections.lists"),
+            "organisations": (visible_to(user, Organisation).filter(is_active=True).order_by("name")
+                              if has_capability(user, "inspections.lists") else []),
+        })
+        return context
+
+    def post(self, request, *args, **kwargs):
+        user = request.user
+        if not has_capability(user, "inspections.lists"):
+            raise PermissionDenied
+        try:
+            if request.POST.get("action") == "exit":
+                entry = _pick(selectors.list_entries(user), request.POST.get("entry"), "entry",
+                              _("请选择要移出的记录"))
+                services.provider_list_exit(actor=user, entry=entry, reason=request.POST.get("reason", ""))
+                messages.success(request, _("已移出清单。"))
+            else:
+                organisation = _pick(visible_to(user, Organisation), request.POST.get("organisation"), "organisation",
+                                     _("请选择服务机构"))
+                services.provider_list_enter(actor=user, organisation=organisation,
+                                             list_code=request.POST.get("list_code", ""),
+                                             reason=request.POST.get("reason", ""))
+                messages.success(request, _("已列入清单。"))
+        except (ValidationError, IllegalStep, PermissionDenied, InvalidParameter) as error:
+            _flash_error(request, error)
+        return redirect("inspections:lists")
+
+
+class ConsortiumListView(CapabilityRequiredMixin, generic.TemplateView):
+    capability = "inspections.view"
+    template_name = "inspections/consortium_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        can_manage = has_capability(user, "inspections.lists")
+        context.update({
+            "consortia": selectors.consortia_for(user), "can_manage": can_manage,
+            "institutions": (visible_to(user, Facility).filter(is_active=True, kind__in=INSTITUTION_KINDS)
+                             .order_by("name") if can_manage else []),
+            "unification_fields": [(key, selectors.unification_label(key)) for key in services.UNIFICATIONS],
+        })
+        return context
+
+    def post(self, request, *args, **kwargs):
+        user = request.user
+        if not has_capability(user, "inspections.lists"):
+            raise PermissionDenied
+        try:
+            institution = _pick(visible_to(user, Facility), request.POST.get("institution"), "institution",
+                                _("请选择牵头的养老机构"))
+            consortium = services.consortium_create(
+                actor=user, name=request.POST.get("name", ""), institution=institution,
+                unifications={key: request.POST.get(f"u-{key}", "") for key in services.UNIFICATIONS})
+        except (ValidationError, PermissionDenied, InvalidParameter) as error:
+            _flash_error(request, error)
+            return redirect("inspections:consortia")
+        messages.success(request, _("联合体已登记。"))
+        return redirect("inspections:consortium", consortium.pk)
+
+
+class ConsortiumView(CapabilityRequiredMixin, generic.TemplateView):
+    """One scorecard for the chain and its members, with the five unifications."""
+
+    capability = "inspections.view"
+    model = Consortium
+    template_name = "inspections/consortium.html"
+
+    @cached_property
+    def consortium(self):
+        return get_object_or_404(selectors.consortia_for(self.request.user), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        card = selectors.consortium_scorecard(user, self.consortium)
+        can_manage = has_capability(user, "inspections.lists")
+        taken = ConsortiumMember.objects.values("facility_id")
+        context.update({
+            "card": card, "can_manage": can_manage,
+            "candidates": (visible_to(user, Facility).filter(is_active=True, organisation=self.consortium.lead)
+                           .exclude(kind__in=INSTITUTION_KINDS).exclude(pk__in=taken).order_by("name")
+                           if can_manage else []),
+        })
+        return context
+
+    def post(self, request, *args, **kwargs):
+        user, consortium = request.user, self.consortium
+        if not has_capability(user, "inspections.lists"):
+            raise PermissionDenied
+        try:
+            facility = _pick(visible_to(user, Facility), request.POST.get("facility"), "facility",
+                             _("请选择要加入的设施"))
+            services.consortium_member_add(actor=user, consortium=consortium, facility=facility)
+            messages.success(request, _("成员已加入联合体。"))
+        except (ValidationError, PermissionDenied, InvalidParameter) as error:
+            _flash_error(request, error)
+        return redirect("inspections:consortium", consortium.pk)
+
+
+class ComparisonView(ComparisonDrillMixin, ScopedListView):
+    """The district's comparison of its facilities: rating, latest score, open and overdue problems; each row
+    opens the facility's record."""
+
+    capability = "inspections.overdue"
+    model = Facility
+    template_name = "inspections/comparison.html"
+
+    def get_base_queryset(self):
+        return selectors.facility_comparison(self.request.user)

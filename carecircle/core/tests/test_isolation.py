@@ -143,3 +143,38 @@ def test_street_staff_see_district_providers_that_serve_their_street(users, dist
     assert district.provider in visible_a and district.other_provider not in visible_a
     assert district.other_provider in visible_b and district.provider not in visible_b
     assert visible_to(users.street_staff, Organisation).filter(pk=district.provider.pk).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_contracted_agencys_region_staff_reach_only_what_is_linked_to_their_agency(district, users):
+    """An inspector who works for an organisation (a third-party agency) is region-scoped by role, yet reads
+    none of the region's rows: elders, facilities, organisations, audit events stay out of reach; reference
+    data stays readable. A district inspector of the same region is not narrowed."""
+    from carecircle.accounts.models import User
+    from carecircle.core.roles import Role
+
+    Facility.objects.create(organisation=district.provider, name="甲", kind="day_centre", community=district.a1,
+                            lat=31.2, lng=121.44)
+    agency_staff = User.objects.create_user(username="agency_staff", password="Test-pass-2026", role=Role.INSPECTOR,
+                                            scope_region=district.district, organisation=district.agency)
+    for model in (Elder, Facility, Organisation, AuditEvent, User):
+        assert not visible_to(agency_staff, model).exists(), model.__name__
+        assert not visible_to(agency_staff, model, action="change").exists(), model.__name__
+    assert visible_to(agency_staff, Region).count() == Region.objects.count()
+    # The published rules they work by stay readable, as for the region's own staff (and read-only).
+    rule = PolicyParameter.objects.create(key="k", region=district.district, value=1,
+                                          effective_from=dt.date(2026, 1, 1), source="s", confidence="local")
+    assert list(visible_to(agency_staff, PolicyParameter)) == list(visible_to(users.inspector, PolicyParameter))
+    assert rule in set(visible_to(agency_staff, PolicyParameter))
+    assert not visible_to(agency_staff, PolicyParameter, action="change").exists()
+    assert names(visible_to(users.inspector, Elder)) == ["张三明", "李秀英", "王建国"]
+    assert visible_to(users.inspector, Facility).count() == 1
+    # The organisation's own links for its organisation-scoped roles do not open doors to its region staff:
+    # the elders an assessment agency has orders for are linked to the agency for assessors only.
+    fake = Scoping(region="community", organisation_links=(("agency", frozenset({Role.ASSESSOR})),))
+
+    class Linked:
+        __name__ = "Linked"
+        scoping = fake
+
+    assert scope_filter(agency_staff, Linked) is None

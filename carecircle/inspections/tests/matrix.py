@@ -2,7 +2,8 @@
 neighbouring district, each with a submitted inspection (a photo, a hazard), its rectification notice with one
 answered problem, and a star rating — so every role meets an object inside its scope and one outside it.
 
-The inspections are submitted and assigned to nobody: providers see only submitted visits, and a district
+The inspections are submitted; street A's is assigned to the district's contracted agency (whose inspector
+sees it and nothing else), the others to nobody: providers see only submitted visits, and a district
 inspector does what is assigned to nobody in their region."""
 
 
@@ -40,6 +41,7 @@ def make_inspections(world):
                                            lng=community.centroid_lng)
         inspection = Inspection.objects.create(
             facility=facility, scheme=scheme, kind="quarterly", period="", due_on=today, status="submitted",
+            agency=d.agency if number == 1 else None,
             points={k: str(v) for k, v in points.items()}, hard_stops=["H03"], total=500, stars=0, passed=False,
             trace={"rules": [{"kind": "hard_stop", "item": "H03", "part": "", "stars": 0, "points": "0",
                               "threshold": "0"}], "parts": []},
@@ -60,7 +62,37 @@ def make_inspections(world):
                                   decided_by=world.users.district_admin)
 
 
+def make_consortia(world):
+    """A consortium led by an institution in street A, street B and the neighbouring district, with a member
+    station, and one list entry for each of their organisations."""
+    from django.utils import timezone
+
+    from carecircle.inspections.models import Consortium, ConsortiumMember, ProviderListEntry
+    from carecircle.providers.models import Facility
+
+    d = world.district
+    today = timezone.localdate()
+    for org, community, region in ((d.provider, d.a1, d.street_a), (d.other_provider, d.b1, d.street_b),
+                                   (world.outside.provider, world.outside.community, world.outside.district)):
+        institution = Facility.objects.create(organisation=org, community=community, name=f"{community.name}护理院",
+                                              kind="institution", lat=community.centroid_lat,
+                                              lng=community.centroid_lng)
+        station = Facility.objects.create(organisation=org, community=community, name=f"{community.name}连锁站点",
+                                          kind="activity_room", lat=community.centroid_lat,
+                                          lng=community.centroid_lng)
+        consortium = Consortium.objects.create(name=f"{community.name}联合体", lead=org, institution=institution,
+                                               region=region, created_by=world.users.district_admin,
+                                               unifications={"brand": "统一品牌"})
+        for facility in (institution, station):
+            ConsortiumMember.objects.create(consortium=consortium, facility=facility, joined_on=today)
+        ProviderListEntry.objects.create(organisation=org, region=region, list_code="basic", entered_on=today,
+                                         entry_reason="承接基本养老服务", entered_by=world.users.district_admin)
+
+
 MAKERS = {
+    "inspections.consortium": make_consortia,
+    "inspections.consortiummember": make_consortia,
+    "inspections.providerlistentry": make_consortia,
     "inspections.inspection": make_inspections,
     "inspections.inspectionphoto": make_inspections,
     "inspections.rectificationnotice": make_inspections,

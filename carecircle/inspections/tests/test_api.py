@@ -72,3 +72,34 @@ def test_inspections_in_the_api_are_within_the_assignment(world, api_as):
     provider_rows = api_as(world.users.provider_admin).get("/api/v1/inspections/").json()
     provider_rows = provider_rows["results"] if isinstance(provider_rows, dict) else provider_rows
     assert provider_rows == []  # the station is the other provider's
+
+
+def _rows(response):
+    data = response.json()
+    return data["results"] if isinstance(data, dict) else data
+
+
+def test_rectifications_and_ratings_in_the_api_are_within_scope(world, api_as):
+    inspection = services.inspection_create(actor=world.users.district_admin, facility=world.station,
+                                            agency=world.agency)
+    inspection = services.inspection_submit(actor=world.agency_inspector, inspection=inspection,
+                                            points=full_points(inspection.scheme))
+    notice = services.notice_issue(actor=world.agency_inspector, inspection=inspection,
+                                   problems=[{"description": "灭火器过期", "working_days": 5}])
+    rating = services.rating_decide(actor=world.users.district_admin, inspection=inspection, stars=inspection.stars)
+    # The district sees the notice; the first provider (not the station's operator) sees neither it nor the rating.
+    other = api_as(world.users.district_admin)
+    assert [row["number"] for row in _rows(other.get("/api/v1/rectifications/"))] == [notice.number]
+    provider = api_as(world.users.provider_admin)
+    assert _rows(provider.get("/api/v1/rectifications/")) == []
+    assert provider.get(f"/api/v1/rectifications/{notice.pk}/").status_code == 404
+    assert provider.get(f"/api/v1/star-ratings/{rating.pk}/").status_code == 404
+    # The agency reads the notice of its own inspection, with the problem and its deadline, but no rating.
+    agency = api_as(world.agency_inspector)
+    detail = agency.get(f"/api/v1/rectifications/{notice.pk}/").json()
+    assert detail["problems"][0]["description"] == "灭火器过期" and detail["problems"][0]["due_on"]
+    assert _rows(agency.get("/api/v1/star-ratings/")) == []
+    assert api_as(world.other_inspector).get(f"/api/v1/rectifications/{notice.pk}/").status_code == 404
+    street = api_as(world.users.street_staff_b)
+    assert [row["stars"] for row in _rows(street.get("/api/v1/star-ratings/"))] == [inspection.stars]
+    assert api_as(world.users.street_staff).get(f"/api/v1/star-ratings/{rating.pk}/").status_code == 404

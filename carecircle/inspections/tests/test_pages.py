@@ -146,10 +146,18 @@ def test_the_district_compares_its_facilities_and_drills_down(world):
     station = rows["枫林睦邻点"]
     assert (station.stars, station.latest_total, station.open_problems, station.overdue_problems) == (5, 500, 2, 1)
     assert rows["天平社区综合为老服务中心"].stars is None and rows["天平社区综合为老服务中心"].open_problems == 0
-    # Street A sees its own centre only; an agency inspector sees no problem of another agency's inspection.
+    # Street A sees its own centre only; an agency inspector sees only the facilities their agency is assigned,
+    # and of those no problem of another agency's inspection.
     assert [f.name for f in selectors.facility_comparison(world.users.street_staff)] == ["天平社区综合为老服务中心"]
+    assert list(selectors.facility_comparison(world.agency_inspector)) == []
+    mine = services.inspection_create(actor=world.users.district_admin, facility=world.station, agency=world.agency)
     agency_rows = {f.name: f for f in selectors.facility_comparison(world.agency_inspector)}
-    assert agency_rows["枫林睦邻点"].open_problems == 0
+    assert list(agency_rows) == ["枫林睦邻点"] and agency_rows["枫林睦邻点"].open_problems == 0
+    page = client_for(world.agency_inspector).get(reverse("inspections:scorecard", args=[world.station.pk]))
+    assert page.status_code == 200
+    assert client_for(world.agency_inspector).get(
+        reverse("inspections:scorecard", args=[world.centre.pk])).status_code == 404
+    services.inspection_cancel(actor=world.users.district_admin, inspection=mine, reason="重复安排")
     page = client_for(world.users.district_admin).get(reverse("inspections:comparison"))
     assert page.status_code == 200 and "枫林睦邻点" in page.content.decode()
     assert client_for(world.users.provider_admin).get(reverse("inspections:comparison")).status_code == 403
