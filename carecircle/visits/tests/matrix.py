@@ -68,4 +68,5 @@ URL_OBJECTS = {
     "visits:exception-return": {"pk": "visits.visitexception"},
     "visits:event-photo": {"pk": "visits.visitevent"},
     "visits:board-visit": {"pk": "workorders.workorder"},
+    "visits:pin-set": {"elder_id": "elders.elder"},
 }
