@@ -1,4 +1,4 @@
-"""Pages: the operator console (alarm queue polled every two seconds, the case card, calls), devices, today's
+"""Pages: the operator console (alarm queue polled every second, the case card, calls), devices, today's
 care calls, the community worker's welfare visits (phone), silent elders, visit rates and statistics."""
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from . import selectors, services
 from .forms import (ActForm, AttemptForm, CallbackForm, CallForm, CloseForm, DeviceForm, MonthForm, PeriodForm,
                     UnbindForm, VisitForm)
 from .labels import SILENCE_LABELS, tier_label
-from .models import Alarm, Call, CareCall, Device
+from .models import Alarm, AlarmStatus, Call, CareCall, Device
 from .workflow import ALARM_FLOW
 
 
@@ -77,8 +77,7 @@ class ConsoleView(PolicyMissingMixin, CapabilityRequiredMixin, generic.TemplateV
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        return super().get_context_data(queue=selectors.alarm_queue(user)[:50],
-                                        ringing=_ringing(user), call_form=CallForm(),
+        return super().get_context_data(**_queue_context(user), call_form=CallForm(),
                                         closed=selectors.alarms_recent(user, 10), **kwargs)
 
 
@@ -96,8 +95,26 @@ class ConsoleQueueView(PolicyMissingMixin, CapabilityRequiredMixin, generic.Temp
     template_name = "hotline/_queue.html"
 
     def get_context_data(self, **kwargs):
-        user = self.request.user
-        return super().get_context_data(queue=selectors.alarm_queue(user)[:50], ringing=_ringing(user), **kwargs)
+        return super().get_context_data(**_queue_context(self.request.user), **kwargs)
+
+
+def _queue_context(user) -> dict:
+    """The queue (the 50 most urgent open cases and their number), the calls ringing, and the card that pops:
+    the elder of the most urgent alarm nobody has answered yet, else of the latest call ringing. The popped card
+    shows numbers masked (the poll must not reveal them every second); the case's page shows them clear."""
+    queue = list(selectors.alarm_queue(user)[:50])
+    ringing = list(_ringing(user))
+    popped = None
+    alarm = next((a for a in queue if a.status == AlarmStatus.OPEN), None)
+    call = next((c for c in ringing if c.elder_id), None)
+    if alarm is not None or call is not None:
+        elder = selectors.elder_for_card(user, alarm.elder_id if alarm is not None else call.elder_id)
+        if elder is not None:
+            card = selectors.elder_card(user, elder)
+            _show_numbers(user, card, live=False)
+            popped = {"card": card, "alarm": alarm, "call": call if alarm is None else None}
+    total = len(queue) if len(queue) < 50 else selectors.alarm_queue(user).count()
+    return {"queue": queue, "queue_total": total, "ringing": ringing, "popped": popped}
 
 
 class AlarmDetailView(PolicyMissingMixin, ScopedDetailView):
@@ -230,6 +247,23 @@ class CallListView(PolicyMissingMixin, ScopedListView):
 
     def get_base_queryset(self):
         return selectors.calls_for(self.request.user)
+
+
+class RejectionListView(PolicyMissingMixin, CapabilityRequiredMixin, generic.TemplateView):
+    """Device messages refused at the door in the last 30 days, per vendor and reason, for the vendors to
+    put right (bad signature, unknown code, unreadable body, replay, clock in the future, unbound device)."""
+
+    capability = "hotline.view"
+    template_name = "hotline/rejections.html"
+
+    def get_context_data(self, **kwargs):
+        vendor = self.request.GET.get("vendor", "").strip()[:100]
+        since = timezone.now() - dt.timedelta(days=30)
+        rows, summary = selectors.rejections_by_vendor(self.request.user, vendor=vendor, since=since)
+        vendors = sorted({e["vendor"] for e in selectors.rejections_by_vendor(self.request.user, since=since)[1]}
+                         - {""})
+        return super().get_context_data(rows=rows[:100], summary=summary, vendor=vendor, vendors=vendors,
+                                         **kwargs)
 
 
 class DeviceListView(PolicyMissingMixin, ScopedListView):

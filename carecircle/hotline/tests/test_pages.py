@@ -30,7 +30,9 @@ def test_a_device_alarm_appears_in_the_polled_queue_and_opens_the_card(hotline, 
     html = _page(client, users.operator, reverse("hotline:console-queue"))
     alarm = Alarm.objects.get()
     assert "张三明" in html and "SOS 一键呼叫" in html and f'data-alarm="{alarm.pk}"' in html
-    assert 'hx-trigger="every 2s"' in html
+    assert 'hx-trigger="every 1s"' in html
+    # the elder's card pops in the queue itself, numbers masked until the case is opened
+    assert 'data-testid="popped"' in html and '持有钥匙' in html and '13900139000' not in html
     card = _page(client, users.operator, reverse("hotline:alarm", args=[alarm.pk]))
     assert "张小明" in card and "持有钥匙" in card and "13900139000" in card  # the key holder, dialable
     assert "福寿居家养老服务社" in card and "接警响应" in card
@@ -85,7 +87,10 @@ def test_an_incoming_call_reported_by_telephony_pops_the_card(hotline, api_as, c
                     format="json").status_code == 201
     assert Call.objects.count() == 1
     call = Call.objects.get()
-    assert "李秀英" in _page(client, users.operator, reverse("hotline:console-queue"))
+    queue = _page(client, users.operator, reverse("hotline:console-queue"))
+    # the card pops by the caller's number, with the way to answer the call
+    assert "李秀英" in queue and 'data-testid="popped"' in queue and f'data-call="{call.pk}"' in queue
+    assert reverse("hotline:call", args=[call.pk]) in queue
     html = _page(client, users.operator, reverse("hotline:call", args=[call.pk]))
     assert "李秀英" in html
     client.post(reverse("hotline:call-classify", args=[call.pk]),
@@ -131,7 +136,8 @@ def test_the_community_worker_visits_on_a_phone(hotline, client, users):
     assert client.get(reverse("hotline:visit", args=[hotline.elders.b1.pk])).status_code == 404
 
 
-@pytest.mark.parametrize("name", ["silent", "rates", "stats", "devices", "calls", "console", "welfare"])
+@pytest.mark.parametrize("name", ["silent", "rates", "stats", "devices", "calls", "console", "welfare",
+                                  "rejections"])
 def test_overview_pages_render_in_words(hotline, client, users, name):
     if name != "silent":  # a device that reports is a sign of life
         signed(client, "DEV-A1", hotline.secret, event("o-1"))
@@ -175,3 +181,18 @@ def test_the_workbench_leads_with_the_hotline_queues(hotline, client, users):
     services.welfare_task_raise(elder=hotline.elders.a1, source="silent", reason="长时间无音讯", now=timezone.now())
     html = _page(client, users.community_worker, reverse("workbench:home"))
     assert "待上门探访" in html and "张三明" in html
+
+
+def test_refused_device_messages_are_listed_for_their_vendor(hotline, client, users):
+    signed(client, "DEV-A1", hotline.secret, b"not json")
+    signed(client, "DEV-A1", hotline.secret, {"event_id": "x", "code": "teleport", "at": int(time.time())})
+    signed(client, "DEV-A1", "wrong-secret", event("y"))
+    signed(client, "GHOST-1", "whatever", event("z"))  # an unknown device: no vendor, no region
+    html = _page(client, users.district_admin, reverse("hotline:rejections"))
+    assert "安康通" in html and "消息格式错误 1" in html and "未知的事件代码 1" in html and "签名错误或缺失 1" in html
+    assert "DEV-A1" in html
+    only = _page(client, users.district_admin, reverse("hotline:rejections") + "?vendor=%E5%AE%89%E5%BA%B7%E9%80%9A")
+    assert "安康通" in only and "DEV-A1" in only
+    assert "DEV-A1" not in _page(client, users.district_admin, reverse("hotline:rejections") + "?vendor=Other")
+    # street B's staff see nothing of street A's devices
+    assert "DEV-A1" not in _page(client, users.street_staff_b, reverse("hotline:rejections"))
