@@ -223,19 +223,19 @@ def profile(pairs, samples: int) -> dict:
     return {"rows": results, "samples": samples}
 
 
-def serve(database_url: str, workers: int) -> subprocess.Popen:
+def serve(database_url: str, workers: int, port: int = PORT) -> subprocess.Popen:
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "carecircle.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
+        [str(Path(sys.executable).parent / "gunicorn"), "carecircle.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--worker-class", "sync", "--backlog", "2048", "--log-level", "error",
          "--timeout", "120"], env=_environment(database_url), cwd=str(ROOT))
     for _attempt in range(240):
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/api/v1/hotline-alarms/")
             conn.getresponse().read()
             # Every worker has imported the application: the first requests do not pay for it.
             for _ in range(workers * 3):
-                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 conn.request("GET", "/api/v1/hotline-alarms/")
                 conn.getresponse().read()
             return server
@@ -271,7 +271,7 @@ def _messages(pairs, events: int) -> list[tuple[str, str, str]]:
     return messages
 
 
-def drive(messages, key: str, concurrency: int, master: int, bare: bool) -> dict:
+def drive(messages, key: str, concurrency: int, master: int, bare: bool, console_port: int = PORT) -> dict:
     from carecircle.engines.hotline import sign
 
     local = threading.local()
@@ -309,7 +309,7 @@ def drive(messages, key: str, concurrency: int, master: int, bare: bool) -> dict
     done = threading.Event()
 
     def read_console():
-        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+        conn = http.client.HTTPConnection("127.0.0.1", console_port, timeout=120)
         while not done.is_set():
             started = time.perf_counter()
             try:
@@ -318,7 +318,7 @@ def drive(messages, key: str, concurrency: int, master: int, bare: bool) -> dict
                 response = conn.getresponse()
                 response.read()
             except (OSError, http.client.HTTPException):
-                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+                conn = http.client.HTTPConnection("127.0.0.1", console_port, timeout=120)
                 failed_reads[0] += 1
                 continue
             if response.status == 200:
@@ -372,10 +372,13 @@ def report(args, profiled, storm, bare, db, seconds) -> tuple[str, bool]:
     load = os.getloadavg()
     lines = [
         SECTION, "",
-        f"Run {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} on {platform.node()} ({os.cpu_count()} cores, "
+        f"Run {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M')} UTC on {platform.node()} ({os.cpu_count()} cores, "
         f"{platform.platform()}, Python {platform.python_version()}), load average before the run "
         f"{args.load_before[0]:.1f} / {args.load_before[1]:.1f} / {args.load_before[2]:.1f}, after "
-        f"{load[0]:.1f}; gunicorn {args.workers} sync workers (connections kept 60 s, as in production), "
+        f"{load[0]:.1f}; gunicorn {args.workers} sync workers (connections kept 60 s, as in production"
+        + (f"; {args.workers - args.console_workers} for the devices and {args.console_workers} for the console, "
+           "as two pools behind the reverse proxy" if args.console_workers else "; one pool for everything")
+        + "), "
         f"PostgreSQL on the same machine, {args.concurrency} client threads and one console reader on loopback "
         f"(the client runs on the same 2 cores).", "",
         f"Command: `{args.command}`", "",
@@ -426,7 +429,9 @@ def main():
     parser.add_argument("--devices", type=int, default=5000)
     parser.add_argument("--events", type=int, default=10000)
     parser.add_argument("--concurrency", type=int, default=16, help="client threads sending events")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers in all")
+    parser.add_argument("--console-workers", type=int, default=0,
+                        help="of those, workers serving only the console (a second pool); 0: one shared pool")
     parser.add_argument("--profile", type=int, default=200, help="in-process requests per kind (0: skip)")
     parser.add_argument("--note", default="", help="a sentence added to the report")
     parser.add_argument("--no-report", action="store_true")
@@ -441,13 +446,19 @@ def main():
     pairs, key = prepare(args.database_url, args.devices)
     profiled = profile(pairs, args.profile) if args.profile else {"rows": [], "samples": 0}
     messages = _messages(pairs, args.events)
-    server = serve(args.database_url, args.workers)
+    server = serve(args.database_url, args.workers - args.console_workers)
+    # With --console-workers, the operators' pages and API have their own workers (as a reverse proxy routes
+    # /api/v1/device-events/ to one pool and everything else to another): a storm then queues only devices.
+    console = serve(args.database_url, args.console_workers, PORT + 1) if args.console_workers else None
+    console_port = PORT + 1 if console else PORT
     try:
-        storm = drive(messages, key, args.concurrency, server.pid, bare=False)
-        bare = drive(messages, key, args.concurrency, server.pid, bare=True)
+        storm = drive(messages, key, args.concurrency, server.pid, bare=False, console_port=console_port)
+        bare = drive(messages, key, args.concurrency, server.pid, bare=True, console_port=console_port)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, console):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
     db = check(messages)
     section, exact = report(args, profiled, storm, bare, db, time.monotonic() - started)
     print(section)

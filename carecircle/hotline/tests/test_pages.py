@@ -30,7 +30,7 @@ def test_a_device_alarm_appears_in_the_polled_queue_and_opens_the_card(hotline, 
     html = _page(client, users.operator, reverse("hotline:console-queue"))
     alarm = Alarm.objects.get()
     assert "张三明" in html and "SOS 一键呼叫" in html and f'data-alarm="{alarm.pk}"' in html
-    assert 'hx-trigger="every 1s"' in html
+    assert 'hx-trigger="every 500ms"' in html
     # the elder's card pops in the queue itself, numbers masked until the case is opened
     assert 'data-testid="popped"' in html and '持有钥匙' in html and '13900139000' not in html
     card = _page(client, users.operator, reverse("hotline:alarm", args=[alarm.pk]))
@@ -39,6 +39,29 @@ def test_a_device_alarm_appears_in_the_polled_queue_and_opens_the_card(hotline, 
     # street B's staff cannot open it
     client.force_login(users.street_staff_b)
     assert client.get(reverse("hotline:alarm", args=[alarm.pk])).status_code in (403, 404)
+
+
+def test_the_poll_answers_204_while_the_queue_is_unchanged(hotline, client, users):
+    import re
+
+    client.force_login(users.operator)
+    html = client.get(reverse("hotline:console-queue")).content.decode()
+    version = re.search(r"\?v=([0-9a-f]+)", html).group(1)
+    quiet = client.get(reverse("hotline:console-queue"), {"v": version})
+    assert quiet.status_code == 204 and quiet.content == b""
+    signed(client, "DEV-A1", hotline.secret, event("v-1"))
+    changed = client.get(reverse("hotline:console-queue"), {"v": version})
+    assert changed.status_code == 200 and 'data-testid="popped"' in changed.content.decode()
+    newer = re.search(r"\?v=([0-9a-f]+)", changed.content.decode()).group(1)
+    assert newer != version
+    # answering the alarm changes the queue again (its status), and the card no longer pops
+    from .. import services
+
+    services.alarm_acknowledge(actor=users.operator, alarm=Alarm.objects.get())
+    answered = client.get(reverse("hotline:console-queue"), {"v": newer})
+    assert answered.status_code == 200 and 'data-testid="popped"' not in answered.content.decode()
+    # a stranger's version is just another version
+    assert client.get(reverse("hotline:console-queue"), {"v": "<script>"}).status_code == 200
 
 
 def test_the_operator_works_a_case_through_the_page(hotline, client, users):

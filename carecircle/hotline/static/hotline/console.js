@@ -1,4 +1,4 @@
-// The operator console: the alarm queue (with the card of the elder calling) is replaced every second by htmx;
+// The operator console: the alarm queue (with the card of the elder calling) is polled twice a second by htmx (and replaced when it changed);
 // when a newer alarm or call arrives the console beeps (Web Audio, once the operator has switched the sound on: browsers allow sound only after a click).
 (function () {
   "use strict";
