@@ -146,6 +146,7 @@ def test_done_when_on_the_demo_district(demo, live_server, phone):  # noqa: F811
     worker = User.objects.get(username="community_worker")
     _log_in(page, live_server, "community_worker", accounts["community_worker"])
     check_page(page, f"{live_server.url}/hotline/welfare/")
+    expect(page.locator("main")).to_contain_text("次未接通")  # the elders who did not answer, to visit first
     due = len(selectors.welfare_due(worker, today=today))
     visited = 0
     for _round in range(due + 2):
@@ -171,7 +172,8 @@ def test_done_when_on_the_demo_district(demo, live_server, phone):  # noqa: F811
     page.goto(f"{live_server.url}/hotline/rates/")
     _communities, streets = selectors.visit_rates(district, today.replace(day=1))
     assert streets
-    shown = [row.inner_text().split("\t")[:3] for row in page.locator("[data-testid=street-rates] tbody tr").all()]
+    shown = [row.locator("td").all_inner_texts()[:3]
+             for row in page.locator("[data-testid=street-rates] tbody tr").all()]
     assert shown == [[s.region["name"], str(s.eligible), str(s.visited)] for s in streets]
     assert sum(s.visited for s in streets) >= visited  # this month's visits, the worker's among them
     silent = selectors.silent_elders(operator)
