@@ -53,7 +53,13 @@ def demo_hotline_seed(*, rng: random.Random, as_of: dt.date, devices_file: Path 
     care_calls = 0
     if operator is not None:
         care_calls = hotline_services.care_calls_generate(actor=operator, date=as_of)
-        for call in CareCall.objects.filter(due_on=as_of).order_by("pk")[:2]:
+        # Two elders do not answer today: the first ones of a community that has a community worker, whose
+        # welfare-visit list then has them (no answer → a visit within the policy's hours).
+        served = set(User.objects.filter(role=Role.COMMUNITY_WORKER, is_active=True)
+                     .values_list("scope_region_id", flat=True))
+        todays = sorted(CareCall.objects.filter(due_on=as_of).select_related("elder").order_by("pk"),
+                        key=lambda c: c.elder.community_id not in served)
+        for call in todays[:2]:
             for _attempt in range(3):
                 call = hotline_services.care_call_attempt(actor=operator, care_call=call, answered=False, now=now)
     path = devices_file or Path(settings.VAR_DIR) / "demo_devices.json"

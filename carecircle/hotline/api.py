@@ -85,8 +85,14 @@ class AlarmSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# The list needs the elder's name and the device's number, not their encrypted fields: nothing is decrypted.
+ALARM_LIST_FIELDS = ("id", "elder", "device", "source", "code", "priority", "is_emergency", "category", "status",
+                     "raised_at", "acknowledged_at", "first_action_at", "arrived_at", "escalation_level", "outcome",
+                     "closed_at", "callback_at", "elder__name", "elder__community", "device__device_id")
+
+
 class AlarmViewSet(ScopedReadOnlyViewSet):
-    queryset = Alarm.objects.select_related("elder", "device")
+    queryset = Alarm.objects.select_related("elder", "device").only(*ALARM_LIST_FIELDS)
     serializer_class = AlarmSerializer
     view_capability = "hotline.operate"
     change_capability = "hotline.operate"

@@ -155,7 +155,8 @@ class Alarm(models.Model):
         verbose_name = _("紧急呼叫事件")
         verbose_name_plural = _("紧急呼叫事件")
         ordering = ["-raised_at", "-id"]
-        indexes = [models.Index(fields=["status", "priority", "raised_at"], name="hotline_alarm_queue_idx")]
+        indexes = [models.Index(fields=["status", "priority", "raised_at"], name="hotline_alarm_queue_idx"),
+                   models.Index(fields=["-raised_at", "-id"], name="hotline_alarm_recent_idx")]
 
     def __str__(self):
         from .labels import code_label

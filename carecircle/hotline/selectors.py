@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from carecircle.core.isolation import CHANGE, visible_to
 from carecircle.core.policy import MissingPolicyParameter, policy_value
@@ -13,7 +14,7 @@ from carecircle.elders.models import Elder, ElderStatus, HouseholdType
 from carecircle.engines import hotline as engine
 
 from .models import (Alarm, AlarmStatus, Call, CallCategory, CallDirection, CareCall, CareCallStatus, Device,
-                     DeviceRejection, WelfareTask, WelfareVisit)
+                     DeviceRejection, RejectReason, WelfareTask, WelfareVisit)
 from .services import HARDSHIP, care_facts
 
 # --- emergency cases ----------------------------------------------------------------------------------
@@ -22,7 +23,9 @@ from .services import HARDSHIP, care_facts
 def alarm_queue(user):
     """Cases not closed, the most urgent first: priority, then the oldest."""
     return (visible_to(user, Alarm).exclude(status=AlarmStatus.CLOSED)
-            .select_related("elder__community", "device", "acknowledged_by").order_by("priority", "raised_at", "id"))
+            .select_related("elder__community", "device").order_by("priority", "raised_at", "id")
+            .only("id", "elder", "device", "code", "priority", "status", "raised_at", "escalation_level",
+                  "elder__name", "elder__community__name", "device__device_id"))
 
 
 def alarms_recent(user, limit: int = 20):
@@ -44,6 +47,10 @@ def alarm_timers(alarm: Alarm, now: dt.datetime | None = None) -> list[engine.Ti
         action_target=policy_value("hotline.target.first_action_seconds", region=region, on=day),
         arrival_target=60 * policy_value("hotline.on_site_response_minutes", region=region, on=day),
         needs_arrival=alarm.needs_arrival)
+
+
+def elder_for_card(user, elder_id: int) -> Elder | None:
+    return visible_to(user, Elder).select_related("community").filter(pk=elder_id).first()
 
 
 @dataclass
@@ -103,6 +110,26 @@ def elders_for_devices(user, q: str, limit: int = 10):
 
     return list(visible_to(user, Elder).filter(status=ElderStatus.ACTIVE, pk__in=elders_matching(q).values("pk"))
                 .select_related("community").order_by("name", "pk")[:limit])
+
+
+def rejections_by_vendor(user, *, vendor: str = "", since: dt.datetime | None = None):
+    """Messages refused at the door, for the device vendors to put right: the rows (newest first) and a summary
+    per vendor and reason. A message from an unknown device has no vendor."""
+    from django.db.models import Count
+
+    qs = visible_to(user, DeviceRejection).select_related("device")
+    if since is not None:
+        qs = qs.filter(received_at__gte=since)
+    if vendor:
+        qs = qs.filter(device__vendor=vendor)
+    labels = dict(RejectReason.choices)
+    summary: dict[str, dict] = {}
+    for row in qs.order_by().values("device__vendor", "reason").annotate(n=Count("id")):
+        entry = summary.setdefault(row["device__vendor"] or "", {"vendor": row["device__vendor"] or "",
+                                                                 "total": 0, "reasons": []})
+        entry["total"] += row["n"]
+        entry["reasons"].append((labels.get(row["reason"], row["reason"]), row["n"]))
+    return qs.order_by("-received_at", "-id"), sorted(summary.values(), key=lambda e: (-e["total"], e["vendor"]))
 
 
 def device_rejections(user, device: Device, limit: int = 20):
@@ -318,47 +345,131 @@ class CategoryRow:
         return self.alarms + self.calls_in + self.calls_out
 
 
+@dataclass
+class BreakdownRow:
+    """One line of a breakdown (a month or a street): counts per category in Wuhan's order, and the total."""
+
+    label: object
+    counts: dict = field(default_factory=dict)
+    emergency: int = 0
+
+    @property
+    def total(self):
+        return sum(self.counts.values())
+
+    @property
+    def cells(self):
+        return [self.counts.get(c, 0) for c in CallCategory.values]
+
+
+@dataclass
+class TimerRow:
+    """A response time against its target: how many met it, how many were late, how many are still waiting."""
+
+    name: str
+    targets: set = field(default_factory=set)
+    within: int = 0
+    late: int = 0
+    waiting: int = 0
+    seconds: list = field(default_factory=list)
+
+    @property
+    def done(self):
+        return self.within + self.late
+
+    @property
+    def target_seconds(self):
+        """The target, when every community counted has the same one."""
+        return next(iter(self.targets)) if len(self.targets) == 1 else None
+
+    @property
+    def median_seconds(self):
+        values = sorted(self.seconds)
+        return int(values[len(values) // 2]) if values else None
+
+
 def statistics(user, start: dt.date, end: dt.date) -> dict:
-    """Counts by Wuhan's categories and channel, and response times against the answer target, for the days
-    [start, end]."""
+    """For the days [start, end], laid out like Wuhan's published breakdown: counts by category and channel
+    (device alarms, calls in, calls out; emergency or not), by month and by street, each with the categories'
+    shares; and the three response times (answer, first action, arrival on site) against their policy targets.
+    A call that opened a case is counted once, as the case."""
+    from django.db.models.functions import TruncMonth
+
     tz = timezone.get_current_timezone()
     since = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     rows = {c: CategoryRow(c, label) for c, label in CallCategory.choices}
+    months: dict = {}
+    streets: dict = {}
+    emergency = 0
+
+    def add(category, n, month, street, urgent):
+        nonlocal emergency
+        category = category if category in rows else CallCategory.OTHER
+        for table, key, label in ((months, month, month), (streets, street or "", street)):
+            row = table.setdefault(key, BreakdownRow(label))
+            row.counts[category] = row.counts.get(category, 0) + n
+            row.emergency += n if urgent else 0
+        emergency += n if urgent else 0
+
     alarms = visible_to(user, Alarm).filter(raised_at__gte=since, raised_at__lt=until)
-    for row in alarms.values("category").annotate(n=Count("pk")):
-        if row["category"] in rows:
-            rows[row["category"]].alarms = row["n"]
+    for row in (alarms.annotate(month=TruncMonth("raised_at", tzinfo=tz))
+                .values("category", "is_emergency", "month", "elder__community__parent__name")
+                .annotate(n=Count("pk")).order_by()):
+        rows[row["category"] if row["category"] in rows else CallCategory.OTHER].alarms += row["n"]
+        add(row["category"], row["n"], row["month"], row["elder__community__parent__name"], row["is_emergency"])
     calls = visible_to(user, Call).filter(started_at__gte=since, started_at__lt=until, alarm__isnull=True)
-    for row in calls.values("category", "direction").annotate(n=Count("pk")):
+    for row in (calls.annotate(month=TruncMonth("started_at", tzinfo=tz))
+                .values("category", "direction", "is_emergency", "month", "elder__community__parent__name",
+                        "region__parent__name", "region__kind")
+                .annotate(n=Count("pk")).order_by()):
         target = rows.get(row["category"] or CallCategory.OTHER)
         if row["direction"] == CallDirection.IN:
             target.calls_in += row["n"]
         else:
             target.calls_out += row["n"]
+        street = row["elder__community__parent__name"] or (
+            row["region__parent__name"] if row["region__kind"] == "community" else "")
+        add(row["category"] or CallCategory.OTHER, row["n"], row["month"], street, row["is_emergency"])
     total = sum(r.total for r in rows.values())
-    answered = alarms.exclude(acknowledged_at=None).select_related("elder__community")
-    within = late = 0
-    seconds = []
-    targets = {}
-    for alarm in answered.only("raised_at", "acknowledged_at", "elder__community"):
-        target = targets.get(alarm.elder.community_id)
+    timers = {"answer": TimerRow("answer"), "first_action": TimerRow("first_action"), "arrival": TimerRow("arrival")}
+    targets: dict = {}
+    for alarm in alarms.select_related("elder__community").only(
+            "raised_at", "acknowledged_at", "first_action_at", "arrived_at", "needs_arrival", "elder__community"):
+        community = alarm.elder.community
+        target = targets.get(community.pk)
         if target is None:
-            target = targets[alarm.elder.community_id] = policy_value(
-                "hotline.target.answer_seconds", region=alarm.elder.community, on=end)
-        waited = (alarm.acknowledged_at - alarm.raised_at).total_seconds()
-        seconds.append(waited)
-        if waited <= target:
-            within += 1
-        else:
-            late += 1
-    seconds.sort()
-    by_street = (alarms.values("elder__community__parent__name").annotate(n=Count("pk"))
-                 .order_by("elder__community__parent__name"))
-    return {"rows": list(rows.values()), "total": total, "answered": within + late, "within": within,
-            "late": late, "unanswered": alarms.filter(acknowledged_at=None).count(),
-            "median_seconds": int(seconds[len(seconds) // 2]) if seconds else None,
-            "by_street": [(r["elder__community__parent__name"], r["n"]) for r in by_street]}
+            target = targets[community.pk] = {
+                "answer": policy_value("hotline.target.answer_seconds", region=community, on=end),
+                "first_action": policy_value("hotline.target.first_action_seconds", region=community, on=end),
+                "arrival": 60 * policy_value("hotline.on_site_response_minutes", region=community, on=end)}
+        for name, moment, counted in (("answer", alarm.acknowledged_at, True),
+                                      ("first_action", alarm.first_action_at, True),
+                                      ("arrival", alarm.arrived_at, alarm.needs_arrival)):
+            if not counted:
+                continue
+            timer = timers[name]
+            timer.targets.add(target[name])
+            if moment is None:
+                timer.waiting += 1
+                continue
+            waited = max(0.0, (moment - alarm.raised_at).total_seconds())
+            timer.seconds.append(waited)
+            if waited <= target[name]:
+                timer.within += 1
+            else:
+                timer.late += 1
+    answer = timers["answer"]
+    no_street = _("未归属街道")
+    return {"rows": list(rows.values()), "total": total, "emergency": emergency,
+            "categories": [label for _c, label in CallCategory.choices],
+            "months": [months[k] for k in sorted(months)],
+            "streets": sorted(streets.values(), key=lambda r: (r.label is None, str(r.label or ""))),
+            "no_street": no_street, "timers": list(timers.values()),
+            # the figures of the first table of response times, kept for the workbench and older readers
+            "answered": answer.done, "within": answer.within, "late": answer.late, "unanswered": answer.waiting,
+            "median_seconds": answer.median_seconds,
+            "by_street": [(r.label, r.total) for r in sorted(streets.values(), key=lambda r: str(r.label or ""))]}
 
 
 # --- the elder's story and the workbench ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ urlpatterns = [
     path("calls/<int:pk>/", views.CallDetailView.as_view(), name="call"),
     path("calls/<int:pk>/classify/", views.CallClassifyView.as_view(), name="call-classify"),
     path("devices/", views.DeviceListView.as_view(), name="devices"),
+    path("devices/refused/", views.RejectionListView.as_view(), name="rejections"),
     path("devices/<int:pk>/", views.DeviceDetailView.as_view(), name="device"),
     path("devices/<int:pk>/unbind/", views.DeviceUnbindView.as_view(), name="device-unbind"),
     path("elders/<int:elder_pk>/devices/new/", views.DeviceCreateView.as_view(), name="device-new"),

@@ -1,12 +1,13 @@
-"""Pages: the operator console (alarm queue polled every two seconds, the case card, calls), devices, today's
+"""Pages: the operator console (alarm queue polled twice a second, the case card, calls), devices, today's
 care calls, the community worker's welfare visits (phone), silent elders, visit rates and statistics."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +25,7 @@ from . import selectors, services
 from .forms import (ActForm, AttemptForm, CallbackForm, CallForm, CloseForm, DeviceForm, MonthForm, PeriodForm,
                     UnbindForm, VisitForm)
 from .labels import SILENCE_LABELS, tier_label
-from .models import Alarm, Call, CareCall, Device
+from .models import Alarm, AlarmStatus, Call, CareCall, Device
 from .workflow import ALARM_FLOW
 
 
@@ -77,8 +78,7 @@ class ConsoleView(PolicyMissingMixin, CapabilityRequiredMixin, generic.TemplateV
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        return super().get_context_data(queue=selectors.alarm_queue(user)[:50],
-                                        ringing=_ringing(user), call_form=CallForm(),
+        return super().get_context_data(**_queue_context(user), call_form=CallForm(),
                                         closed=selectors.alarms_recent(user, 10), **kwargs)
 
 
@@ -89,15 +89,55 @@ def _ringing(user):
             .select_related("elder")[:10])
 
 
-class ConsoleQueueView(PolicyMissingMixin, CapabilityRequiredMixin, generic.TemplateView):
-    """The queue alone, for the console's two-second poll."""
+class ConsoleQueueView(PolicyMissingMixin, CapabilityRequiredMixin, generic.View):
+    """The queue alone, for the console's poll (twice a second). The poll sends the version of the queue it
+    shows; while nothing in it changed the answer is an empty 204 (htmx keeps what it has), so a quiet console
+    costs three small reads, and a new alarm or call is rendered, card and all, on the next poll."""
 
     capability = "hotline.operate"
-    template_name = "hotline/_queue.html"
 
-    def get_context_data(self, **kwargs):
-        user = self.request.user
-        return super().get_context_data(queue=selectors.alarm_queue(user)[:50], ringing=_ringing(user), **kwargs)
+    def get(self, request):
+        user = request.user
+        queue, ringing, alarm, total = _queue_state(user)
+        version = _queue_version(queue, ringing, alarm, total)
+        if request.GET.get("v") == version:
+            return HttpResponse(status=204)
+        return render(request, "hotline/_queue.html", _queue_context(user, queue, ringing, alarm, total, version))
+
+
+def _queue_state(user):
+    """The 50 most urgent open cases, how many are open, the calls ringing, and the alarm whose card pops: the
+    latest unanswered alarm of the highest priority."""
+    queue = list(selectors.alarm_queue(user)[:50])
+    ringing = list(_ringing(user))
+    alarm = (selectors.alarm_queue(user).filter(status=AlarmStatus.OPEN).order_by("priority", "-raised_at", "-id")
+             .first()) if any(a.status == AlarmStatus.OPEN for a in queue) or len(queue) == 50 else None
+    total = len(queue) if len(queue) < 50 else selectors.alarm_queue(user).count()
+    return queue, ringing, alarm, total
+
+
+def _queue_version(queue, ringing, alarm, total) -> str:
+    parts = [f"{a.pk}:{a.status}:{a.escalation_level}" for a in queue] + [f"c{c.pk}" for c in ringing]
+    parts += [f"p{alarm.pk if alarm is not None else ''}", f"n{total}"]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def _queue_context(user, queue=None, ringing=None, alarm=None, total=None, version=None) -> dict:
+    """The queue, the calls ringing, and the card that pops: the elder of the alarm `_queue_state` chose, else
+    of the latest call ringing. The popped card shows numbers masked (the poll must not reveal them again and
+    again); the case's page shows them clear."""
+    if queue is None:
+        queue, ringing, alarm, total = _queue_state(user)
+    popped = None
+    call = next((c for c in ringing if c.elder_id), None)
+    if alarm is not None or call is not None:
+        elder = selectors.elder_for_card(user, alarm.elder_id if alarm is not None else call.elder_id)
+        if elder is not None:
+            card = selectors.elder_card(user, elder)
+            _show_numbers(user, card, live=False)
+            popped = {"card": card, "alarm": alarm, "call": call if alarm is None else None}
+    return {"queue": queue, "queue_total": total, "ringing": ringing, "popped": popped,
+            "queue_version": version or _queue_version(queue, ringing, alarm, total)}
 
 
 class AlarmDetailView(PolicyMissingMixin, ScopedDetailView):
@@ -230,6 +270,23 @@ class CallListView(PolicyMissingMixin, ScopedListView):
 
     def get_base_queryset(self):
         return selectors.calls_for(self.request.user)
+
+
+class RejectionListView(PolicyMissingMixin, CapabilityRequiredMixin, generic.TemplateView):
+    """Device messages refused at the door in the last 30 days, per vendor and reason, for the vendors to
+    put right (bad signature, unknown code, unreadable body, replay, clock in the future, unbound device)."""
+
+    capability = "hotline.view"
+    template_name = "hotline/rejections.html"
+
+    def get_context_data(self, **kwargs):
+        vendor = self.request.GET.get("vendor", "").strip()[:100]
+        since = timezone.now() - dt.timedelta(days=30)
+        rows, summary = selectors.rejections_by_vendor(self.request.user, vendor=vendor, since=since)
+        vendors = sorted({e["vendor"] for e in selectors.rejections_by_vendor(self.request.user, since=since)[1]}
+                         - {""})
+        return super().get_context_data(rows=rows[:100], summary=summary, vendor=vendor, vendors=vendors,
+                                         **kwargs)
 
 
 class DeviceListView(PolicyMissingMixin, ScopedListView):

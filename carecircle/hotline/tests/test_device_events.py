@@ -141,3 +141,48 @@ def test_no_signed_in_session_is_needed_nor_accepted_instead(hotline, client, us
     client.force_login(users.district_admin)
     response = client.post("/api/v1/device-events/", event(), content_type="application/json")
     assert response.status_code == 401
+
+
+def test_a_device_changed_by_another_process_is_not_trusted_from_the_cache(hotline, client, users, monkeypatch):
+    """The ingest path keeps a device's credentials for a short time. A binding changed by another process is
+    found out at once by the stored row (the health update matches nothing); a new secret is read when the
+    cached one does not match, and the old one stops working when the cache period is over."""
+    from .. import services
+
+    assert signed(client, "DEV-A1", hotline.secret, event("c-1")).status_code == 201  # now cached
+    device = Device.objects.get(pk=hotline.device.pk)
+    device.secret = "rotated-secret"
+    device.save(update_fields=["secret"])
+    # the new secret works at once (the stored one decides when the cached one does not match)
+    assert signed(client, "DEV-A1", "rotated-secret", event("c-2")).status_code == 201
+    assert signed(client, "DEV-A1", hotline.secret, event("c-3")).status_code == 401
+    device.secret = "second-secret"
+    device.save(update_fields=["secret"])
+    monkeypatch.setattr(services, "DEVICE_CACHE_SECONDS", 0.0)  # the cache period is over
+    assert signed(client, "DEV-A1", "rotated-secret", event("c-3b")).status_code == 401
+    monkeypatch.undo()
+    # another process binds it to another elder: the alarm is the new elder's
+    Device.objects.filter(pk=device.pk).update(elder=hotline.elders.a2)
+    assert signed(client, "DEV-A1", "second-secret", event("c-4")).status_code == 201
+    assert Alarm.objects.get(events__event_id="c-4").elder == hotline.elders.a2
+    # another process unbinds it: refused at once, nothing stored
+    Device.objects.filter(pk=device.pk).update(elder=None, active=False)
+    assert signed(client, "DEV-A1", "second-secret", event("c-5")).status_code == 403
+    assert not DeviceEvent.objects.filter(event_id__in=["c-3", "c-3b", "c-5"]).exists()
+    assert services.DEVICE_CACHE_SECONDS <= 60
+
+
+def test_a_repeat_costs_no_second_alarm_nor_audit_event(hotline, client):
+    signed(client, "DEV-A1", hotline.secret, event("r-1"))
+    raised = AuditEvent.objects.filter(action="hotline.alarm_raise").count()
+    again = signed(client, "DEV-A1", hotline.secret, event("r-1"))
+    assert again.status_code == 200
+    assert AuditEvent.objects.filter(action="hotline.alarm_raise").count() == raised == 1
+    assert Alarm.objects.count() == 1
+
+
+def test_a_heartbeat_without_battery_answers_the_known_battery(hotline, client):
+    signed(client, "DEV-A1", hotline.secret, event("h-1", code="heartbeat", battery=55))
+    response = signed(client, "DEV-A1", hotline.secret, event("h-2", code="heartbeat"))
+    assert response.status_code == 200 and response.json()["battery"] == 55
+    assert Device.objects.get().battery == 55

@@ -30,13 +30,38 @@ def test_a_device_alarm_appears_in_the_polled_queue_and_opens_the_card(hotline, 
     html = _page(client, users.operator, reverse("hotline:console-queue"))
     alarm = Alarm.objects.get()
     assert "张三明" in html and "SOS 一键呼叫" in html and f'data-alarm="{alarm.pk}"' in html
-    assert 'hx-trigger="every 2s"' in html
+    assert 'hx-trigger="every 500ms"' in html
+    # the elder's card pops in the queue itself, numbers masked until the case is opened
+    assert 'data-testid="popped"' in html and '持有钥匙' in html and '13900139000' not in html
     card = _page(client, users.operator, reverse("hotline:alarm", args=[alarm.pk]))
     assert "张小明" in card and "持有钥匙" in card and "13900139000" in card  # the key holder, dialable
     assert "福寿居家养老服务社" in card and "接警响应" in card
     # street B's staff cannot open it
     client.force_login(users.street_staff_b)
     assert client.get(reverse("hotline:alarm", args=[alarm.pk])).status_code in (403, 404)
+
+
+def test_the_poll_answers_204_while_the_queue_is_unchanged(hotline, client, users):
+    import re
+
+    client.force_login(users.operator)
+    html = client.get(reverse("hotline:console-queue")).content.decode()
+    version = re.search(r"\?v=([0-9a-f]+)", html).group(1)
+    quiet = client.get(reverse("hotline:console-queue"), {"v": version})
+    assert quiet.status_code == 204 and quiet.content == b""
+    signed(client, "DEV-A1", hotline.secret, event("v-1"))
+    changed = client.get(reverse("hotline:console-queue"), {"v": version})
+    assert changed.status_code == 200 and 'data-testid="popped"' in changed.content.decode()
+    newer = re.search(r"\?v=([0-9a-f]+)", changed.content.decode()).group(1)
+    assert newer != version
+    # answering the alarm changes the queue again (its status), and the card no longer pops
+    from .. import services
+
+    services.alarm_acknowledge(actor=users.operator, alarm=Alarm.objects.get())
+    answered = client.get(reverse("hotline:console-queue"), {"v": newer})
+    assert answered.status_code == 200 and 'data-testid="popped"' not in answered.content.decode()
+    # a stranger's version is just another version
+    assert client.get(reverse("hotline:console-queue"), {"v": "<script>"}).status_code == 200
 
 
 def test_the_operator_works_a_case_through_the_page(hotline, client, users):
@@ -85,7 +110,10 @@ def test_an_incoming_call_reported_by_telephony_pops_the_card(hotline, api_as, c
                     format="json").status_code == 201
     assert Call.objects.count() == 1
     call = Call.objects.get()
-    assert "李秀英" in _page(client, users.operator, reverse("hotline:console-queue"))
+    queue = _page(client, users.operator, reverse("hotline:console-queue"))
+    # the card pops by the caller's number, with the way to answer the call
+    assert "李秀英" in queue and 'data-testid="popped"' in queue and f'data-call="{call.pk}"' in queue
+    assert reverse("hotline:call", args=[call.pk]) in queue
     html = _page(client, users.operator, reverse("hotline:call", args=[call.pk]))
     assert "李秀英" in html
     client.post(reverse("hotline:call-classify", args=[call.pk]),
@@ -131,7 +159,8 @@ def test_the_community_worker_visits_on_a_phone(hotline, client, users):
     assert client.get(reverse("hotline:visit", args=[hotline.elders.b1.pk])).status_code == 404
 
 
-@pytest.mark.parametrize("name", ["silent", "rates", "stats", "devices", "calls", "console", "welfare"])
+@pytest.mark.parametrize("name", ["silent", "rates", "stats", "devices", "calls", "console", "welfare",
+                                  "rejections"])
 def test_overview_pages_render_in_words(hotline, client, users, name):
     if name != "silent":  # a device that reports is a sign of life
         signed(client, "DEV-A1", hotline.secret, event("o-1"))
@@ -175,3 +204,18 @@ def test_the_workbench_leads_with_the_hotline_queues(hotline, client, users):
     services.welfare_task_raise(elder=hotline.elders.a1, source="silent", reason="长时间无音讯", now=timezone.now())
     html = _page(client, users.community_worker, reverse("workbench:home"))
     assert "待上门探访" in html and "张三明" in html
+
+
+def test_refused_device_messages_are_listed_for_their_vendor(hotline, client, users):
+    signed(client, "DEV-A1", hotline.secret, b"not json")
+    signed(client, "DEV-A1", hotline.secret, {"event_id": "x", "code": "teleport", "at": int(time.time())})
+    signed(client, "DEV-A1", "wrong-secret", event("y"))
+    signed(client, "GHOST-1", "whatever", event("z"))  # an unknown device: no vendor, no region
+    html = _page(client, users.district_admin, reverse("hotline:rejections"))
+    assert "安康通" in html and "消息格式错误 1" in html and "未知的事件代码 1" in html and "签名错误或缺失 1" in html
+    assert "DEV-A1" in html
+    only = _page(client, users.district_admin, reverse("hotline:rejections") + "?vendor=%E5%AE%89%E5%BA%B7%E9%80%9A")
+    assert "安康通" in only and "DEV-A1" in only
+    assert "DEV-A1" not in _page(client, users.district_admin, reverse("hotline:rejections") + "?vendor=Other")
+    # street B's staff see nothing of street A's devices
+    assert "DEV-A1" not in _page(client, users.street_staff_b, reverse("hotline:rejections"))

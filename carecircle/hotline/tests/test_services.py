@@ -304,3 +304,36 @@ def test_statistics_by_category_and_response_time(hotline, users):
     by = {r.category: (r.alarms, r.calls_in, r.calls_out) for r in stats["rows"]}
     assert by["meals_emergency"] == (1, 0, 0) and by["housekeeping"] == (0, 1, 0)
     assert stats["total"] == 2 and stats["late"] == 1 and stats["within"] == 0
+
+
+def test_statistics_by_month_and_street_and_every_response_time_against_its_target(hotline, users):
+    now = timezone.now()
+    # answered in 10 s (target 30 s), first action after 200 s (target 120 s), arrived after 10 minutes
+    fast = _alarm(hotline, raised=now - dt.timedelta(seconds=600))
+    services.alarm_acknowledge(actor=users.operator, alarm=fast, now=fast.raised_at + dt.timedelta(seconds=10))
+    services.alarm_act(actor=users.operator, alarm=fast, kind="sent_worker",
+                       now=fast.raised_at + dt.timedelta(seconds=200))
+    services.alarm_act(actor=users.operator, alarm=fast, kind="arrived", now=fast.raised_at + dt.timedelta(seconds=600))
+    waiting = _alarm(hotline, raised=now - dt.timedelta(seconds=5), code="water")
+    Alarm.objects.filter(pk=waiting.pk).update(category="other", is_emergency=False)
+    services.call_record(actor=users.operator, direction="out", elder=hotline.elders.a2, category="comfort")
+    today = timezone.localdate()
+    stats = selectors.statistics(users.district_admin, today, today)
+    timers = {t.name: t for t in stats["timers"]}
+    assert (timers["answer"].within, timers["answer"].late, timers["answer"].waiting) == (1, 0, 1)
+    assert timers["answer"].target_seconds == 30 and timers["answer"].median_seconds == 10
+    assert (timers["first_action"].within, timers["first_action"].late, timers["first_action"].waiting) == (0, 1, 1)
+    # arrival counts only the case that sent someone; ten minutes is within the on-site target
+    arrival_target = timers["arrival"].target_seconds
+    assert timers["arrival"].done == 1 and timers["arrival"].waiting == 0
+    assert (timers["arrival"].within == 1) == (600 <= arrival_target)
+    assert stats["total"] == 3 and stats["emergency"] == 1
+    [month] = stats["months"]
+    assert month.total == 3 and month.counts == {"meals_emergency": 1, "other": 1, "comfort": 1}
+    assert month.cells == [1, 0, 0, 1, 1]
+    streets = {row.label: row.total for row in stats["streets"]}
+    assert sum(streets.values()) == 3 and None not in streets
+    # nothing of another district, and an empty period is empty
+    assert selectors.statistics(users.street_staff_b, today, today)["total"] == 0
+    empty = selectors.statistics(users.district_admin, today - dt.timedelta(days=40), today - dt.timedelta(days=35))
+    assert empty["total"] == 0 and empty["months"] == [] and all(t.done == 0 for t in empty["timers"])

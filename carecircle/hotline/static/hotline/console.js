@@ -1,8 +1,8 @@
-// The operator console: the alarm queue is replaced every two seconds by htmx; when a newer alarm arrives the
-// console beeps (Web Audio, once the operator has switched the sound on: browsers allow sound only after a click).
+// The operator console: the alarm queue (with the card of the elder calling) is polled twice a second by htmx (and replaced when it changed);
+// when a newer alarm or call arrives the console beeps (Web Audio, once the operator has switched the sound on: browsers allow sound only after a click).
 (function () {
   "use strict";
-  var newest = null;
+  var newest = {};
   var soundOn = false;
   var context = null;
 
@@ -18,19 +18,27 @@
     oscillator.stop(context.currentTime + 0.4);
   }
 
+  function top(queue, attribute) {
+    var ids = Array.prototype.map.call(queue.querySelectorAll("[" + attribute + "]"), function (row) {
+      return parseInt(row.getAttribute(attribute), 10);
+    });
+    return ids.length ? Math.max.apply(null, ids) : 0;
+  }
+
   function check() {
     var queue = document.getElementById("alarm-queue");
     if (!queue) { return; }
-    var ids = Array.prototype.map.call(queue.querySelectorAll("[data-alarm]"), function (row) {
-      return parseInt(row.getAttribute("data-alarm"), 10);
+    var arrived = false;
+    ["data-alarm", "data-call"].forEach(function (attribute) {
+      var latest = top(queue, attribute);
+      if (newest[attribute] !== undefined && latest > newest[attribute]) { arrived = true; }
+      newest[attribute] = newest[attribute] === undefined ? latest : Math.max(newest[attribute], latest);
     });
-    var top = ids.length ? Math.max.apply(null, ids) : 0;
-    if (newest !== null && top > newest) {
+    if (arrived) {
       beep();
       queue.classList.add("flash");
       document.title = "● " + document.title.replace(/^● /, "");
     }
-    newest = newest === null ? top : Math.max(newest, top);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
