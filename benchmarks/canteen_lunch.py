@@ -358,7 +358,7 @@ def report(args, results: Results, db: dict, queries: int, seconds: float) -> st
     met = p95 <= 300 and db["doubled"] == 0
     lines = [
         SECTION, "",
-        f"Run {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} on {platform.node()} ({os.cpu_count()} cores, "
+        f"Run {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M')} UTC on {platform.node()} ({os.cpu_count()} cores, "
         f"{platform.platform()}, Python {platform.python_version()}), load average before the run "
         f"{args.load_before[0]:.1f} / {args.load_before[1]:.1f} / {args.load_before[2]:.1f}, after "
         f"{load[0]:.1f}; gunicorn {args.workers} sync workers, PostgreSQL, the client on loopback.", "",
@@ -391,7 +391,7 @@ def write_report(section: str) -> None:
     start = text.find(SECTION)
     if start >= 0:
         end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
+        text = text[:start] + section + ("\n" + text[end + 1:] if end >= 0 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     REPORT.write_text(text, encoding="utf-8")
