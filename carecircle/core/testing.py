@@ -17,6 +17,7 @@ URLs or hidden fields) and returns the pieces that look like the program's insid
 from __future__ import annotations
 
 import re
+import threading
 from html.parser import HTMLParser
 
 # Each pattern: (name, regex). Order matters only for the report.
@@ -140,3 +141,18 @@ def assert_no_internals(html, *, allow=(), where: str = "") -> None:
     if found:
         lines = "\n".join(f"  {kind}: {token!r} in …{context}…" for kind, token, context in found[:20])
         raise AssertionError(f"the page {where} shows internals to a person:\n{lines}")
+
+
+class OneRequestAtATime:
+    """Test settings on SQLite only: the browser tests' live server shares the in-memory test database's one
+    connection between its request threads, and two requests at once (a page and the fetch it starts) can
+    deadlock inside sqlite3. The live server answers them one after the other instead."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with self._lock:
+            return self.get_response(request)

@@ -17,3 +17,7 @@ STORAGES = {
 # An app that exists only for the tests (tests/sampleapp): it proves that a new app plugs itself in with this one
 # line — menu, workbench, access matrix and audit trail come from its own plugin.py.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.sampleapp"]  # noqa: F405
+# The browser tests' live server shares SQLite's in-memory test database between its request threads: one request
+# at a time there (core/testing.py). PostgreSQL gives each thread its own connection and needs nothing.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    MIDDLEWARE = ["carecircle.core.testing.OneRequestAtATime", *MIDDLEWARE]  # noqa: F405
