@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import urls_statements, views
 
 app_name = "billing"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    *urls_statements.urlpatterns,
 ]
