@@ -474,3 +474,26 @@ def payment_record(*, actor, claim: Claim, payer: str, amount, received_on: dt.d
         audit.record(actor=actor, action=AuditAction.PAYMENT, subject=claim,
                      changes={"payer": payer, "amount": str(value), "reference": reference})
     return payment
+
+
+def completion_record(*, actor, facility, completed_on: dt.date, note: str = "") -> "Completion":
+    """A new facility accepted as built: the next month's run pays its one-off construction subsidy."""
+    from .models import Completion
+
+    _require(actor, "billing.completion", facility)
+    if not isinstance(completed_on, dt.date):
+        raise ValidationError({"completed_on": [_("请填写竣工验收日期")]})
+    if completed_on > timezone.localdate():
+        raise ValidationError({"completed_on": [_("竣工验收日期不能晚于今天")]})
+    with transaction.atomic():
+        if Completion.objects.select_for_update().filter(facility=facility).exists():
+            raise ValidationError({"facility": [_("该设施已经登记过竣工验收")]})
+        try:
+            with transaction.atomic():
+                completion = Completion.objects.create(facility=facility, completed_on=completed_on,
+                                                       note=(note or "").strip()[:300], recorded_by=actor)
+        except IntegrityError:
+            raise ValidationError({"facility": [_("该设施已经登记过竣工验收")]})
+        audit.record(actor=actor, action=AuditAction.COMPLETION, subject=facility,
+                     changes={"completed_on": completed_on.isoformat()})
+    return completion
