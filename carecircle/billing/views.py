@@ -27,7 +27,7 @@ from carecircle.core.workflow import IllegalStep
 from carecircle.providers.models import Facility
 
 from . import selectors, services
-from .models import ClaimProgramme, ClaimStatus, HoldReason, LineKind, LineStatus, Payer, SettlementRun
+from .models import ClaimLine, ClaimProgramme, ClaimStatus, HoldReason, LineKind, LineStatus, Payer, SettlementRun
 from .plugin import AuditAction
 from .valuation import Overrides
 from .workflow import CLAIM_FLOW, RUN_FLOW
@@ -270,17 +270,23 @@ class ClaimStepView(ClaimMixin, generic.View):
         return redirect(back)
 
 
-class LineMixin(ClaimMixin):
-    def get_line(self, claim):
-        return get_object_or_404(selectors.lines_for(self.request.user, claim), pk=self.kwargs["line"])
+class LineMixin(CapabilityRequiredMixin):
+    """A line the user may read (street staff read the lines of their street, not the district's claims); the
+    service then decides whether this user may act on its claim."""
+
+    capability = "billing.view"
+
+    def get_line(self):
+        return get_object_or_404(visible_to(self.request.user, ClaimLine).select_related("claim__run"),
+                                 pk=self.kwargs["line"], claim_id=self.kwargs["pk"])
 
 
 class LineRejectView(LineMixin, generic.View):
     def post(self, request, pk, line):
-        claim = self.get_claim()
-        back = reverse("billing:claim", args=[claim.pk])
+        line = self.get_line()
+        back = reverse("billing:claim", args=[pk])
         try:
-            services.line_reject(actor=request.user, line=self.get_line(claim), reason=request.POST.get("reason", ""))
+            services.line_reject(actor=request.user, line=line, reason=request.POST.get("reason", ""))
         except REFUSALS as error:
             return refused(request, error, back=back)
         messages.success(request, _("已驳回这条明细；完成审核后申报退回服务机构更正。"))
@@ -289,10 +295,10 @@ class LineRejectView(LineMixin, generic.View):
 
 class LineCorrectView(LineMixin, generic.View):
     def post(self, request, pk, line):
-        claim = self.get_claim()
-        back = reverse("billing:claim", args=[claim.pk])
+        line = self.get_line()
+        back = reverse("billing:claim", args=[pk])
         try:
-            services.line_correct(actor=request.user, line=self.get_line(claim),
+            services.line_correct(actor=request.user, line=line,
                                   quantity=request.POST.get("quantity", ""), note=request.POST.get("note", ""))
         except REFUSALS as error:
             return refused(request, error, back=back)
