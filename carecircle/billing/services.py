@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from carecircle.core import audit, sql
+from carecircle.core import audit, locks, sql
 from carecircle.core.isolation import CHANGE, is_visible
 from carecircle.core.money import to_money
 from carecircle.core.roles import has_capability
@@ -73,6 +73,8 @@ def settle_month(*, actor, region, month: dt.date) -> SettlementRun:
     except IntegrityError:  # two closings at once: the other one made the row
         run = SettlementRun.objects.get(region=region, month=month)
     with transaction.atomic():
+        # One closing per district at a time: two months of one district may both take up an earlier held visit.
+        locks.hold("billing.settle", region.pk)
         run = SettlementRun.objects.select_for_update().get(pk=run.pk)
         if run.status == RunStatus.CLOSED:
             return run
