@@ -91,6 +91,9 @@ def describe(rule: Rule) -> str:
     if code == "subsidy.budget":
         return _("本月补贴额度 %(budget)s 元（政策参数“%(param)s”），此前已用 %(used)s 元") % {
             **p, "param": policy_label(p.get("key", ""))}
+    if code == "subsidy.budget_in_force":
+        return _("每月补贴额度 %(budget)s 元（政策参数“%(param)s”），按服务先后使用") % {
+            **p, "param": policy_label(p.get("key", ""))}
     if code == "subsidy.budget_exhausted":
         return _("本月补贴额度 %(budget)s 元此前已用 %(used)s 元，额度不足：本项补贴 %(granted)s 元（按比例应补 %(wanted)s 元）") % p
     if code == "subsidy.none.category":

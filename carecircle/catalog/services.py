@@ -121,13 +121,17 @@ def item_unit_price(item: ServiceItem, *, region, on, provider) -> tuple[Decimal
                                          "qualification": key, **source.cite()})
 
 
-def _subsidy_budget(elder, *, region, on, subsidy_used: Decimal, care_level) -> tuple[SubsidyBudget | None, Rule]:
-    category = elder.economic_category
-    label = elder.get_economic_category_display()
+def subsidy_terms(category: str, *, region, on, care_level) -> tuple[Decimal | None, Decimal | None, list[Rule]]:
+    """The government-purchase subsidy of an elder's own part for an economic category on `on`: (share, monthly
+    budget, rules), or (None, None, [the rule saying why there is none]). The quote and the month's settlement
+    read it alike."""
+    from carecircle.elders.models import EconomicCategory
+
+    label = str(EconomicCategory(category).label) if category in EconomicCategory.values else category
     shares = pricing.read("gov_purchase.subsidy_share", region=region, on=on)
     share = shares.value.get(category, Decimal(0))
     if share <= 0:
-        return None, Rule("subsidy.none.category", {"category": label})
+        return None, None, [Rule("subsidy.none.category", {"category": label})]
     share_rule = Rule("subsidy.share", {"category": label, "share": share, **shares.cite()})
     budget_read = None
     if care_level is not None and category in {"min_living", "low_income"}:
@@ -140,12 +144,21 @@ def _subsidy_budget(elder, *, region, on, subsidy_used: Decimal, care_level) -> 
     else:
         budget_read = pricing.read("gov_purchase.monthly_budget", region=region, on=on, required=False)
         if budget_read is None or category not in budget_read.value:
-            return None, Rule("subsidy.none.no_budget", {"category": label})
+            return None, None, [Rule("subsidy.none.no_budget", {"category": label})]
         budget = to_money(budget_read.value[category])
         key = f"{budget_read.key}[{category}]"
+    return share, budget, [share_rule, Rule("subsidy.budget_in_force", {"budget": budget, "key": key})]
+
+
+def _subsidy_budget(elder, *, region, on, subsidy_used: Decimal, care_level) -> tuple[SubsidyBudget | None, Rule]:
+    share, budget, rules = subsidy_terms(elder.economic_category, region=region, on=on, care_level=care_level)
+    if share is None:
+        return None, rules[0]
+    share_rule, budget_rule = rules
     used = to_money(subsidy_used)
     return SubsidyBudget(share=share, monthly_budget=budget, used=used, share_rule=share_rule,
-                         budget_rule=Rule("subsidy.budget", {"budget": budget, "key": key, "used": used})), share_rule
+                         budget_rule=Rule("subsidy.budget", {"budget": budget, "key": budget_rule.params["key"],
+                                                             "used": used})), share_rule
 
 
 def quote(*, elder, on: dt.date, lines: list[tuple[str, Decimal | int]], basis: str = "order", provider=None,

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "carecircle.hotline",
     "carecircle.meals",
     "carecircle.benefits",
+    "carecircle.billing",
     "carecircle.demo",
 ]
 
