@@ -792,9 +792,10 @@ def main():
     counts_text = "\n".join(f"| {label} | " + (", ".join(f"{k}: {v:,}" for k, v in value.items())
                                                 if isinstance(value, dict) else f"{value:,}") + " |"
                             for label, value in counts.items())
+    shown = f"`` {command_line} ``" if "`" in command_line else f"`{command_line}`"
     text = f"""# Benchmark: monthly settlement of verified visits
 
-Command: `{command_line}` (the settlement itself: `carecircle {' '.join(SETTLE)}`, run as a subprocess),
+Command: {shown} (the settlement itself: `carecircle {' '.join(SETTLE)}`, run as a subprocess),
 run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {info['node']} ({platform.machine()},
 `nproc` {info['nproc']}, {info['ram_gib']:.1f} GiB RAM, shared with other people's test runs), {info['pg']}
 on the same machine (shared_buffers {info['shared_buffers']}, max_parallel_workers_per_gather {info['parallel']}),
@@ -848,7 +849,7 @@ Visit events (the phone's requests) are not loaded.
 | what | rows |
 |---|---|
 {counts_text}
-{args.note}
+{chr(10) + args.note if args.note else ""}
 """
     REPORT.write_text(text, encoding="utf-8")
     print(text)
