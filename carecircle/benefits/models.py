@@ -304,3 +304,27 @@ class RegistryFinding(models.Model):
 
     def __str__(self):
         return f"{self.check_run} #{self.row_number}"
+
+
+class BudgetLine(models.Model):
+    """The year's budget for the allowance, as the district's finance office set it, to compare with what the
+    approved runs pay."""
+
+    region = models.ForeignKey("regions.Region", verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveIntegerField(_("年度"))
+    amount = models.DecimalField(_("预算金额（元）"), max_digits=16, decimal_places=2)
+    source = models.CharField(_("依据"), max_length=200)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(_("录入时间"), auto_now=True)
+
+    scoping = Scoping(region="region", ancestors_visible=True)
+
+    class Meta:
+        verbose_name = _("津贴年度预算")
+        verbose_name_plural = _("津贴年度预算")
+        ordering = ["-year"]
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="one_allowance_budget_a_year")]
+
+    def __str__(self):
+        return f"{self.region.name} {self.year}"

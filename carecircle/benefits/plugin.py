@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     CHECK_IMPORT = "benefits.check_import", _("导入比对数据")
     CHECK_PREVIEW = "benefits.check_preview", _("预检比对数据")
     CHECK_DISCARD = "benefits.check_discard", _("放弃比对数据")
+    BUDGET_SET = "benefits.budget_set", _("录入津贴年度预算")
     FINDING_RESOLVE = "benefits.finding_resolve", _("处理比对差异")
 
 

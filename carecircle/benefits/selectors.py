@@ -102,3 +102,49 @@ def portal_summary(user):
             "applications": list(applications_for(user).filter(elder=elder)[:3]),
         })
     return result
+
+
+def year_statistics(user, *, year: int) -> dict:
+    """A year of allowance payments in the reader's scope: per month the people paid and the amount, per band and
+    per street month by month, and what the approved runs paid against the district's budget line."""
+    from collections import defaultdict
+
+    from carecircle.core.money import to_money
+
+    from .models import BudgetLine, PaymentLine, RunStatus
+
+    lines = visible_to(user, PaymentLine).filter(run__month__year=year).exclude(status="failed")
+    months = [dt.date(year, m, 1) for m in range(1, 13)]
+    by_month = {row["run__month"]: row for row in lines.values("run__month").annotate(
+        people=Count("elder", distinct=True), total=Sum("amount"))}
+    by_band, bands = defaultdict(dict), set()
+    for row in lines.filter(kind="regular").values("band", "run__month").annotate(n=Count("id"), total=Sum("amount")):
+        by_band[row["band"]][row["run__month"]] = row
+        bands.add(row["band"])
+    by_street, streets = defaultdict(dict), set()
+    for row in lines.values("elder__community__parent__name", "run__month").annotate(total=Sum("amount")):
+        name = row["elder__community__parent__name"] or ""
+        by_street[name][row["run__month"]] = to_money(row["total"] or 0)
+        streets.add(name)
+    paid = to_money(lines.filter(run__status__in=(RunStatus.APPROVED, RunStatus.PAID)).aggregate(
+        total=Sum("amount"))["total"] or 0)
+    scope = getattr(user, "scope_region", None)
+    budget = None
+    if scope is not None:
+        budget = (visible_to(user, BudgetLine).filter(year=year, region__path__in=[scope.path,
+                                                                                  *scope.ancestor_paths()])
+                  .order_by("-region__path").first())
+    return {
+        "year": year, "months": months,
+        "monthly": [{"month": m, "people": by_month.get(m, {}).get("people", 0),
+                     "total": to_money(by_month.get(m, {}).get("total") or 0)} for m in months],
+        "bands": [{"band": band, "cells": [by_band[band].get(m, {}).get("n", 0) for m in months],
+                   "total": to_money(sum((by_band[band][m]["total"] or 0) for m in by_band[band]))}
+                  for band in sorted(bands)],
+        "streets": [{"name": name, "cells": [by_street[name].get(m, to_money(0)) for m in months],
+                     "total": sum(by_street[name].values(), to_money(0))} for name in sorted(streets)],
+        "paid": paid, "budget": budget,
+        "left": (budget.amount - paid) if budget is not None else None,
+        "used_share": (paid / budget.amount * 100).quantize(to_money(0)) if budget is not None and budget.amount
+        else None,
+    }

@@ -1151,3 +1151,37 @@ def finding_resolve(*, actor, finding, resolution: str) -> RegistryFinding:
     finding.save(update_fields=["resolved", "resolution"])
     audit.record(actor=actor, action=AuditAction.FINDING_RESOLVE, subject=finding, reason=resolution)
     return finding
+
+
+# --- the budget line --------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def budget_line_set(*, actor, region, year: int, amount, source: str) -> "BudgetLine":
+    """The district's allowance budget for a year (set again: the new amount, audited with the old)."""
+    from .models import BudgetLine
+
+    _require(actor, "benefits.approve")
+    _require_visible(actor, region, action="change")
+    errors = {}
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        errors["year"] = [_("年度须为 2000 至 2100 之间的年份")]
+    try:
+        value = Decimal(str(amount).strip())
+        if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")) or value >= 10 ** 13:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError, TypeError):
+        errors["amount"] = [_("预算金额须为不小于 0、最多两位小数的数字")]
+    source = (source or "").strip()
+    if not source:
+        errors["source"] = [_("请填写预算的依据（如预算批复文号）")]
+    if errors:
+        raise ValidationError(errors)
+    line = BudgetLine.objects.select_for_update().filter(region=region, year=year).first()
+    old = str(line.amount) if line else None
+    if line is None:
+        line = BudgetLine(region=region, year=year)
+    line.amount, line.source, line.updated_by = value, source[:200], actor
+    line.save()
+    audit.record(actor=actor, action=AuditAction.BUDGET_SET, subject=line, reason=source,
+                 changes={"amount": [old, str(value)]})
+    return line

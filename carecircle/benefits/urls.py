@@ -27,4 +27,5 @@ urlpatterns = [
     path("findings/", views.FindingListView.as_view(), name="findings"),
     path("findings/<int:pk>/resolve/", views.FindingResolveView.as_view(), name="finding-resolve"),
     path("eligible/", views.EligibleView.as_view(), name="eligible"),
+    path("statistics/", views.StatisticsView.as_view(), name="statistics"),
 ]

@@ -510,6 +510,47 @@ class CheckDetailView(CapabilityRequiredMixin, generic.TemplateView):
         return redirect("benefits:findings")
 
 
+class BudgetForm(forms.Form):
+    amount = forms.DecimalField(label=gettext_lazy("年度预算（元）"), max_digits=16, decimal_places=2, min_value=0)
+    source = forms.CharField(label=gettext_lazy("依据"), max_length=200,
+                             help_text=gettext_lazy("如预算批复文号"))
+
+
+class StatisticsView(CapabilityRequiredMixin, generic.TemplateView):
+    """The year by month, band and street, and the budget used against the budget line."""
+
+    capability = "benefits.view"
+    template_name = "benefits/statistics.html"
+
+    def year(self):
+        from carecircle.core.params import query_int
+
+        return query_int(self.request.GET, "year", minimum=2000, maximum=2100, default=timezone.localdate().year)
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        year = self.year()
+        stats = selectors.year_statistics(user, year=year)
+        return super().get_context_data(stats=stats, year=year, form=BudgetForm(),
+                                        can_budget=has_capability(user, "benefits.approve"), **kwargs)
+
+    def post(self, request):
+        if not has_capability(request.user, "benefits.approve") or request.user.scope_region is None:
+            raise PermissionDenied
+        year = self.year()
+        back = reverse("benefits:statistics") + f"?year={year}"
+        form = BudgetForm(request.POST)
+        if not form.is_valid():
+            return refused(request, ValidationError([m for errs in form.errors.values() for m in errs]), back=back)
+        try:
+            services.budget_line_set(actor=request.user, region=request.user.scope_region, year=year,
+                                     amount=form.cleaned_data["amount"], source=form.cleaned_data["source"])
+        except REFUSALS as error:
+            return refused(request, error, back=back)
+        messages.success(request, _("已录入 %(year)d 年度预算。") % {"year": year})
+        return redirect(back)
+
+
 class FindingListView(ScopedListView):
     model = RegistryFinding
     capability = "benefits.view"

@@ -57,4 +57,5 @@ URL_OBJECTS = {
     "benefits:card-loss": {"pk": "benefits.preferentialcard"},
     "benefits:notice": {"pk": "benefits.notice"},
     "benefits:finding-resolve": {"pk": "benefits.registryfinding"},
+    "benefits:check": {"pk": "benefits.registrycheck"},
 }

@@ -156,3 +156,30 @@ def test_the_elder_record_tells_the_allowance_story(roll, users, client):
     assert "纳入发放通知" in page.content.decode()
     client.force_login(users.street_staff_b)
     assert client.get(reverse("elders:detail", args=[roll.elders.a1.pk])).status_code == 404
+
+
+def test_statistics_by_month_band_and_street_against_the_budget_line(roll, users, client):
+    from django.db.models import Sum
+
+    jan = make_run(roll, users, JAN)
+    approve(jan, users)
+    make_run(roll, users, FEB)  # a draft: counted by month, not as paid against the budget
+    client.force_login(users.district_admin)
+    url = reverse("benefits:statistics") + "?year=2026"
+    assert client.post(url, {"amount": "-1", "source": "x"}).status_code == 400
+    assert client.post(url, {"amount": "100000.00", "source": ""}).status_code == 400
+    assert client.post(url, {"amount": "100000.00", "source": "徐民财〔2026〕3号"}).status_code == 302
+    page = client.get(url)
+    html = page.content.decode()
+    assert_no_internals(html, allow=[users.district_admin.username])
+    stats = page.context["stats"]
+    jan_total = PaymentLine.objects.filter(run=jan).exclude(status="failed").aggregate(t=Sum("amount"))["t"]
+    assert stats["monthly"][0]["total"] == jan_total and stats["paid"] == jan_total
+    assert stats["monthly"][1]["total"] > 0 and stats["left"] == Decimal("100000.00") - jan_total
+    assert sum(row["total"] for row in stats["streets"]) == sum(row["total"] for row in stats["monthly"])
+    assert "徐民财〔2026〕3号" in html
+    client.force_login(users.street_staff)
+    assert client.post(url, {"amount": "1.00", "source": "x"}).status_code == 403
+    street = client.get(url).context["stats"]
+    assert {row["name"] for row in street["streets"]} <= {"天平路街道"}
+    assert client.get(reverse("benefits:statistics") + "?year=abc").status_code == 400
