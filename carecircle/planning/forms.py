@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -53,11 +55,22 @@ class ConsultationForm(forms.Form):
     referral_type = forms.ChoiceField(label=_("转办申请（可选）"), required=False)
     elder_q = forms.CharField(label=_("转办老人（姓名、身份证后四位或电话）"), max_length=40, required=False)
     elder = forms.TypedChoiceField(label=_("选择老人"), coerce=int, required=False, widget=forms.RadioSelect)
+    order_item = forms.ChoiceField(label=_("转办服务订单（可选）"), required=False)
+    order_quantity = forms.DecimalField(label=_("数量"), required=False, min_value=Decimal("0.5"), max_value=99,
+                                        decimal_places=2, initial=1)
+    order_date = forms.DateField(label=_("服务日期"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    order_window = forms.ChoiceField(label=_("服务时段"), required=False, choices=[
+        ("08:00-10:00", "08:00–10:00"), ("10:00-12:00", "10:00–12:00"), ("14:00-16:00", "14:00–16:00"),
+        ("16:00-18:00", "16:00–18:00")])
+    # The self-pay the elder was told and agreed to; the order is placed only when the price still matches.
+    expected_self_pay = forms.DecimalField(required=False, decimal_places=2, widget=forms.HiddenInput)
 
-    def __init__(self, *args, advisors=(), referral_types=(), elders=(), **kwargs):
+    def __init__(self, *args, advisors=(), referral_types=(), elders=(), order_items=(), **kwargs):
         from .models import ConsultationTopic
 
         super().__init__(*args, **kwargs)
+        self.fields["order_item"].choices = [("", _("不转办")), *order_items]
         self.fields["advisor"].choices = [(a.pk, f"{a.name}（{a.point.name}）") for a in advisors]
         self.fields["topic"].choices = [("", "—"), *ConsultationTopic.choices]
         self.fields["referral_type"].choices = [("", _("不转办")), *referral_types]

@@ -207,6 +207,8 @@ class Consultation(models.Model):
     elder = models.ForeignKey("elders.Elder", verbose_name=_("转办老人"), null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+")
     referral = models.CharField(_("转办申请编号"), max_length=40, blank=True)
+    order = models.ForeignKey("careplans.ServiceOrder", verbose_name=_("转办的服务订单"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("记录人"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)

@@ -816,6 +816,14 @@ def referral_types(*, user) -> list[tuple[str, str]]:
     return [(t.code, t.name) for t in types_for_region(root)]
 
 
+def orderable_items(*, user) -> list[tuple[str, str]]:
+    """The catalogue's active items an elder may order on demand (government-purchase or market services)."""
+    from carecircle.catalog.selectors import service_items
+
+    items = service_items(user).filter(Q(programme__contains="gov_purchase") | Q(programme__contains="market"))
+    return [(item.code, item.display_name) for item in items.order_by("category", "sort_order", "code")]
+
+
 def population_rows(*, street: Region, on: dt.date | None = None):
     """Each community of the street with its figures in force on the day (None where none is recorded)."""
     on = on or timezone.localdate()

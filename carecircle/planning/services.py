@@ -475,10 +475,12 @@ CONSULTATION_BACKDATE_DAYS = 31
 
 
 def consultation_record(*, actor, point, advisor, topic: str, advice: str, consulted_on=None,
-                        referral_type: str = "", elder=None):
+                        referral_type: str = "", elder=None, order: dict | None = None):
     """Records a consultation; with `referral_type` the person's application is registered through the
-    application service (channel: the community's service on their behalf) in the same transaction — if the
-    application is refused, nothing is recorded."""
+    application service (channel: the community's service on their behalf), and with `order` (item, quantity,
+    date, window_start, window_end, expected_self_pay — the self-pay the elder agreed to) an on-demand service
+    order is placed for them through the orders service, in the same transaction — if either is refused, nothing
+    is recorded."""
     from carecircle.intake import services as intake_services
 
     from .models import Consultation, ConsultationTopic
@@ -503,8 +505,8 @@ def consultation_record(*, actor, point, advisor, topic: str, advice: str, consu
         errors["consulted_on"] = _("咨询日期不能晚于今天")
     elif (today - consulted_on).days > CONSULTATION_BACKDATE_DAYS:
         errors["consulted_on"] = _("只能补记 %(n)d 天内的咨询") % {"n": CONSULTATION_BACKDATE_DAYS}
-    if referral_type and elder is None:
-        errors["elder"] = _("转办申请须选择老人")
+    if (referral_type or order) and elder is None:
+        errors["elder"] = _("转办申请或服务订单须选择老人")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -514,11 +516,20 @@ def consultation_record(*, actor, point, advisor, topic: str, advice: str, consu
                                                             channel="community", actor=actor,
                                                             note=_("养老顾问点“%(point)s”转办") % {"point": point.name})
             number = submission.application.number
+        placed = None
+        if order:
+            from carecircle.careplans import services as order_services
+
+            placed = order_services.service_order_place(
+                actor=actor, elder=elder, lines=[(order["item"], order["quantity"])], service_date=order["date"],
+                window_start=order["window_start"], window_end=order["window_end"],
+                expected_self_pay=order["expected_self_pay"],
+                note=_("养老顾问点“%(point)s”转办") % {"point": point.name})
         consultation = Consultation.objects.create(
             point=point, advisor=advisor, consulted_on=consulted_on, topic=topic, advice=advice,
-            elder=elder if referral_type else None, referral=number, created_by=actor)
+            elder=elder if (referral_type or order) else None, referral=number, order=placed, created_by=actor)
         audit.record(actor=actor, action=AuditAction.CONSULTATION, subject=consultation,
-                     changes={"topic": topic, "referral": number})
+                     changes={"topic": topic, "referral": number, "order": placed.pk if placed else None})
     return consultation
 
 

@@ -2,8 +2,11 @@
 service map anyone may open."""
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -462,7 +465,8 @@ class ConsultationView(CapabilityRequiredMixin, generic.TemplateView):
         self.advisor_rows = list(selectors.advisors(user=user).filter(is_active=True, point__is_active=True))
         mine = next((a.pk for a in self.advisor_rows if a.user_id == user.pk), None)
         return ConsultationForm(data, advisors=self.advisor_rows, referral_types=selectors.referral_types(user=user),
-                                elders=elders, initial={"consulted_on": timezone.localdate(), "advisor": mine})
+                                elders=elders, order_items=selectors.orderable_items(user=user),
+                                initial={"consulted_on": timezone.localdate(), "advisor": mine, "order_quantity": 1})
 
     def get(self, request):
         return self.render_to_response({"form": self._form()})
@@ -475,7 +479,7 @@ class ConsultationView(CapabilityRequiredMixin, generic.TemplateView):
             return self.render_to_response({"form": form}, status=400)
         data = form.cleaned_data
         elder = None
-        if data["referral_type"]:
+        if data["referral_type"] or data["order_item"]:
             found, message = elder_pick(request.user, data["elder_q"])
             chosen = [e for e in found if e.pk == data.get("elder")]
             if chosen:
@@ -489,19 +493,53 @@ class ConsultationView(CapabilityRequiredMixin, generic.TemplateView):
                                                       _("没有找到这位老人，请换个写法（姓名、身份证后四位或电话）")))
                 return self.render_to_response({"form": form}, status=400)
         advisor = next(a for a in self.advisor_rows if a.pk == data["advisor"])
+        order = None
+        if data["order_item"]:
+            order, response = self._order(request, form, data, elder)
+            if response is not None:
+                return response
         try:
             consultation = services.consultation_record(
                 actor=request.user, point=advisor.point, advisor=advisor, topic=data["topic"], advice=data["advice"],
-                consulted_on=data["consulted_on"], referral_type=data["referral_type"], elder=elder)
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
+                consulted_on=data["consulted_on"], referral_type=data["referral_type"], elder=elder, order=order)
+        except (ValidationError, PermissionDenied) as exc:
+            if isinstance(exc, PermissionDenied):
+                exc = ValidationError(_("您没有为老人下单的权限，请转热线或居委下单"))
+            for field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]):
                 form.add_error(field if field in form.fields else None, errors)
             return self.render_to_response({"form": form}, status=400)
+        done = [_("已记录咨询")]
         if consultation.referral:
-            messages.success(request, _("已记录咨询，并已登记申请 %(number)s") % {"number": consultation.referral})
-        else:
-            messages.success(request, _("已记录咨询"))
+            done.append(_("已登记申请 %(number)s") % {"number": consultation.referral})
+        if consultation.order_id:
+            done.append(_("已为老人下单（个人自付 %(amount)s 元），等待服务机构接单") % {"amount": consultation.order.self_pay})
+        messages.success(request, "；".join(str(part) for part in done))
         return redirect("planning:consult")
+
+
+    def _order(self, request, form, data, elder):
+        """The order the elder agreed to, or the page again with its price to tell them (nothing saved yet)."""
+        from carecircle.careplans import services as order_services
+
+        if data.get("order_date") is None:
+            form.add_error("order_date", _("请选择服务日期"))
+            return None, self.render_to_response({"form": form}, status=400)
+        start, end = (dt.time.fromisoformat(part) for part in data["order_window"].split("-"))
+        quantity = data.get("order_quantity") or Decimal(1)
+        try:
+            priced = order_services.order_quote(elder=elder, lines=[(data["order_item"], quantity)],
+                                                service_date=data["order_date"])
+        except ValidationError as exc:
+            form.add_error("order_item", exc.messages)
+            return None, self.render_to_response({"form": form}, status=400)
+        if data.get("expected_self_pay") is None or data["expected_self_pay"] != priced.self_pay:
+            values = request.POST.copy()
+            values["expected_self_pay"] = f"{priced.self_pay:.2f}"
+            again = self._form(values, elders=[elder])
+            again.is_valid()
+            return None, self.render_to_response({"form": again, "quote": priced, "quote_elder": elder})
+        return {"item": data["order_item"], "quantity": quantity, "date": data["order_date"], "window_start": start,
+                "window_end": end, "expected_self_pay": data["expected_self_pay"]}, None
 
 
 class PopulationView(CapabilityRequiredMixin, generic.TemplateView):
