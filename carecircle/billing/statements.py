@@ -119,39 +119,45 @@ def _statement_row(line) -> list:
 
 
 def _workbook():
+    """A write-only workbook: rows are streamed to the file, so a district's month of lines fits in memory."""
     from openpyxl import Workbook
 
-    return Workbook()
+    return Workbook(write_only=True)
 
 
-def _sheet(book, title: str, *, first: bool = False):
-    # A sheet's name may not hold []:*?/\ and is at most 31 characters.
-    title = "".join(c for c in str(title) if c not in "[]:*?/\\")[:31]
-    if first:
-        sheet = book.active
-        sheet.title = title
-        return sheet
-    return book.create_sheet(title)
+def _sheet(book, title: str, widths=()):
+    """A new sheet (a name may not hold []:*?/\\ and is at most 31 characters) with its column widths, which a
+    write-only sheet takes before its first row."""
+    from openpyxl.utils import get_column_letter
+
+    sheet = book.create_sheet("".join(c for c in str(title) if c not in "[]:*?/\\")[:31])
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    return sheet
 
 
 def _append(sheet, row, *, money_from: int | None = None, bold: bool = False) -> None:
-    """One row, neutralised; numbers from column `money_from` (0-based) on shown with two places."""
+    """One row through the shared writer (every text cell neutralised); numbers from column `money_from` (0-based)
+    on shown with two places."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    exports.append_xlsx_row(sheet, [str(value) if isinstance(value, Promise) else value for value in row])
-    cells = sheet[sheet.max_row]
-    for index, cell in enumerate(cells):
-        if money_from is not None and index >= money_from and isinstance(cell.value, (int, float, Decimal)):
-            cell.number_format = MONEY_FORMAT
-        if bold:
-            cell.font = Font(bold=True)
-
-
-def _widths(sheet, widths) -> None:
-    from openpyxl.utils import get_column_letter
-
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    values = exports.safe_row([str(value) if isinstance(value, Promise) else value for value in row])
+    if money_from is not None or bold:
+        cells = []
+        for index, value in enumerate(values):
+            is_money = money_from is not None and index >= money_from and isinstance(value, (int, Decimal))
+            if not (is_money or bold) or value is None:
+                cells.append(value)
+                continue
+            cell = WriteOnlyCell(sheet, value=value)
+            if is_money:
+                cell.number_format = MONEY_FORMAT
+            if bold:
+                cell.font = Font(bold=True)
+            cells.append(cell)
+        values = cells
+    exports.append_xlsx_row(sheet, values)
 
 
 def _save(book) -> bytes:
@@ -164,7 +170,7 @@ def claim_statement_xlsx(statement: ClaimStatement) -> bytes:
     """One sheet: the claim's facts, its lines (rejected ones with their reason), the totals of the counted lines
     in the amount columns, then the totals by payer."""
     book = _workbook()
-    sheet = _sheet(book, _("结算对账单"), first=True)
+    sheet = _sheet(book, _("结算对账单"), [14, 12, 28, 8, 10, 12, 12, 12, 12, 30])
     _append(sheet, [_("结算对账单")], bold=True)
     for label, value in statement.facts():
         _append(sheet, [label, value])
@@ -182,7 +188,6 @@ def claim_statement_xlsx(statement: ClaimStatement) -> bytes:
     if statement.rejected:
         _append(sheet, [])
         _append(sheet, [_("已驳回 %(n)d 条明细，不计入合计") % {"n": statement.rejected}])
-    _widths(sheet, [14, 12, 28, 8, 10, 12, 12, 12, 12, 30])
     return _save(book)
 
 
@@ -196,7 +201,7 @@ def district_summary_xlsx(summary: dict) -> bytes:
     run = summary["run"]
     totals = summary["totals"]
     book = _workbook()
-    sheet = _sheet(book, _("概况"), first=True)
+    sheet = _sheet(book, _("概况"), [16, 24])
     _append(sheet, [_("月度结算汇总")], bold=True)
     for label, value in ((_("区"), run.region.name), (_("月份"), month_text(run.month)),
                          (_("状态"), run.get_status_display()),
@@ -206,19 +211,17 @@ def district_summary_xlsx(summary: dict) -> bytes:
     for label, name in ((_("金额"), "total"), (_("基金支付"), "fund"), (_("政府补贴"), "subsidy"),
                         (_("个人自付"), "self_pay")):
         _append(sheet, [label, totals[name]], money_from=1)
-    _widths(sheet, [16, 24])
     lines_total = sum(row["lines"] for row in summary["by_programme"])
     for title, rows in ((_("按资金渠道"), summary["by_programme"]), (_("按街道"), summary["by_street"]),
                         (_("按服务机构"), summary["by_provider"])):
-        sheet = _sheet(book, title)
+        sheet = _sheet(book, title, [28, 14, 14, 14, 14, 10])
         _append(sheet, summary_columns(), bold=True)
         for row in rows:
             _append(sheet, [str(row["label"]) or _("未归属街道"), row["total"], row["fund"], row["subsidy"],
                             row["self_pay"], row["lines"]], money_from=1)
         _append(sheet, [_("合计"), totals["total"], totals["fund"], totals["subsidy"], totals["self_pay"],
                         lines_total], money_from=1, bold=True)
-        _widths(sheet, [28, 14, 14, 14, 14, 10])
-    sheet = _sheet(book, _("补贴预算来源"))
+    sheet = _sheet(book, _("补贴预算来源"), [28, 14, 14, 14, 14])
     _append(sheet, [_("资金渠道"), _("政府补贴"), _("市级"), _("区级"), _("街道")], bold=True)
     sums = {name: ZERO for name in ("subsidy", "city", "district", "street")}
     for row in summary["budget"]:
@@ -227,7 +230,6 @@ def district_summary_xlsx(summary: dict) -> bytes:
             sums[name] += row[name]
     _append(sheet, [_("合计"), sums["subsidy"], sums["city"], sums["district"], sums["street"]], money_from=1,
             bold=True)
-    _widths(sheet, [28, 14, 14, 14, 14])
     return _save(book)
 
 
@@ -250,7 +252,7 @@ def fund_file_xlsx(user, run, lines) -> tuple[bytes, int]:
     from carecircle.elders.disclosure import identity_shown
 
     book = _workbook()
-    sheet = _sheet(book, _("长护险基金申报"), first=True)
+    sheet = _sheet(book, _("长护险基金申报"), [24, 12, 22, 12, 10, 18, 8, 12, 12])
     _append(sheet, fund_columns(), bold=True)
     masked = {}
     count, amount, fund = 0, ZERO, ZERO
@@ -267,7 +269,6 @@ def fund_file_xlsx(user, run, lines) -> tuple[bytes, int]:
         amount += line.amount
         fund += line.fund
     _append(sheet, [_("合计"), "", "", "", "", "", "", amount, fund], money_from=7, bold=True)
-    _widths(sheet, [24, 12, 22, 12, 10, 18, 8, 12, 12])
     return _save(book), count
 
 
@@ -307,6 +308,12 @@ def claim_statement_pdf(statement: ClaimStatement) -> bytes:
     body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=15, wordWrap="CJK")
     cell = ParagraphStyle("cell", fontName=FONT, fontSize=8, leading=11, wordWrap="CJK")
     title = _("结算对账单")
+
+    def wrap(text, fits: int):
+        # A paragraph wraps a long text inside its cell; a short one is drawn as it is (much faster: a provider's
+        # month may have thousands of lines).
+        return Paragraph(escape(text), cell) if len(text) > fits else text
+
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(buffer, pagesize=pagesize, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm,
                             bottomMargin=15 * mm, title=title)
@@ -314,23 +321,30 @@ def claim_statement_pdf(statement: ClaimStatement) -> bytes:
     story.append(Paragraph(escape("　".join(_("%(label)s：%(value)s") % {"label": label, "value": value}
                                            for label, value in statement.facts())), body))
     story.append(Spacer(1, 6))
-    data = [statement_columns()]
+    header = statement_columns()
+    rows = []
     for line in statement.lines:
         row = _statement_row(line)
-        data.append([row[0], Paragraph(escape(row[1]), cell), Paragraph(escape(row[2]), cell), str(row[3]),
-                     *[money(v) for v in row[4:9]], Paragraph(escape(row[9]), cell)])
+        rows.append([row[0], wrap(row[1], 7), wrap(row[2], 17), str(row[3]), *[money(v) for v in row[4:9]],
+                     wrap(row[9], 15)])
     totals = statement.totals
-    data.append([_("合计（不含已驳回）"), "", "", "", "", money(totals["amount"]), money(totals["fund"]),
+    rows.append([_("合计（不含已驳回）"), "", "", "", "", money(totals["amount"]), money(totals["fund"]),
                  money(totals["subsidy"]), money(totals["self_pay"]), ""])
     widths = [22 * mm, 24 * mm, 56 * mm, 14 * mm, 20 * mm, 22 * mm, 22 * mm, 22 * mm, 22 * mm, 49 * mm]
-    table = Table(data, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), FONT, 8), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")), ("ALIGN", (3, 1), (8, -1), "RIGHT"),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("SPAN", (0, -1), (4, -1)),
-        ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#eeeeee")),
-    ]))
-    story += [table, Spacer(1, 10)]
+    style = [("FONT", (0, 0), (-1, -1), FONT, 8), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")), ("ALIGN", (3, 1), (8, -1), "RIGHT"),
+             ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    # Tables of a few dozen rows, each with the heading: reportlab splits one long table across pages by measuring
+    # what is left again at every page, which grows with the square of a provider's month.
+    chunk = 40
+    for start in range(0, len(rows), chunk):
+        part = Table([header, *rows[start:start + chunk]], colWidths=widths, repeatRows=1)
+        last = start + chunk >= len(rows)
+        part.setStyle(TableStyle(style + ([("SPAN", (0, -1), (4, -1)),
+                                           ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#eeeeee"))]
+                                          if last else [])))
+        story.append(part)
+    story.append(Spacer(1, 10))
     payer = Table([[label, money(value)] for label, value in statement.payer_rows()], colWidths=[40 * mm, 30 * mm],
                   hAlign="LEFT")
     payer.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),

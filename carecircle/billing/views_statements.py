@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.views import generic
 
 from carecircle.core import exports
+from carecircle.core.isolation import visible_to
 from carecircle.core.roles import PERSON_SCOPED
-from carecircle.core.views import ScopedDetailView
+from carecircle.core.views import CapabilityRequiredMixin, ScopedDetailView
 from carecircle.elders.models import Elder
 
 from . import selectors, statements
@@ -98,50 +101,44 @@ class FundFileView(ScopedDetailView):
                          f"ltci-claim-{run.region.code}-{statements.month_text(run.month)}.xlsx")
 
 
-class BillMixin:
-    """An elder the user is linked to (404 otherwise) and a month written YYYY-MM (404 otherwise)."""
+class BillMixin(CapabilityRequiredMixin):
+    """An elder the user is linked to (404 otherwise) and a month written YYYY-MM (404 otherwise). A page of the
+    elder and their family: staff read the claims and the district's files instead."""
 
     capability = "billing.bill"
-    model = Elder
-    pk_url_kwarg = "elder_id"
 
     @cached_property
     def month(self):
         return month_of(self.kwargs["month"])
 
+    @cached_property
+    def elder(self):
+        self.month  # noqa: B018 — a bad month is a 404 before anything is read
+        return get_object_or_404(visible_to(self.request.user, Elder), pk=self.kwargs["elder_id"])
+
     def bill(self):
-        return selectors.elder_bill(self.request.user, self.object, self.month)
+        return selectors.elder_bill(self.request.user, self.elder, self.month)
 
 
-class BillView(BillMixin, ScopedDetailView):
+class BillView(BillMixin, generic.TemplateView):
     """The elder's monthly bill: big type, the amount to pay first, then each visit with its reasons."""
 
     template_name = "billing/bill.html"
-    context_object_name = "elder"
-
-    def get_object(self, queryset=None):
-        self.month  # noqa: B018 — a bad month is a 404 before anything is read
-        return super().get_object(queryset)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update({"bill": self.bill(), "month": self.month,
+        context.update({"elder": self.elder, "bill": self.bill(), "month": self.month,
                         "person": self.request.user.role in PERSON_SCOPED,
-                        "pdf_url": reverse("billing:bill-pdf", args=[self.object.pk, f"{self.month:%Y-%m}"])})
+                        "pdf_url": reverse("billing:bill-pdf", args=[self.elder.pk, f"{self.month:%Y-%m}"])})
         return context
 
 
-class BillPdfView(BillMixin, ScopedDetailView):
-    def get_object(self, queryset=None):
-        self.month  # noqa: B018
-        return super().get_object(queryset)
-
-    def render_to_response(self, context, **response_kwargs):
+class BillPdfView(BillMixin, generic.View):
+    def get(self, request, *args, **kwargs):
         bill = self.bill()
         content = statements.elder_bill_pdf(bill)
-        exports.record_export(actor=self.request.user, what="billing.bill", rows=len(bill["rows"]), fmt="pdf",
-                              request=self.request, subject=self.object,
+        exports.record_export(actor=request.user, what="billing.bill", rows=len(bill["rows"]), fmt="pdf",
+                              request=request, subject=self.elder,
                               filters={"month": statements.month_text(self.month)})
         return _download(content, statements.PDF_TYPE,
-                         f"bill-{self.object.pk}-{statements.month_text(self.month)}.pdf")
-
+                         f"bill-{self.elder.pk}-{statements.month_text(self.month)}.pdf")
