@@ -402,6 +402,6 @@ def elder_bill_pdf(bill: dict) -> bytes:
                                "您自付 %(self_pay)s 元") % {k: money(getattr(line, k)) for k in PARTS}), big)]
         block += [Paragraph(escape("· " + sentence), rule) for sentence in row["rules"]]
         story.append(KeepTogether(block))
-    story += [Spacer(1, 12), Paragraph(escape(_("本月合计")), head), totals_table()]
+    story += [Spacer(1, 12), KeepTogether([Paragraph(escape(_("本月合计")), head), totals_table()])]
     pdf.build(story, onFirstPage=_page_number(A4), onLaterPages=_page_number(A4))
     return buffer.getvalue()

@@ -70,6 +70,46 @@ def table(rows, first_heading):
     return rows[start], body
 
 
+def pdf_text(pdf: bytes) -> str:
+    """The text a reportlab PDF draws (its pages compressed with ASCII85 and Flate; the CID font's strings in
+    UCS-2, the page numbers in a Latin font), to read what a reader will see."""
+    import base64
+    import re
+    import zlib
+
+    def literal(raw):
+        out, i = bytearray(), 0
+        while i < len(raw):
+            if raw[i:i + 1] == b"\\":
+                octal = re.match(rb"[0-7]{1,3}", raw[i + 1:i + 4])
+                if octal:
+                    out.append(int(octal.group(0), 8))
+                    i += 1 + len(octal.group(0))
+                    continue
+                nxt = raw[i + 1:i + 2]
+                out += {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(nxt, nxt)
+                i += 2
+                continue
+            out += raw[i:i + 1]
+            i += 1
+        return bytes(out)
+
+    texts = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        try:
+            data = zlib.decompress(base64.a85decode(stream.strip(), adobe=True))
+        except (ValueError, zlib.error):
+            continue
+        wide = False
+        for font, string in re.findall(rb"/(F\d+) [\d.]+ Tf|\(((?:[^()\\]|\\.)*)\) Tj", data, re.S):
+            if font:
+                wide = font != b"F1"  # F1 is Helvetica (page numbers); the others the CID font
+            else:
+                raw = literal(string)
+                texts.append(raw.decode("utf-16-be") if wide else raw.decode("latin-1"))
+    return "\n".join(texts)
+
+
 def as_user(client, user):
     client.force_login(user)
     return client
@@ -113,6 +153,12 @@ def test_the_providers_statement_as_pdf(client, district, users, month):
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == f'attachment; filename="statement-{claim.pk}-2026-11.pdf"'
     assert response.content.startswith(b"%PDF")
+    text = pdf_text(response.content)
+    assert district.provider.name in text and "已驳回：护理记录缺少签字" in text
+    assert district.elders.a2.name in text and district.elders.a2.id_number not in text
+    # The totals row: amount, fund, subsidy, self-pay of the counted lines, which are the claim's.
+    totals = text.split("合计（不含已驳回）")[1].split()[:4]
+    assert totals == [f"{claim.total:.2f}", f"{claim.fund:.2f}", f"{claim.subsidy:.2f}", f"{claim.self_pay:.2f}"]
 
 
 def test_a_provider_cannot_download_another_providers_claim(client, district, users, month):
@@ -252,6 +298,10 @@ def test_the_elders_bill_page_and_pdf(client, district, users, month):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
     assert response.content.startswith(b"%PDF")
+    text = pdf_text(response.content)
+    assert f"{a1.name} 2026年11月服务账单" in text
+    assert text.count("您需自付") == 2 and text.count(f"{self_pay:.2f} 元") >= 2  # first and last
+    assert "护理记录缺少签字" not in text and a1.id_number not in text and "13800138000" not in text
     from carecircle.core.models import AuditEvent
 
     event = AuditEvent.objects.get(action="data.export", changes__what="billing.bill")
