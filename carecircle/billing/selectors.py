@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from carecircle.catalog.rules import describe_record
 from carecircle.core.isolation import visible_to
 from carecircle.core.money import to_money
 

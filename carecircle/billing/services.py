@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from carecircle.core import audit, sql
+from carecircle.core import audit, locks, sql
 from carecircle.core.isolation import CHANGE, is_visible
 from carecircle.core.money import to_money
 from carecircle.core.roles import has_capability
@@ -73,6 +73,8 @@ def settle_month(*, actor, region, month: dt.date) -> SettlementRun:
     except IntegrityError:  # two closings at once: the other one made the row
         run = SettlementRun.objects.get(region=region, month=month)
     with transaction.atomic():
+        # One closing per district at a time: two months of one district may both take up an earlier held visit.
+        locks.hold("billing.settle", region.pk)
         run = SettlementRun.objects.select_for_update().get(pk=run.pk)
         if run.status == RunStatus.CLOSED:
             return run
@@ -474,3 +476,26 @@ def payment_record(*, actor, claim: Claim, payer: str, amount, received_on: dt.d
         audit.record(actor=actor, action=AuditAction.PAYMENT, subject=claim,
                      changes={"payer": payer, "amount": str(value), "reference": reference})
     return payment
+
+
+def completion_record(*, actor, facility, completed_on: dt.date, note: str = "") -> "Completion":
+    """A new facility accepted as built: the next month's run pays its one-off construction subsidy."""
+    from .models import Completion
+
+    _require(actor, "billing.completion", facility)
+    if not isinstance(completed_on, dt.date):
+        raise ValidationError({"completed_on": [_("请填写竣工验收日期")]})
+    if completed_on > timezone.localdate():
+        raise ValidationError({"completed_on": [_("竣工验收日期不能晚于今天")]})
+    with transaction.atomic():
+        if Completion.objects.select_for_update().filter(facility=facility).exists():
+            raise ValidationError({"facility": [_("该设施已经登记过竣工验收")]})
+        try:
+            with transaction.atomic():
+                completion = Completion.objects.create(facility=facility, completed_on=completed_on,
+                                                       note=(note or "").strip()[:300], recorded_by=actor)
+        except IntegrityError:
+            raise ValidationError({"facility": [_("该设施已经登记过竣工验收")]})
+        audit.record(actor=actor, action=AuditAction.COMPLETION, subject=facility,
+                     changes={"completed_on": completed_on.isoformat()})
+    return completion

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.apps import apps
 
-from carecircle.catalog.rules import rule_record
+from carecircle.catalog.selectors import rule_record
 from carecircle.core.money import to_money
 from carecircle.core.policy import as_python, parameter_in_force
 from carecircle.engines.funding import Rule

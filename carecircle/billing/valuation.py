@@ -16,11 +16,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from carecircle.catalog.models import ContractPrice, ServiceItem
-from carecircle.catalog.rules import rule_record
+from carecircle.catalog.selectors import rule_record
+from carecircle.catalog.selectors import read_policy
 from carecircle.catalog.services import item_unit_price, subsidy_terms
 from carecircle.core import sql
 from carecircle.core.models import PolicyParameter
-from carecircle.core.policy import as_python, parameter_in_force
+from carecircle.core.policy import parameter_in_force
 from carecircle.elders.models import EconomicCategory
 from carecircle.engines.funding import Rule
 from carecircle.engines.settlement import to_bp, to_fen
@@ -118,8 +119,6 @@ class Tables:
 
 
 def policy_tables(window: Window, *, overrides: Overrides | None = None) -> Tables:
-    from carecircle.catalog import pricing
-
     overrides = overrides or Overrides()
     book = BasisBook()
     items = list(ServiceItem.objects.all())
@@ -147,7 +146,7 @@ def policy_tables(window: Window, *, overrides: Overrides | None = None) -> Tabl
                 except ValidationError:
                     continue
                 zone_prices.append((zone, item.pk, p0, p1, to_fen(price), book.number([rule])))
-            policy = {key: pricing.read(key, region=community, on=p0, required=False) for key in POLICY_KEYS}
+            policy = {key: read_policy(key, region=community, on=p0, required=False) for key in POLICY_KEYS}
             eligible = set(policy["ltci.eligible_levels"].value) if policy["ltci.eligible_levels"] else set()
             caps = policy["ltci.home.weekly_hours_cap"].value if policy["ltci.home.weekly_hours_cap"] else {}
             fund = policy["ltci.home.fund_share"]

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from carecircle.catalog.rules import describe, percent
+from carecircle.catalog.selectors import describe, percent
 from carecircle.core.policy import policy_label
 from carecircle.engines.funding import Rule
 

@@ -14,7 +14,8 @@ from carecircle.engines.funding import LevelPolicy, compute_entitlement
 
 from . import pricing
 from .models import ContractPrice, ServiceItem, ServicePackage
-from .rules import describe
+from .pricing import read as read_policy  # noqa: F401  (other apps read the funding policy as the quote does)
+from .rules import describe, describe_record, percent, rule_record  # noqa: F401  (the rule sentences, for settlement)
 
 LTCI = "ltci"
 

@@ -1,7 +1,6 @@
 """A district whose elders have care levels, weekly plans and visits in November 2026, ready to settle."""
 import datetime as dt
 import itertools
-from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -109,4 +108,4 @@ def settle(district, month=NOVEMBER, actor=None):
     return settle_month(actor=actor, region=district.district, month=month)
 
 
-__all__ = ["Builder", "NOVEMBER", "settle", "SimpleNamespace"]
+__all__ = ["Builder", "NOVEMBER", "settle"]

@@ -176,3 +176,25 @@ def test_bad_months_are_refused(district, priced, month, message):
     assert message in str(error.value)
     with pytest.raises(ValidationError):
         settle_month(actor=None, region=district.street_a, month=dt.date(2026, 11, 1))
+
+
+def test_simulation_revalues_the_same_visits_without_touching_the_run(district, priced):
+    from carecircle.billing.simulation import simulate
+    from carecircle.billing.valuation import Overrides
+
+    elder = district.elders.a1
+    priced.level(elder, 4)  # 5 hours a week
+    for day in (2, 3, 4, 5, 6, 7):  # six hours in one week: the sixth is beyond the cap
+        priced.visit(elder, dt.date(2026, 11, day))
+    run = settle(district)
+    lines = ClaimLine.objects.count()
+    result = simulate(region=district.district, start=dt.date(2026, 11, 1), months=1,
+                      overrides=Overrides(fund_share=Decimal("0.85"), weekly_hours={4: 6}))
+    assert (result.baseline.total, result.baseline.fund, result.baseline.self_pay) == (
+        Decimal("225.00"), Decimal("202.50"), Decimal("22.50"))
+    assert result.baseline.visits_beyond_cap == 1 and result.scenario.visits_beyond_cap == 0
+    # Six hours at 85 %: 45.00 × 0.85 = 38.25 each.
+    assert (result.scenario.total, result.scenario.fund, result.scenario.self_pay) == (
+        Decimal("270.00"), Decimal("229.50"), Decimal("40.50"))
+    assert [name for name, _b, _s in result.streets] == ["天平路街道"]
+    assert ClaimLine.objects.count() == lines and run.total == Decimal("225.00")
