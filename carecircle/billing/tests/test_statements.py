@@ -348,3 +348,13 @@ def test_files_are_built_from_the_selectors_for_any_month_size(district, users, 
     assert content[:2] == b"PK" and count == 0
     bill = selectors.elder_bill(users.elder, district.elders.a1, dt.date(2026, 10, 1))
     assert statements.elder_bill_pdf(bill).startswith(b"%PDF")
+
+
+def test_the_claim_and_month_pages_link_to_their_files(client, district, users, month):
+    claim = Claim.objects.get(run=month, organisation=district.provider)
+    body = as_user(client, users.provider_admin).get(reverse("billing:claim", args=[claim.pk])).content.decode()
+    assert reverse("billing:claim-statement-xlsx", args=[claim.pk]) in body
+    assert reverse("billing:claim-statement-pdf", args=[claim.pk]) in body
+    body = as_user(client, users.district_admin).get(reverse("billing:run", args=[month.pk])).content.decode()
+    assert reverse("billing:run-summary-xlsx", args=[month.pk]) in body
+    assert reverse("billing:run-fund-file", args=[month.pk]) in body
