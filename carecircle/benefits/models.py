@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.isolation import Scoping
+from carecircle.core.sensitive import EncryptedTextField
 
 
 class Programme(models.TextChoices):
@@ -235,12 +236,20 @@ class PreferentialCard(models.Model):
 class CheckKind(models.TextChoices):
     DEATH = "death", _("死亡及火化记录")
     HOUSEHOLD = "household", _("户籍迁移记录")
+    POPULATION = "population", _("公安人口数据")
 
 
 class CheckOutcome(models.TextChoices):
     MATCHED = "matched", _("一致")
     NOT_FOUND = "not_found", _("档案中查无此人")
     CONFLICT = "conflict", _("姓名或出生日期不一致")
+    ELIGIBLE = "eligible", _("符合条件但未纳入发放，待联系")
+
+
+class CheckStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("待确认")
+    APPLIED = "applied", _("已比对")
+    DISCARDED = "discarded", _("已放弃")
 
 
 class RegistryCheck(models.Model):
@@ -249,6 +258,11 @@ class RegistryCheck(models.Model):
     kind = models.CharField(_("类型"), max_length=20, choices=CheckKind.choices)
     filename = models.CharField(_("文件名"), max_length=255)
     region = models.ForeignKey("regions.Region", verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("状态"), max_length=12, choices=CheckStatus.choices, default=CheckStatus.APPLIED)
+    # The file's rows until the comparison is applied or discarded (ID numbers: encrypted at rest, then emptied).
+    rows = EncryptedTextField(_("数据行"), masker="id_number", blank=True, default="")
+    columns = models.JSONField(_("列对应"), default=dict, blank=True)
+    preview = models.JSONField(_("预检结果"), default=dict, blank=True)
     summary = models.JSONField(_("比对结果"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True,
                                    on_delete=models.SET_NULL, related_name="+")

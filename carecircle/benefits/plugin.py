@@ -19,6 +19,8 @@ class AuditAction(models.TextChoices):
     CARD_LOSS = "benefits.card_loss", _("优待证挂失")
     CARD_PRINT = "benefits.card_print", _("打印优待证")
     CHECK_IMPORT = "benefits.check_import", _("导入比对数据")
+    CHECK_PREVIEW = "benefits.check_preview", _("预检比对数据")
+    CHECK_DISCARD = "benefits.check_discard", _("放弃比对数据")
     FINDING_RESOLVE = "benefits.finding_resolve", _("处理比对差异")
 
 

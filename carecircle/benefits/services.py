@@ -25,6 +25,7 @@ from carecircle.core.isolation import is_visible
 from carecircle.core.money import to_money
 from carecircle.core.policy import parameter_in_force, policy_value
 from carecircle.core.roles import has_capability
+from carecircle.core.sensitive import mask_id_number
 from carecircle.core.workflow import IllegalStep
 from carecircle.elders.identity import IdNumberError, age_on, parse_id_number
 from carecircle.elders.models import Elder, ElderStatus
@@ -40,6 +41,7 @@ from carecircle.engines.benefits import (
 )
 
 from .models import (
+    CheckStatus,
     ApplicationStatus,
     BenefitApplication,
     CardStatus,
@@ -875,12 +877,25 @@ def card_print(*, actor, card) -> PreferentialCard:
 
 # --- registry cross-checks ----------------------------------------------------------------------------------
 
+# The usual column headings of the files other departments send, and the field each one holds. Any other
+# heading is shown in the preview and ignored unless the person maps it to a field there.
 CHECK_COLUMNS = {
     "姓名": "name", "name": "name",
-    "身份证号": "id_number", "身份证号码": "id_number", "id_number": "id_number",
+    "身份证号": "id_number", "身份证号码": "id_number", "公民身份号码": "id_number", "id_number": "id_number",
     "死亡日期": "date", "去世时间": "date", "迁出日期": "date", "date": "date",
-    "火化时间": "extra", "火化单位": "extra", "居住地址": "extra", "迁往地": "extra",
+    "户籍类型": "registration", "户口类型": "registration", "registration": "registration",
+    "火化时间": "extra", "火化单位": "extra", "居住地址": "extra", "迁往地": "extra", "住址": "extra",
 }
+CHECK_FIELDS = ("name", "id_number", "date", "registration")
+# What each kind of file must hold.
+REQUIRED_FIELDS = {CheckKind.DEATH: ("name", "id_number", "date"), CheckKind.HOUSEHOLD: ("name", "id_number", "date"),
+                   CheckKind.POPULATION: ("name", "id_number")}
+REGISTRATION_WORDS = {"本市户籍": "local", "本地户籍": "local", "户籍": "local", "local": "local",
+                      "居住证": "resident", "常住外地户籍": "resident", "外省市户籍": "resident", "resident": "resident"}
+
+
+def field_label(field: str) -> str:
+    return {"name": _("姓名"), "id_number": _("身份证号"), "date": _("日期"), "registration": _("户籍类型")}[field]
 
 
 def _parse_date(value: str):
@@ -890,92 +905,198 @@ def _parse_date(value: str):
     return dt.date.fromisoformat(value)
 
 
-@transaction.atomic
-def registry_check_import(*, actor, region, kind: str, upload) -> RegistryCheck:
-    """A death / cremation or household-move file compared with the register on the ID number's keyed hash.
-    Every row is checked first (columns, ID checksum, duplicates, impossible dates); any bad row refuses the
-    whole file, listing each. Matched deaths and moves change the elder's status (which stops the allowance
-    from the next month); rows not on the register or disagreeing on name or birth date are listed to resolve."""
-    from carecircle.core.sensitive import lookup_hash
-    from carecircle.elders.services import elders_record_departures
+def _auto_columns(header) -> dict:
+    columns = {}
+    for heading in header:
+        field = CHECK_COLUMNS.get(heading.strip())
+        if field in CHECK_FIELDS and field not in columns:
+            columns[field] = heading.strip()
+    return columns
 
-    _require(actor, "benefits.change")
-    _require_visible(actor, region, action="change")
-    if kind not in CheckKind.values:
-        raise ValidationError({"kind": [_("请选择比对数据的类型")]})
-    table = [row for row in _read_table(upload) if any(row)]
-    if len(table) < 2:
-        raise ValidationError({"file": [_("文件中没有数据行")]})
-    header = table[0]
-    unknown = [h for h in header if h.strip() not in CHECK_COLUMNS]
-    mapped = {CHECK_COLUMNS.get(h.strip()): i for i, h in enumerate(header) if CHECK_COLUMNS.get(h.strip()) != "extra"}
-    missing = [word for field, word in (("name", _("姓名")), ("id_number", _("身份证号")), ("date", _("日期")))
-               if field not in mapped]
-    if unknown or missing:
-        problems = []
-        if unknown:
-            problems.append(_("无法识别的列：%(cols)s") % {"cols": "、".join(unknown)})
-        if missing:
-            problems.append(_("缺少列：%(cols)s") % {"cols": "、".join(missing)})
-        raise ValidationError({"file": problems})
-    today = timezone.localdate()
-    errors, rows, seen = [], [], {}
+
+def _check_rows(kind, table, columns, today):
+    """Each data row checked: (row results for the preview, the valid rows as (line, name, facts, date, reg))."""
+    header = [h.strip() for h in table[0]]
+    index = {field: header.index(heading) for field, heading in columns.items() if heading in header}
+    results, valid, seen = [], [], {}
     for number, row in enumerate(table[1:], start=2):
         row = row + [""] * (len(header) - len(row))
-        name = row[mapped["name"]].strip()
+        cell = {field: row[i].strip() for field, i in index.items()}
+        entry = {"line": number, "name": cell.get("name", "")[:50], "id_masked": "", "date": "", "errors": [],
+                 "outcome": "", "detail": ""}
+        problems = entry["errors"]
+        facts = when = registration = None
         try:
-            facts = parse_id_number(row[mapped["id_number"]], today=today)
+            facts = parse_id_number(cell.get("id_number", ""), today=today)
+            entry["id_masked"] = mask_id_number(facts.number)
         except IdNumberError as error:
-            errors.append(_("第 %(n)d 行：%(e)s") % {"n": number, "e": error.message})
-            continue
-        try:
-            when = _parse_date(row[mapped["date"]])
-        except ValueError:
-            errors.append(_("第 %(n)d 行：日期“%(v)s”不是有效日期") % {"n": number, "v": row[mapped["date"]][:20]})
-            continue
-        if when > today or when < facts.birth_date:
-            errors.append(_("第 %(n)d 行：日期 %(d)s 不可能（晚于今天或早于出生日期）") % {"n": number, "d": when})
-            continue
-        if facts.number in seen:
-            errors.append(_("第 %(n)d 行：与第 %(m)d 行是同一个身份证号") % {"n": number, "m": seen[facts.number]})
-            continue
-        if not name:
-            errors.append(_("第 %(n)d 行：缺少姓名") % {"n": number})
-            continue
-        seen[facts.number] = number
-        rows.append((number, name, facts, when))
-    if errors:
-        raise ValidationError({"file": errors})
-    check = RegistryCheck.objects.create(kind=kind, filename=getattr(upload, "name", "")[:255], region=region,
-                                         created_by=actor)
-    hashes = {lookup_hash(facts.number): (number, name, facts, when) for number, name, facts, when in rows}
+            problems.append(error.message)
+        if not entry["name"]:
+            problems.append(_("缺少姓名"))
+        if "date" in REQUIRED_FIELDS[kind] or cell.get("date"):
+            try:
+                when = _parse_date(cell.get("date", ""))
+                entry["date"] = when.isoformat()
+            except ValueError:
+                problems.append(_("日期“%(v)s”不是有效日期") % {"v": cell.get("date", "")[:20]})
+            else:
+                if when > today or (facts is not None and when < facts.birth_date):
+                    problems.append(_("日期 %(d)s 不可能（晚于今天或早于出生日期）") % {"d": when})
+        if cell.get("registration"):
+            registration = REGISTRATION_WORDS.get(cell["registration"])
+            if registration is None:
+                problems.append(_("户籍类型“%(v)s”无法识别（本市户籍或居住证）") % {"v": cell["registration"][:20]})
+        # A duplicate is a second good row of the same person (a bad row is reported for its own problem).
+        if not problems and facts.number in seen:
+            problems.append(_("与第 %(m)d 行是同一个身份证号") % {"m": seen[facts.number]})
+        elif not problems:
+            seen[facts.number] = number
+        if not problems:
+            valid.append((number, entry["name"], facts, when, registration))
+        results.append(entry)
+    return results, valid
+
+
+def _predict(kind, region, valid, today):
+    """Per valid row, what applying it would do: matched (and the status it changes), not found, conflicting,
+    or (population data) eligible for the allowance and not enrolled."""
+    from carecircle.core.sensitive import lookup_hash
+
+    hashes = {lookup_hash(facts.number): row for row in valid for facts in [row[2]]}
     keys = list(hashes)
     elders = {}
     for start in range(0, len(keys), 5000):
         elders.update({e.id_number_hash: e for e in Elder.objects.filter(id_number_hash__in=keys[start:start + 5000])
-                       .exclude(status=ElderStatus.MERGED).select_related("community")
+                       .exclude(status=ElderStatus.MERGED).select_related("community", "allowance_enrolment")
                        .defer("id_number", "phone")})  # matched on the hash: nothing to decrypt
-    summary = {"rows": len(rows), "matched": 0, "not_found": 0, "conflict": 0, "applied": 0, "outside": 0}
+    start_age, residence = None, ()
+    if kind == CheckKind.POPULATION:
+        bands = bands_from_table(policy_value("benefits.age_allowance.bands", region=region, on=today))
+        residence = tuple(policy_value("benefits.age_allowance.residence", region=region, on=today))
+        start_age = bands[0].min_age if bands else None
+    outcomes = {}
+    for key, (number, name, facts, when, registration) in hashes.items():
+        elder = elders.get(key)
+        inside = elder is not None and elder.community.path.startswith(region.path)
+        if inside and (elder.name != name or elder.birth_date != facts.birth_date):
+            outcomes[number] = (CheckOutcome.CONFLICT, elder,
+                                _("档案姓名为“%(a)s”，文件为“%(b)s”；请核实后在档案中处理") % {"a": elder.name, "b": name})
+            continue
+        if kind == CheckKind.POPULATION:
+            reg = registration or (elder.registration if inside else "local")
+            enrolled = inside and getattr(elder, "allowance_enrolment", None) is not None
+            eligible = (start_age is not None and age_in_month(facts.birth_date, month_of(today)) >= start_age
+                        and reg in residence)
+            if eligible and not enrolled:
+                outcomes[number] = (CheckOutcome.ELIGIBLE, elder if inside else None,
+                                    _("已达发放年龄，未纳入发放：请联系本人办理") if inside
+                                    else _("已达发放年龄，本辖区档案中没有此人：请联系本人建档并办理"))
+            else:
+                outcomes[number] = (CheckOutcome.MATCHED if inside else CheckOutcome.NOT_FOUND,
+                                    elder if inside else None, "")
+            continue
+        if not inside:
+            outcomes[number] = (CheckOutcome.NOT_FOUND, None, _("本辖区档案中没有该身份证号的老人"))
+        else:
+            outcomes[number] = (CheckOutcome.MATCHED, elder, "")
+    return outcomes
+
+
+@transaction.atomic
+def registry_check_preview(*, actor, region, kind: str, upload=None, check=None, columns: dict | None = None):
+    """Reads a death / cremation, household-move or police population file (or re-reads a previewed one with
+    other column choices) and checks every row without changing anything: the preview lists each row with its
+    problems or what applying it would do. The rows are kept encrypted until the check is applied or discarded."""
+    _require(actor, "benefits.change")
+    _require_visible(actor, region, action="change")
+    if kind not in CheckKind.values:
+        raise ValidationError({"kind": [_("请选择比对数据的类型")]})
+    if check is None:
+        table = [row for row in _read_table(upload) if any(cell.strip() for cell in row)]
+        filename = getattr(upload, "name", "")[:255]
+    else:
+        if check.status != CheckStatus.PREVIEWED:
+            raise IllegalStep(_("这份比对已经处理，不能再改列对应"))
+        table, filename = json.loads(check.rows), check.filename
+    if len(table) < 2:
+        raise ValidationError({"file": [_("文件中没有数据行")]})
+    header = [h.strip() for h in table[0]]
+    chosen = dict(_auto_columns(header))
+    for field, heading in (columns or {}).items():
+        if field not in CHECK_FIELDS:
+            continue
+        if heading and heading not in header:
+            raise ValidationError({"columns": [_("文件中没有“%(h)s”这一列") % {"h": heading}]})
+        if heading:
+            chosen[field] = heading
+        else:
+            chosen.pop(field, None)
+    today = timezone.localdate()
+    missing = [field_label(f) for f in REQUIRED_FIELDS[kind] if f not in chosen]
+    results, valid = ([], []) if missing else _check_rows(kind, table, chosen, today)
+    outcomes = _predict(kind, region, valid, today) if valid else {}
+    for entry in results:
+        if entry["line"] in outcomes:
+            outcome, _elder, detail = outcomes[entry["line"]]
+            entry["outcome"], entry["detail"] = outcome, detail
+    preview = {
+        "header": header, "missing": missing,
+        "ignored": [h for h in header if h not in chosen.values()],
+        "rows": results, "total": len(table) - 1, "valid": len(valid), "invalid": len(results) - len(valid),
+        "outcomes": {o: sum(1 for e in results if e["outcome"] == o) for o in CheckOutcome.values},
+    }
+    if check is None:
+        check = RegistryCheck.objects.create(kind=kind, filename=filename, region=region, created_by=actor,
+                                             status=CheckStatus.PREVIEWED, rows=json.dumps(table, ensure_ascii=False),
+                                             columns=chosen, preview=preview)
+    else:
+        check.columns, check.preview = chosen, preview
+        check.save(update_fields=["columns", "preview"])
+    audit.record(actor=actor, action=AuditAction.CHECK_PREVIEW, subject=check,
+                 changes={k: v for k, v in preview.items() if k not in ("rows", "header")})
+    return check
+
+
+@transaction.atomic
+def registry_check_apply(*, actor, check, mode: str = "all_or_nothing") -> RegistryCheck:
+    """Applies a previewed check: `all_or_nothing` refuses a file with any bad row (listing each), `valid_rows`
+    applies the good rows and reports the others. Matched deaths and moves change the elder's status (which stops
+    the allowance from the next month); rows not on the register, disagreeing with it, or (population data)
+    eligible and not enrolled become findings for a person to resolve."""
+    from carecircle.elders.services import elders_record_departures
+
+    _require(actor, "benefits.change")
+    _require_visible(actor, check, action="change")
+    if mode not in ("all_or_nothing", "valid_rows"):
+        raise ValidationError({"mode": [_("请选择导入方式")]})
+    check = RegistryCheck.objects.select_for_update().get(pk=check.pk)
+    if check.status != CheckStatus.PREVIEWED:
+        raise IllegalStep(_("这份比对已经处理过了"))
+    region, kind = check.region, check.kind
+    missing = [field_label(f) for f in REQUIRED_FIELDS[kind] if f not in check.columns]
+    if missing:
+        raise ValidationError({"file": [_("缺少列：%(cols)s") % {"cols": "、".join(missing)}]})
+    today = timezone.localdate()
+    results, valid = _check_rows(kind, json.loads(check.rows), check.columns, today)
+    bad = [entry for entry in results if entry["errors"]]
+    if bad and mode == "all_or_nothing":
+        raise ValidationError({"file": [_("第 %(n)d 行：%(e)s") % {"n": e["line"], "e": "；".join(e["errors"])}
+                                        for e in bad]})
+    outcomes = _predict(kind, region, valid, today) if valid else {}
+    summary = {"rows": len(valid), "skipped": len(bad), "matched": 0, "not_found": 0, "conflict": 0, "eligible": 0,
+               "applied": 0}
     status = ElderStatus.DECEASED if kind == CheckKind.DEATH else ElderStatus.MOVED_OUT
     findings, changes = [], []
-    for key, (number, name, facts, when) in hashes.items():
-        elder = elders.get(key)
-        if elder is None or not elder.community.path.startswith(region.path):
-            summary["not_found"] += 1
-            findings.append(RegistryFinding(check_run=check, region=region, outcome=CheckOutcome.NOT_FOUND,
-                                            row_number=number, name=name[:50], event_date=when,
-                                            detail=_("本辖区档案中没有该身份证号的老人")))
+    for number, name, facts, when, _registration in valid:
+        outcome, elder, detail = outcomes[number]
+        summary[outcome] += 1
+        if outcome != CheckOutcome.MATCHED:
+            findings.append(RegistryFinding(check_run=check, elder=elder,
+                                            region=elder.community if elder is not None else region,
+                                            outcome=outcome, row_number=number, name=name[:50], event_date=when,
+                                            detail=detail[:300]))
             continue
-        if elder.name != name or elder.birth_date != facts.birth_date:
-            summary["conflict"] += 1
-            findings.append(RegistryFinding(check_run=check, elder=elder, region=elder.community,
-                                            outcome=CheckOutcome.CONFLICT, row_number=number, name=name[:50],
-                                            event_date=when,
-                                            detail=_("档案姓名为“%(a)s”，文件为“%(b)s”；请核实后在档案中处理")
-                                            % {"a": elder.name, "b": name}))
-            continue
-        summary["matched"] += 1
-        if elder.status == ElderStatus.ACTIVE:
+        if kind != CheckKind.POPULATION and elder.status == ElderStatus.ACTIVE:
             reason = (_("死亡信息比对（%(file)s 第 %(n)d 行）") if kind == CheckKind.DEATH
                       else _("户籍迁出信息比对（%(file)s 第 %(n)d 行）")) % {"file": check.filename, "n": number}
             changes.append((elder, status, when, reason))
@@ -987,10 +1108,33 @@ def registry_check_import(*, actor, region, kind: str, upload) -> RegistryCheck:
         enrolments_stop_many(actor=actor, stops=[(elder, on, reason, status) for elder, status, on, reason in changes])
         summary["applied"] = len(changes)
     RegistryFinding.objects.bulk_create(findings)
-    check.summary = summary
-    check.save(update_fields=["summary"])
-    audit.record(actor=actor, action=AuditAction.CHECK_IMPORT, subject=check, changes=summary)
+    check.summary, check.status, check.rows = summary, CheckStatus.APPLIED, ""
+    check.save(update_fields=["summary", "status", "rows"])
+    audit.record(actor=actor, action=AuditAction.CHECK_IMPORT, subject=check, changes={**summary, "mode": mode})
     return check
+
+
+@transaction.atomic
+def registry_check_discard(*, actor, check) -> RegistryCheck:
+    _require(actor, "benefits.change")
+    _require_visible(actor, check, action="change")
+    check = RegistryCheck.objects.select_for_update().get(pk=check.pk)
+    if check.status != CheckStatus.PREVIEWED:
+        raise IllegalStep(_("这份比对已经处理过了"))
+    check.status, check.rows = CheckStatus.DISCARDED, ""
+    check.save(update_fields=["status", "rows"])
+    audit.record(actor=actor, action=AuditAction.CHECK_DISCARD, subject=check)
+    return check
+
+
+def registry_check_import(*, actor, region, kind: str, upload) -> RegistryCheck:
+    """Preview and apply in one step, all or nothing (the benchmark and the demo use it): any bad row refuses the
+    whole file, listing each."""
+    with transaction.atomic():
+        check = registry_check_preview(actor=actor, region=region, kind=kind, upload=upload)
+        if check.preview.get("missing"):
+            raise ValidationError({"file": [_("缺少列：%(cols)s") % {"cols": "、".join(check.preview["missing"])}]})
+        return registry_check_apply(actor=actor, check=check, mode="all_or_nothing")
 
 
 @transaction.atomic

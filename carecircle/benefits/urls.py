@@ -23,6 +23,7 @@ urlpatterns = [
     path("cards/<int:pk>/loss/", views.CardLossView.as_view(), name="card-loss"),
     path("notices/<int:pk>/", views.NoticeView.as_view(), name="notice"),
     path("checks/", views.CheckView.as_view(), name="checks"),
+    path("checks/<int:pk>/", views.CheckDetailView.as_view(), name="check"),
     path("findings/", views.FindingListView.as_view(), name="findings"),
     path("findings/<int:pk>/resolve/", views.FindingResolveView.as_view(), name="finding-resolve"),
     path("eligible/", views.EligibleView.as_view(), name="eligible"),

@@ -30,6 +30,7 @@ from .models import (
     CardStatus,
     Channel,
     CheckKind,
+    CheckOutcome,
     Notice,
     PaymentLine,
     PaymentRun,
@@ -442,14 +443,70 @@ class CheckView(CapabilityRequiredMixin, generic.TemplateView):
         if not form.is_valid():
             return refused(request, ValidationError([m for errs in form.errors.values() for m in errs]), back=back)
         try:
-            check = services.registry_check_import(actor=request.user, region=request.user.scope_region,
-                                                   kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"])
+            check = services.registry_check_preview(actor=request.user, region=request.user.scope_region,
+                                                    kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"])
+        except REFUSALS as error:
+            return refused(request, error, back=back)
+        return redirect("benefits:check", check.pk)
+
+
+class CheckDetailView(CapabilityRequiredMixin, generic.TemplateView):
+    """A comparison file's preview, row by row: its problems or what applying it would do; the columns can be
+    mapped again; then applied (all or nothing, or the valid rows) or discarded."""
+
+    capability = "benefits.view"
+    template_name = "benefits/check_detail.html"
+
+    def get_check(self):
+        return get_object_or_404(selectors.checks_for(self.request.user), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        check = self.get_check()
+        rows = check.preview.get("rows", [])
+        show = self.request.GET.get("show", "")
+        if show == "problems":
+            rows = [row for row in rows if row["errors"]]
+        from django.core.paginator import Paginator
+
+        page = Paginator(rows, 100).get_page(self.request.GET.get("page"))
+        outcome_words = dict(CheckOutcome.choices)
+        for row in page.object_list:
+            row["outcome_label"] = outcome_words.get(row.get("outcome"), "")
+        return super().get_context_data(
+            check=check, page_obj=page, rows=page.object_list, show=show,
+            fields=[(field, services.field_label(field), check.columns.get(field, ""))
+                    for field in services.CHECK_FIELDS],
+            outcome_counts=[(outcome_words[o], n) for o, n in check.preview.get("outcomes", {}).items() if n],
+            can_change=has_capability(self.request.user, "benefits.change") and check.status == "previewed",
+            **kwargs)
+
+    def post(self, request, pk):
+        if not has_capability(request.user, "benefits.change"):
+            raise PermissionDenied
+        check = self.get_check()
+        back = reverse("benefits:check", args=[check.pk])
+        action = request.POST.get("action", "")
+        try:
+            if action == "columns":
+                columns = {field: request.POST.get(f"column_{field}", "") for field in services.CHECK_FIELDS}
+                services.registry_check_preview(actor=request.user, region=check.region, kind=check.kind, check=check,
+                                                columns=columns)
+                return redirect(back)
+            if action == "discard":
+                services.registry_check_discard(actor=request.user, check=check)
+                messages.success(request, _("已放弃这份比对数据，没有改动任何档案。"))
+                return redirect("benefits:checks")
+            if action != "apply":
+                raise ValidationError(_("未知的操作"))
+            check = services.registry_check_apply(actor=request.user, check=check,
+                                                  mode=request.POST.get("mode", "all_or_nothing"))
         except REFUSALS as error:
             return refused(request, error, back=back)
         s = check.summary
         messages.success(request, _("比对完成：共 %(rows)d 行，一致 %(m)d（已更新档案 %(a)d），查无此人 %(nf)d，"
-                                    "信息不一致 %(c)d。") % {"rows": s["rows"], "m": s["matched"], "a": s["applied"],
-                                                         "nf": s["not_found"], "c": s["conflict"]})
+                                    "信息不一致 %(c)d，符合条件未纳入 %(e)d，跳过有问题的行 %(s)d。")
+                         % {"rows": s["rows"], "m": s["matched"], "a": s["applied"], "nf": s["not_found"],
+                            "c": s["conflict"], "e": s["eligible"], "s": s["skipped"]})
         return redirect("benefits:findings")
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from carecircle.benefits import services
 from carecircle.benefits.models import (
+    RegistryCheck,
     BenefitApplication,
     CardStatus,
     Enrolment,
@@ -90,6 +91,27 @@ def _death_file(rows, header=("姓名", "身份证号", "去世时间", "火化�
     return SimpleUploadedFile("deaths.csv", out.getvalue().encode("utf-8"), content_type="text/csv")
 
 
+def test_population_data_lists_the_eligible_not_enrolled(roll, users, client):
+    from carecircle.benefits.models import Enrolment as Roll
+
+    a1 = roll.elders.a1
+    Roll.objects.filter(elder=a1).delete()
+    newcomer = make_id_number("310104", dt.date(1940, 4, 4), 778, "F")
+    young = make_id_number("310104", dt.date(1975, 4, 4), 779, "F")
+    outsider = make_id_number("310104", dt.date(1941, 5, 5), 780, "M")
+    client.force_login(users.street_staff)
+    upload = _death_file([[a1.name, a1.id_number, "本市户籍"], ["新来者", newcomer, "户籍"], ["年轻人", young, "户籍"],
+                          ["外来者", outsider, "居住证"], ["写错", newcomer[:-1] + "0", "火星"]],
+                         header=("姓名", "公民身份号码", "户籍类型"))
+    response = client.post(reverse("benefits:checks"), {"kind": "population", "file": upload})
+    check = RegistryCheck.objects.get()
+    assert check.preview["invalid"] >= 1 and check.preview["outcomes"]["eligible"] == 2
+    response = client.post(response["Location"], {"action": "apply", "mode": "valid_rows"})
+    assert response.status_code == 302
+    eligible = RegistryFinding.objects.filter(outcome="eligible").order_by("row_number")
+    assert [(f.name, f.elder_id) for f in eligible] == [(a1.name, a1.pk), ("新来者", None)]
+
+
 def test_death_records_import_matches_on_the_id_number_and_lists_mismatches(roll, users, client,
                                                                              django_capture_on_commit_callbacks):
     a1, a2 = roll.elders.a1, roll.elders.a2
@@ -102,19 +124,40 @@ def test_death_records_import_matches_on_the_id_number_and_lists_mismatches(roll
                        [a2.name, a2.id_number, "2026-03-02", "", ""],
                        [a2.name, a2.id_number, "2026-03-03", "", ""]])
     response = client.post(url, {"kind": "death", "file": bad})
-    assert response.status_code == 400
-    body = response.content.decode()
+    assert response.status_code == 302  # to the preview: nothing changed yet
+    check = RegistryCheck.objects.get()
+    preview = client.get(response["Location"]).content.decode()
+    assert "早于出生日期" in preview and "与第 4 行是同一个身份证号" in preview and "火化时间" in preview
+    refused = client.post(response["Location"], {"action": "apply", "mode": "all_or_nothing"})
+    assert refused.status_code == 400
+    body = refused.content.decode()
     assert "<li>第 2 行" in body and "<li>第 3 行" in body and "<li>第 5 行：与第 4 行" in body
     assert "<li>第 4 行" not in body
-    unknown = _death_file([[a1.name, a1.id_number, "2026-03-01"]], header=("姓名", "身份证号", "去世时间", "籍贯"))
-    assert client.post(url, {"kind": "death", "file": unknown}).status_code == 400
+    assert client.post(response["Location"], {"action": "discard"}).status_code == 302
+    check.refresh_from_db()
+    assert check.status == "discarded" and check.rows == ""
+    unknown = _death_file([[a1.name, a1.id_number, "2026-03-01"]], header=("姓名", "编号", "死亡时间", "籍贯"))
+    response = client.post(url, {"kind": "death", "file": unknown})
+    remap = RegistryCheck.objects.latest("pk")
+    assert remap.preview["missing"] and "籍贯" in remap.preview["ignored"]
+    assert client.post(response["Location"], {"action": "apply"}).status_code == 400
+    client.post(response["Location"], {"action": "columns", "column_name": "姓名", "column_id_number": "编号",
+                                       "column_date": "死亡时间"})
+    remap.refresh_from_db()
+    assert not remap.preview["missing"] and remap.preview["valid"] == 1
+    assert client.post(response["Location"], {"action": "discard"}).status_code == 302
     assert not RegistryFinding.objects.exists()
+    a1.refresh_from_db()
+    assert a1.status == "active"
     good = _death_file([[a1.name, a1.id_number, "2026-03-31", "2026-04-02", "龙华殡仪馆"],
                         ["李秀云", a2.id_number, "2026-03-15", "", ""],
-                        ["吴不在", stranger, "2026-03-20", "", ""]])
+                        ["吴不在", stranger, "2026-03-20", "", ""],
+                        ["坏行", "123", "2026-03-20", "", ""]])
+    response = client.post(url, {"kind": "death", "file": good})
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"kind": "death", "file": good})
+        response = client.post(response["Location"], {"action": "apply", "mode": "valid_rows"})
     assert response.status_code == 302
+    assert RegistryCheck.objects.latest("pk").summary["skipped"] == 1
     a1.refresh_from_db()
     a2.refresh_from_db()
     assert a1.status == "deceased" and a1.status_date == dt.date(2026, 3, 31)
