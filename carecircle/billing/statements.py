@@ -23,7 +23,7 @@ from carecircle.core.isolation import visible_to
 from carecircle.core.money import to_money
 
 from . import selectors
-from .models import ClaimLine, ClaimProgramme, LineStatus
+from .models import ClaimLine, ClaimProgramme, LineStatus, Payer
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_TYPE = "application/pdf"
@@ -63,9 +63,9 @@ def line_label(line) -> str:
 
 
 def line_state(line) -> str:
-    if line.status == LineStatus.REJECTED:
-        return _("已驳回：%(reason)s") % {"reason": line.reject_reason} if line.reject_reason else \
-            line.get_status_display()
+    """Counted, or rejected with the reviewer's reason."""
+    if line.status == LineStatus.REJECTED and line.reject_reason:
+        return _("已驳回：%(reason)s") % {"reason": line.reject_reason}
     return line.get_status_display()
 
 
@@ -91,8 +91,6 @@ class ClaimStatement:
                 (_("生成时间"), timezone.localtime(self.made_at).strftime("%Y-%m-%d %H:%M"))]
 
     def payer_rows(self) -> list[tuple[str, Decimal]]:
-        from .models import Payer
-
         return [(str(Payer.FUND.label), self.totals["fund"]), (str(Payer.SUBSIDY.label), self.totals["subsidy"]),
                 (str(Payer.SELF_PAY.label), self.totals["self_pay"]), (_("合计"), self.totals["amount"])]
 
