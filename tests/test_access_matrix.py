@@ -82,6 +82,7 @@ PARAM_VALUES = {
     "street_code": "310104003",  # intake:public-board (street A)
     "instrument": "gbt42195_2022",  # an assessment instrument's code (instrument-detail, instrument-score)
     "step": "1",  # a step of the assessor's form (assessment:step)
+    "month": "2026-11",  # a month of bills (billing:bill, billing:bill-pdf; the billing maker writes November)
     "z": "0", "x": "0", "y": "0", "ext": "png",  # a base-map tile (core:tile)
 }
 

@@ -45,4 +45,7 @@ URL_OBJECTS = {
     "billing:claim-payment": {"pk": "billing.claim"},
     "billing:line-reject": {"pk": "billing.claim", "line": "billing.claimline"},
     "billing:line-correct": {"pk": "billing.claim", "line": "billing.claimline"},
+    # The elder's bill loads its elder itself (a page of the elder and their family, not a staff record).
+    "billing:bill": {"elder_id": "elders.elder"},
+    "billing:bill-pdf": {"elder_id": "elders.elder"},
 }
