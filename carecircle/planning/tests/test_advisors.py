@@ -134,3 +134,34 @@ def test_the_district_adds_advisors_at_advisor_points_only(district, users, poin
     response = client.post(reverse("planning:advisor-add"), {"point": points[1].pk, "name": "钱顾问"})
     assert response.status_code == 400  # street B's point is not offered to street A
     assert set(selectors.advisors(user=users.district_admin).values_list("name", flat=True)) == {"王顾问", "李顾问", "赵顾问"}
+
+
+def test_a_consultation_referred_to_a_service_order_tells_the_price_first(district, users, points, client):
+    from carecircle.careplans.models import ServiceOrder
+    from carecircle.catalog.services import catalogue_seed
+    from carecircle.core.policy import seed_values
+    from carecircle.core.policy_seed import policy_parameters_seed
+
+    catalogue_seed()
+    policy_parameters_seed(raw_values=[row for row in seed_values() if row["key"].startswith(
+        ("ltci.", "catalog.", "gov_purchase.", "benefits.care_subsidy.", "careplans."))])
+    client.force_login(users.community_worker)
+    elder = district.elders.a1
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    values = {"advisor": points[2].pk, "consulted_on": timezone.localdate().isoformat(), "topic": "home_service",
+              "advice": "腿脚不便，建议上门助浴", "order_item": "gb-bathing", "order_quantity": "1",
+              "order_date": tomorrow, "order_window": "14:00-16:00", "elder_q": elder.name}
+    first = client.post(reverse("planning:consult"), values)
+    assert first.status_code == 200, [e for e in first.context["form"].errors.items()]
+    assert "个人自付 80.00 元" in first.content.decode()
+    assert not ServiceOrder.objects.exists() and not Consultation.objects.exists()
+    wrong = client.post(reverse("planning:consult"), {**values, "expected_self_pay": "1.00"})
+    assert wrong.status_code == 200 and not ServiceOrder.objects.exists()  # told the real price again
+    done = client.post(reverse("planning:consult"), {**values, "expected_self_pay": "80.00"})
+    assert done.status_code == 302, done.content.decode()[-1500:]
+    order = ServiceOrder.objects.get()
+    consultation = Consultation.objects.get()
+    assert (consultation.order, consultation.elder, order.elder) == (order, elder, elder)
+    assert order.channel == "community" and str(order.self_pay) == "80.00"
+    no_date = client.post(reverse("planning:consult"), {**values, "order_date": "", "expected_self_pay": "80.00"})
+    assert no_date.status_code == 400 and Consultation.objects.count() == 1
