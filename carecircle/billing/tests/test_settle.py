@@ -198,3 +198,45 @@ def test_simulation_revalues_the_same_visits_without_touching_the_run(district, 
         Decimal("270.00"), Decimal("229.50"), Decimal("40.50"))
     assert [name for name, _b, _s in result.streets] == ["天平路街道"]
     assert ClaimLine.objects.count() == lines and run.total == Decimal("225.00")
+
+
+@pytest.mark.parametrize("level, hours", [(2, 3), (3, 3), (4, 5), (5, 7), (6, 7)])
+def test_each_level_is_paid_up_to_its_weekly_hours(district, priced, level, hours):
+    elder = district.elders.a1
+    priced.level(elder, level)
+    monday = dt.date(2026, 11, 9)
+    visits = [priced.visit(elder, monday + dt.timedelta(days=day % 7), at=dt.time(8 + day // 7 * 3))
+              for day in range(hours + 1)]
+    run = settle(district)
+    paid = [v for v in visits if lines_of(v)]
+    assert len(paid) == hours and HeldVisit.objects.get().reason == "beyond_cap"
+    for visit in paid:
+        [line] = lines_of(visit)
+        assert (line.amount, line.fund, line.self_pay) == (Decimal("45.00"), Decimal("40.50"), Decimal("4.50"))
+    assert run.total == Decimal("45.00") * hours
+
+
+def test_level_one_has_no_ltci_home_care(district, priced):
+    elder = district.elders.a1
+    priced.level(elder, 1)
+    visit = priced.visit(elder, dt.date(2026, 11, 3))
+    settle(district)
+    assert lines_of(visit) == [] and HeldVisit.objects.get().reason == "no_entitlement"
+
+
+def test_government_purchase_plan_for_an_elder_in_extreme_poverty(district, priced):
+    elder = district.elders.b1
+    elder.economic_category = "extreme_poverty"
+    elder.save(update_fields=["economic_category"])
+    visits = [priced.visit(elder, dt.date(2026, 11, day), programme="gov_purchase",
+                           organisation=district.other_provider, items=(("gb-cleaning", "2"),))
+              for day in range(2, 30, 3)]  # ten visits of two hours' cleaning
+    run = settle(district)
+    lines = [line for v in visits for line in lines_of(v)]
+    # The item table's 40.00 an hour × 2 = 80.00 a visit; no fund (not LTCI); the subsidy pays 100 % of it within
+    # the 400.00 budget: the first five visits, then nothing.
+    assert [line.subsidy for line in lines] == [Decimal("80.00")] * 5 + [Decimal("0.00")] * 5
+    assert all(line.fund == Decimal("0.00") and line.amount == Decimal("80.00") for line in lines)
+    assert run.subsidy == Decimal("400.00") and run.self_pay == Decimal("400.00")
+    claim = lines[0].claim
+    assert (claim.programme, claim.organisation) == ("gov_purchase", district.other_provider)
