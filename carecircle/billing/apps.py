@@ -1,9 +1,9 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class BillingConfig(AppConfig):
     name = "carecircle.billing"
     label = "billing"
-    verbose_name = _("结算")
+    verbose_name = pgettext_lazy("app", "结算")
     default_auto_field = "django.db.models.BigAutoField"

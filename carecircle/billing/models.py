@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.db.models.functions import Round
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.core.isolation import Scoping
 
@@ -138,7 +139,7 @@ class LineKind(models.TextChoices):
     VISIT = "visit", _("上门服务")
     ORDER = "order", _("按需订单")
     CORRECTION = "correction", _("更正")
-    ADJUSTMENT = "adjustment", _("调整")
+    ADJUSTMENT = "adjustment", pgettext_lazy("claim line", "调整")
     MEALS = "meals", _("助餐补贴")
     FACILITY = "facility", _("设施补贴")
 
@@ -201,8 +202,8 @@ class ClaimLine(models.Model):
                       region_reach="claim__run__region")
 
     class Meta:
-        verbose_name = _("结算明细")
-        verbose_name_plural = _("结算明细")
+        verbose_name = _("结算申报明细")
+        verbose_name_plural = _("结算申报明细")
         ordering = ["id"]
         indexes = [
             models.Index(fields=["claim", "status"], name="billing_line_claim"),

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.core.plugins import AppPlugin, Card, NavItem, PortalBlock
 from carecircle.core.roles import Role, has_capability
@@ -60,7 +61,7 @@ plugin = AppPlugin(
         Role.ELDER: {"billing.bill"},
         Role.FAMILY: {"billing.bill"},
     },
-    navigation=[NavItem(650, _("结算"), "billing:home", "billing.view")],
+    navigation=[NavItem(650, pgettext_lazy("app", "结算"), "billing:home", "billing.view")],
     audit_actions=AuditAction,
     workbench=workbench,
     portal=portal,
