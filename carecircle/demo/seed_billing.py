@@ -1,5 +1,5 @@
-"""The demo district's settlement: last month closed through the settlement service and its claims taken along
-their way — most submitted by the provider, reviewed, approved and paid by the district with the money received
+"""The demo district's settlement: the canteens' meal-subsidy claims of last month submitted and approved, then
+last month closed through the settlement service and its claims taken along their way — most submitted by the provider, reviewed, approved and paid by the district with the money received
 from the fund and the subsidy recorded (one payment a little short, so the reconciliation shows a difference),
 one claim returned with two rejected lines (one already corrected by the provider, one still to answer), and the
 visits held for an open exception listed for a later month. This month stays open: no run yet.
@@ -20,6 +20,8 @@ from carecircle.accounts.models import User
 from carecircle.billing import services
 from carecircle.billing.models import Claim, ClaimLine, LineKind, LineStatus, Payer
 from carecircle.core.roles import Role
+from carecircle.meals import services as meals
+from carecircle.meals.models import Canteen
 from carecircle.regions.models import Region, RegionKind
 
 from . import geography
@@ -41,7 +43,7 @@ def _active(role, **scope):
 
 
 def demo_billing_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]:
-    counts = {"claims": 0, "paid": 0, "returned": 0, "payments": 0, "held": 0, "lines": 0}
+    counts = {"meal_claims": 0, "claims": 0, "paid": 0, "returned": 0, "payments": 0, "held": 0, "lines": 0}
     month = previous_month(as_of)
     today = timezone.localdate()
     if month > today.replace(day=1):  # a demo dated ahead of the clock: that month has not begun yet
@@ -51,6 +53,7 @@ def demo_billing_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]:
              or _active(Role.DISTRICT_ADMIN).first())
     if district is None or admin is None:
         return counts
+    counts["meal_claims"] = _meal_claims(month, as_of, reviewer=admin)
     run = services.settle_month(actor=admin, region=district, month=month)
     claims = list(Claim.objects.filter(run=run).select_related("organisation").order_by("organisation__name",
                                                                                         "programme", "pk"))
@@ -86,6 +89,21 @@ def demo_billing_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]:
     run.refresh_from_db()
     counts.update(claims=len(claims), held=run.visits_held, lines=run.lines)
     return counts
+
+
+def _meal_claims(month: dt.date, as_of: dt.date, *, reviewer) -> int:
+    """Each canteen with subsidised meals last month claims them (its operator's login, or the system where the
+    operator has none) and the district approves: the settlement pays them as the meals programme."""
+    made = 0
+    for canteen in Canteen.objects.select_related("facility").order_by("pk"):
+        figures = meals.claim_figures(canteen, month)
+        if figures["meals"] <= 0 or figures["subsidy"] + figures["delivery_subsidy"] <= 0:
+            continue
+        operator = _active(Role.PROVIDER_ADMIN, organisation_id=canteen.facility.organisation_id).first()
+        claim = meals.claim_submit(actor=operator, canteen=canteen, month=month, today=as_of)
+        meals.claim_review(actor=reviewer, claim=claim, approve=True)
+        made += 1
+    return made
 
 
 def _claim_to_return(claims, submitters):

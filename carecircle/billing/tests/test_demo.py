@@ -15,6 +15,7 @@ from carecircle.accounts.models import User
 from carecircle.billing import selectors, services
 from carecircle.billing.models import (Basis, Claim, ClaimLine, HeldVisit, LineKind, LineStatus, Payment,
                                        SettlementRun)
+from carecircle.meals.models import MealClaim
 from carecircle.regions.models import Region
 from carecircle.visits.models import ExceptionStatus, ResolutionCode, Visit, VisitException
 
@@ -82,6 +83,11 @@ def claims_are_paid_returned_and_reconciled(demo, run):
         received = {payment.payer: payment.amount for payment in claim.payments.all()}
         assert set(received) == {payer for payer, owed in (("fund", claim.fund), ("subsidy", claim.subsidy))
                                  if owed > 0}
+    # The canteens' approved meal-subsidy claims of May are paid as the meals programme, by the subsidy alone.
+    meals = [claim for claim in claims if claim.programme == "meals"]
+    assert meals and MealClaim.objects.filter(month=MAY, status="approved").count() == sum(
+        claim.lines_count for claim in meals)
+    assert all(claim.status == "paid" and claim.fund == 0 and claim.subsidy == claim.total > 0 for claim in meals)
     rows = selectors.reconciliation(demo.admin, month=MAY)
     assert rows and [row["difference"] for row in rows if row["difference"]] == [Decimal("-0.60")]
 
