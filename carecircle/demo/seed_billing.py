@@ -1,8 +1,9 @@
-"""The demo district's settlement: the canteens' meal-subsidy claims of last month submitted and approved, then
-last month closed through the settlement service and its claims taken along their way — most submitted by the provider, reviewed, approved and paid by the district with the money received
-from the fund and the subsidy recorded (one payment a little short, so the reconciliation shows a difference),
-one claim returned with two rejected lines (one already corrected by the provider, one still to answer), and the
-visits held for an open exception listed for a later month. This month stays open: no run yet.
+"""The demo district's settlement. The canteens' meal-subsidy claims of last month are submitted and approved;
+then last month is closed through the settlement service and its claims are taken along their way: most
+submitted by the provider, reviewed, approved and paid by the district with the money received from the fund
+and the subsidy recorded (one transfer a little short, so the reconciliation shows a difference), one claim
+returned with two rejected lines (one already corrected by the provider, one still to answer), and the visits
+held for an open exception listed for a later month. This month stays open: no run yet.
 
 Everything goes through `carecircle.billing.services` with the demo's own accounts: the district administrator
 settles, reviews, approves and records the payments; a provider's administrator submits and corrects its claims
@@ -43,6 +44,7 @@ def _active(role, **scope):
 
 
 def demo_billing_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]:
+    """Settle the month before `as_of` and step its claims; returns what was made."""
     counts = {"meal_claims": 0, "claims": 0, "paid": 0, "returned": 0, "payments": 0, "held": 0, "lines": 0}
     month = previous_month(as_of)
     today = timezone.localdate()

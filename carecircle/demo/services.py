@@ -33,8 +33,8 @@ from carecircle.providers.models import (Certificate, Contract, Facility, Facili
 from carecircle.regions.models import Region, RegionKind
 
 from . import geography, people, population, seed_assessment, seed_careplans, seed_catalog, seed_dispatch
-from . import (seed_benefits, seed_billing, seed_hotline, seed_inspections, seed_intake, seed_meals, seed_planning, seed_quality,
-               seed_visits)
+from . import (seed_benefits, seed_billing, seed_hotline, seed_inspections, seed_intake, seed_meals, seed_planning,
+               seed_quality, seed_visits)
 
 ELDER_BATCH = 2000
 DEMO_PASSWORD_PREFIX = "Demo-2026!"
