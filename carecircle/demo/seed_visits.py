@@ -1,5 +1,6 @@
 """The demo district's visits: today's published day of the demo caregiver (some visits done, one under way,
-the rest to come) and the last four weeks of visits of three providers, judged by the district's supervision
+the rest to come) and the visits of three providers over the last four weeks — or back to the first day of last
+month when that is further, so that last month can be settled whole — judged by the district's supervision
 rules, with a realistic share of exceptions — most resolved and approved by a second person, some still open.
 
 Work orders are generated, published, started and completed through the work-orders services. The visits of
@@ -37,7 +38,7 @@ from carecircle.visits.services import policy_for
 from carecircle.workorders import services as work_orders
 from carecircle.workorders.models import WorkOrder, WorkOrderStatus
 
-PAST_DAYS = 28
+PAST_DAYS = 28  # at least; back to the first day of last month when that is further (`past_days`)
 PAST_PROVIDERS = 3
 TODAY_VISITS = 6
 MISSED_SHARE = 0.03
@@ -193,6 +194,12 @@ class _Writer:
         self.counts["verified"] += 1
 
 
+def past_days(as_of: dt.date) -> int:
+    """How many days before `as_of` get visits: four weeks, or back to the first day of last month."""
+    last_month = (as_of.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    return max(PAST_DAYS, (as_of - last_month).days)
+
+
 def _caregivers(organisation) -> list[StaffMember]:
     return list(StaffMember.objects.filter(organisation=organisation, is_active=True,
                                            position__in=[StaffPosition.CAREGIVER, StaffPosition.NURSE])
@@ -236,9 +243,10 @@ def demo_visits_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]:
         writer.visit(order, caregiver_user, start=order.planned_start, problem=None, finish=done, now=reference)
         if done:
             work_orders.work_order_complete(actor=None, work_order=order)
-    # --- the last four weeks: three providers, every visit judged by the rules ------------------------------
+    # --- the past weeks: three providers, every visit judged by the rules ------------------------------------
     providers = [organisation] + [o for o in _other_providers(organisation)][: PAST_PROVIDERS - 1]
-    for back in range(PAST_DAYS, 0, -1):
+    back_to = past_days(as_of)
+    for back in range(back_to, 0, -1):
         day = as_of - dt.timedelta(days=back)
         for provider in providers:
             work_orders.work_orders_generate(date=day, organisation=provider)
@@ -252,7 +260,7 @@ def demo_visits_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]:
         if approver == resolver:
             approver = None
         orders = list(WorkOrder.objects.filter(organisation=provider, status=WorkOrderStatus.PENDING,
-                                               date__gte=as_of - dt.timedelta(days=PAST_DAYS), date__lt=as_of)
+                                               date__gte=as_of - dt.timedelta(days=back_to), date__lt=as_of)
                       .select_related("elder").order_by("date", "window_start", "pk"))
         assignments = []
         for order in orders:

@@ -33,8 +33,8 @@ from carecircle.providers.models import (Certificate, Contract, Facility, Facili
 from carecircle.regions.models import Region, RegionKind
 
 from . import geography, people, population, seed_assessment, seed_careplans, seed_catalog, seed_dispatch
-from . import (seed_benefits, seed_hotline, seed_inspections, seed_intake, seed_meals, seed_planning, seed_quality,
-               seed_visits)
+from . import (seed_benefits, seed_billing, seed_hotline, seed_inspections, seed_intake, seed_meals, seed_planning,
+               seed_quality, seed_visits)
 
 ELDER_BATCH = 2000
 DEMO_PASSWORD_PREFIX = "Demo-2026!"
@@ -158,6 +158,8 @@ def demo_district_seed(*, actor=None, scale: str = "small", seed: int = 1, as_of
         seed_hotline.demo_hotline_seed(rng=random.Random(f"{seed}:hotline"), as_of=as_of)
         report.accounts += seed_meals.demo_meals_seed(rng=random.Random(f"{seed}:meals"), as_of=as_of)["accounts"]
         seed_benefits.demo_benefits_seed(rng=random.Random(f"{seed}:benefits"), as_of=as_of)
+        announce(_("上月结算、申报审核与到账"))
+        seed_billing.demo_billing_seed(rng=random.Random(f"{seed}:billing"), as_of=as_of)
         report.counts = {
             "streets": len(geography.STREETS),
             "communities": len(regions.communities),
@@ -636,6 +638,7 @@ def demo_data_reset(*, actor=None) -> dict[str, int]:
             user.organisation = None
             user.set_unusable_password()
             user.save()
+        deleted.update(_delete_settlements())
         deleted.update(_delete_with_dependants(
             User.objects.filter(is_superuser=False).exclude(pk__in=audited_ids)))
         deleted.update(_delete_with_dependants(Elder.objects.only("pk")))
@@ -646,6 +649,22 @@ def demo_data_reset(*, actor=None) -> dict[str, int]:
                      subject_id=geography.DISTRICT[0], subject_repr=geography.DISTRICT[1], changes=summary,
                      region=Region.objects.filter(code=geography.DISTRICT[0]).first())
     return summary
+
+
+def _delete_settlements() -> Counter:
+    """The months settled from the demo's visits: payments, lines (corrections before the lines they replace),
+    held visits, claims and the runs themselves (a run points at the district, which a reset keeps)."""
+    from carecircle.billing.models import (Basis, Claim, ClaimLine, Completion, HeldVisit, Payment, Reopening,
+                                           SettlementRun)
+
+    deleted: Counter = Counter()
+    deleted.update(Payment.objects.all().delete()[1])
+    while ClaimLine.objects.exists():  # a line nothing replaces first: a correction protects what it replaces
+        deleted.update(ClaimLine.objects.filter(corrections__isnull=True).delete()[1])
+    for queryset in (HeldVisit.objects.all(), Claim.objects.all(), Basis.objects.all(), Reopening.objects.all(),
+                     SettlementRun.objects.all(), Completion.objects.all()):
+        deleted.update(queryset.delete()[1])
+    return deleted
 
 
 def _delete_with_dependants(queryset, depth: int = 0) -> Counter:
