@@ -16,6 +16,7 @@ import random
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from carecircle.accounts.models import User
 from carecircle.billing import services
@@ -90,7 +91,29 @@ def demo_billing_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]:
         counts["paid"] += 1
     run.refresh_from_db()
     counts.update(claims=len(claims), held=run.visits_held, lines=run.lines)
+    counts["family_bill"] = _family_parent_with_a_bill(run)
     return counts
+
+
+def _family_parent_with_a_bill(run) -> int:
+    """The family demo account also looks after a parent in LTCI home care, so that the portal shows last month's
+    bill: the first elder of the family's street whose visits were paid in this run."""
+    from carecircle.elders.models import ElderAccountLink
+
+    family = _active(Role.FAMILY, username="family").first()
+    if family is None:
+        return 0
+    linked = ElderAccountLink.objects.filter(user=family).select_related("elder__community").first()
+    street_path = linked.elder.community.path.rsplit("/", 2)[0] + "/" if linked is not None else run.region.path
+    paid = (ClaimLine.objects.filter(claim__run=run, kind=LineKind.VISIT, status=LineStatus.COUNTED)
+            .exclude(elder__account_links__user=family).exclude(elder=None).select_related("elder")
+            .order_by("elder_id"))
+    line = paid.filter(community__path__startswith=street_path).first() or paid.first()
+    if line is None:
+        return 0
+    relation = _("父亲") if line.elder.gender == "M" else _("母亲")
+    ElderAccountLink.objects.get_or_create(user=family, elder=line.elder, defaults={"relation": relation})
+    return 1
 
 
 def _meal_claims(month: dt.date, as_of: dt.date, *, reviewer) -> int:

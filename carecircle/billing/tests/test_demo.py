@@ -129,6 +129,14 @@ def elder_bill_shows_what_was_paid_and_why(demo, run):
         rules = row["rules"]
         assert len(rules) >= 3  # the price, the fund's share, what the elder pays
         assert f"{row['line'].self_pay:.2f}" in rules[-1] or row["line"].kind == LineKind.CORRECTION
+    # The family demo account looks after a parent in LTCI home care: the portal shows last month's bill.
+    family = User.objects.get(username="family")
+    bills = selectors.portal_bills(family)
+    assert bills and bills[0]["month"] == MAY
+    from carecircle.elders.models import Elder
+
+    parent = Elder.objects.get(pk=bills[0]["elder_id"])
+    assert selectors.elder_bill(family, parent, MAY)["rows"]
 
 
 def settle_command_prints_the_same_json_twice(run):
