@@ -1003,7 +1003,8 @@ def _predict(kind, region, valid, today):
 
 
 @transaction.atomic
-def registry_check_preview(*, actor, region, kind: str, upload=None, check=None, columns: dict | None = None):
+def registry_check_preview(*, actor, region, kind: str, upload=None, check=None, columns: dict | None = None,
+                           predict: bool = True):
     """Reads a death / cremation, household-move or police population file (or re-reads a previewed one with
     other column choices) and checks every row without changing anything: the preview lists each row with its
     problems or what applying it would do. The rows are kept encrypted until the check is applied or discarded."""
@@ -1034,7 +1035,8 @@ def registry_check_preview(*, actor, region, kind: str, upload=None, check=None,
     today = timezone.localdate()
     missing = [field_label(f) for f in REQUIRED_FIELDS[kind] if f not in chosen]
     results, valid = ([], []) if missing else _check_rows(kind, table, chosen, today)
-    outcomes = _predict(kind, region, valid, today) if valid else {}
+    # The one-step import applies at once and matches the rows then: no need to match them twice.
+    outcomes = _predict(kind, region, valid, today) if valid and predict else {}
     for entry in results:
         if entry["line"] in outcomes:
             outcome, _elder, detail = outcomes[entry["line"]]
@@ -1131,7 +1133,7 @@ def registry_check_import(*, actor, region, kind: str, upload) -> RegistryCheck:
     """Preview and apply in one step, all or nothing (the benchmark and the demo use it): any bad row refuses the
     whole file, listing each."""
     with transaction.atomic():
-        check = registry_check_preview(actor=actor, region=region, kind=kind, upload=upload)
+        check = registry_check_preview(actor=actor, region=region, kind=kind, upload=upload, predict=False)
         if check.preview.get("missing"):
             raise ValidationError({"file": [_("缺少列：%(cols)s") % {"cols": "、".join(check.preview["missing"])}]})
         return registry_check_apply(actor=actor, check=check, mode="all_or_nothing")
