@@ -211,12 +211,20 @@ def _order_lines(run, window) -> None:
               .exclude(pk__in=ClaimLine.objects.filter(kind=LineKind.ORDER).exclude(order=None).values("order_id"))
               .select_related("elder"))
     items = {item.code: item.pk for item in ServiceItem.objects.all()}
+    orders = list(orders.order_by("service_date", "pk"))
+    work_orders = {}
+    for order_id, work_order_id in (WorkOrder.objects.filter(order__in=orders).order_by("-pk")
+                                    .values_list("order_id", "pk")):
+        work_orders[order_id] = work_order_id  # the first of an order's work orders wins
+    claims = {}
     lines = []
-    for order in orders.order_by("service_date", "pk"):
-        claim = _claim(run, order.organisation_id, ClaimProgramme.ORDER)
+    for order in orders:
+        if order.organisation_id not in claims:
+            claims[order.organisation_id] = _claim(run, order.organisation_id, ClaimProgramme.ORDER)
+        claim = claims[order.organisation_id]
         if claim.status != ClaimStatus.DRAFT:
             continue
-        work_order = WorkOrder.objects.filter(order=order).order_by("pk").values_list("pk", flat=True).first()
+        work_order = work_orders.get(order.pk)
         quoted = order.quote_lines.get("lines", []) if isinstance(order.quote_lines, dict) else order.quote_lines
         for row in quoted:
             if row.get("item") not in items:

@@ -111,7 +111,7 @@ class SimulationForm(forms.Form):
 
 
 class CompletionForm(forms.Form):
-    facility = forms.IntegerField(label=gettext_lazy("设施"), min_value=1)
+    facility = forms.IntegerField(label=gettext_lazy("设施"), min_value=1, max_value=2 ** 63 - 1)
     completed_on = forms.DateField(label=gettext_lazy("竣工验收日期"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=gettext_lazy("说明"), max_length=300, required=False)
 
@@ -240,8 +240,10 @@ class ClaimDetailView(ClaimMixin, generic.TemplateView):
         lines = selectors.lines_for(user, claim, status=params.get("status", ""), kind=params.get("kind", ""),
                                     q=params.get("q", ""))
         page = Paginator(lines, 50).get_page(query_int(params, "page", minimum=1, default=1))
+        corrected = set(ClaimLine.objects.filter(claim=claim, replaces__in=[line.pk for line in page.object_list])
+                        .values_list("replaces_id", flat=True))
         rows = [{"line": line, "rules": selectors.line_rules(line),
-                 "corrected": line.status == LineStatus.REJECTED and line.corrections.exists()}
+                 "corrected": line.status == LineStatus.REJECTED and line.pk in corrected}
                 for line in page.object_list]
         allowed = CLAIM_FLOW.allowed_actions(claim, user)
         query = params.copy()

@@ -524,6 +524,9 @@ class ConsultationView(CapabilityRequiredMixin, generic.TemplateView):
         if data.get("order_date") is None:
             form.add_error("order_date", _("请选择服务日期"))
             return None, self.render_to_response({"form": form}, status=400)
+        if not data.get("order_window"):
+            form.add_error("order_window", _("请选择服务时段"))
+            return None, self.render_to_response({"form": form}, status=400)
         start, end = (dt.time.fromisoformat(part) for part in data["order_window"].split("-"))
         quantity = data.get("order_quantity") or Decimal(1)
         try:

@@ -165,3 +165,5 @@ def test_a_consultation_referred_to_a_service_order_tells_the_price_first(distri
     assert order.channel == "community" and str(order.self_pay) == "80.00"
     no_date = client.post(reverse("planning:consult"), {**values, "order_date": "", "expected_self_pay": "80.00"})
     assert no_date.status_code == 400 and Consultation.objects.count() == 1
+    no_window = client.post(reverse("planning:consult"), {**values, "order_window": "", "expected_self_pay": "80.00"})
+    assert no_window.status_code == 400 and Consultation.objects.count() == 1
