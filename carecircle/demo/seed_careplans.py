@@ -25,7 +25,7 @@ from carecircle.careplans.models import OrderChannel
 from carecircle.catalog.models import ServiceItem
 from carecircle.core.workflow import IllegalStep
 from carecircle.elders.models import Elder, ElderAccountLink, ElderStatus
-from carecircle.providers.models import OrganisationKind, ServiceArea
+from carecircle.providers.models import OrganisationKind, ServiceArea, StaffMember
 from carecircle.workorders import services as work_orders
 
 MAX_PLANS = 240
@@ -42,6 +42,9 @@ DIALECTS = ("上海话", "苏北话", "宁波话")
 DECLINE_REASONS = ("当天护理员已排满", "该时段无持证助浴人员", "距离较远，无法按时到达")
 RATING_COMMENTS = ("很细心，谢谢", "准时，服务周到", "态度好，就是来得稍晚", "")
 PROVIDER_KINDS = (OrganisationKind.HOME_CARE, OrganisationKind.NURSING_STATION)
+# The demo caregiver's provider has at least this many plans visiting on the demo day, whatever its weekday,
+# so that the caregiver's day always shows visits done, one under way and more to come.
+DEMO_DAY_PLANS = 8
 
 
 def _eligible_elders(as_of: dt.date) -> list[int]:
@@ -65,18 +68,27 @@ def demo_careplans_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]
     candidates = _eligible_elders(as_of)
     chosen = rng.sample(candidates, min(len(candidates), int(len(candidates) * PLAN_SHARE), MAX_PLANS))
     planned = []
+    demo_provider = (StaffMember.objects.filter(user__username="caregiver").values_list("organisation_id", flat=True)
+                     .first())
+    demo_day_plans = 0
     for elder in Elder.objects.filter(pk__in=chosen).select_related("community").order_by("pk"):
         providers = _providers_for(elder)
         if not providers:
             continue
+        organisation = rng.choice(providers)
+        weekdays = rng.sample(range(7), rng.choice((2, 3)))
+        if demo_day_plans < DEMO_DAY_PLANS and any(p.pk == demo_provider for p in providers):
+            organisation = next(p for p in providers if p.pk == demo_provider)
+            if as_of.weekday() not in weekdays:
+                weekdays[0] = as_of.weekday()
         level = CareLevel.objects.filter(elder=elder, programme="ltci", valid_from__lte=as_of).order_by(
             "-valid_from").first()
         start = max(level.valid_from, as_of - dt.timedelta(days=rng.randrange(0, 90)))
         window = rng.choice(WINDOWS)
         try:
             services.care_plan_create(
-                actor=None, elder=elder, organisation=rng.choice(providers), on=start,
-                weekdays=rng.sample(range(7), rng.choice((2, 3))), window_start=window[0], window_end=window[1],
+                actor=None, elder=elder, organisation=organisation, on=start,
+                weekdays=weekdays, window_start=window[0], window_end=window[1],
                 items=[(code, 1) for code in rng.sample(tasks, rng.choice((2, 3)))] if tasks else (),
                 preferred_gender=rng.choice(("", "", "", "F", "M")),
                 dialect=rng.choice(DIALECTS) if rng.random() < 0.2 else "",
@@ -84,6 +96,7 @@ def demo_careplans_seed(*, rng: random.Random, as_of: dt.date) -> dict[str, int]
         except (ValidationError, IllegalStep):
             continue  # a level the district's policy does not cover on that date, or a plan already made
         counts["care_plans"] += 1
+        demo_day_plans += organisation.pk == demo_provider and as_of.weekday() in weekdays
         planned.append(elder)
     for elder in planned:
         if rng.random() < ABSENCE_SHARE:

@@ -475,7 +475,7 @@ def alarms_escalate(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     escalated = 0
     for alarm in Alarm.objects.filter(status=AlarmStatus.OPEN).select_related("elder__community"):
-        target = policy_value("hotline.target.answer_seconds", region=alarm.elder.community, on=now.date())
+        target = policy_value("hotline.target.answer_seconds", region=alarm.elder.community, on=timezone.localdate(now))
         level = int((now - alarm.raised_at).total_seconds() // max(1, target))
         if level <= alarm.escalation_level:
             continue
@@ -637,7 +637,7 @@ def care_call_attempt(*, actor, care_call: CareCall, answered: bool, note: str =
         region = call.elder.community
         if answered:
             call.status, call.answered_at = CareCallStatus.ANSWERED, now
-        elif call.attempts >= policy_value("hotline.care_call.max_attempts", region=region, on=now.date()):
+        elif call.attempts >= policy_value("hotline.care_call.max_attempts", region=region, on=timezone.localdate(now)):
             call.status = CareCallStatus.UNREACHED
         else:
             call.status = CareCallStatus.RETRY
@@ -658,7 +658,7 @@ def care_call_attempt(*, actor, care_call: CareCall, answered: bool, note: str =
 def welfare_task_raise(*, elder: Elder, source: str, reason: str, now: dt.datetime, actor=None) -> WelfareTask:
     """The elder's open welfare-visit task (one at a time): a new one due within the policy's hours, or the
     one already open (whose reason is extended)."""
-    hours = policy_value("welfare_visit.after_event_hours", region=elder.community, on=now.date())
+    hours = policy_value("welfare_visit.after_event_hours", region=elder.community, on=timezone.localdate(now))
     with transaction.atomic():
         task = WelfareTask.objects.select_for_update().filter(elder=elder, done_at__isnull=True).first()
         if task is not None:

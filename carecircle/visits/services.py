@@ -167,15 +167,16 @@ def _moment(work_order: WorkOrder, proof: Proof) -> tuple[dt.datetime, int]:
     device = proof.device_time or now
     if timezone.is_naive(device):
         device = timezone.make_aware(device)
-    skew = dt.timedelta(minutes=policy_value("visits.clock.max_skew_minutes", region=region, on=now.date()))
-    max_age = dt.timedelta(hours=policy_value("visits.offline.max_age_hours", region=region, on=now.date()))
+    skew = dt.timedelta(minutes=policy_value("visits.clock.max_skew_minutes", region=region, on=timezone.localdate(now)))
+    max_age = dt.timedelta(hours=policy_value("visits.offline.max_age_hours", region=region, on=timezone.localdate(now)))
     if device > now + skew:
         raise ValidationError({"device_time": [_("手机时间比服务器时间晚 %(minutes)s 分钟以上，像是来自未来；请校准手机时间后重试。")
                                                % {"minutes": int(skew.total_seconds() // 60)}]})
     if now - device > max_age:
         raise ValidationError({"device_time": [_("这条记录是 %(hours)s 小时以前的，超过了补传期限；请联系机构按异常处理。")
                                                % {"hours": int((now - device).total_seconds() // 3600)}]})
-    return device, round((now - device).total_seconds())
+    # Local time: the day of a visit (policy in force, a certificate's expiry) is the district's calendar day.
+    return timezone.localtime(device), round((now - device).total_seconds())
 
 
 def _planned_start(work_order: WorkOrder) -> dt.datetime:

@@ -35,8 +35,8 @@ def _channel_for(actor) -> str:
 def _offer_deadline(*, region, now: dt.datetime) -> dt.datetime:
     from carecircle.core.workdays import Calendar
 
-    hours = policy_value("careplans.order.accept_working_hours", region=region, on=now.date())
-    office = policy_value("careplans.order.office_hours", region=region, on=now.date())
+    hours = policy_value("careplans.order.accept_working_hours", region=region, on=timezone.localdate(now))
+    office = policy_value("careplans.order.office_hours", region=region, on=timezone.localdate(now))
     calendar = Calendar.load()
     local = timezone.localtime(now)
     return add_working_hours(local, hours, is_working_day=calendar.is_working_day,

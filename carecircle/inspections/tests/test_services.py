@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from carecircle.core.models import AuditEvent
 from carecircle.core.workflow import IllegalStep
@@ -251,7 +252,7 @@ def test_the_rectification_journey(world):
         {"item_code": "H03", "description": "彩钢板搭建的活动室", "working_days": 5},
         {"item_code": "S01", "description": "消防维保记录缺失", "working_days": 10}])
     hazard, record = notice.problems.order_by("pk")
-    issued = notice.issued_at.date()
+    issued = timezone.localdate(notice.issued_at)
     assert hazard.hard_stop and hazard.due_on == add_working_days(issued, 5)
     assert notice.due_on == add_working_days(issued, 10)
     with pytest.raises(ValidationError, match="已经下达过"):

@@ -55,6 +55,9 @@ def test_offline_visit_then_the_board_and_a_check_in_far_from_home(audit_rows_cl
     me = make_staff(district.provider, name="王芳", user=users.caregiver)
     # The phone's clock is set back so that the visit takes its full hour: it starts as planned.
     start = timezone.localtime().replace(second=0, microsecond=0) - dt.timedelta(minutes=70)
+    if start.date() != timezone.localdate():
+        pytest.skip("in the first 70 minutes after midnight the hour-long visit would start yesterday, and the "
+                    "app lists today's visits")
     visit_one = make_work_order(district.provider, first, me, start=start)
     visit_two = make_work_order(district.provider, second, me, start=start + dt.timedelta(minutes=64))
     neighbour = make_elder(district.a1, name="赵桂英", lat="31.205900", lng="121.445000")
