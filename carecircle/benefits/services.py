@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,7 @@ from carecircle.core.money import to_money
 from carecircle.core.policy import parameter_in_force, policy_value
 from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import mask_id_number
+from carecircle.core.sql import bulk_insert, members
 from carecircle.core.workflow import IllegalStep
 from carecircle.elders.identity import IdNumberError, age_on, parse_id_number
 from carecircle.elders.models import Elder, ElderStatus
@@ -213,36 +215,39 @@ def enrolments_stop_many(*, actor, stops) -> int:
     change). Valid cards are cancelled, the enrolments stopped, the notices and audit events written in bulk.
     Returns how many enrolments were stopped."""
     by_elder = {elder.pk: (elder, on, reason, change) for elder, on, reason, change in stops}
-    ids = list(by_elder)
-    changed = []
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
-        PreferentialCard.objects.filter(elder_id__in=chunk, status=CardStatus.VALID).update(
-            status=CardStatus.CANCELLED)
-        for enrolment in Enrolment.objects.select_for_update().filter(elder_id__in=chunk):
-            elder, on, reason, change = by_elder[enrolment.elder_id]
-            enrolment.elder = elder
-            if enrolment.status == EnrolmentStatus.STOPPED and enrolment.stop_on == on:
-                continue
-            before = {"status": enrolment.status,
-                      "stop_on": enrolment.stop_on.isoformat() if enrolment.stop_on else None}
-            enrolment.status, enrolment.stop_on = EnrolmentStatus.STOPPED, on
-            enrolment.stop_reason = (reason or "")[:200]
-            changed.append((enrolment, before))
+    chosen = RawSQL(*members(by_elder))
+    PreferentialCard.objects.filter(elder_id__in=chosen, status=CardStatus.VALID).update(status=CardStatus.CANCELLED)
+    # Read as plain values (locked): a file of 50,000 deaths builds no model instance per enrolment.
+    changed = []  # (enrolment id, elder id, status before, stop_on before)
+    for pk, elder_id, status, stop_on in (Enrolment.objects.select_for_update().filter(elder_id__in=chosen)
+                                          .order_by("pk").values_list("pk", "elder_id", "status", "stop_on")):
+        if status == EnrolmentStatus.STOPPED and stop_on == by_elder[elder_id][1]:
+            continue
+        changed.append((pk, elder_id, status, stop_on))
     for start in range(0, len(changed), 5000):  # UPDATE … FROM (VALUES …): one statement per 5,000 stops
-        values, params = _values([(e.pk, e.stop_on, e.stop_reason) for e, _b in changed[start:start + 5000]],
+        values, params = _values([(pk, by_elder[elder_id][1], (by_elder[elder_id][2] or "")[:200])
+                                  for pk, elder_id, _s, _o in changed[start:start + 5000]],
                                  ("bigint", "date", "varchar(200)"))
         with connection.cursor() as cursor:
             cursor.execute(f"WITH stops (id, stop_on, reason) AS ({values}) UPDATE benefits_enrolment SET status = %s, "
                            "stop_on = stops.stop_on, stop_reason = stops.reason FROM stops "
                            "WHERE benefits_enrolment.id = stops.id", [*params, EnrolmentStatus.STOPPED])
-    Notice.objects.bulk_create(
-        [Notice(elder=by_elder[e.elder_id][0], kind=NoticeKind.STOPPED, month=month_of(e.stop_on),
-                body=_stop_text(by_elder[e.elder_id][0], e.stop_on, by_elder[e.elder_id][3])) for e, _b in changed],
-        batch_size=2000, ignore_conflicts=True)
+    # The enrolments are locked above, so no other stop can write these notices meanwhile; one already written
+    # (an earlier stop of the same month) is left as it is.
+    months = {elder_id: month_of(by_elder[elder_id][1]) for _pk, elder_id, _s, _o in changed}
+    existing = set(Notice.objects.filter(elder_id__in=chosen, kind=NoticeKind.STOPPED)
+                   .values_list("elder_id", "month"))
+    now = timezone.now()
+    bulk_insert(Notice, ["elder", "kind", "month", "body", "created_at"], [
+        (elder_id, NoticeKind.STOPPED.value, months[elder_id],
+         _stop_text(by_elder[elder_id][0], by_elder[elder_id][1], by_elder[elder_id][3]), now)
+        for _pk, elder_id, _s, _o in changed if (elder_id, months[elder_id]) not in existing])
     audit.record_many(actor=actor, action=AuditAction.STOP, entries=(
-        (e, audit.diff(before, {"status": e.status, "stop_on": e.stop_on.isoformat()}),
-         e.stop_reason, by_elder[e.elder_id][0].community) for e, before in changed))
+        (audit.Ref(Enrolment._meta.label_lower, pk, by_elder[elder_id][0].name),
+         audit.diff({"status": status, "stop_on": stop_on.isoformat() if stop_on else None},
+                    {"status": EnrolmentStatus.STOPPED.value, "stop_on": by_elder[elder_id][1].isoformat()}),
+         (by_elder[elder_id][2] or "")[:200], by_elder[elder_id][0].community_id)
+        for pk, elder_id, status, stop_on in changed))
     return len(changed)
 
 
@@ -963,12 +968,14 @@ def _predict(kind, region, valid, today):
     from carecircle.core.sensitive import lookup_hash
 
     hashes = {lookup_hash(facts.number): row for row in valid for facts in [row[2]]}
-    keys = list(hashes)
-    elders = {}
-    for start in range(0, len(keys), 5000):
-        elders.update({e.id_number_hash: e for e in Elder.objects.filter(id_number_hash__in=keys[start:start + 5000])
-                       .exclude(status=ElderStatus.MERGED).select_related("community", "allowance_enrolment")
-                       .defer("id_number", "phone")})  # matched on the hash: nothing to decrypt
+    # Matched on the hash: nothing to decrypt, and only what the outcome and the change need.
+    wanted = ["name", "birth_date", "status", "status_date", "registration", "id_number_hash", "community__path"]
+    related = ["community"]
+    if kind == CheckKind.POPULATION:
+        wanted, related = wanted + ["allowance_enrolment__id"], related + ["allowance_enrolment"]
+    found = (Elder.objects.filter(id_number_hash__in=RawSQL(*members(hashes, "text")))
+             .exclude(status=ElderStatus.MERGED).select_related(*related).only(*wanted))
+    elders = {e.id_number_hash: e for e in found}
     start_age, residence = None, ()
     if kind == CheckKind.POPULATION:
         bands = bands_from_table(policy_value("benefits.age_allowance.bands", region=region, on=today))

@@ -7,7 +7,7 @@ mean something. Rows written under an older name stay as they are and stay reada
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import models
 
@@ -92,22 +92,38 @@ def record(*, actor, action: str, subject: models.Model | None = None, changes: 
     )
 
 
-def record_many(*, actor, action: str, entries, batch_size: int = 2000) -> int:
-    """One audit event per subject, written in bulk, for a write that changes many records at once (an imported
-    file, a monthly job). `entries` yields (subject, changes, reason, region); the region is given by the caller,
-    who has it at hand, because deriving it subject by subject would cost a query each."""
+class Ref(NamedTuple):
+    """A subject named without loading it (a bulk write that has only ids at hand): its model label
+    ("benefits.enrolment"), its id and the words the trail shows for it."""
+
+    label: str
+    pk: Any
+    text: str
+
+
+def record_many(*, actor, action: str, entries) -> int:
+    """One audit event per subject, written in bulk (COPY on PostgreSQL), for a write that changes many records
+    at once (an imported file, a monthly job). `entries` yields (subject, changes, reason, region): the subject a
+    model instance or a `Ref`, the region a Region or its id, given by the caller, who has it at hand, because
+    deriving it subject by subject would cost a query each."""
+    from django.utils import timezone
+
     from .models import AuditEvent
     from .plugins import registry
+    from .sql import bulk_insert
 
     registry.check_audit_action(action)
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    common = {"actor": actor if authenticated else None,
-              "actor_repr": (actor.get_username() if authenticated else "system")[:150],
-              "action": str(action), "request_id": current_request_id(),
-              "ip_address": current_request_meta().get("ip") or None}
-    rows = [AuditEvent(subject_type=subject._meta.label_lower, subject_id=str(subject.pk),
-                       subject_repr=str(subject)[:200], changes=_plain(changes or {}), reason=reason or "",
-                       region=region, **common)
-            for subject, changes, reason, region in entries]
-    AuditEvent.objects.bulk_create(rows, batch_size=batch_size)
-    return len(rows)
+    common = (timezone.now(), actor.pk if authenticated else None,
+              (actor.get_username() if authenticated else "system")[:150], str(action))
+    request_id, ip_address = current_request_id(), current_request_meta().get("ip") or None
+    rows = []
+    for subject, changes, reason, region in entries:
+        if isinstance(subject, Ref):
+            label, pk, text = subject
+        else:
+            label, pk, text = subject._meta.label_lower, subject.pk, str(subject)
+        rows.append((*common, label, str(pk), text[:200], _plain(changes or {}), reason or "", request_id,
+                     ip_address, getattr(region, "pk", region)))
+    return bulk_insert(AuditEvent, ["at", "actor", "actor_repr", "action", "subject_type", "subject_id",
+                                    "subject_repr", "changes", "reason", "request_id", "ip_address", "region"], rows)

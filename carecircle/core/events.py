@@ -107,16 +107,18 @@ def emit_many(*, name: str, items, actor=None, batch_size: int = 500) -> int:
     """`emit` for many events of one name at once (an imported file): `items` yields (payload, region). The rows
     are written in bulk in the current transaction and delivered after commit in batches, one task each."""
     from .models import OutboxEvent
+    from .sql import bulk_insert
     from .tasks import deliver_outbox_events
 
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    first_retry = timezone.now() + FIRST_RETRY_AFTER
-    rows = [OutboxEvent(name=name, payload=_plain(payload), actor=actor if authenticated else None,
-                        actor_repr=(actor.get_username() if authenticated else "system")[:150], region=region,
-                        next_attempt_at=first_retry)
-            for payload, region in items]
-    created = OutboxEvent.objects.bulk_create(rows, batch_size=2000)
-    ids = [row.pk for row in created]  # PostgreSQL and SQLite both return the ids of a bulk insert
+    now = timezone.now()
+    common = (actor.pk if authenticated else None, (actor.get_username() if authenticated else "system")[:150],
+              now, 0, "", now + FIRST_RETRY_AFTER, None)
+    # COPY on PostgreSQL, the ids drawn beforehand: a death file of 50,000 rows writes 50,000 events.
+    ids = bulk_insert(OutboxEvent, ["name", "payload", "region", "actor", "actor_repr", "created_at", "attempts",
+                                    "last_error", "next_attempt_at", "delivered_at"],
+                      ((name, _plain(payload), getattr(region, "pk", region), *common) for payload, region in items),
+                      returning_ids=True)
     for start in range(0, len(ids), batch_size):
         queue_on_commit(deliver_outbox_events, ids[start:start + batch_size])
     return len(ids)

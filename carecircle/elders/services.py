@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from carecircle.core.isolation import CHANGE, is_visible
 from carecircle.core.policy import MissingPolicyParameter, policy_value, specs
 from carecircle.core.roles import REGION_SCOPED, has_capability
 from carecircle.core.sensitive import lookup_hash, mask_id_number, mask_phone
+from carecircle.core.sql import members
 from carecircle.core.validators import clean_name, clean_text_list
 from carecircle.engines.geo import gcj02_to_wgs84
 from carecircle.regions import geometry
@@ -429,11 +431,8 @@ def elders_record_departures(*, actor, changes) -> list[Elder]:
     today = timezone.localdate()
     ids = [elder.pk for elder, _s, _on, _r in changes]
     if actor is not None:
-        visible = set()
-        for start in range(0, len(ids), 5000):
-            visible |= set(visible_to(actor, Elder.objects.filter(pk__in=ids[start:start + 5000]), CHANGE)
-                           .values_list("pk", flat=True))
-        if len(visible) != len(set(ids)):
+        visible = visible_to(actor, Elder.objects.filter(pk__in=RawSQL(*members(ids))), CHANGE).count()
+        if visible != len(set(ids)):
             raise PermissionDenied(_("该档案不在您的管辖范围内。"))
     groups = defaultdict(list)
     for elder, status, on, reason in changes:
@@ -450,15 +449,14 @@ def elders_record_departures(*, actor, changes) -> list[Elder]:
         groups[(status, on)].append(elder.pk)
     now = timezone.now()
     for (status, on), pks in groups.items():
-        for start in range(0, len(pks), 5000):
-            Elder.objects.filter(pk__in=pks[start:start + 5000], status=ElderStatus.ACTIVE).update(
-                status=status, status_date=on, updated_at=now)
+        Elder.objects.filter(pk__in=RawSQL(*members(pks)), status=ElderStatus.ACTIVE).update(
+            status=status, status_date=on, updated_at=now)
     audit.record_many(actor=actor, action="elders.status", entries=(
         (elder, {"status": [ElderStatus.ACTIVE.value, str(status)], "status_date": [
-            elder.status_date.isoformat() if elder.status_date else None, on.isoformat()]}, reason, elder.community)
-        for elder, status, on, reason in changes))
+            elder.status_date.isoformat() if elder.status_date else None, on.isoformat()]}, reason,
+         elder.community_id) for elder, status, on, reason in changes))
     events.emit_many(name=ELDER_STATUS_CHANGED, actor=actor, items=(
-        ({"elder": elder.pk, "change": str(status), "on": on.isoformat(), "reason": reason}, elder.community)
+        ({"elder": elder.pk, "change": str(status), "on": on.isoformat(), "reason": reason}, elder.community_id)
         for elder, status, on, reason in changes))
     for elder, status, on, _reason in changes:
         elder.status, elder.status_date, elder.updated_at = status, on, now
