@@ -266,8 +266,9 @@ Python {platform.python_version()}. {build_text}
 
 The run is set-based: one `INSERT … SELECT` for the month's regular lines (band and amount from the dated policy
 passed as birth-date bounds), one query for the beneficiaries whose settled months differ from what is owed,
-and Python only for those. The death file is matched on the ID number's keyed hash (5,000 hashes a query) and applied
-with bulk updates (one audit event and one outbox event per person, written in bulk). CPU time is this Python
+and Python only for those. The death file is matched on the ID number's keyed hash (all hashes passed as one
+parameter) and applied with bulk updates; the audit event, the outbox event and the notice of each person are
+written by COPY. CPU time is this Python
 process's and its PostgreSQL backend's (read from /proc): on a shared machine it says what the step costs
 whatever the load, while the wall time says what it took among the other work.
 {args.note}
