@@ -28,6 +28,7 @@ from carecircle.core.policy import parameter_in_force, policy_value
 from carecircle.core.roles import has_capability
 from carecircle.core.sensitive import mask_id_number
 from carecircle.core.sql import bulk_insert, members
+from carecircle.core.sql import values as sql_values  # a local `values` names the SQL text
 from carecircle.core.workflow import IllegalStep
 from carecircle.elders.identity import IdNumberError, age_on, parse_id_number
 from carecircle.elders.models import Elder, ElderStatus
@@ -225,7 +226,7 @@ def enrolments_stop_many(*, actor, stops) -> int:
             continue
         changed.append((pk, elder_id, status, stop_on))
     for start in range(0, len(changed), 5000):  # UPDATE … FROM (VALUES …): one statement per 5,000 stops
-        values, params = _values([(pk, by_elder[elder_id][1], (by_elder[elder_id][2] or "")[:200])
+        values, params = sql_values([(pk, by_elder[elder_id][1], (by_elder[elder_id][2] or "")[:200])
                                   for pk, elder_id, _s, _o in changed[start:start + 5000]],
                                  ("bigint", "date", "varchar(200)"))
         with connection.cursor() as cursor:
@@ -436,13 +437,6 @@ def _schedule_rows(context, months):
     return rows
 
 
-def _values(rows, types):
-    """A VALUES list with its parameters; on PostgreSQL every column is cast to its type."""
-    pg = connection.vendor == "postgresql"
-    cell = ", ".join(f"CAST(%s AS {t})" if pg else "%s" for t in types)
-    return "VALUES " + ", ".join(f"({cell})" for _r in rows), [value for row in rows for value in row]
-
-
 SCHEDULE_COLUMNS = "schedule (m, band, amount, rule, born_from, born_before)"
 SCHEDULE_TYPES = ("date", "integer", "numeric", "jsonb", "date", "date")
 
@@ -473,7 +467,7 @@ def _make_lines_sql(context) -> int:
     schedule = _schedule_rows(context, [month])
     count = 0
     if schedule:
-        values, params = _values(schedule, SCHEDULE_TYPES)
+        values, params = sql_values(schedule, SCHEDULE_TYPES)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"WITH {SCHEDULE_COLUMNS} AS ({values}), {roll} "
@@ -504,8 +498,8 @@ def _differing_elders(context, months) -> list:
     longer on the roll may be among them: the caller reconciles only those on the roll, as the per-row path."""
     roll, roll_params = _roll_sql(context)
     schedule = _schedule_rows(context, months) or [(months[0], 0, Decimal("0"), "{}", dt.date.min, dt.date.min)]
-    values, schedule_params = _values(schedule, SCHEDULE_TYPES)
-    month_values, month_params = _values([(m,) for m in months], ("date",))
+    values, schedule_params = sql_values(schedule, SCHEDULE_TYPES)
+    month_values, month_params = sql_values([(m,) for m in months], ("date",))
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH {SCHEDULE_COLUMNS} AS ({values}), settled (m) AS ({month_values}), {roll} "

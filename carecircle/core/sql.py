@@ -12,11 +12,13 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def values(rows, types, *, empty):
+def values(rows, types, *, empty=None):
     """`VALUES (…), (…)` and its parameters. On PostgreSQL each cell is cast to its type (`bigint`, `date`,
-    `numeric`, `text`, `boolean`). `empty` is the row used when there is none, chosen by the caller so that it
-    matches nothing (a VALUES list cannot be empty)."""
-    rows = list(rows) or [empty]
+    `numeric`, `text`, `boolean`, `jsonb`…). `empty` is the row used when there is none, chosen by the caller so
+    that it matches nothing (a VALUES list cannot be empty); without it, no rows is a programming error."""
+    rows = list(rows) or ([empty] if empty is not None else [])
+    if not rows:
+        raise ValueError("a VALUES list needs at least one row, or the row to use when there is none")
     pg = is_postgres()
     cell = ", ".join(f"CAST(%s AS {t})" if pg else "%s" for t in types)
     return "VALUES " + ", ".join(f"({cell})" for _row in rows), [value for row in rows for value in row]
