@@ -16,6 +16,8 @@ from .middleware import current_request_id, current_request_meta
 
 
 def _plain(value: Any) -> Any:
+    if value is None or type(value) in (str, int, float, bool):  # most values: checked first (files of 50,000)
+        return value
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, (Decimal,)):

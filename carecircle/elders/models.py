@@ -48,26 +48,25 @@ class Elder(models.Model):
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
     birth_date = BirthDateField(_("出生日期"), db_index=True)
     id_number = EncryptedTextField(_("身份证号"), masker="id_number")
-    id_number_hash = models.CharField(max_length=64, editable=False, db_index=True)
+    id_number_hash = models.CharField(max_length=64, editable=False)
     # Staff often know only the last four characters; an indexed column avoids a '%1234' scan. It holds a keyed
     # hash, not the four characters: beside the clear birth date they would rebuild the number from a dump.
-    id_number_last4_hash = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
+    id_number_last4_hash = models.CharField(max_length=64, editable=False, blank=True)
     phone = EncryptedTextField(_("联系电话"), masker="phone", blank=True)
-    phone_hash = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
+    phone_hash = models.CharField(max_length=64, editable=False, blank=True)
     community = models.ForeignKey("regions.Region", verbose_name=_("所属社区"), on_delete=models.PROTECT,
                                   related_name="elders")
     address = models.CharField(_("居住地址"), max_length=255)
     lat = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
-    household_type = models.CharField(_("居住类型"), max_length=20, choices=HouseholdType.choices, db_index=True)
+    household_type = models.CharField(_("居住类型"), max_length=20, choices=HouseholdType.choices)
     registration = models.CharField(_("户籍"), max_length=20, choices=Registration.choices, default=Registration.LOCAL)
     economic_category = models.CharField(_("经济类别"), max_length=20, choices=EconomicCategory.choices,
-                                         default=EconomicCategory.GENERAL, db_index=True)
+                                         default=EconomicCategory.GENERAL)
     has_disability_certificate = models.BooleanField(_("持有残疾证"), default=False)
     disability_certificate_number = models.CharField(_("残疾证号"), max_length=30, blank=True)
     chronic_conditions = models.JSONField(_("慢性病"), default=list, blank=True)
-    status = models.CharField(_("状态"), max_length=20, choices=ElderStatus.choices, default=ElderStatus.ACTIVE,
-                              db_index=True)
+    status = models.CharField(_("状态"), max_length=20, choices=ElderStatus.choices, default=ElderStatus.ACTIVE)
     status_date = models.DateField(_("状态变更日期"), null=True, blank=True)
     merged_into = models.ForeignKey("self", verbose_name=_("合并至"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="merged_records")
@@ -86,7 +85,15 @@ class Elder(models.Model):
             models.UniqueConstraint(fields=["id_number_hash"], condition=~Q(status="merged"),
                                     name="one_record_per_id_number"),
         ]
+        # Every index is rewritten for each changed row (a death file changes 50,000 at once), so the register
+        # keeps only the ones a query uses: hashes and the status are matched whole, never by LIKE, so they get
+        # a plain B-tree without the pattern-ops twin a `db_index` CharField gets on PostgreSQL; the household
+        # type and the economic category are served by the composites that start with them.
         indexes = [
+            models.Index(fields=["id_number_hash"], name="elder_id_number_hash_idx"),
+            models.Index(fields=["id_number_last4_hash"], name="elder_id_last4_hash_idx"),
+            models.Index(fields=["phone_hash"], name="elder_phone_hash_idx"),
+            models.Index(fields=["status"], name="elder_status_idx"),
             models.Index(fields=["community", "status"]),
             # Filters combine a category with an age band; the category alone is not selective enough
             # and a birth-date range alone can cover half the district.
