@@ -39,13 +39,14 @@ def _cite(row) -> dict:
     return {"key": row.key, "region": row.region.name, "since": row.effective_from.isoformat()}
 
 
-def _stars(facility, on) -> int | None:
+def _stars_by_facility(facilities, on) -> dict[int, int] | None:
+    """Facility id → stars of its rating in force (0: none); None when ratings are not part of this platform."""
     if not apps.is_installed("carecircle.inspections"):
         return None
-    from carecircle.inspections.selectors import rating_in_force
+    from carecircle.inspections.selectors import ratings_in_force
 
-    rating = rating_in_force(facility, on)
-    return rating.stars if rating is not None else 0
+    ratings = ratings_in_force([facility.pk for facility in facilities], on)
+    return {facility.pk: ratings[facility.pk].stars if facility.pk in ratings else 0 for facility in facilities}
 
 
 def facility_subsidies(*, region, month: dt.date) -> list[SubsidyRow]:
@@ -54,8 +55,9 @@ def facility_subsidies(*, region, month: dt.date) -> list[SubsidyRow]:
     paid_completions = set(ClaimLine.objects.filter(kind=LineKind.FACILITY, source_key__startswith="construction:")
                            .values_list("source_key", flat=True))
     rows = []
-    facilities = Facility.objects.filter(community__path__startswith=region.path, is_active=True).select_related(
-        "community").order_by("pk")
+    facilities = list(Facility.objects.filter(community__path__startswith=region.path, is_active=True)
+                      .select_related("community").order_by("pk"))
+    stars_of = _stars_by_facility(facilities, month)
     for facility in facilities:
         community = facility.community
         operating, operating_row = _value("billing.facility.operating_annual", community, month, {})
@@ -66,14 +68,12 @@ def facility_subsidies(*, region, month: dt.date) -> list[SubsidyRow]:
                                                  "kind": facility.get_kind_display(), **_cite(operating_row)})]
             linked, _row = _value("billing.facility.star_linked", community, month, False)
             amount = monthly
-            if linked:
-                stars = _stars(facility, month)
-                if stars is not None:
-                    table, coefficient_row = _value("inspections.subsidy.coefficient", community, month, {})
-                    coefficient = Decimal(str(table.get(str(stars), "0")))
-                    amount = (monthly * coefficient).quantize(CENT, rounding=ROUND_HALF_UP)
-                    rules.append(Rule("facility.stars", {"stars": stars, "coefficient": coefficient,
-                                                         "amount": amount}))
+            if linked and stars_of is not None:
+                stars = stars_of[facility.pk]
+                table, coefficient_row = _value("inspections.subsidy.coefficient", community, month, {})
+                coefficient = Decimal(str(table.get(str(stars), "0")))
+                amount = (monthly * coefficient).quantize(CENT, rounding=ROUND_HALF_UP)
+                rules.append(Rule("facility.stars", {"stars": stars, "coefficient": coefficient, "amount": amount}))
             if amount > 0:
                 rules = [rule_record(rule) for rule in rules]
                 rows.append(SubsidyRow(facility.organisation_id, community.pk, facility.pk, Decimal(1), amount, amount,

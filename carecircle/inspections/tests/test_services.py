@@ -323,6 +323,10 @@ def test_the_rating_follows_the_bands(world):
     rating.refresh_from_db()
     assert rating.status == "superseded"
     assert StarRating.objects.filter(facility=world.station, status="in_force").count() == 1
+    # Many facilities at once, as the month's facility subsidies read them: the same answer as one by one.
+    assert selectors.ratings_in_force([world.station.pk]) == {world.station.pk: selectors.rating_in_force(world.station)}
+    assert selectors.ratings_in_force([world.station.pk], rating.valid_from - dt.timedelta(days=1)) == {}
+    assert selectors.ratings_in_force([]) == {}
 
 
 def test_no_star_is_not_a_rating(world):
