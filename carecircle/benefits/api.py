@@ -1,9 +1,9 @@
-from django.utils.translation import gettext as _
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 
 from carecircle.core.api import ScopedReadOnlyViewSet
+from carecircle.core.params import query_id
 from carecircle.core.policy import policy_label
+from carecircle.core.validators import parse_month
 
 from .models import PaymentLine
 
@@ -34,16 +34,6 @@ class PaymentLineSerializer(serializers.ModelSerializer):
         return rule
 
 
-def _month(value):
-    try:
-        year, month = value.split("-")
-        import datetime as dt
-
-        return dt.date(int(year), int(month), 1)
-    except (ValueError, AttributeError):
-        raise ValidationError({"month": [_("月份须为 YYYY-MM 格式，如 2026-12")]})
-
-
 class PaymentLineViewSet(ScopedReadOnlyViewSet):
     """`?month=YYYY-MM` (the run's month) and `?elder=<id>` narrow the lines; each line carries its band, its
     amount as a decimal string and the policy rule behind it."""
@@ -56,10 +46,8 @@ class PaymentLineViewSet(ScopedReadOnlyViewSet):
         qs = super().get_queryset()
         params = self.request.query_params
         if params.get("month"):
-            qs = qs.filter(run__month=_month(params["month"]))
-        if params.get("elder"):
-            try:
-                qs = qs.filter(elder_id=int(params["elder"]))
-            except ValueError:
-                raise ValidationError({"elder": [_("老人须为档案编号（整数）")]})
+            qs = qs.filter(run__month=parse_month(params["month"]))
+        elder = query_id(params, "elder")
+        if elder is not None:
+            qs = qs.filter(elder_id=elder)
         return qs

@@ -2,7 +2,6 @@
 registry cross-checks and their findings, notices (letters)."""
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 from django import forms
@@ -18,9 +17,11 @@ from django.views import generic
 
 from carecircle.core import exports
 from carecircle.core.isolation import visible_to
-from carecircle.core.policy import MissingPolicyParameter
-from carecircle.core.roles import PERSON_SCOPED, has_capability
-from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
+from carecircle.core.roles import has_capability, is_person
+from carecircle.core.validators import MonthField
+from carecircle.core.views import (
+    REFUSALS, CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView, refused,
+)
 from carecircle.core.workflow import IllegalStep
 from carecircle.elders.models import Elder, ElderStatus
 
@@ -40,48 +41,6 @@ from .models import (
 )
 from .workflow import APPLICATION_FLOW, RUN_FLOW
 
-
-REFUSALS = (ValidationError, IllegalStep, MissingPolicyParameter)
-
-
-def is_person(user) -> bool:
-    return getattr(user, "role", None) in PERSON_SCOPED
-
-
-def refused(request, error, *, back: str):
-    """A refusal as a page in the reader's language: 409 for a step the state does not allow, 400 for bad
-    input (each problem listed), never a half-written change."""
-    if isinstance(error, IllegalStep):
-        problems, status = [error.message], 409
-    elif isinstance(error, ValidationError):
-        problems, status = [str(m) for m in error.messages], 400
-    elif isinstance(error, MissingPolicyParameter):
-        problems, status = [str(error)], 400
-    else:
-        raise error
-    return render(request, "benefits/refused.html", {"problems": problems, "back": back, "person": is_person(request.user)},
-                  status=status)
-
-
-def _month(value: str):
-    try:
-        year, month = value.split("-")
-        return dt.date(int(year), int(month), 1)
-    except (ValueError, AttributeError):
-        return None
-
-
-class MonthField(forms.CharField):
-    default_error_messages = {"invalid": gettext_lazy("月份须为 YYYY-MM 格式，如 2026-12")}
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        month = _month(value)
-        if month is None or not 2000 <= month.year <= 2100:
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return month
 
 
 class RunMakeForm(forms.Form):

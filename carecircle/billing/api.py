@@ -1,13 +1,12 @@
 """`/api/v1/settlements/?month=YYYY-MM` — claims with their totals and state; `/api/v1/settlements/<id>/lines/`
 — a claim's lines, each naming its work order, every amount a decimal string with two places."""
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from carecircle.core.api import ScopedReadOnlyViewSet
+from carecircle.core.validators import parse_month
 
 from . import selectors
 from .models import Claim, ClaimLine
@@ -53,17 +52,6 @@ class ClaimLineSerializer(serializers.ModelSerializer):
         return selectors.line_rules(line)
 
 
-def _month(value):
-    from django.core.exceptions import ValidationError as DjangoValidationError
-
-    from .services import parse_month
-
-    try:
-        return parse_month(value)
-    except DjangoValidationError:
-        raise ValidationError({"month": [_("月份须为 YYYY-MM 格式，如 2026-11")]})
-
-
 class SettlementViewSet(ScopedReadOnlyViewSet):
     """Claims (one per provider, programme and month) with their totals and state."""
 
@@ -75,7 +63,7 @@ class SettlementViewSet(ScopedReadOnlyViewSet):
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.request.query_params.get("month"):
-            queryset = queryset.filter(run__month=_month(self.request.query_params["month"]))
+            queryset = queryset.filter(run__month=parse_month(self.request.query_params["month"]))
         return queryset
 
     @extend_schema(parameters=[OpenApiParameter("month", str, description="YYYY-MM")])

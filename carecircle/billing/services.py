@@ -19,6 +19,7 @@ from carecircle.core import audit, locks, sql
 from carecircle.core.isolation import CHANGE, is_visible
 from carecircle.core.money import to_money
 from carecircle.core.roles import has_capability
+from carecircle.core.validators import parse_month
 from carecircle.core.workflow import IllegalStep
 from carecircle.engines.settlement import part, to_bp, to_fen, to_yuan
 
@@ -31,19 +32,6 @@ from .workflow import CLAIM_FLOW, RUN_FLOW
 ZERO = Decimal("0.00")
 # Held for these reasons, a visit is taken up again by a later run once it is verified.
 RETRY_REASONS = (HoldReason.OPEN_EXCEPTION, HoldReason.NOT_VERIFIED, HoldReason.CLAIM_CLOSED)
-
-
-def parse_month(value) -> dt.date:
-    """"2026-11" → 1 November 2026; a clear error otherwise."""
-    if isinstance(value, dt.date):
-        return value.replace(day=1)
-    try:
-        year, month = str(value).strip().split("-")
-        if len(year) != 4 or len(month) != 2:
-            raise ValueError
-        return dt.date(int(year), int(month), 1)
-    except (ValueError, TypeError):
-        raise ValidationError({"month": [_("月份须为 YYYY-MM 格式，如 2026-11")]})
 
 
 def _require(actor, capability: str, obj=None) -> None:

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,8 +22,8 @@ from carecircle.core.isolation import visible_to
 from carecircle.core.params import query_int
 from carecircle.core.policy import MissingPolicyParameter
 from carecircle.core.roles import has_capability
-from carecircle.core.views import CapabilityRequiredMixin, ScopedListView
-from carecircle.core.workflow import IllegalStep
+from carecircle.core.validators import MonthField, month_or_none
+from carecircle.core.views import REFUSALS, CapabilityRequiredMixin, ScopedListView, refused
 from carecircle.providers.models import Facility
 
 from . import selectors, services
@@ -31,43 +31,6 @@ from .models import ClaimLine, ClaimProgramme, ClaimStatus, HoldReason, LineKind
 from .plugin import AuditAction
 from .valuation import Overrides
 from .workflow import CLAIM_FLOW, RUN_FLOW
-
-REFUSALS = (ValidationError, IllegalStep, MissingPolicyParameter)
-
-
-def refused(request, error, *, back: str):
-    """A refusal as a page in the reader's language: 409 for a step the state does not allow, 400 for bad input
-    (each problem listed); nothing was written."""
-    if isinstance(error, IllegalStep):
-        problems, status = [error.message], 409
-    elif isinstance(error, ValidationError):
-        problems, status = [str(m) for m in error.messages], 400
-    else:
-        problems, status = [str(error)], 400
-    return render(request, "billing/refused.html", {"problems": problems, "back": back}, status=status)
-
-
-def parse_month_or_none(value):
-    if not value:
-        return None
-    try:
-        return services.parse_month(value)
-    except ValidationError:
-        return None
-
-
-class MonthField(forms.CharField):
-    default_error_messages = {"invalid": gettext_lazy("月份须为 YYYY-MM 格式，如 2026-11")}
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        month = parse_month_or_none(value)
-        if month is None or not 2000 <= month.year <= 2100:
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return month
-
 
 class SettleForm(forms.Form):
     month = MonthField(label=gettext_lazy("月份"), help_text=gettext_lazy("如 2026-11"))
@@ -214,7 +177,7 @@ class ClaimListView(ScopedListView):
 
     def get_queryset(self):
         params = self.request.GET
-        return selectors.claims_for(self.request.user, month=parse_month_or_none(params.get("month", "")),
+        return selectors.claims_for(self.request.user, month=month_or_none(params.get("month", "")),
                                     status=params.get("status", ""), programme=params.get("programme", ""),
                                     q=params.get("q", "")).order_by("-run__month", "organisation__name", "programme")
 
@@ -346,7 +309,7 @@ class ReconciliationView(CapabilityRequiredMixin, generic.TemplateView):
     template_name = "billing/reconciliation.html"
 
     def get_context_data(self, **kwargs):
-        month = parse_month_or_none(self.request.GET.get("month", ""))
+        month = month_or_none(self.request.GET.get("month", ""))
         rows = selectors.reconciliation(self.request.user, month=month)
         only = self.request.GET.get("only") == "differences"
         if only:

@@ -16,6 +16,7 @@ from django.views import generic
 from carecircle.core import exports
 from carecircle.core.isolation import visible_to
 from carecircle.core.roles import PERSON_SCOPED
+from carecircle.core.validators import parse_month
 from carecircle.core.views import CapabilityRequiredMixin, ScopedDetailView
 from carecircle.elders.models import Elder
 
@@ -32,8 +33,6 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 
 def month_of(value: str):
     """"2026-11" → 1 November 2026; anything else is a page that does not exist."""
-    from .services import parse_month
-
     try:
         return parse_month(value)
     except ValidationError:

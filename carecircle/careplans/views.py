@@ -15,8 +15,10 @@ from django.views import generic
 
 from carecircle.core.isolation import visible_to
 from carecircle.core.policy import MissingPolicyParameter
-from carecircle.core.roles import PERSON_SCOPED, has_capability
-from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
+from carecircle.core.roles import has_capability, is_person
+from carecircle.core.views import (
+    CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView, apply_errors, flash_error,
+)
 from carecircle.core.workflow import IllegalStep
 from carecircle.elders.models import Elder
 
@@ -46,28 +48,6 @@ from .models import (
     PlanStatus,
     ServiceOrder,
 )
-
-
-def is_person(user) -> bool:
-    return getattr(user, "role", None) in PERSON_SCOPED
-
-
-def _flash_error(request, error) -> None:
-    if isinstance(error, ValidationError):
-        for message in error.messages:
-            messages.error(request, message)
-    elif isinstance(error, IllegalStep):
-        messages.error(request, error.message)
-    else:
-        messages.error(request, str(error) or _("您没有执行此操作的权限。"))
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class ElderFromUrlMixin(CapabilityRequiredMixin):
@@ -217,7 +197,7 @@ class PlanCreateView(ElderFromUrlMixin, generic.FormView):
                 preferred_gender=data["preferred_gender"], dialect=data["dialect"],
                 serve_on_holidays=data["serve_on_holidays"], note=data["note"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             return self.form_invalid(form)
         except (IllegalStep, PermissionDenied) as error:
             form.add_error(None, getattr(error, "message", None) or str(error))
@@ -291,7 +271,7 @@ class PlanEditView(ObjectFromUrlMixin, generic.TemplateView):
                 preferred_gender=data["preferred_gender"], dialect=data["dialect"],
                 serve_on_holidays=data["serve_on_holidays"], note=data["note"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             return self.render_to_response(self.get_context_data(previewed=True, **context))
         except IllegalStep as error:
             form.add_error(None, error.message)
@@ -316,7 +296,7 @@ class PlanStopView(ObjectFromUrlMixin, generic.FormView):
         try:
             services.care_plan_stop(actor=self.request.user, plan=self.object, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             return self.form_invalid(form)
         except IllegalStep as error:
             form.add_error(None, error.message)
@@ -345,7 +325,7 @@ class AbsenceCreateView(ElderFromUrlMixin, generic.FormView):
         try:
             services.elder_absence_record(actor=self.request.user, elder=self.elder, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("已登记，这段时间的上门服务会暂停。"))
         return redirect("careplans:absence-new", self.elder.pk)
@@ -360,7 +340,7 @@ class AbsenceCancelView(ObjectFromUrlMixin, generic.View):
             services.elder_absence_cancel(actor=request.user, absence=self.object)
             messages.success(request, _("登记已撤销，上门服务按计划恢复。"))
         except (IllegalStep, PermissionDenied) as error:
-            _flash_error(request, error)
+            flash_error(request, error)
         return redirect("careplans:absence-new", self.object.elder_id)
 
 
@@ -466,7 +446,7 @@ class OrderStepView(ObjectFromUrlMixin, generic.View):
                                             comment=request.POST.get("comment", ""))
                 messages.success(request, _("谢谢您的评价。"))
         except (ValidationError, IllegalStep, PermissionDenied) as error:
-            _flash_error(request, error)
+            flash_error(request, error)
         if request.POST.get("next") == "inbox" and has_capability(user, "orders.answer"):
             return redirect("careplans:inbox")
         if visible_to(user, ServiceOrder).filter(pk=order.pk).exists():
@@ -523,7 +503,7 @@ class OrderCreateView(ElderFromUrlMixin, generic.TemplateView):
             priced = services.order_quote(elder=self.elder, lines=[{"item": data["item"], "quantity": 1}],
                                           service_date=data["service_date"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             return self.render_to_response(self.get_context_data(form=form, step=1), status=400)
         return self.render_to_response(self.get_context_data(form=form, step=2, quote=services.quote_dict(priced),
                                                              window=(start, end)))
@@ -538,7 +518,7 @@ class OrderCreateView(ElderFromUrlMixin, generic.TemplateView):
         try:
             priced = services.order_quote(elder=self.elder, lines=lines, service_date=data["service_date"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             return self.render_to_response(self.get_context_data(form=form, step=1))
         if request.POST.get("step") == "back":
             return self.render_to_response(self.get_context_data(form=form, step=1))
@@ -551,7 +531,7 @@ class OrderCreateView(ElderFromUrlMixin, generic.TemplateView):
                 window_start=start, window_end=end, expected_self_pay=request.POST.get("expected_self_pay", ""),
                 note=data["note"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             return self.render_to_response(self.get_context_data(form=form, step=2, quote=services.quote_dict(priced),
                                                                  window=(start, end)))
         messages.success(request, _("下单成功，正在等待服务机构接单。"))

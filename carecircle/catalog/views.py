@@ -15,7 +15,7 @@ from carecircle.core.params import query_id
 from carecircle.core.policy import parameter_in_force, specs
 from carecircle.core.roles import has_capability
 from carecircle.core.views import (
-    CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView,
+    CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView, apply_errors,
 )
 from carecircle.elders.models import EconomicCategory, Elder
 from carecircle.providers.models import Contract, Organisation, Qualification
@@ -27,14 +27,6 @@ from .forms import (
 )
 from .models import ContractPrice, ServiceItem, ServicePackage
 from .rules import percent
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class CatalogPageMixin:
@@ -147,7 +139,7 @@ class ItemEditView(CatalogPageMixin, CapabilityRequiredMixin, generic.FormView):
             services.service_item_update(item=self.item, actor=self.request.user, reason=form.cleaned_data["reason"],
                                          **values)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("服务项目 %(code)s 已保存") % {"code": self.item.code})
         return redirect("catalog:item-detail", pk=self.item.pk)
@@ -164,7 +156,7 @@ class ItemCreateView(CatalogPageMixin, CapabilityRequiredMixin, generic.FormView
         try:
             item = services.service_item_create(actor=self.request.user, reason=reason, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("服务项目 %(code)s 已保存") % {"code": item.code})
         return redirect("catalog:item-detail", pk=item.pk)
@@ -273,7 +265,7 @@ class ContractPriceCreateView(CatalogPageMixin, CapabilityRequiredMixin, generic
                                         effective_until=data.get("effective_until"), contract=data.get("contract"),
                                         note=data.get("note", ""))
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("协议价格已录入"))
         return redirect("catalog:price-list")
@@ -350,6 +342,6 @@ class QuoteCalculatorView(CatalogPageMixin, CapabilityRequiredMixin, generic.For
         try:
             result = services.quote(elder=elder, on=data["on"], lines=form.lines(), basis=data["basis"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             return self.form_invalid(form)
         return self.render_to_response(self.get_context_data(form=form, result=result, elder=elder))

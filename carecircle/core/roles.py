@@ -25,6 +25,11 @@ ORGANISATION_SCOPED = {Role.ASSESSOR, Role.PROVIDER_ADMIN, Role.CAREGIVER}
 PERSON_SCOPED = {Role.ELDER, Role.FAMILY}
 STAFF_ROLES = REGION_SCOPED | ORGANISATION_SCOPED
 
+
+def is_person(user) -> bool:
+    """An elder or a family member (not staff): their pages use the age-friendly layout."""
+    return getattr(user, "role", None) in PERSON_SCOPED
+
 ALL = "*"
 # role -> capability names. Filled at start-up from every app's plugin.py (core.plugins.Registry.collect):
 # each app declares the capabilities it grants each role; this module only answers the question.

@@ -14,6 +14,8 @@ Services call `clean_name` / `clean_text_list`; the API declares its fields with
 """
 from __future__ import annotations
 
+import datetime as dt
+import re
 import unicodedata
 
 from django import forms
@@ -141,3 +143,55 @@ def ListOf(child: serializers.Field, *, max_items: int = LIST_MAX_ITEMS, **kwarg
 class NameFormField(forms.CharField):
     default_validators = [validate_name]
 
+
+
+# --- months ---------------------------------------------------------------------------------------------------
+
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+MONTH_YEARS = (2000, 2100)  # a month outside these years is a typing mistake, not a month anyone settles or pays
+
+
+def month_message() -> str:
+    return _("月份须为 YYYY-MM 格式，如 2026-12")
+
+
+def parse_month(value, *, field: str = "month") -> dt.date:
+    """"2026-11" (or any date in it) → 1 November 2026; anything else a ValidationError on `field` in the
+    reader's language. The one reading of a month for every form, API parameter, command and service."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        month = value.replace(day=1)
+    else:
+        # Full-width digits and dash (typed with a Chinese input method) read as the ASCII ones.
+        match = _MONTH.fullmatch(unicodedata.normalize("NFKC", str(value if value is not None else "")).strip())
+        try:
+            month = dt.date(int(match.group(1)), int(match.group(2)), 1) if match else None
+        except ValueError:
+            month = None
+    if month is None or not MONTH_YEARS[0] <= month.year <= MONTH_YEARS[1]:
+        raise ValidationError({field: [month_message()]})
+    return month
+
+
+def month_or_none(value) -> dt.date | None:
+    """A list filter's month: None when blank or not a month (the list is then not narrowed by month)."""
+    if not value:
+        return None
+    try:
+        return parse_month(value)
+    except ValidationError:
+        return None
+
+
+class MonthField(forms.CharField):
+    """A month typed as YYYY-MM; cleaned to its first day."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return parse_month(value)
+        except ValidationError:
+            raise ValidationError(month_message(), code="invalid") from None

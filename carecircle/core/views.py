@@ -1,13 +1,18 @@
 """Base page views: every list, detail, form and export narrows its queryset through visible_to."""
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views import generic
 
 from . import exports
 from .isolation import visible_to
 from .params import query_int
-from .roles import has_capability
+from .policy import MissingPolicyParameter
+from .roles import has_capability, is_person
+from .workflow import IllegalStep
 
 
 class CapabilityRequiredMixin(LoginRequiredMixin):
@@ -114,3 +119,44 @@ def bad_request(request, exception=None):
 
     message = exception.message if isinstance(exception, InvalidParameter) else ""
     return render(request, "400.html", {"message": message}, status=400)
+
+
+# --- a service's refusal, shown to the person --------------------------------------------------------------------
+
+# What a service refuses with, as opposed to a fault: each becomes a page or a message, never a 500.
+REFUSALS = (ValidationError, IllegalStep, MissingPolicyParameter)
+
+
+def apply_errors(form, error: ValidationError) -> None:
+    """A service's ValidationError on the form: each message on the field it names (or on the whole form)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def flash_error(request, error) -> None:
+    """A refusal as messages on the next page (a bad input, a step the state does not allow, a permission)."""
+    if isinstance(error, ValidationError):
+        for message in error.messages:
+            messages.error(request, message)
+    elif isinstance(error, IllegalStep):
+        messages.error(request, error.message)
+    else:
+        messages.error(request, str(error) or _("您没有执行此操作的权限。"))
+
+
+def refused(request, error, *, back: str):
+    """A refusal as a page in the reader's language: 409 for a step the state does not allow, 400 for bad input
+    or a missing policy value (each problem listed); nothing was written. Anything else is raised again."""
+    if isinstance(error, IllegalStep):
+        problems, status = [error.message], 409
+    elif isinstance(error, ValidationError):
+        problems, status = [str(m) for m in error.messages], 400
+    elif isinstance(error, MissingPolicyParameter):
+        problems, status = [str(error)], 400
+    else:
+        raise error
+    return render(request, "refused.html", {"problems": problems, "back": back, "person": is_person(request.user)},
+                  status=status)

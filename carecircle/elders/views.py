@@ -15,9 +15,11 @@ from django.views import generic
 from carecircle.core.isolation import visible_to
 from carecircle.core.models import Job
 from carecircle.core.params import query_int
-from carecircle.core.roles import PERSON_SCOPED, has_capability
+from carecircle.core.roles import has_capability, is_person
 from carecircle.core.sensitive import mask_phone
-from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
+from carecircle.core.views import (
+    CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView, apply_errors,
+)
 
 from . import importing, selectors, services
 from .disclosure import identity_shown, shows_birth_date
@@ -34,19 +36,6 @@ from .forms import (
     UndoMergeForm,
 )
 from .models import Elder, ElderImport, ElderMerge
-
-
-def _is_person(user) -> bool:
-    return getattr(user, "role", None) in PERSON_SCOPED
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """Service errors land on the form field they name (or on the form as a whole)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class BoundedPaginator(Paginator):
@@ -100,13 +89,13 @@ class ElderListView(ExactSearchLimitMixin, ScopedListView):
 
     def get_queryset(self):
         user = self.request.user
-        if _is_person(user):
+        if is_person(user):
             return visible_to(user, Elder).select_related("community").order_by("name", "id")
         return selectors.elder_search(user, self.request.GET.get("q", ""),
                                       selectors.ElderFilters.from_params(self.request.GET))
 
     def get_template_names(self):
-        return ["elders/my_elders.html" if _is_person(self.request.user) else "elders/elder_list.html"]
+        return ["elders/my_elders.html" if is_person(self.request.user) else "elders/elder_list.html"]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -152,7 +141,7 @@ class ElderDetailView(ScopedDetailView):
         return Elder.objects.select_related("community__parent", "merged_into")
 
     def get_template_names(self):
-        return ["elders/my_elder_detail.html" if _is_person(self.request.user) else "elders/elder_detail.html"]
+        return ["elders/my_elder_detail.html" if is_person(self.request.user) else "elders/elder_detail.html"]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -191,10 +180,10 @@ class ElderCreateView(CapabilityRequiredMixin, generic.FormView):
         try:
             elder = services.elder_create(actor=self.request.user, data=form.service_data())
         except services.DuplicateElderError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.render_to_response(self.get_context_data(form=form, duplicate_url=exc.url))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("已为 %(name)s 建档。") % {"name": elder.name})
         return redirect("elders:detail", elder.pk)
@@ -239,10 +228,10 @@ class ElderEditView(ScopedElderMixin, generic.FormView):
         try:
             services.elder_update(actor=self.request.user, elder=self.elder, data=form.service_data())
         except services.DuplicateElderError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.render_to_response(self.get_context_data(form=form, duplicate_url=exc.url))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("档案已保存。"))
         return redirect("elders:detail", self.elder.pk)
@@ -260,7 +249,7 @@ class ElderStatusView(ScopedElderMixin, generic.View):
                 messages.success(request, _("状态已更新。"))
                 return redirect("elders:detail", pk)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
@@ -280,7 +269,7 @@ class ElderRevealView(ScopedElderMixin, generic.View):
                 value = services.elder_reveal(actor=request.user, elder=self.elder, field=form.cleaned_data["field"],
                                               reason=form.cleaned_data["reason"])
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
         is_id = request.POST.get("field") == "id_number"
         context = {"elder": self.elder, "form": form, "value": value,
                    "field_label": _("身份证号") if is_id else _("联系电话"),
@@ -319,7 +308,7 @@ class ContactFormView(ScopedElderMixin, generic.FormView):
             else:
                 services.emergency_contact_update(actor=self.request.user, contact=self.contact, data=form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("紧急联系人已保存。"))
         return redirect("elders:detail", self.elder.pk)
@@ -373,7 +362,7 @@ class ElderMergeView(ScopedElderMixin, generic.FormView):
             services.elder_merge(actor=self.request.user, survivor=survivor, duplicate=duplicate,
                                  reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("已合并：档案 %(d)s 并入 %(s)s，可在保留档案页撤销。")
                          % {"d": duplicate.pk, "s": survivor.pk})

@@ -18,7 +18,7 @@ from carecircle.core.isolation import acts_for, visible_to
 from carecircle.core.params import InvalidParameter, parse_id, query_int
 from carecircle.core.policy import MissingPolicyParameter, policy_value
 from carecircle.core.roles import has_capability
-from carecircle.core.views import CapabilityRequiredMixin, ScopedDetailView, ScopedListView
+from carecircle.core.views import CapabilityRequiredMixin, ScopedDetailView, ScopedListView, flash_error
 from carecircle.core.workflow import IllegalStep
 from carecircle.providers.models import Facility, Organisation
 
@@ -26,16 +26,6 @@ from . import documents, selectors, services
 from .choices import INSTITUTION_KINDS, Escalation, InspectionStatus, ProblemStatus
 from .models import Consortium, ConsortiumMember, Inspection, InspectionPhoto, Problem, RectificationNotice, StarRating
 from .workflow import INSPECTION_FLOW, PROBLEM_FLOW
-
-
-def _flash_error(request, error) -> None:
-    if isinstance(error, ValidationError):
-        for message in error.messages:
-            messages.error(request, message)
-    elif isinstance(error, IllegalStep):
-        messages.error(request, error.message)
-    else:
-        messages.error(request, str(error) or _("您没有执行此操作的权限。"))
 
 
 def _english() -> bool:
@@ -217,7 +207,7 @@ class InspectionDoView(InspectionObjectMixin, generic.TemplateView):
             services.inspection_save(actor=request.user, inspection=inspection, **fields)
             messages.success(request, _("草稿已保存。"))
         except (ValidationError, IllegalStep, PermissionDenied) as error:
-            _flash_error(request, error)
+            flash_error(request, error)
             # Keep what was typed on the page: show the submitted values again.
             inspection.points, inspection.hard_stops, inspection.item_notes = points, chosen, notes
             inspection.notes = fields["notes"]
@@ -263,7 +253,7 @@ class InspectionStepView(InspectionObjectMixin, generic.View):
             else:
                 raise Http404
         except (ValidationError, IllegalStep, PermissionDenied) as error:
-            _flash_error(request, error)
+            flash_error(request, error)
             if self.step == "photo" and services.is_assigned(user, inspection):
                 target = redirect("inspections:do", inspection.pk)
         return target
@@ -309,7 +299,7 @@ class PlanView(CapabilityRequiredMixin, generic.TemplateView):
         try:
             created = services.plan_generate(actor=request.user, year=year, quarter=quarter)
         except (ValidationError, PermissionDenied) as error:
-            _flash_error(request, error)
+            flash_error(request, error)
             return redirect("inspections:plan")
         messages.success(request, _("已生成 %(n)d 次检查。") % {"n": len(created)})
         return redirect("inspections:list")
@@ -405,7 +395,7 @@ class ProblemStepView(ProblemObjectMixin, generic.View):
             else:
                 raise Http404
         except (ValidationError, IllegalStep, PermissionDenied) as error:
-            _flash_error(request, error)
+            flash_error(request, error)
         return redirect("inspections:notice-detail", problem.notice_id)
 
 
@@ -550,7 +540,7 @@ class PublishedScorecardsView(CapabilityRequiredMixin, generic.TemplateView):
         try:
             publication = services.scorecards_publish(actor=request.user, month=request.POST.get("month", ""))
         except (ValidationError, IllegalStep, PermissionDenied) as error:
-            _flash_error(request, error)
+            flash_error(request, error)
             return redirect("inspections:scorecards-public")
         messages.success(request, _("%(month)s 的服务评价已发布。") % {"month": f"{publication.month:%Y-%m}"})
         return redirect(f"{reverse('inspections:scorecards-public')}?publication={publication.pk}")
@@ -596,7 +586,7 @@ class ProviderListsView(CapabilityRequiredMixin, generic.TemplateView):
                                              reason=request.POST.get("reason", ""))
                 messages.success(request, _("已列入清单。"))
         except (ValidationError, IllegalStep, PermissionDenied, InvalidParameter) as error:
-            _flash_error(request, error)
+            flash_error(request, error)
         return redirect("inspections:lists")
 
 
@@ -627,7 +617,7 @@ class ConsortiumListView(CapabilityRequiredMixin, generic.TemplateView):
                 actor=user, name=request.POST.get("name", ""), institution=institution,
                 unifications={key: request.POST.get(f"u-{key}", "") for key in services.UNIFICATIONS})
         except (ValidationError, PermissionDenied, InvalidParameter) as error:
-            _flash_error(request, error)
+            flash_error(request, error)
             return redirect("inspections:consortia")
         messages.success(request, _("联合体已登记。"))
         return redirect("inspections:consortium", consortium.pk)
@@ -668,7 +658,7 @@ class ConsortiumView(CapabilityRequiredMixin, generic.TemplateView):
             services.consortium_member_add(actor=user, consortium=consortium, facility=facility)
             messages.success(request, _("成员已加入联合体。"))
         except (ValidationError, PermissionDenied, InvalidParameter) as error:
-            _flash_error(request, error)
+            flash_error(request, error)
         return redirect("inspections:consortium", consortium.pk)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -15,31 +15,18 @@ from django.views import generic
 
 from carecircle.core import exports
 from carecircle.core.isolation import visible_to
-from carecircle.core.roles import PERSON_SCOPED, has_capability
+from carecircle.core.roles import has_capability, is_person
 from carecircle.core.sensitive import mask_phone
 from carecircle.core.throttle import RateLimited
-from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
+from carecircle.core.views import (
+    CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView, apply_errors,
+)
 from carecircle.core.workflow import IllegalStep
 from carecircle.regions.models import Region
 
 from . import documents, selectors, services, texts, waitlist, workflow
 from .forms import ActionForm, BulkForm, ObjectionForm, PortalApplyForm, QueueFilterForm, RegisterForm
-from .models import Application, ApplicationType, Channel, ObjectionOutcome, PublicNotice, State, WaitlistEntry
-
-
-def _is_person(user) -> bool:
-    return getattr(user, "role", None) in PERSON_SCOPED
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """Service errors land on the form field they name (or on the form as a whole)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for message in (m for e in errors for m in e.messages):
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
+from .models import Application, Channel, ObjectionOutcome, PublicNotice, State, WaitlistEntry
 
 
 def _errors_text(error: ValidationError) -> str:
@@ -152,7 +139,7 @@ class RegisterView(CapabilityRequiredMixin, generic.FormView):
                 applicant_name=data["applicant_name"], applicant_relation=data["applicant_relation"],
                 applicant_phone=data["applicant_phone"], documents=data["documents"], note=data["note"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             return self.form_invalid(form)
         except PermissionDenied as error:
             form.add_error(None, str(error))
@@ -226,7 +213,7 @@ class DetailView(ScopedDetailView):
         return Application.objects.select_related("elder", "type", "community", "street", "assessment_agency")
 
     def get_template_names(self):
-        return ["intake/portal_detail.html" if _is_person(self.request.user) else self.template_name]
+        return ["intake/portal_detail.html" if is_person(self.request.user) else self.template_name]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -463,7 +450,7 @@ class PublicBoardView(generic.TemplateView):
                                              client_address=request.META.get("REMOTE_ADDR", ""))
                     return HttpResponseRedirect(reverse("intake:public-board", args=[street.code]) + "?done=1")
                 except ValidationError as error:
-                    _apply_errors(form, error)
+                    apply_errors(form, error)
                 except RateLimited as limited:
                     form.add_error(None, limited.message)
                     response = self.render_to_response(self.get_context_data(form=form), status=429)

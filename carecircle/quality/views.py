@@ -16,8 +16,10 @@ from django.views import generic
 
 from carecircle.core import exports
 from carecircle.core.isolation import visible_to
-from carecircle.core.roles import PERSON_SCOPED, has_capability
-from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
+from carecircle.core.roles import has_capability, is_person
+from carecircle.core.views import (
+    CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView, apply_errors, flash_error,
+)
 from carecircle.core.workflow import IllegalStep
 from carecircle.elders.models import Elder
 
@@ -34,28 +36,6 @@ from .forms import (
     ScorecardForm,
 )
 from .models import COMPLAINT_FLOW, Complaint, ReturnVisit, ReturnVisitStatus, reopen_until
-
-
-def is_person(user) -> bool:
-    return getattr(user, "role", None) in PERSON_SCOPED
-
-
-def _flash_error(request, error) -> None:
-    if isinstance(error, ValidationError):
-        for message in error.messages:
-            messages.error(request, message)
-    elif isinstance(error, IllegalStep):
-        messages.error(request, error.message)
-    else:
-        messages.error(request, str(error) or _("您没有执行此操作的权限。"))
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- complaints ----------------------------------------------------------------------------------------------
@@ -179,7 +159,7 @@ class ComplaintStepView(CapabilityRequiredMixin, generic.View):
                 services.complaint_reopen(actor=user, complaint=complaint, reason=data.get("reason", ""))
                 messages.success(request, _("已重新处理。"))
         except (ValidationError, IllegalStep, PermissionDenied) as error:
-            _flash_error(request, error)
+            flash_error(request, error)
         return redirect("quality:complaint-detail", complaint.pk)
 
 
@@ -252,9 +232,9 @@ class ComplaintCreateView(CapabilityRequiredMixin, generic.TemplateView):
                     work_order=data.get("work_order"), caregiver=data.get("caregiver"),
                     complainant=data.get("complainant", ""), return_visit=return_visit)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             except PermissionDenied as error:
-                _flash_error(request, error)
+                flash_error(request, error)
                 return redirect("quality:portal" if is_person(request.user) else "quality:complaint-list")
             else:
                 messages.success(request, _("投诉已登记，答复期限为 %(d)s。") % {"d": complaint.answer_due.isoformat()})
@@ -326,9 +306,9 @@ class ReturnVisitDetailView(ScopedDetailView):
                                              satisfaction=form.cleaned_data.get("satisfaction"),
                                              notes=form.cleaned_data.get("notes", ""))
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             except (IllegalStep, PermissionDenied) as error:
-                _flash_error(request, error)
+                flash_error(request, error)
                 return redirect("quality:return-visit-detail", visit.pk)
             else:
                 messages.success(request, _("通话已记录。"))

@@ -132,6 +132,10 @@ def test_api_lists_an_elders_lines_with_band_amount_and_rule(roll, users, api_as
     assert (data["results"] if isinstance(data, dict) else data) == []
     assert client.get("/api/v1/allowance-payments/", {"month": "2026-99"}).status_code == 400
     assert client.get("/api/v1/allowance-payments/", {"elder": "abc"}).status_code == 400
+    # Beyond a 64-bit id: refused before it reaches the database.
+    too_big = client.get("/api/v1/allowance-payments/", {"elder": "99999999999999999999"})
+    assert too_big.status_code == 400 and "elder" in too_big.json()
+    assert "month" in client.get("/api/v1/allowance-payments/", {"month": "1999-12"}).json()
     assert api_as(users.caregiver).get("/api/v1/allowance-payments/").status_code == 403
     assert run.pk
 

@@ -169,7 +169,8 @@ def test_a_contract_price_beats_the_policy_price(district, priced):
 def test_bad_months_are_refused(district, priced, month, message):
     from django.core.exceptions import ValidationError
 
-    from carecircle.billing.services import parse_month, settle_month
+    from carecircle.billing.services import settle_month
+    from carecircle.core.validators import parse_month
 
     with pytest.raises(ValidationError) as error:
         settle_month(actor=None, region=district.district, month=parse_month(month))

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from carecircle.core.isolation import is_visible
-from carecircle.core.roles import PERSON_SCOPED, has_capability
+from carecircle.core.roles import has_capability
 
 LTCI = "ltci"
 HOURLY_ITEM = "ltci-home-hour"
@@ -26,10 +26,6 @@ def _require(actor, capability: str) -> None:
 def _require_visible(actor, obj) -> None:
     if actor is not None and not is_visible(actor, obj):
         raise PermissionDenied(_("该记录不在您的管辖范围内。"))
-
-
-def _is_person(actor) -> bool:
-    return getattr(actor, "role", None) in PERSON_SCOPED
 
 
 def _list(values) -> str:

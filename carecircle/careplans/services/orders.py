@@ -16,16 +16,17 @@ from carecircle.core import audit
 from carecircle.core.isolation import acts_for
 from carecircle.core.money import to_money
 from carecircle.core.policy import policy_value
+from carecircle.core.roles import is_person
 from carecircle.core.workflow import IllegalStep
 from carecircle.engines.orders import add_working_hours
 from carecircle.workorders import services as work_orders
 from carecircle.workorders.models import WorkOrder
 
 from ..models import ORDER_FLOW, OfferOutcome, OrderChannel, OrderOffer, OrderStatus, ServiceOrder, ServiceOrderLine
-from .common import _is_person, _require, _require_visible, serving_providers
+from .common import _require, _require_visible, serving_providers
 
 def _channel_for(actor) -> str:
-    if _is_person(actor):
+    if is_person(actor):
         return OrderChannel.PORTAL
     if getattr(actor, "role", None) == "operator":
         return OrderChannel.PHONE

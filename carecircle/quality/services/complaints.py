@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from carecircle.core import audit
 from carecircle.core.isolation import acts_for, is_visible, require_change
 from carecircle.core.policy import policy_value
-from carecircle.core.roles import PERSON_SCOPED, has_capability
+from carecircle.core.roles import has_capability, is_person
 from carecircle.core.workdays import Calendar
 
 from ..models import COMPLAINT_FLOW, Category, Channel, Complaint, ComplaintStatus, ComplaintStep, ReturnVisitReason
@@ -30,10 +30,6 @@ def _require(actor, *capabilities) -> None:
         raise PermissionDenied(_("您没有执行此操作的权限。"))
 
 
-def _is_person(actor) -> bool:
-    return getattr(actor, "role", None) in PERSON_SCOPED
-
-
 def _text(value, *, field: str, required: bool, message) -> str:
     text = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
     if required and len(text) < 2:
@@ -45,7 +41,7 @@ def _text(value, *, field: str, required: bool, message) -> str:
 
 def default_channel(actor) -> str:
     role = getattr(actor, "role", None)
-    if _is_person(actor):
+    if is_person(actor):
         return Channel.PORTAL
     if role == "operator":
         return Channel.HOTLINE
@@ -121,7 +117,7 @@ def complaint_file(*, actor, elder, category: str, summary: str, channel: str | 
     channel = Channel.RETURN_VISIT if return_visit is not None else (channel or default_channel(actor))
     if channel not in Channel.values:
         raise ValidationError({"channel": [_("来源渠道无效")]})
-    if _is_person(actor):
+    if is_person(actor):
         channel = Channel.PORTAL
     organisation = _check_subject(elder=elder, organisation=organisation, work_order=work_order, caregiver=caregiver)
     now = now or timezone.now()

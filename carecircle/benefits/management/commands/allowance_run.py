@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from carecircle.benefits import services
 from carecircle.core.policy import MissingPolicyParameter
+from carecircle.core.validators import parse_month
 from carecircle.core.workflow import IllegalStep
-from carecircle.engines.benefits import month_of
 
 
 class Command(BaseCommand):
@@ -21,14 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="one line of JSON")
 
     def handle(self, *args, month, region, json, **options):
-        import datetime as dt
-
         from carecircle.regions.models import Region
 
         try:
-            year, number = month.split("-")
-            first = month_of(dt.date(int(year), int(number), 1))
-        except ValueError:
+            first = parse_month(month)
+        except ValidationError:
             raise CommandError(_("--month “%(v)s”不是 YYYY-MM 格式的月份") % {"v": month})
         districts = Region.objects.filter(kind="district")
         if region:

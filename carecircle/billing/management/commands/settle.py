@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from carecircle.billing import services
+from carecircle.core.validators import parse_month
 from carecircle.regions.models import Region
 
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            month = services.parse_month(options["month"])
+            month = parse_month(options["month"])
         except ValidationError as error:
             raise CommandError("; ".join(error.messages))
         districts = Region.objects.filter(kind="district")
