@@ -75,3 +75,13 @@ class ConsultationForm(forms.Form):
         self.fields["topic"].choices = [("", "—"), *ConsultationTopic.choices]
         self.fields["referral_type"].choices = [("", _("不转办")), *referral_types]
         self.fields["elder"].choices = [(e.pk, f"{e.name}（{e.community.name}）") for e in elders]
+
+    def clean(self):
+        data = super().clean()
+        # An order needs the day and the time of the visit; without an order both are ignored.
+        if data.get("order_item"):
+            if data.get("order_date") is None and "order_date" not in self.errors:
+                self.add_error("order_date", _("请选择服务日期"))
+            if not data.get("order_window") and "order_window" not in self.errors:
+                self.add_error("order_window", _("请选择服务时段"))
+        return data

@@ -15,7 +15,7 @@ from django.views import generic
 from carecircle.core import basemap, exports
 from carecircle.core.params import InvalidParameter, query_int
 from carecircle.core.policy import MissingPolicyParameter
-from carecircle.core.views import CapabilityRequiredMixin, ScopedDetailView, ScopedListView
+from carecircle.core.views import CapabilityRequiredMixin, ScopedDetailView, ScopedListView, apply_errors
 from carecircle.providers.models import FacilityKind
 
 from . import selectors, services
@@ -505,8 +505,7 @@ class ConsultationView(CapabilityRequiredMixin, generic.TemplateView):
         except (ValidationError, PermissionDenied) as exc:
             if isinstance(exc, PermissionDenied):
                 exc = ValidationError(_("您没有为老人下单的权限，请转热线或居委下单"))
-            for field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]):
-                form.add_error(field if field in form.fields else None, errors)
+            apply_errors(form, exc)
             return self.render_to_response({"form": form}, status=400)
         done = [_("已记录咨询")]
         if consultation.referral:
@@ -521,12 +520,6 @@ class ConsultationView(CapabilityRequiredMixin, generic.TemplateView):
         """The order the elder agreed to, or the page again with its price to tell them (nothing saved yet)."""
         from carecircle.careplans import services as order_services
 
-        if data.get("order_date") is None:
-            form.add_error("order_date", _("请选择服务日期"))
-            return None, self.render_to_response({"form": form}, status=400)
-        if not data.get("order_window"):
-            form.add_error("order_window", _("请选择服务时段"))
-            return None, self.render_to_response({"form": form}, status=400)
         start, end = (dt.time.fromisoformat(part) for part in data["order_window"].split("-"))
         quantity = data.get("order_quantity") or Decimal(1)
         try:

@@ -167,3 +167,24 @@ def test_a_consultation_referred_to_a_service_order_tells_the_price_first(distri
     assert no_date.status_code == 400 and Consultation.objects.count() == 1
     no_window = client.post(reverse("planning:consult"), {**values, "order_window": "", "expected_self_pay": "80.00"})
     assert no_window.status_code == 400 and Consultation.objects.count() == 1
+
+
+def test_the_consultation_form_asks_for_the_day_and_time_only_with_an_order():
+    from types import SimpleNamespace
+
+    from carecircle.planning.forms import ConsultationForm
+
+    advisor = SimpleNamespace(pk=1, name="顾问", point=SimpleNamespace(name="站点"))
+    base = {"advisor": "1", "consulted_on": "2026-12-01", "topic": "policy", "advice": "已答复"}
+
+    def form(**values):
+        bound = ConsultationForm({**base, **values}, advisors=[advisor], order_items=[("7", "助浴")])
+        bound.is_valid()
+        return bound
+
+    assert form().is_valid(), form().errors
+    missing = form(order_item="7")
+    assert set(missing.errors) == {"order_date", "order_window"}
+    bad_date = form(order_item="7", order_date="2026-02-30", order_window="08:00-10:00")
+    assert list(bad_date.errors) == ["order_date"] and len(bad_date.errors["order_date"]) == 1
+    assert form(order_item="7", order_date="2026-12-02", order_window="08:00-10:00").is_valid()
