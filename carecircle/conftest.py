@@ -188,6 +188,9 @@ class Race:
         os.close(fd)
         target = sqlite3.connect(path)
         connection.connection.backup(target)
+        # WAL now, once: two racing connections that each switch a fresh file to WAL (the product's init_command)
+        # at the same moment make one fail with "database is locked" at once, without waiting for the lock.
+        target.execute("PRAGMA journal_mode=WAL")
         target.close()
         # Keep the in-memory database alive (its last connection closing would drop it) and reconnect to the file.
         self._memory, self._memory_name, self.path = connection.connection, connection.settings_dict["NAME"], path
