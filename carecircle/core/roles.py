@@ -30,6 +30,7 @@ def is_person(user) -> bool:
     """An elder or a family member (not staff): their pages use the age-friendly layout."""
     return getattr(user, "role", None) in PERSON_SCOPED
 
+
 ALL = "*"
 # role -> capability names. Filled at start-up from every app's plugin.py (core.plugins.Registry.collect):
 # each app declares the capabilities it grants each role; this module only answers the question.

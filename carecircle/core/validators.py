@@ -144,7 +144,6 @@ class NameFormField(forms.CharField):
     default_validators = [validate_name]
 
 
-
 # --- months ---------------------------------------------------------------------------------------------------
 
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
