@@ -9,6 +9,7 @@ on time in exact arithmetic too, and the returned plan is re-timed exactly and c
 from __future__ import annotations
 
 import math
+import time
 import warnings
 
 from .model import Objective, Problem
@@ -57,16 +58,103 @@ def _tables(problem: Problem):
     return nodes, dist, dur
 
 
-# Share of the budget spent on minimising the fleet before minimising distance.
+# Share of the budget for finding the smallest fleet; the distance phase gets whatever is left.
 FLEET_SHARE = 0.5
+# Within one fleet-reduction step, the share of its remaining time for the warm start (the current plan
+# less its shortest route) before a cold start from a random plan takes the rest.
+WARM_SHARE = 0.5
 
 
-def solve_pyvrp(problem: Problem, *, seconds=None, iterations=None, seed=0, fleet_share=None) -> list[list[int]]:
-    """Routes as lists of visit indices. Fleet first minimised, then distance."""
-    from pyvrp import ActivityType, Model
-    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+class _Allowance:
+    """One budget (wall-clock seconds and/or iterations) shared by several PyVRP runs.
 
+    PyVRP's stopping criteria each count from their own first call; the engine runs PyVRP several
+    times (fleet steps, then distance) and needs the time or iterations one run did not use to go
+    to the next.
+    """
+
+    def __init__(self, seconds=None, iterations=None):
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+        self.iterations = iterations
+
+    def left(self) -> float:
+        """The share of the budget still unused, as seconds (or iterations when there is no clock)."""
+        if self.deadline is not None:
+            return max(0.0, self.deadline - time.monotonic())
+        return float(max(0, self.iterations))
+
+    def spent(self) -> bool:
+        return self.left() <= 0
+
+    def stop(self, fraction: float = 1.0, first_feasible: bool = False):
+        """A PyVRP stopping criterion for one run that may use `fraction` of what is left."""
+        from pyvrp.stop import FirstFeasible
+
+        cap_seconds = None if self.deadline is None else time.monotonic() + fraction * self.left()
+        cap_iterations = None if self.iterations is None else max(1, int(fraction * self.iterations))
+        feasible = FirstFeasible() if first_feasible else None
+        allowance = self
+
+        def stop(best_cost) -> bool:
+            if feasible is not None and feasible(best_cost):
+                return True
+            nonlocal cap_iterations
+            if cap_iterations is not None:
+                if cap_iterations <= 0 or allowance.iterations <= 0:
+                    return True
+                cap_iterations -= 1
+                allowance.iterations -= 1
+            now = time.monotonic()
+            return (cap_seconds is not None and now > cap_seconds) or (
+                allowance.deadline is not None and now > allowance.deadline)
+
+        return stop
+
+
+def _client_routes(solution) -> list[list[int]]:
+    from pyvrp import ActivityType
+
+    return [[a.idx for a in route.schedule() if a.type == ActivityType.CLIENT] for route in solution.routes()]
+
+
+def _smallest_fleet(data, allowance: _Allowance, seed: int):
+    """The feasible plan with the fewest vehicles found within `allowance`, or None.
+
+    Written here rather than taken from `pyvrp.minimise_fleet` because that returns only the fleet
+    size and starts each step from a random plan. Each step here first starts from the last
+    feasible plan less its shortest route (whose visits PyVRP's search re-inserts), which finds the
+    smaller fleet where a random start does not (Solomon R103, RC105), and only then, for the rest
+    of the step's time, from a random plan (which finds it where the warm start is stuck: R109-R111).
+    The plan found is also the distance phase's starting point.
+    """
     import pyvrp
+    from pyvrp import Solution
+    from pyvrp.minimise_fleet import _lower_bound
+
+    vehicle_type = data.vehicle_type(0)
+    result = pyvrp.solve(data, allowance.stop(first_feasible=True), seed=seed, collect_stats=False)
+    best = result.best if result.best.is_feasible() else None
+    lower_bound = _lower_bound(data)
+    while best is not None and best.num_routes() > lower_bound and not allowance.spent():
+        fewer = data.replace(vehicle_types=[vehicle_type.replace(num_available=best.num_routes() - 1)])
+        shortest_dropped = sorted(_client_routes(best), key=len)[1:]
+        found = None
+        for initial, fraction in ((Solution(fewer, shortest_dropped), WARM_SHARE), (None, 1.0)):
+            if allowance.spent():
+                break
+            result = pyvrp.solve(fewer, allowance.stop(fraction, first_feasible=True), seed=seed,
+                                 collect_stats=False, initial_solution=initial)
+            if result.best.is_feasible():
+                found = result.best
+                break
+        if found is None:
+            break
+        best = found
+    return best
+
+
+def _pyvrp_data(problem: Problem):
+    from pyvrp import Model
 
     first = problem.caregivers[0]
     nodes, dist, dur = _tables(problem)
@@ -96,33 +184,49 @@ def solve_pyvrp(problem: Problem, *, seconds=None, iterations=None, seed=0, flee
         tw_early=_scaled(first.shift.start),
         tw_late=_scaled(first.shift.end),
     )
+    return model.data()
 
-    def stop_after(fraction):
-        criteria = []
-        if seconds is not None:
-            criteria.append(MaxRuntime(seconds * fraction))
-        if iterations is not None:
-            criteria.append(MaxIterations(max(1, int(iterations * fraction))))
-        return criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
 
-    data = model.data()
+def solve_pyvrp(problem: Problem, *, seconds=None, iterations=None, seed=0, fleet_share=None) -> list[list[int]]:
+    """Routes as lists of visit indices. Fleet first minimised, then distance, within one budget."""
+    from pyvrp import Solution
+
+    import pyvrp
+
+    data = _pyvrp_data(problem)
     # PyVRP warns while it searches infeasible fleets on purpose; that is not a problem here.
     warnings.filterwarnings("ignore", module="pyvrp")
-    # First find the smallest fleet, then minimise distance with it (the fixed vehicle cost
-    # still lets the search drop a vehicle). Half and half measured better on Solomon R1/RC1
-    # than a third for the fleet: two more instances reach the best-known vehicle count.
     share = FLEET_SHARE if fleet_share is None else fleet_share
-    fleet = pyvrp.minimise_fleet(data, stop_after(share), seed=seed)
-    data = data.replace(vehicle_types=[fleet])
-    result = pyvrp.solve(data, stop_after(1 - share), seed=seed, display=False)
-    if not result.is_feasible():
-        result = pyvrp.solve(model.data(), stop_after(1 - share), seed=seed, display=False)
+    total = _Allowance(seconds, iterations)
+    fleet_budget = _Allowance(None if seconds is None else seconds * share,
+                              None if iterations is None else max(1, int(iterations * share)))
+    best = _smallest_fleet(data, fleet_budget, seed)
+    # The distance phase gets all the time the fleet phase left (it stops early at the capacity bound),
+    # starts from the fleet phase's plan and keeps its fleet; the fixed vehicle cost still lets it drop one.
+    if best is not None:
+        data = data.replace(vehicle_types=[data.vehicle_type(0).replace(num_available=best.num_routes())])
+        best = Solution(data, _client_routes(best))
+    distance_budget = total if seconds is not None else _Allowance(None, max(1, iterations - int(iterations * share)))
+    result = pyvrp.solve(data, distance_budget.stop(), seed=seed, collect_stats=False, initial_solution=best)
     if not result.is_feasible():
         raise RuntimeError("PyVRP found no feasible plan")
-    return [
-        [activity.idx for activity in route.schedule() if activity.type == ActivityType.CLIENT]
-        for route in result.best.routes()
-    ]
+    return _client_routes(result.best)
+
+
+def solve_raw_pyvrp(problem: Problem, *, seconds: float, seed=0, fleet_share=0.3) -> list[list[int]]:
+    """PyVRP as its documentation shows it, the baseline the engine is measured against on Solomon:
+    `pyvrp.minimise_fleet` for `fleet_share` of the budget, then `pyvrp.solve` with that fleet for the rest."""
+    import pyvrp
+    from pyvrp.stop import MaxRuntime
+
+    data = _pyvrp_data(problem)
+    warnings.filterwarnings("ignore", module="pyvrp")
+    fleet = pyvrp.minimise_fleet(data, MaxRuntime(seconds * fleet_share), seed=seed)
+    result = pyvrp.solve(data.replace(vehicle_types=[fleet]), MaxRuntime(seconds * (1 - fleet_share)),
+                         seed=seed, display=False, collect_stats=False)
+    if not result.is_feasible():
+        raise RuntimeError("PyVRP found no feasible plan")
+    return _client_routes(result.best)
 
 
 def solve_ortools(problem: Problem, *, seconds: float, seed=0) -> list[list[int]]:
