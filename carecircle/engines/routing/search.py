@@ -29,6 +29,81 @@ PAIR_CANDIDATES = 5
 FIT_CACHE_SIZE = 200_000
 
 
+# Removal operators and their fixed draw weights (the default search).
+REMOVALS = {"related": 0.45, "worst": 0.20, "route": 0.10, "random": 0.25}
+INSERTION_ORDERS = {"hardest_first": 0.4, "window_start": 0.3, "priority_only": 0.3}
+# Adaptive weights (Ropke & Pisinger 2006): the score an operator earns when its iteration finds a
+# new best plan, a plan better than the current one, or a worse plan that is accepted; weights are
+# updated every SEGMENT iterations with reaction factor REACTION.
+SCORES = (33.0, 9.0, 13.0)
+SEGMENT = 100
+REACTION = 0.1
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """The search's parts, each switchable on its own: the ablation benchmark
+    (`benchmarks/routing_ablation.py`) measures what each contributes. The defaults are the search
+    that `solve` and `replan` run."""
+
+    removals: tuple[str, ...] = tuple(REMOVALS)
+    insertion_orders: tuple[str, ...] = tuple(INSERTION_ORDERS)
+    # Draw operators by weights learnt during the run instead of the fixed weights above.
+    adaptive: bool = False
+    # "anneal": simulated annealing; "descent": accept only plans no worse than the current one.
+    acceptance: str = "anneal"
+    # Alternate cool and hot anneals; off: every anneal at the coolest temperature.
+    heat_cycle: bool = True
+    # Restart from the best plan every `epoch` iterations with the temperature back up.
+    restarts: bool = True
+
+    def __post_init__(self):
+        if not self.removals or set(self.removals) - set(REMOVALS):
+            raise ValueError(f"removals must be a non-empty subset of {tuple(REMOVALS)}")
+        if not self.insertion_orders or set(self.insertion_orders) - set(INSERTION_ORDERS):
+            raise ValueError(f"insertion_orders must be a non-empty subset of {tuple(INSERTION_ORDERS)}")
+        if self.acceptance not in ("anneal", "descent"):
+            raise ValueError("acceptance must be 'anneal' or 'descent'")
+
+    @property
+    def is_default(self) -> bool:
+        return self == SearchParams()
+
+
+class _Roulette:
+    """Draws one of `names` with probability proportional to its weight; adaptive when asked."""
+
+    def __init__(self, weights: dict[str, float], adaptive: bool):
+        self.names = list(weights)
+        self.weights = [weights[n] for n in self.names]
+        self.adaptive = adaptive
+        self.scores = [0.0] * len(self.names)
+        self.uses = [0] * len(self.names)
+
+    def draw(self, rng: random.Random) -> int:
+        x = rng.random() * sum(self.weights)
+        for k, w in enumerate(self.weights):
+            x -= w
+            if x < 0:
+                return k
+        return len(self.weights) - 1
+
+    def reward(self, k: int, score: float) -> None:
+        self.scores[k] += score
+        self.uses[k] += 1
+
+    def update(self) -> None:
+        if not self.adaptive:
+            return
+        for k in range(len(self.names)):
+            if self.uses[k]:
+                self.weights[k] = (1 - REACTION) * self.weights[k] + REACTION * self.scores[k] / self.uses[k]
+            # A floor keeps every operator drawable, so a weight learnt early can still recover.
+            self.weights[k] = max(self.weights[k], 0.01)
+        self.scores = [0.0] * len(self.names)
+        self.uses = [0] * len(self.names)
+
+
 @dataclass
 class State:
     routes: list[list[int]]
@@ -40,9 +115,16 @@ class State:
 
 
 class Search:
-    def __init__(self, compiled: Compiled, seed: int = 0, fixed: dict[int, list[int]] | None = None):
+    def __init__(self, compiled: Compiled, seed: int = 0, fixed: dict[int, list[int]] | None = None,
+                 params: SearchParams | None = None):
         self.cp = compiled
         self.rng = random.Random(seed)
+        self.params = params or SearchParams()
+        self._removal_wheel = _Roulette({n: REMOVALS[n] for n in self.params.removals}, self.params.adaptive)
+        self._order_wheel = _Roulette({n: INSERTION_ORDERS[n] for n in self.params.insertion_orders},
+                                      self.params.adaptive)
+        # The operators the current iteration drew, to credit them with its outcome.
+        self._drawn: list[tuple[_Roulette, int]] = []
         # Tasks that must stay where they are (done or started visits, when re-planning):
         # caregiver -> prefix of its route that the search may not touch.
         self.fixed_prefix = fixed or {}
@@ -296,17 +378,24 @@ class Search:
         cp = self.cp
         visits = list(visits)
         self.rng.shuffle(visits)
-        mode = self.rng.random()
+        if self.params.is_default:
+            # The same draws as before the parts became switchable, so default runs are unchanged.
+            mode = self.rng.random()
+            mode = "hardest_first" if mode < 0.4 else "window_start" if mode < 0.7 else "priority_only"
+        else:
+            k = self._order_wheel.draw(self.rng)
+            self._drawn.append((self._order_wheel, k))
+            mode = self._order_wheel.names[k]
         # Within a priority, visits with a preferred caregiver go first, before others fill
         # that caregiver's day (all False, so no effect, in problems without preferences).
         prefers = self.preferred_of
-        if mode < 0.4:
+        if mode == "hardest_first":
             # hardest first: two-caregiver and fixed-time visits, then narrow windows
             def width(v):
                 w = cp.windows[cp.visit_tasks[v][0]]
                 return w[-1][1] - w[0][0]
             visits.sort(key=lambda v: (-cp.priority[v], v not in prefers, -len(cp.visit_tasks[v]), width(v)))
-        elif mode < 0.7:
+        elif mode == "window_start":
             visits.sort(key=lambda v: (-cp.priority[v], v not in prefers, cp.windows[cp.visit_tasks[v][0]][0][0]))
         else:
             visits.sort(key=lambda v: (-cp.priority[v], v not in prefers))
@@ -336,8 +425,14 @@ class Search:
             picked = self._continuity(state, count)
             if picked:
                 return picked
-        kind = self.rng.random()
-        if kind < 0.45:
+        if self.params.is_default:
+            kind = self.rng.random()
+            kind = "related" if kind < 0.45 else "worst" if kind < 0.65 else "route" if kind < 0.75 else "random"
+        else:
+            k = self._removal_wheel.draw(self.rng)
+            self._drawn.append((self._removal_wheel, k))
+            kind = self._removal_wheel.names[k]
+        if kind == "related":
             seed = self.rng.choice(movable)
             picked = {seed}
             pool = self.neighbours[self._neighbour_index[seed]]
@@ -350,9 +445,9 @@ class Search:
             while len(picked) < count:
                 picked.add(self.rng.choice(movable))
             return picked
-        if kind < 0.65:
+        if kind == "worst":
             return self._worst(state, count)
-        if kind < 0.75:
+        if kind == "route":
             busy = [c for c, r in enumerate(state.routes) if len(r) > len(self.fixed_prefix.get(c, ()))]
             if busy:
                 c = self.rng.choice(busy)
@@ -438,6 +533,13 @@ class Search:
         prio = sum(self.cp.priority[v] for v in state.unassigned)
         return self.cp.cost(state.timings, prio)
 
+    def _accepts(self, delta: float, temperature: float) -> bool:
+        """Whether a trial `delta` worse than the current plan replaces it: always when no worse; when
+        worse, by the annealing rule at `temperature`, or never in descent."""
+        if delta <= 0:
+            return True
+        return self.params.acceptance == "anneal" and self.rng.random() < math.exp(-delta / temperature)
+
     def run(self, state: State, iterations: int | None, seconds: float | None) -> State:
         if iterations is None and seconds is None:
             raise ValueError("give iterations or seconds: the search must know when to stop")
@@ -465,11 +567,17 @@ class Search:
             # Cooling restarts every `epoch` iterations from the best plan: small instances
             # get many short anneals (which escape local optima better than one long one),
             # large ones, with few iterations, get one anneal over the whole budget.
-            in_epoch = (iteration % self.epoch) / self.epoch
-            if iteration > 1 and iteration % self.epoch == 0:
+            params = self.params
+            in_epoch = (iteration % self.epoch) / self.epoch if params.restarts else 0.0
+            if params.restarts and iteration > 1 and iteration % self.epoch == 0:
                 current = _copy(best)
-            heat = self.epoch_heat[(iteration // self.epoch) % len(self.epoch_heat)]
+            heat = self.epoch_heat[(iteration // self.epoch) % len(self.epoch_heat)] if params.heat_cycle \
+                else self.epoch_heat[0]
             temperature = heat * start_temperature * (1 - progress) * (1 - in_epoch) + 1e-6
+            if iteration % SEGMENT == 0:
+                self._removal_wheel.update()
+                self._order_wheel.update()
+            self._drawn = []
             trial = _copy(current)
             count = self.rng.randint(1, max_remove)
             removed = self.choose_removal(trial, count)
@@ -479,10 +587,15 @@ class Search:
             self.repair(trial, self.insertion_order(trial.unassigned))
             trial.cost = self._cost(trial)
             delta = trial.cost - current.cost
-            if delta <= 0 or self.rng.random() < math.exp(-delta / temperature):
+            score = 0.0
+            if self._accepts(delta, temperature):
+                score = SCORES[1] if delta < -1e-9 else SCORES[2]
                 current = trial
                 if trial.cost < best.cost - 1e-9:
                     best = _copy(trial)
+                    score = SCORES[0]
+            for wheel, k in self._drawn:
+                wheel.reward(k, score)
         best.routes = [list(r) for r in best.routes]
         self.iterations_done = iteration
         return best
