@@ -117,7 +117,15 @@ def _client_routes(solution) -> list[list[int]]:
     return [[a.idx for a in route.schedule() if a.type == ActivityType.CLIENT] for route in solution.routes()]
 
 
-def _smallest_fleet(data, allowance: _Allowance, seed: int):
+def _capacity_bound(problem: Problem) -> int:
+    """No plan of the visits needs fewer vehicles than their demand fills (at least one)."""
+    capacity = problem.caregivers[0].capacity
+    if not math.isfinite(capacity) or capacity <= 0:
+        return 1
+    return max(1, math.ceil(sum(v.demand for v in problem.visits) / capacity - 1e-9))
+
+
+def _smallest_fleet(data, allowance: _Allowance, seed: int, lower_bound: int):
     """The feasible plan with the fewest vehicles found within `allowance`, or None.
 
     Written here rather than taken from `pyvrp.minimise_fleet` because that returns only the fleet
@@ -129,12 +137,10 @@ def _smallest_fleet(data, allowance: _Allowance, seed: int):
     """
     import pyvrp
     from pyvrp import Solution
-    from pyvrp.minimise_fleet import _lower_bound
 
     vehicle_type = data.vehicle_type(0)
     result = pyvrp.solve(data, allowance.stop(first_feasible=True), seed=seed, collect_stats=False)
     best = result.best if result.best.is_feasible() else None
-    lower_bound = _lower_bound(data)
     while best is not None and best.num_routes() > lower_bound and not allowance.spent():
         fewer = data.replace(vehicle_types=[vehicle_type.replace(num_available=best.num_routes() - 1)])
         shortest_dropped = sorted(_client_routes(best), key=len)[1:]
@@ -193,6 +199,8 @@ def solve_pyvrp(problem: Problem, *, seconds=None, iterations=None, seed=0, flee
 
     import pyvrp
 
+    if not problem.visits:
+        return []
     data = _pyvrp_data(problem)
     # PyVRP warns while it searches infeasible fleets on purpose; that is not a problem here.
     warnings.filterwarnings("ignore", module="pyvrp")
@@ -200,7 +208,7 @@ def solve_pyvrp(problem: Problem, *, seconds=None, iterations=None, seed=0, flee
     total = _Allowance(seconds, iterations)
     fleet_budget = _Allowance(None if seconds is None else seconds * share,
                               None if iterations is None else max(1, int(iterations * share)))
-    best = _smallest_fleet(data, fleet_budget, seed)
+    best = _smallest_fleet(data, fleet_budget, seed, _capacity_bound(problem))
     # The distance phase gets all the time the fleet phase left (it stops early at the capacity bound),
     # starts from the fleet phase's plan and keeps its fleet; the fixed vehicle cost still lets it drop one.
     if best is not None:
@@ -219,6 +227,8 @@ def solve_raw_pyvrp(problem: Problem, *, seconds: float, seed=0, fleet_share=0.3
     import pyvrp
     from pyvrp.stop import MaxRuntime
 
+    if not problem.visits:
+        return []
     data = _pyvrp_data(problem)
     warnings.filterwarnings("ignore", module="pyvrp")
     fleet = pyvrp.minimise_fleet(data, MaxRuntime(seconds * fleet_share), seed=seed)

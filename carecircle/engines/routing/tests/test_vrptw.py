@@ -6,7 +6,13 @@ import pytest
 
 from carecircle.engines.routing import Problem, check, evaluate, solve
 from carecircle.engines.routing.formats import read_solomon
-from carecircle.engines.routing.vrptw import _Allowance, _client_routes, _pyvrp_data, solve_raw_pyvrp
+from carecircle.engines.routing.vrptw import (
+    _Allowance,
+    _capacity_bound,
+    _client_routes,
+    _pyvrp_data,
+    solve_raw_pyvrp,
+)
 
 from .helpers import DATA
 
@@ -75,3 +81,26 @@ def test_client_routes_read_back_what_a_plan_holds():
     data = _pyvrp_data(_r101_first(10))
     plan = Solution(data, [[0, 1, 2], [5, 3]])
     assert _client_routes(plan) == [[0, 1, 2], [5, 3]]
+
+
+@needs_data
+def test_a_day_without_visits_is_an_empty_plan_for_both_solvers():
+    problem = _r101_first(0)
+    solution = solve(problem, iterations=50, seed=0, backend="pyvrp")
+    assert check(problem, solution) == [] and not any(r.stops for r in solution.routes)
+    assert solve_raw_pyvrp(problem, seconds=0.1) == []
+
+
+@needs_data
+def test_the_fleet_never_goes_below_what_the_demand_fills_nor_below_one():
+    import dataclasses
+
+    full = read_solomon(DATA / "solomon" / "C101.txt")
+    # 1,810 units of demand in vehicles of 200: at least 10.
+    assert _capacity_bound(full) == 10
+    assert _capacity_bound(_r101_first(1)) == 1
+    weightless = Problem([dataclasses.replace(v, demand=0) for v in full.visits[:5]], full.caregivers, full.matrix,
+                         objective=full.objective)
+    assert _capacity_bound(weightless) == 1
+    solution = solve(weightless, iterations=100, seed=0, backend="pyvrp")
+    assert check(weightless, solution) == []
