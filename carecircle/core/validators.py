@@ -184,7 +184,12 @@ def month_or_none(value) -> dt.date | None:
 
 
 class MonthField(forms.CharField):
-    """A month typed as YYYY-MM; cleaned to its first day."""
+    """A month typed as YYYY-MM; cleaned to its first day, and shown as YYYY-MM (a month input's format)."""
+
+    def prepare_value(self, value):
+        if isinstance(value, dt.date):
+            return value.strftime("%Y-%m")
+        return value
 
     def to_python(self, value):
         value = super().to_python(value)

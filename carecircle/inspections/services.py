@@ -19,6 +19,7 @@ from carecircle.core import audit, locks, uploads
 from carecircle.core.isolation import acts_for, is_visible, visible_to
 from carecircle.core.policy import policy_value
 from carecircle.core.roles import Role, has_capability
+from carecircle.core.validators import parse_month
 from carecircle.core.workdays import add_working_days
 from carecircle.core.workflow import IllegalStep
 from carecircle.engines import inspections as engine
@@ -653,17 +654,6 @@ def rating_decide(*, actor, inspection: Inspection, stars: int, reason: str = ""
 
 # --- published scorecards ------------------------------------------------------------------------------
 
-def _month_start(month) -> dt.date:
-    if isinstance(month, str):
-        try:
-            month = dt.date.fromisoformat(f"{month.strip()[:7]}-01")
-        except ValueError:
-            raise ValidationError({"month": _("请填写有效的月份，例如 2026-11")}) from None
-    if not isinstance(month, dt.date):
-        raise ValidationError({"month": _("请填写有效的月份，例如 2026-11")})
-    return month.replace(day=1)
-
-
 def scorecards_publish(*, actor, month) -> ScorecardPublication:
     """The district publishes a finished month's scorecards: per provider, per facility and per consortium, the
     rating, inspections, open problems and the month's service figures, frozen as published. A month is
@@ -673,7 +663,7 @@ def scorecards_publish(*, actor, month) -> ScorecardPublication:
     region = getattr(actor, "scope_region", None)
     if region is None:
         raise PermissionDenied(_("只有管辖一个行政区的工作人员可以发布服务评价"))
-    month = _month_start(month)
+    month = parse_month(month)
     if month >= timezone.localdate().replace(day=1):
         raise ValidationError({"month": _("只能发布已经结束的月份（%(month)s 尚未结束）") % {"month": f"{month:%Y-%m}"}})
     rows = selectors.scorecard_rows(actor, month=month)

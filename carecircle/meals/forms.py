@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from carecircle.core.validators import MonthField
+
 from .models import DietTag, MealTime, Mode, PaymentMethod
 
 
@@ -44,8 +46,7 @@ class TopUpForm(forms.Form):
 
 
 class ClaimSubmitForm(forms.Form):
-    month = forms.DateField(label=_("月份"), input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"}),
-                            help_text=_("例如 2026-11"))
+    month = MonthField(label=_("月份"), widget=forms.TextInput(attrs={"type": "month"}), help_text=_("例如 2026-11"))
 
 
 class ClaimReviewForm(forms.Form):

@@ -19,6 +19,7 @@ from carecircle.core.isolation import acts_for, visible_to
 from carecircle.core.params import parse_id
 from carecircle.core.policy import MissingPolicyParameter
 from carecircle.core.roles import has_capability
+from carecircle.core.validators import month_message
 from carecircle.core.views import CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView
 from carecircle.core.workflow import IllegalStep
 from carecircle.elders import selectors as elder_selectors
@@ -216,7 +217,7 @@ class ClaimSubmitView(CanteenActionMixin, generic.View):
     def act(self, request):
         form = ClaimSubmitForm(request.POST)
         if not form.is_valid():
-            raise ValidationError(_("请按“年-月”填写月份，例如 2026-11。"))
+            raise ValidationError(month_message())
         claim = services.claim_submit(actor=request.user, canteen=self.canteen, month=form.cleaned_data["month"])
         messages.success(request, _("%(month)s 的补贴已申报：%(amount)s 元。") % {
             "month": claim.month.strftime("%Y-%m"), "amount": claim.subsidy + claim.delivery_subsidy})

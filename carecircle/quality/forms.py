@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carecircle.core.validators import MonthField
+
 from .models import Category, Channel, ComplaintStatus, Outcome, ReturnVisitReason, ReturnVisitStatus
 
 
@@ -103,5 +105,4 @@ class ReturnVisitCallForm(forms.Form):
 
 
 class ScorecardForm(forms.Form):
-    month = forms.DateField(label=_("月份"), required=False, input_formats=["%Y-%m"],
-                            widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
+    month = MonthField(label=_("月份"), required=False, widget=forms.TextInput(attrs={"type": "month"}))

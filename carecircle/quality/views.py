@@ -17,6 +17,7 @@ from django.views import generic
 from carecircle.core import exports
 from carecircle.core.isolation import visible_to
 from carecircle.core.roles import has_capability, is_person
+from carecircle.core.validators import month_message
 from carecircle.core.views import (
     CapabilityRequiredMixin, ScopedCsvExportView, ScopedDetailView, ScopedListView, apply_errors, flash_error,
 )
@@ -327,11 +328,11 @@ def _masked_phone(elder) -> str:
 def _scorecard_month(request) -> dt.date:
     form = ScorecardForm(request.GET or None)
     if form.is_bound and form.is_valid() and form.cleaned_data.get("month"):
-        return form.cleaned_data["month"].replace(day=1)
+        return form.cleaned_data["month"]
     if form.is_bound and form.errors:
         from carecircle.core.params import InvalidParameter
 
-        raise InvalidParameter("month", _("月份格式应为 YYYY-MM"))
+        raise InvalidParameter("month", month_message())
     last = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
     return last.replace(day=1)
 

@@ -33,3 +33,14 @@ def test_the_form_field_cleans_to_the_first_day_and_explains_a_bad_month():
     with pytest.raises(ValidationError) as error:
         field.clean("2026-13")
     assert error.value.code == "invalid" and "YYYY-MM" in error.value.messages[0]
+
+
+def test_the_form_field_shows_a_month_as_a_month_input_expects_it():
+    from django import forms
+
+    class Form(forms.Form):
+        month = MonthField(required=False, widget=forms.TextInput(attrs={"type": "month"}))
+
+    assert 'value="2026-11"' in str(Form(initial={"month": dt.date(2026, 11, 1)})["month"])
+    # What the reader typed is shown back as typed, even when it is not a month.
+    assert 'value="2026-13"' in str(Form({"month": "2026-13"})["month"])

@@ -105,8 +105,9 @@ def test_the_district_publishes_a_finished_month_and_a_family_reads_it(world):
         services.scorecards_publish(actor=world.users.district_admin, month=month)
     with pytest.raises(ValidationError, match="尚未结束"):
         services.scorecards_publish(actor=world.users.district_admin, month=dt.date.today())
-    with pytest.raises(ValidationError, match="有效的月份"):
-        services.scorecards_publish(actor=world.users.district_admin, month="2026-13")
+    for nonsense in ("2026-13", "0001-01", "", None, "十一月"):
+        with pytest.raises(ValidationError, match="YYYY-MM"):
+            services.scorecards_publish(actor=world.users.district_admin, month=nonsense)
     for user in (world.users.provider_admin, world.users.street_staff, world.agency_inspector):
         with pytest.raises(PermissionDenied):
             services.scorecards_publish(actor=user, month=month - dt.timedelta(days=40))

@@ -106,6 +106,11 @@ def test_claim_pages_review_and_audited_export(client, meals):
     services.checkout(actor=meals.users.provider_admin, canteen=meals.canteen, diner=meals.diners.a,
                       lines=[(meals.set_meal, 1)], meal="lunch", payment="cash", on=november)
     client.force_login(meals.users.provider_admin)
+    for bad in ("2026-13", "11/2026", ""):
+        # Canteen actions come back to the canteen's page with the reason shown there.
+        refused = client.post(reverse("meals:claim-submit", args=[meals.canteen.pk]), {"month": bad}, follow=True)
+        assert refused.status_code == 200 and "YYYY-MM" in refused.content.decode()
+    assert not meals.canteen.claims.exists()
     response = client.post(reverse("meals:claim-submit", args=[meals.canteen.pk]), {"month": "2026-11"})
     assert response.status_code == 302
     claim = meals.canteen.claims.get()

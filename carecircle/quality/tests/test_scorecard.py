@@ -87,7 +87,12 @@ def test_the_page_and_its_export(quality, client):
     assert page.status_code == 200
     assert_no_internals(page, allow=[quality.u.district_admin.username])
     assert "福寿居家养老服务社" in page.content.decode() and "75.0" in page.content.decode()
-    assert client.get("/quality/scorecard/?month=november").status_code == 400
+    assert 'value="2026-11"' in page.content.decode()  # the month input shows the month asked for
+    for bad in ("november", "2026-13", "1999-12"):
+        refused = client.get(f"/quality/scorecard/?month={bad}")
+        assert refused.status_code == 400 and "YYYY-MM" in refused.content.decode()
+    # Full-width digits typed with a Chinese input method are the same month.
+    assert client.get("/quality/scorecard/?month=２０２６－１１").status_code == 200
     export = client.get("/quality/scorecard/export.csv?month=2026-11")
     body = export.content.decode("utf-8-sig")
     assert "2026-11,康乐护理站,2,100.0,100.0,0.0,,0,0,0.0,0" in body
