@@ -120,6 +120,9 @@ class Search:
         self.cp = compiled
         self.rng = random.Random(seed)
         self.params = params or SearchParams()
+        # The default search keeps the random draws it made before its parts became switchable, so
+        # its runs (and every figure measured with it) are reproduced exactly.
+        self._default_draws = self.params.is_default
         self._removal_wheel = _Roulette({n: REMOVALS[n] for n in self.params.removals}, self.params.adaptive)
         self._order_wheel = _Roulette({n: INSERTION_ORDERS[n] for n in self.params.insertion_orders},
                                       self.params.adaptive)
@@ -378,8 +381,7 @@ class Search:
         cp = self.cp
         visits = list(visits)
         self.rng.shuffle(visits)
-        if self.params.is_default:
-            # The same draws as before the parts became switchable, so default runs are unchanged.
+        if self._default_draws:
             mode = self.rng.random()
             mode = "hardest_first" if mode < 0.4 else "window_start" if mode < 0.7 else "priority_only"
         else:
@@ -425,7 +427,7 @@ class Search:
             picked = self._continuity(state, count)
             if picked:
                 return picked
-        if self.params.is_default:
+        if self._default_draws:
             kind = self.rng.random()
             kind = "related" if kind < 0.45 else "worst" if kind < 0.65 else "route" if kind < 0.75 else "random"
         else:

@@ -4,9 +4,9 @@ import pytest
 
 from carecircle.engines.routing.formats import FormatError, read_mankowska, read_solomon
 
-from .helpers import DATA
+from .helpers import DATA, needs_data
 
-pytestmark = pytest.mark.skipif(not DATA.exists(), reason="benchmark data not present")
+pytestmark = needs_data
 
 
 def test_solomon_c101():

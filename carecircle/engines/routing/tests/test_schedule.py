@@ -11,7 +11,7 @@ from carecircle.engines.routing.schedule import Compiled
 
 from carecircle.engines.routing.search import Search
 
-from .helpers import DATA, caregiver, double_visit, grid_problem, visit
+from .helpers import DATA, caregiver, double_visit, grid_problem, needs_data, visit
 
 POINTS = {"home": (0, 0), "A": (10, 0), "B": (0, 30), "C": (40, 0)}
 
@@ -92,7 +92,7 @@ def _screen_matches_full_timing(problem, rng_seed):
     return compared
 
 
-@pytest.mark.skipif(not DATA.exists(), reason="benchmark data not present")
+@needs_data
 def test_fast_insertion_screen_equals_full_route_timing():
     # soft windows with synchronised services, and hard windows with capacity and shift end
     assert _screen_matches_full_timing(read_mankowska(DATA / "hhcrsp" / "InstanzCPLEX_HCSRP_25_3.txt"), 1) > 50

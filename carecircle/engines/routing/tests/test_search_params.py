@@ -9,9 +9,7 @@ from carecircle.engines.routing.formats import read_mankowska
 from carecircle.engines.routing.schedule import Compiled
 from carecircle.engines.routing.search import REMOVALS, Search, SearchParams, _Roulette
 
-from .helpers import DATA
-
-needs_data = pytest.mark.skipif(not DATA.exists(), reason="benchmark data not present")
+from .helpers import DATA, needs_data
 
 
 @pytest.mark.parametrize("bad", [

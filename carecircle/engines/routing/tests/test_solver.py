@@ -22,10 +22,9 @@ from carecircle.engines.routing.cli import main as cli_main
 from carecircle.engines.routing.formats import read_mankowska, read_solomon
 from carecircle.engines.routing.travel import build_matrix
 
-from .helpers import DATA
+from .helpers import DATA, needs_data
 
 H = 3600
-needs_data = pytest.mark.skipif(not DATA.exists(), reason="benchmark data not present")
 
 # A few homes around Xujiahui, Shanghai (WGS84)
 CENTRE = Location("centre", 31.1900, 121.4400)

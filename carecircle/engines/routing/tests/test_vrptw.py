@@ -2,8 +2,6 @@
 
 import math
 
-import pytest
-
 from carecircle.engines.routing import Problem, check, evaluate, solve
 from carecircle.engines.routing.formats import read_solomon
 from carecircle.engines.routing.vrptw import (
@@ -14,9 +12,7 @@ from carecircle.engines.routing.vrptw import (
     solve_raw_pyvrp,
 )
 
-from .helpers import DATA
-
-needs_data = pytest.mark.skipif(not DATA.exists(), reason="benchmark data not present")
+from .helpers import DATA, needs_data
 
 
 def test_an_iteration_allowance_is_shared_by_the_runs_that_use_it():
